@@ -1,0 +1,695 @@
+/**
+ * Identity and access: who someone is (sign-in for staff, citizens, enterprises and machine
+ * clients), on whose behalf they act (enterprise membership, mandates), and the sessions and
+ * tokens that carry this between requests. Authorization data scope is enforced by each service
+ * with the Actor built here.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../config';
+import type { Db } from '../../db/database';
+import type { AccountKind, AccountsTable } from '../../db/types';
+import { recordAudit } from '../../plugins/audit';
+import { OFFICER_ROLES, regionCovers, type Actor, type RequestContext, type Role } from '../../shared/actor';
+import { randomToken, sha256, type FieldCrypto } from '../../shared/crypto';
+import { errors } from '../../shared/errors';
+import { maskResidentId } from '../../shared/masking';
+import { validateResidentId } from '../../shared/validators';
+import type { OrgService } from '../org';
+import { identityErrors } from './identity.errors';
+import { accountsRepo, clientsRepo, mandatesRepo, membersRepo, oidcRepo, sessionsRepo } from './identity.repository';
+import type { OidcClient } from './oidc-client';
+import { hashPassword, passwordProblem, verifyPassword } from './passwords';
+import { newTotpSecret, otpauthUri, verifyTotp } from './totp';
+
+export interface SessionInfo {
+  idHash: string;
+  csrfToken: string;
+}
+
+export interface ClientMeta {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Roles each kind of staff account may hold. */
+const STAFF_ROLES: Record<'officer' | 'data_admin' | 'supervisor' | 'platform_admin', readonly Role[]> = {
+  officer: OFFICER_ROLES,
+  data_admin: ['data_admin'],
+  supervisor: ['supervisor'],
+  platform_admin: ['platform_admin'],
+};
+
+const ACCESS_TOKEN_SECONDS = 3600;
+/** Touch last_seen_at at most this often: a write per request would cost more than it tells. */
+const TOUCH_SECONDS = 60;
+
+export class IdentityService {
+  constructor(
+    private readonly db: Db,
+    private readonly cfg: Config,
+    private readonly crypto: FieldCrypto,
+    private readonly org: OrgService,
+    private readonly oidc: OidcClient,
+  ) {}
+
+  // ---- authentication of requests -------------------------------------------------------
+
+  /** The actor behind a session cookie, or why there is none. */
+  async actorFromSession(token: string): Promise<{ actor: Actor; session: SessionInfo } | 'expired' | 'invalid'> {
+    const idHash = sha256(token);
+    const s = await sessionsRepo.load(this.db, idHash);
+    if (!s) return 'invalid';
+    if (s.revoked_at || !s.within_max || s.idle_seconds > this.cfg.SESSION_IDLE_MINUTES * 60) return 'expired';
+    const account = await accountsRepo.byId(this.db, s.account_id);
+    if (!account || account.status !== 'active') return 'invalid';
+    if (s.idle_seconds > TOUCH_SECONDS) await sessionsRepo.touch(this.db, idHash);
+    const actor = await this.buildActor(this.db, account, s.amr, {
+      actingAsId: s.acting_as_id,
+      actingAsRole: s.acting_as_role as 'legal_rep' | 'staff' | null,
+      actingForId: s.acting_for_id,
+      mandateId: s.mandate_id,
+    });
+    if (!actor) return 'expired'; // membership or mandate ended since sign-in
+    return { actor, session: { idHash, csrfToken: s.csrf_token } };
+  }
+
+  /** `db` is the connection to read with: inside a transaction, the transaction itself (PGlite has a single connection). */
+  private async buildActor(
+    db: Db,
+    account: Pick<AccountsTable, 'id' | 'kind' | 'display_name' | 'department_id' | 'region_code'>,
+    amr: string[],
+    acting: { actingAsId: string | null; actingAsRole: 'legal_rep' | 'staff' | null; actingForId: string | null; mandateId: string | null },
+  ): Promise<Actor | null> {
+    const base: Actor = {
+      accountId: account.id,
+      kind: account.kind as Actor['kind'],
+      displayName: account.display_name,
+      roles: [],
+      departmentId: account.department_id,
+      regionCode: account.region_code,
+      actingAs: null,
+      actingFor: null,
+      amr,
+      scopes: [],
+    };
+    if (account.kind !== 'citizen') {
+      base.roles = (await accountsRepo.roles(db, account.id)) as Role[];
+      return base;
+    }
+    if (acting.actingAsId) {
+      const ent = (await membersRepo.enterprisesOf(db, account.id)).find((e) => e.id === acting.actingAsId);
+      if (!ent) return null;
+      const entAccount = await accountsRepo.byId(db, ent.id);
+      base.actingAs = { id: ent.id, displayName: ent.display_name, role: ent.role };
+      base.roles = ['enterprise'];
+      base.regionCode = entAccount?.region_code ?? null;
+      return base;
+    }
+    if (acting.actingForId && acting.mandateId) {
+      const m = (await mandatesRepo.activeForAgent(db, account.id)).find((x) => x.id === acting.mandateId);
+      if (!m || m.principal_id !== acting.actingForId) return null;
+      base.actingFor = { id: m.principal_id, displayName: m.display_name, mandateId: m.id };
+      base.roles = ['agent'];
+      return base;
+    }
+    base.roles = ['citizen'];
+    return base;
+  }
+
+  /** The actor behind a bearer token (machine clients of other government systems). */
+  async actorFromBearer(token: string): Promise<Actor | 'expired' | 'invalid'> {
+    const row = await clientsRepo.loadToken(this.db, sha256(token));
+    if (!row || row.status !== 'active') return 'invalid';
+    if (!row.live) return 'expired';
+    return {
+      accountId: row.client_id,
+      kind: 'machine',
+      displayName: row.name,
+      roles: ['machine'],
+      departmentId: row.department_id,
+      regionCode: row.region_code,
+      actingAs: null,
+      actingFor: null,
+      amr: ['client_secret'],
+      scopes: row.scopes,
+    };
+  }
+
+  // ---- sessions ---------------------------------------------------------------------------
+
+  private async openSession(
+    trx: Db,
+    accountId: string,
+    amr: string[],
+    meta: ClientMeta,
+    actingAs?: { id: string; role: 'legal_rep' | 'staff' },
+  ): Promise<{ token: string; session: SessionInfo }> {
+    const token = randomToken(32);
+    const session = { idHash: sha256(token), csrfToken: randomToken(24) };
+    await sessionsRepo.insert(trx, {
+      id_hash: session.idHash,
+      account_id: accountId,
+      csrf_token: session.csrfToken,
+      amr: JSON.stringify(amr),
+      ip: meta.ip,
+      user_agent: meta.userAgent?.slice(0, 300) ?? null,
+      expires_at: new Date(Date.now() + this.cfg.SESSION_MAX_HOURS * 3600_000),
+      acting_as_id: actingAs?.id ?? null,
+      acting_as_role: actingAs?.role ?? null,
+    });
+    return { token, session };
+  }
+
+  async logout(ctx: RequestContext, session: SessionInfo): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await sessionsRepo.revoke(trx, session.idHash);
+      await recordAudit(trx, ctx, { action: 'identity.session.end', entityType: 'account', entityId: ctx.actor?.accountId });
+    });
+  }
+
+  /** The signed-in user's view of themselves (what /api/auth/me returns). */
+  async me(actor: Actor, session: SessionInfo | null) {
+    const account = await accountsRepo.byId(this.db, actor.accountId);
+    const dept = actor.departmentId ? await this.org.department(actor.departmentId) : undefined;
+    const isPerson = account?.kind === 'citizen';
+    const enterprises = isPerson ? await membersRepo.enterprisesOf(this.db, actor.accountId) : [];
+    const principals = isPerson ? await mandatesRepo.activeForAgent(this.db, actor.accountId) : [];
+    return {
+      account: {
+        id: actor.accountId,
+        kind: account?.kind ?? actor.kind,
+        displayName: actor.displayName,
+        roles: actor.roles,
+        department: dept ? { id: dept.id, name: dept.name, nameEn: dept.nameEn } : null,
+        regionCode: actor.regionCode,
+        totpEnabled: account?.totp_enabled ?? false,
+        idNumberMasked: account?.id_number_enc ? maskResidentId(this.crypto.decrypt(account.id_number_enc)) : null,
+      },
+      actingAs: actor.actingAs,
+      actingFor: actor.actingFor,
+      csrfToken: session?.csrfToken ?? null,
+      options: {
+        enterprises: enterprises.map((e) => ({ id: e.id, displayName: e.display_name, role: e.role })),
+        principals: principals.map((p) => ({ id: p.principal_id, displayName: p.display_name, mandateId: p.id })),
+      },
+    };
+  }
+
+  // ---- staff sign-in ----------------------------------------------------------------------
+
+  async staffLogin(ctx: RequestContext, input: { username: string; password: string; totp?: string }, meta: ClientMeta) {
+    const account = await accountsRepo.byUsername(this.db, input.username);
+    const usable = account && account.kind !== 'citizen' && account.kind !== 'enterprise' ? account : undefined;
+    if (usable?.locked_until && usable.locked_until > new Date()) {
+      await this.auditFailure(ctx, 'identity.login.staff', usable.id, { reason: 'locked' });
+      throw identityErrors.locked(usable.locked_until);
+    }
+    const passwordOk = await verifyPassword(usable?.password_hash, input.password);
+    if (!usable || !passwordOk) {
+      if (usable) await this.countFailure(ctx, usable.id, 'password');
+      else await this.auditFailure(ctx, 'identity.login.staff', null, { reason: 'unknown_user', username: input.username.slice(0, 64) });
+      throw identityErrors.invalidCredentials();
+    }
+    if (usable.status !== 'active') {
+      await this.auditFailure(ctx, 'identity.login.staff', usable.id, { reason: 'disabled' });
+      throw identityErrors.disabled();
+    }
+    const amr = ['pwd'];
+    if (usable.totp_enabled && usable.totp_secret_enc) {
+      if (!input.totp) throw identityErrors.totpRequired();
+      if (!verifyTotp(this.crypto.decrypt(usable.totp_secret_enc), input.totp)) {
+        await this.countFailure(ctx, usable.id, 'totp');
+        throw identityErrors.totpInvalid();
+      }
+      amr.push('otp');
+    }
+    return this.db.transaction().execute(async (trx) => {
+      await accountsRepo.recordSuccess(trx, usable.id);
+      const opened = await this.openSession(trx, usable.id, amr, meta);
+      const actor = (await this.buildActor(trx, usable, amr, { actingAsId: null, actingAsRole: null, actingForId: null, mandateId: null }))!;
+      ctx.actor = actor;
+      await recordAudit(trx, ctx, { action: 'identity.login.staff', entityType: 'account', entityId: usable.id, detail: { amr } });
+      return opened;
+    });
+  }
+
+  /** A failed sign-in: count it, lock the account at the limit, and audit it (committed even though the request fails). */
+  private async countFailure(ctx: RequestContext, accountId: string, reason: string) {
+    await this.db.transaction().execute(async (trx) => {
+      const r = await accountsRepo.recordFailure(trx, accountId, this.cfg.LOGIN_MAX_FAILURES, this.cfg.LOGIN_LOCK_MINUTES);
+      await recordAudit(trx, { ...ctx }, {
+        action: 'identity.login.staff',
+        outcome: 'failure',
+        entityType: 'account',
+        entityId: accountId,
+        detail: { reason, failures: r.failed_logins, locked: !!r.locked_until && r.locked_until > new Date() },
+      });
+    });
+  }
+
+  private async auditFailure(ctx: RequestContext, action: string, entityId: string | null, detail: Record<string, unknown>) {
+    await recordAudit(this.db, { ...ctx }, { action, outcome: 'failure', entityType: 'account', entityId, detail });
+  }
+
+  // ---- TOTP enrolment ---------------------------------------------------------------------
+
+  async totpSetup(ctx: RequestContext) {
+    const actor = ctx.actor!;
+    const secret = newTotpSecret();
+    const account = (await accountsRepo.byId(this.db, actor.accountId))!;
+    await this.db.transaction().execute(async (trx) => {
+      await accountsRepo.update(trx, actor.accountId, { totp_secret_enc: this.crypto.encrypt(secret), totp_enabled: false });
+      await recordAudit(trx, ctx, { action: 'identity.totp.setup', entityType: 'account', entityId: actor.accountId });
+    });
+    return { secret, otpauthUri: otpauthUri(secret, account.username ?? account.id) };
+  }
+
+  async totpEnable(ctx: RequestContext, code: string) {
+    const actor = ctx.actor!;
+    const account = (await accountsRepo.byId(this.db, actor.accountId))!;
+    if (!account.totp_secret_enc || !verifyTotp(this.crypto.decrypt(account.totp_secret_enc), code)) throw identityErrors.totpInvalid();
+    await this.db.transaction().execute(async (trx) => {
+      await accountsRepo.update(trx, actor.accountId, { totp_enabled: true });
+      await recordAudit(trx, ctx, { action: 'identity.totp.enable', entityType: 'account', entityId: actor.accountId });
+    });
+  }
+
+  // ---- citizens and enterprises: OpenID Connect -------------------------------------------
+
+  async oidcStart(loginType: 'person' | 'enterprise', returnTo: string): Promise<string> {
+    const start = await this.oidc.start({ login_type: loginType });
+    await oidcRepo.insertLogin(this.db, {
+      state: start.state,
+      nonce: start.nonce,
+      code_verifier: start.codeVerifier,
+      login_type: loginType,
+      return_to: returnTo,
+    });
+    return start.url;
+  }
+
+  async oidcCallback(ctx: RequestContext, input: { code: string; state: string }, meta: ClientMeta) {
+    const pending = await oidcRepo.takeLogin(this.db, input.state);
+    if (!pending) throw identityErrors.oidcState();
+    let claims;
+    try {
+      claims = await this.oidc.finish(input.code, pending.code_verifier, pending.nonce);
+    } catch (e) {
+      await this.auditFailure(ctx, 'identity.login.oidc', null, { reason: (e as Error).message });
+      throw identityErrors.oidcFailed((e as Error).message);
+    }
+    const idNumber = String(claims.id_number ?? '');
+    const id = validateResidentId(idNumber);
+    if (!id.ok) throw identityErrors.oidcFailed('id_number claim missing or invalid');
+    const name = String(claims.name ?? '');
+    const mobile = typeof claims.phone_number === 'string' ? claims.phone_number : null;
+    return this.db.transaction().execute(async (trx) => {
+      const person = await this.upsertPerson(trx, { idNumber, name, mobile, subject: String(claims.sub), regionCode: id.regionCode });
+      let actingAs: { id: string; role: 'legal_rep' | 'staff' } | undefined;
+      if (pending.login_type === 'enterprise') {
+        const uscc = String(claims.uscc ?? '');
+        const role = claims.operator_role === 'legal_rep' ? 'legal_rep' : 'staff';
+        const ent = await this.upsertEnterprise(trx, { uscc, name: String(claims.enterprise_name ?? uscc) });
+        // The provider vouches for the legal representative; staff must already be authorised here.
+        if (role === 'legal_rep') await membersRepo.upsert(trx, { enterprise_id: ent.id, person_id: person.id, role, granted_by: null, valid_until: null });
+        const member = (await membersRepo.enterprisesOf(trx, person.id)).find((e) => e.id === ent.id);
+        if (!member) throw identityErrors.notMember();
+        actingAs = { id: ent.id, role: member.role };
+      }
+      const amr = ['oidc'];
+      const opened = await this.openSession(trx, person.id, amr, meta, actingAs);
+      ctx.actor = await this.buildActor(trx, person, amr, {
+        actingAsId: actingAs?.id ?? null,
+        actingAsRole: actingAs?.role ?? null,
+        actingForId: null,
+        mandateId: null,
+      });
+      await recordAudit(trx, ctx, {
+        action: 'identity.login.oidc',
+        entityType: 'account',
+        entityId: person.id,
+        detail: { loginType: pending.login_type, ...(actingAs ? { enterpriseId: actingAs.id, role: actingAs.role } : {}) },
+      });
+      return { ...opened, returnTo: pending.return_to };
+    });
+  }
+
+  /** Finds or creates the account of a natural person known by their resident ID number. */
+  async upsertPerson(trx: Db, p: { idNumber: string; name: string; mobile: string | null; subject?: string; regionCode: string }) {
+    const hash = this.crypto.lookupHash(p.idNumber);
+    const existing = await accountsRepo.byIdNumberHash(trx, hash);
+    if (existing) {
+      await accountsRepo.update(trx, existing.id, {
+        display_name: p.name,
+        ...(p.mobile ? { mobile_enc: this.crypto.encrypt(p.mobile) } : {}),
+        ...(p.subject ? { oidc_subject: p.subject } : {}),
+        last_login_at: new Date(),
+      });
+      return { ...existing, display_name: p.name };
+    }
+    const row = {
+      id: randomUUID(),
+      kind: 'citizen' as const,
+      display_name: p.name,
+      oidc_subject: p.subject ?? null,
+      id_number_hash: hash,
+      id_number_enc: this.crypto.encrypt(p.idNumber),
+      mobile_enc: p.mobile ? this.crypto.encrypt(p.mobile) : null,
+      region_code: p.regionCode,
+    };
+    await accountsRepo.insert(trx, row);
+    return (await accountsRepo.byId(trx, row.id))!;
+  }
+
+  /** Finds or creates the account of a legal person known by its unified social credit code. */
+  async upsertEnterprise(trx: Db, e: { uscc: string; name: string }) {
+    const existing = await accountsRepo.byUscc(trx, e.uscc);
+    if (existing) {
+      if (existing.display_name !== e.name) await accountsRepo.update(trx, existing.id, { display_name: e.name });
+      return existing;
+    }
+    const row = { id: randomUUID(), kind: 'enterprise' as const, display_name: e.name, uscc: e.uscc, region_code: e.uscc.slice(2, 8) };
+    await accountsRepo.insert(trx, row);
+    return (await accountsRepo.byId(trx, row.id))!;
+  }
+
+  /** Registers platform accounts for people and enterprises known to the identity provider (demo load, migrations from another system). */
+  async seedPeopleAndEnterprises(
+    ctx: RequestContext,
+    people: { idNumber: string; name: string; mobile: string }[],
+    enterprises: { uscc: string; name: string; legalRep: { idNumber: string }; staff: { idNumber: string }[] }[],
+  ) {
+    await this.db.transaction().execute(async (trx) => {
+      const ids = new Map<string, string>();
+      for (const p of people) {
+        const v = validateResidentId(p.idNumber);
+        if (!v.ok) throw errors.invalid('ID_NUMBER_INVALID', 'idNumber', '身份证号码无效', 'Invalid resident ID number');
+        ids.set(p.idNumber, (await this.upsertPerson(trx, { idNumber: p.idNumber, name: p.name, mobile: p.mobile, regionCode: v.regionCode })).id);
+      }
+      for (const e of enterprises) {
+        const ent = await this.upsertEnterprise(trx, e);
+        const rep = ids.get(e.legalRep.idNumber);
+        if (rep) await membersRepo.upsert(trx, { enterprise_id: ent.id, person_id: rep, role: 'legal_rep', granted_by: null, valid_until: null });
+        for (const st of e.staff) {
+          const pid = ids.get(st.idNumber);
+          if (pid) await membersRepo.upsert(trx, { enterprise_id: ent.id, person_id: pid, role: 'staff', granted_by: rep ?? null, valid_until: null });
+        }
+      }
+      await recordAudit(trx, ctx, { action: 'identity.accounts.import', entityType: 'account', detail: { people: people.length, enterprises: enterprises.length } });
+    });
+  }
+
+  /** A context in which an account (a staff user name, or a person's ID number) acts for itself: for the demo loader and tests. */
+  async accountContext(by: { username: string } | { idNumber: string }, base: RequestContext): Promise<RequestContext> {
+    const account =
+      'username' in by ? await accountsRepo.byUsername(this.db, by.username) : await accountsRepo.byIdNumberHash(this.db, this.crypto.lookupHash(by.idNumber));
+    if (!account) throw identityErrors.personNotFound('idNumber');
+    const actor = await this.buildActor(this.db, account, [], { actingAsId: null, actingAsRole: null, actingForId: null, mandateId: null });
+    return { ...base, actor, audited: false };
+  }
+
+  async mandatesOfPerson(idNumber: string) {
+    const account = await accountsRepo.byIdNumberHash(this.db, this.crypto.lookupHash(idNumber));
+    return account ? mandatesRepo.involving(this.db, account.id) : [];
+  }
+
+  // ---- acting as an enterprise or for a principal ---------------------------------------
+
+  async act(ctx: RequestContext, session: SessionInfo, input: { as: 'self' | 'enterprise' | 'principal'; id?: string }) {
+    const actor = ctx.actor!;
+    const account = (await accountsRepo.byId(this.db, actor.accountId))!;
+    if (account.kind !== 'citizen') throw errors.forbidden('只有个人用户可以切换办事身份', 'Only persons can switch whom they act for');
+    let next = { acting_as_id: null as string | null, acting_as_role: null as string | null, acting_for_id: null as string | null, mandate_id: null as string | null };
+    if (input.as === 'enterprise') {
+      const ent = (await membersRepo.enterprisesOf(this.db, actor.accountId)).find((e) => e.id === input.id);
+      if (!ent) throw identityErrors.notMember();
+      next = { ...next, acting_as_id: ent.id, acting_as_role: ent.role };
+    } else if (input.as === 'principal') {
+      const m = (await mandatesRepo.activeForAgent(this.db, actor.accountId)).find((x) => x.principal_id === input.id);
+      if (!m) throw identityErrors.noMandate();
+      next = { ...next, acting_for_id: m.principal_id, mandate_id: m.id };
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await sessionsRepo.setActing(trx, session.idHash, next);
+      await recordAudit(trx, ctx, { action: 'identity.session.act', entityType: 'account', entityId: actor.accountId, detail: { as: input.as, id: input.id ?? null } });
+    });
+    const updated = await this.buildActor(this.db, account, actor.amr, {
+      actingAsId: next.acting_as_id,
+      actingAsRole: next.acting_as_role as 'legal_rep' | 'staff' | null,
+      actingForId: next.acting_for_id,
+      mandateId: next.mandate_id,
+    });
+    return this.me(updated!, session);
+  }
+
+  // ---- mandates (代办) ---------------------------------------------------------------------
+
+  /** A person (the principal) authorises another person as their agent. */
+  async createMandate(ctx: RequestContext, input: { agentIdNumber: string; scope: string[]; reason: string; validUntil: string }) {
+    const actor = ctx.actor!;
+    if (!validateResidentId(input.agentIdNumber).ok)
+      throw errors.invalid('ID_NUMBER_INVALID', 'body/agentIdNumber', '身份证号码无效（GB 11643 校验不通过）', 'Invalid resident ID number (GB 11643)');
+    const agent = await accountsRepo.byIdNumberHash(this.db, this.crypto.lookupHash(input.agentIdNumber));
+    if (!agent || agent.kind !== 'citizen') throw identityErrors.personNotFound('body/agentIdNumber');
+    if (agent.id === actor.accountId) throw identityErrors.mandateSelf();
+    const validUntil = new Date(input.validUntil);
+    if (!(validUntil.getTime() > Date.now()))
+      throw errors.invalid('MANDATE_PERIOD_INVALID', 'body/validUntil', '授权截止时间必须晚于当前时间', 'The mandate must end in the future');
+    const id = randomUUID();
+    await this.db.transaction().execute(async (trx) => {
+      await mandatesRepo.insert(trx, {
+        id,
+        agent_id: agent.id,
+        principal_id: actor.accountId,
+        scope: JSON.stringify(input.scope),
+        reason: input.reason,
+        valid_from: new Date(),
+        valid_until: validUntil,
+        created_by: actor.accountId,
+      });
+      await recordAudit(trx, ctx, { action: 'identity.mandate.create', entityType: 'mandate', entityId: id, detail: { agentId: agent.id, scope: input.scope } });
+    });
+    return (await this.mandates(ctx)).find((m) => m.id === id)!;
+  }
+
+  async mandates(ctx: RequestContext) {
+    const rows = await mandatesRepo.involving(this.db, ctx.actor!.accountId);
+    return rows.map((m) => ({
+      id: m.id,
+      agent: { id: m.agent_id, displayName: m.agent_name },
+      principal: { id: m.principal_id, displayName: m.principal_name },
+      scope: m.scope,
+      reason: m.reason,
+      validFrom: m.valid_from.toISOString(),
+      validUntil: m.valid_until.toISOString(),
+      revokedAt: m.revoked_at?.toISOString() ?? null,
+    }));
+  }
+
+  /** The principal (or the agent) ends a mandate. */
+  async revokeMandate(ctx: RequestContext, id: string) {
+    const m = await mandatesRepo.byId(this.db, id);
+    const me = ctx.actor!.accountId;
+    if (!m || (m.principal_id !== me && m.agent_id !== me)) throw errors.notFound('Mandate', '授权');
+    await this.db.transaction().execute(async (trx) => {
+      await mandatesRepo.revoke(trx, id);
+      await recordAudit(trx, ctx, { action: 'identity.mandate.revoke', entityType: 'mandate', entityId: id });
+    });
+  }
+
+  // ---- enterprise staff (经办人) -------------------------------------------------------------
+
+  private requireLegalRep(ctx: RequestContext): string {
+    const a = ctx.actor!;
+    if (a.actingAs?.role !== 'legal_rep') throw errors.forbidden('只有法定代表人可以管理经办人', 'Only the legal representative manages authorised staff');
+    return a.actingAs.id;
+  }
+
+  async enterpriseStaff(ctx: RequestContext) {
+    const entId = ctx.actor!.actingAs!.id;
+    return (await membersRepo.staffOf(this.db, entId)).map((s) => ({
+      personId: s.id,
+      displayName: s.display_name,
+      role: s.role,
+      validUntil: s.valid_until?.toISOString() ?? null,
+      revokedAt: s.revoked_at?.toISOString() ?? null,
+    }));
+  }
+
+  async addEnterpriseStaff(ctx: RequestContext, input: { idNumber: string; validUntil?: string }) {
+    const entId = this.requireLegalRep(ctx);
+    if (!validateResidentId(input.idNumber).ok)
+      throw errors.invalid('ID_NUMBER_INVALID', 'body/idNumber', '身份证号码无效（GB 11643 校验不通过）', 'Invalid resident ID number (GB 11643)');
+    const person = await accountsRepo.byIdNumberHash(this.db, this.crypto.lookupHash(input.idNumber));
+    if (!person || person.kind !== 'citizen') throw identityErrors.personNotFound('body/idNumber');
+    await this.db.transaction().execute(async (trx) => {
+      await membersRepo.upsert(trx, {
+        enterprise_id: entId,
+        person_id: person.id,
+        role: 'staff',
+        granted_by: ctx.actor!.accountId,
+        valid_until: input.validUntil ? new Date(input.validUntil) : null,
+      });
+      await recordAudit(trx, ctx, { action: 'identity.enterprise.staff.add', entityType: 'account', entityId: entId, detail: { personId: person.id } });
+    });
+    return this.enterpriseStaff(ctx);
+  }
+
+  async removeEnterpriseStaff(ctx: RequestContext, personId: string) {
+    const entId = this.requireLegalRep(ctx);
+    await this.db.transaction().execute(async (trx) => {
+      const r = await membersRepo.revoke(trx, entId, personId);
+      if (!r.numUpdatedRows) throw errors.notFound('Authorised staff member', '经办人');
+      await recordAudit(trx, ctx, { action: 'identity.enterprise.staff.remove', entityType: 'account', entityId: entId, detail: { personId } });
+    });
+  }
+
+  // ---- staff accounts (administration) ---------------------------------------------------
+
+  /** Which staff a department admin, supervisor or platform admin may see and manage. */
+  private staffScope(actor: Actor): { departmentId?: string; regionPrefix?: string } {
+    if (actor.roles.includes('platform_admin')) return {};
+    if (actor.roles.includes('dept_admin')) return { departmentId: actor.departmentId ?? '-' };
+    throw errors.forbidden();
+  }
+
+  async listStaff(ctx: RequestContext) {
+    const rows = await accountsRepo.listStaff(this.db, this.staffScope(ctx.actor!));
+    const roles = await accountsRepo.rolesOf(this.db, rows.map((r) => r.id));
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      username: r.username!,
+      displayName: r.display_name,
+      roles: roles.get(r.id) ?? [],
+      departmentId: r.department_id,
+      departmentName: r.department_name,
+      regionCode: r.region_code,
+      status: r.status,
+      totpEnabled: r.totp_enabled,
+      lastLoginAt: r.last_login_at?.toISOString() ?? null,
+    }));
+  }
+
+  async createStaff(
+    ctx: RequestContext,
+    input: { username: string; displayName: string; password: string; kind: keyof typeof STAFF_ROLES; roles: Role[]; departmentId?: string; regionCode?: string },
+  ) {
+    const actor = ctx.actor!;
+    const scope = this.staffScope(actor);
+    // A department admin creates officers of their own department only.
+    if (scope.departmentId && (input.kind !== 'officer' || input.departmentId !== scope.departmentId)) throw errors.forbidden();
+    const allowed = STAFF_ROLES[input.kind];
+    if (!input.roles.length || input.roles.some((r) => !allowed.includes(r))) throw identityErrors.badRoles();
+    const problem = passwordProblem(input.password);
+    if (problem) throw identityErrors.weakPassword(problem);
+    let regionCode = input.regionCode ?? null;
+    if (input.departmentId) {
+      const dept = await this.org.department(input.departmentId);
+      if (!dept) throw identityErrors.unknownDepartment();
+      regionCode ??= dept.regionCode;
+      if (!regionCovers(dept.regionCode, regionCode)) regionCode = dept.regionCode;
+    } else if (input.kind === 'officer' || input.kind === 'data_admin') {
+      throw identityErrors.unknownDepartment();
+    }
+    if (regionCode) this.org.assertNodeRegion(regionCode, 'body/regionCode');
+    else regionCode = this.org.nodeRegion;
+    const passwordHash = await hashPassword(input.password);
+    const id = randomUUID();
+    await this.db.transaction().execute(async (trx) => {
+      if (await accountsRepo.byUsername(trx, input.username)) throw identityErrors.usernameTaken();
+      await accountsRepo.insert(trx, {
+        id,
+        kind: input.kind as AccountKind,
+        display_name: input.displayName,
+        username: input.username,
+        password_hash: passwordHash,
+        department_id: input.departmentId ?? null,
+        region_code: regionCode,
+      });
+      await accountsRepo.setRoles(trx, id, input.roles);
+      await recordAudit(trx, ctx, { action: 'identity.staff.create', entityType: 'account', entityId: id, detail: { username: input.username, roles: input.roles } });
+    });
+    return (await this.listStaff(ctx)).find((s) => s.id === id)!;
+  }
+
+  async updateStaff(ctx: RequestContext, id: string, input: { status?: 'active' | 'disabled'; roles?: Role[]; unlock?: boolean }) {
+    const scope = this.staffScope(ctx.actor!);
+    const target = await accountsRepo.byId(this.db, id);
+    if (!target || target.kind === 'citizen' || target.kind === 'enterprise' || (scope.departmentId && target.department_id !== scope.departmentId))
+      throw errors.notFound('Staff account', '工作人员账户');
+    if (input.roles) {
+      const allowed = STAFF_ROLES[target.kind as keyof typeof STAFF_ROLES];
+      if (!input.roles.length || input.roles.some((r) => !allowed.includes(r))) throw identityErrors.badRoles();
+    }
+    await this.db.transaction().execute(async (trx) => {
+      if (input.status) await accountsRepo.update(trx, id, { status: input.status });
+      if (input.unlock) await accountsRepo.update(trx, id, { failed_logins: 0, locked_until: null });
+      if (input.roles) await accountsRepo.setRoles(trx, id, input.roles);
+      await recordAudit(trx, ctx, { action: 'identity.staff.update', entityType: 'account', entityId: id, detail: input });
+    });
+    return (await this.listStaff(ctx)).find((s) => s.id === id)!;
+  }
+
+  // ---- machine clients ----------------------------------------------------------------------
+
+  /** `secret` is for the demo seed only; clients registered through the API always get a random one. */
+  async createClient(ctx: RequestContext, input: { clientId: string; name: string; departmentId: string; scopes: string[] }, secret = randomToken(32)) {
+    const actor = ctx.actor!;
+    if (!actor.roles.includes('platform_admin') && actor.departmentId !== input.departmentId) throw errors.forbidden();
+    if (!(await this.org.department(input.departmentId))) throw identityErrors.unknownDepartment();
+    const id = randomUUID();
+    const secretHash = await hashPassword(secret);
+    await this.db.transaction().execute(async (trx) => {
+      if (await clientsRepo.byClientId(trx, input.clientId))
+        throw errors.conflict('CLIENT_ID_TAKEN', '客户端标识已存在', 'The client id is taken', 'body/clientId');
+      await clientsRepo.insert(trx, {
+        id,
+        client_id: input.clientId,
+        name: input.name,
+        department_id: input.departmentId,
+        secret_hash: secretHash,
+        scopes: JSON.stringify(input.scopes),
+        created_by: actor.accountId,
+      });
+      await recordAudit(trx, ctx, { action: 'identity.client.create', entityType: 'api_client', entityId: id, detail: { clientId: input.clientId } });
+    });
+    return { id, clientId: input.clientId, clientSecret: secret };
+  }
+
+  async listClients(ctx: RequestContext) {
+    const a = ctx.actor!;
+    const rows = await clientsRepo.list(this.db, a.roles.includes('platform_admin') ? undefined : (a.departmentId ?? '-'));
+    return rows.map((c) => ({
+      id: c.id,
+      clientId: c.client_id,
+      name: c.name,
+      departmentId: c.department_id,
+      departmentName: c.department_name,
+      scopes: c.scopes,
+      status: c.status,
+      createdAt: c.created_at.toISOString(),
+    }));
+  }
+
+  /** OAuth 2.0 client credentials grant (RFC 6749 §4.4) for other government systems. */
+  async clientToken(ctx: RequestContext, input: { clientId: string; clientSecret: string }) {
+    const client = await clientsRepo.byClientId(this.db, input.clientId);
+    const ok = await verifyPassword(client?.secret_hash, input.clientSecret);
+    if (!client || !ok || client.status !== 'active') {
+      await recordAudit(this.db, ctx, { action: 'identity.token.client', outcome: 'failure', entityType: 'api_client', entityId: client?.id ?? null, detail: { clientId: input.clientId.slice(0, 64) } });
+      throw identityErrors.invalidClient();
+    }
+    const token = randomToken(32);
+    await this.db.transaction().execute(async (trx) => {
+      await clientsRepo.insertToken(trx, {
+        token_hash: sha256(token),
+        client_id: client.id,
+        scopes: JSON.stringify(client.scopes),
+        expires_at: new Date(Date.now() + ACCESS_TOKEN_SECONDS * 1000),
+      });
+      await recordAudit(trx, ctx, { action: 'identity.token.client', entityType: 'api_client', entityId: client.id });
+    });
+    return { access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_SECONDS, scope: client.scopes.join(' ') };
+  }
+}

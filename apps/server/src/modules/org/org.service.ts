@@ -1,0 +1,105 @@
+/**
+ * Regions (GB/T 2260, from the maintained data package) and departments of this node.
+ * Other modules read departments through this service, never through the table.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/database';
+import type { DepartmentsTable } from '../../db/types';
+import { recordAudit } from '../../plugins/audit';
+import { regionCovers, regionPrefixPattern, type RequestContext } from '../../shared/actor';
+import { AppError, errors } from '../../shared/errors';
+import { getRegion, childrenOf } from '../../shared/regions';
+import { validateUscc } from '../../shared/validators';
+import { departmentsRepo } from './org.repository';
+
+export interface Department {
+  id: string;
+  code: string;
+  name: string;
+  nameEn: string;
+  regionCode: string;
+  regionName: string;
+  uscc: string | null;
+  kind: 'legal_authority' | 'authorised_org' | 'entrusted_org';
+  parentId: string | null;
+}
+
+export function presentDepartment(d: Pick<DepartmentsTable, 'id' | 'code' | 'name' | 'name_en' | 'region_code' | 'uscc' | 'parent_id'> & { kind: Department['kind'] }): Department {
+  return {
+    id: d.id,
+    code: d.code,
+    name: d.name,
+    nameEn: d.name_en,
+    regionCode: d.region_code,
+    regionName: getRegion(d.region_code)?.fullName ?? d.region_code,
+    uscc: d.uscc,
+    kind: d.kind,
+    parentId: d.parent_id,
+  };
+}
+
+export const orgErrors = {
+  unknownRegion: (field: string) => new AppError(400, 'REGION_UNKNOWN', '行政区划代码不存在（GB/T 2260）', 'Unknown region code (GB/T 2260)', field),
+  outsideNode: (field: string) => new AppError(400, 'REGION_OUTSIDE_NODE', '行政区划不属于本节点', 'The region is not served by this node', field),
+  badUscc: () => new AppError(400, 'USCC_INVALID', '统一社会信用代码无效（GB 32100 校验位不符）', 'Invalid unified social credit code (GB 32100 check character)', 'body/uscc'),
+  codeTaken: () => errors.conflict('DEPARTMENT_CODE_TAKEN', '部门编码已存在', 'The department code is taken', 'body/code'),
+};
+
+export class OrgService {
+  constructor(private readonly db: Db, readonly nodeRegion: string) {}
+
+  region(code: string) {
+    return getRegion(code);
+  }
+
+  regionChildren(code: string) {
+    return childrenOf(code);
+  }
+
+  /** A region served by this node: its own region or below. */
+  assertNodeRegion(code: string, field: string): void {
+    if (!getRegion(code)) throw orgErrors.unknownRegion(field);
+    if (!regionCovers(this.nodeRegion, code)) throw orgErrors.outsideNode(field);
+  }
+
+  async department(id: string): Promise<Department | undefined> {
+    const d = await departmentsRepo.byId(this.db, id);
+    return d && presentDepartment(d);
+  }
+
+  async departmentByCode(code: string): Promise<Department | undefined> {
+    const d = await departmentsRepo.byCode(this.db, code);
+    return d && presentDepartment(d);
+  }
+
+  async departments(regionCode?: string): Promise<Department[]> {
+    const rows = await departmentsRepo.list(this.db, regionCode ? regionPrefixPattern(regionCode) : undefined);
+    return rows.map(presentDepartment);
+  }
+
+  async createDepartment(
+    ctx: RequestContext,
+    input: { code: string; name: string; nameEn: string; regionCode: string; uscc?: string; kind?: Department['kind']; parentId?: string },
+  ): Promise<Department> {
+    this.assertNodeRegion(input.regionCode, 'body/regionCode');
+    if (input.uscc && !validateUscc(input.uscc).ok) throw orgErrors.badUscc();
+    return this.db.transaction().execute(async (trx) => {
+      if (await departmentsRepo.byCode(trx, input.code)) throw orgErrors.codeTaken();
+      if (input.parentId && !(await departmentsRepo.byId(trx, input.parentId)))
+        throw errors.invalid('DEPARTMENT_UNKNOWN', 'body/parentId', '上级部门不存在', 'Unknown parent department');
+      const row = {
+        id: randomUUID(),
+        code: input.code,
+        name: input.name,
+        name_en: input.nameEn,
+        region_code: input.regionCode,
+        uscc: input.uscc ?? null,
+        kind: input.kind ?? 'legal_authority',
+        parent_id: input.parentId ?? null,
+      } as const;
+      await departmentsRepo.insert(trx, row);
+      await recordAudit(trx, ctx, { action: 'org.department.create', entityType: 'department', entityId: row.id, detail: { code: row.code, name: row.name } });
+      return presentDepartment(row);
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import { lazy, Suspense, useEffect } from 'react';
+import { App as AntApp, ConfigProvider } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
+import { BrowserRouter, Route, Routes } from 'react-router-dom';
+import { SessionProvider } from './auth';
+import { AreaLayout } from './components/AreaLayout';
+import { RequireArea } from './components/RequireArea';
+import { Loading, NotFound } from './components/States';
+import { PrefsProvider, usePrefs } from './prefs';
+import { themeFor } from './theme';
+
+// Each audience area is its own chunk: a citizen never downloads the officers' workbench.
+const PublicHome = lazy(() => import('./pages/PublicHome'));
+const LoginPage = lazy(() => import('./pages/LoginPage'));
+const PortalArea = lazy(() => import('./areas/portal'));
+const WorkbenchArea = lazy(() => import('./areas/workbench'));
+const AdminArea = lazy(() => import('./areas/admin'));
+const OversightArea = lazy(() => import('./areas/oversight'));
+
+function Themed() {
+  const { lang, elder } = usePrefs();
+  useEffect(() => {
+    dayjs.locale(lang === 'en' ? 'en' : 'zh-cn');
+  }, [lang]);
+  return (
+    <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={themeFor(elder)} componentSize={elder ? 'large' : 'middle'} button={{ autoInsertSpace: false }}>
+      <AntApp>
+        <SessionProvider>
+          <BrowserRouter>
+            <Suspense fallback={<Loading />}>
+              <Routes>
+                <Route path="/" element={<PublicHome />} />
+                <Route path="/login" element={<LoginPage />} />
+                <Route path="/portal/*" element={<RequireArea area="portal"><PortalArea /></RequireArea>} />
+                <Route path="/workbench/*" element={<RequireArea area="workbench"><WorkbenchArea /></RequireArea>} />
+                <Route path="/admin/*" element={<RequireArea area="admin"><AdminArea /></RequireArea>} />
+                <Route path="/oversight/*" element={<RequireArea area="oversight"><OversightArea /></RequireArea>} />
+                <Route path="*" element={<AreaLayout area="public"><NotFound /></AreaLayout>} />
+              </Routes>
+            </Suspense>
+          </BrowserRouter>
+        </SessionProvider>
+      </AntApp>
+    </ConfigProvider>
+  );
+}
+
+export default function App() {
+  return (
+    <PrefsProvider>
+      <Themed />
+    </PrefsProvider>
+  );
+}

@@ -1,0 +1,127 @@
+/**
+ * WCAG 2.1 A/AA with axe-core on every page of the shell, as each kind of user, in Chinese and
+ * English, normal and elder-friendly mode, desktop and phone: no serious or critical violation.
+ * Screenshots of a few of them go to /tmp/yiwang-e2e-*.png for a human to look at.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import {
+  axeSerious,
+  demoAccounts,
+  DESKTOP,
+  launchBrowser,
+  newContext,
+  personSignIn,
+  PHONE,
+  setPrefs,
+  staffSignIn,
+  startServer,
+  type AxeFinding,
+  type DemoAccounts,
+  type RunningServer,
+} from './harness';
+
+let server: RunningServer;
+let browser: Browser;
+let demo: DemoAccounts;
+
+const MODES = [
+  { lang: 'zh-CN', elder: false },
+  { lang: 'zh-CN', elder: true },
+  { lang: 'en', elder: false },
+  { lang: 'en', elder: true },
+] as const;
+const VIEWPORTS = [
+  ['desktop', DESKTOP],
+  ['phone', PHONE],
+] as const;
+
+interface Visitor {
+  name: string;
+  signIn(page: Page): Promise<void>;
+  /** Paths to check, and the test id that shows each has loaded. */
+  pages: [string, string][];
+}
+
+const SHOTS = new Set(['citizen desktop zh-CN elder /portal', 'officer desktop en normal /workbench', 'anonymous phone zh-CN normal /', 'supervisor phone zh-CN elder /oversight']);
+
+async function check(page: Page, visitor: Visitor, viewport: string, findings: AxeFinding[]) {
+  for (const mode of MODES) {
+    await setPrefs(page, mode);
+    for (const [path, ready] of visitor.pages) {
+      await page.goto(path);
+      await page.locator(`[data-testid="${ready}"]`).first().waitFor();
+      await page.waitForFunction((lang) => document.documentElement.lang === lang, mode.lang);
+      expect(await page.evaluate(() => document.documentElement.classList.contains('elder'))).toBe(mode.elder);
+      const label = `${visitor.name} ${viewport} ${mode.lang} ${mode.elder ? 'elder' : 'normal'} ${path}`;
+      findings.push(...(await axeSerious(page, label)));
+      if (SHOTS.has(label)) await page.screenshot({ path: `/tmp/yiwang-e2e-${label.replace(/[^a-zA-Z0-9-]+/g, '_')}.png`, fullPage: true });
+    }
+  }
+}
+
+describe('accessibility (axe, WCAG 2.1 AA)', { timeout: 300_000 }, () => {
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    demo = await demoAccounts(server.url);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const staffVisitor = (name: string, pick: (s: DemoAccounts['staff'][number]) => boolean, area: string, extra: [string, string][] = []): Visitor => ({
+    name,
+    async signIn(page) {
+      const s = demo.staff.find(pick)!;
+      await staffSignIn(page, s.username, s.password);
+      await page.waitForURL(new RegExp(`/${area}$`));
+    },
+    pages: [[`/${area}`, `${area}-home`], ...extra],
+  });
+
+  const visitors = (): Visitor[] => [
+    {
+      name: 'anonymous',
+      async signIn() {},
+      pages: [
+        ['/', 'public-home'],
+        ['/login', 'oidc-person'],
+        ['/login?type=staff', 'staff-form'],
+      ],
+    },
+    {
+      name: 'citizen',
+      async signIn(page) {
+        const p = demo.people[0];
+        await personSignIn(page, p.idNumber, p.password);
+        await page.waitForURL(/\/portal$/);
+      },
+      pages: [
+        ['/portal', 'portal-home'],
+        ['/portal/licences', 'coming-soon'],
+        ['/workbench', 'forbidden'],
+      ],
+    },
+    staffVisitor('officer', (s) => s.roles.includes('window_clerk'), 'workbench', [['/workbench/tasks', 'coming-soon']]),
+    staffVisitor('data admin', (s) => s.kind === 'data_admin', 'admin', [['/admin/regions', 'forbidden']]),
+    staffVisitor('platform admin', (s) => s.kind === 'platform_admin', 'admin'),
+    staffVisitor('supervisor', (s) => s.kind === 'supervisor', 'oversight', [['/oversight/dashboard', 'coming-soon']]),
+  ];
+
+  for (const [viewportName, viewport] of VIEWPORTS) {
+    it(`has no serious or critical violations on ${viewportName}`, async () => {
+      const findings: AxeFinding[] = [];
+      for (const visitor of visitors()) {
+        const context = await newContext(browser, server.url, { viewport });
+        const page = await context.newPage();
+        await visitor.signIn(page);
+        await check(page, visitor, viewportName, findings);
+        await context.close();
+      }
+      expect(findings, JSON.stringify(findings, null, 2)).toEqual([]);
+    });
+  }
+});
