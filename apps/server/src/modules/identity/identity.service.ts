@@ -169,7 +169,7 @@ export class IdentityService {
 
   /** The signed-in user's view of themselves (what /api/auth/me returns). */
   async me(actor: Actor, session: SessionInfo | null) {
-    const account = await accountsRepo.byId(this.db, actor.accountId);
+    const account = actor.kind === 'machine' ? undefined : await accountsRepo.byId(this.db, actor.accountId);
     const dept = actor.departmentId ? await this.org.department(actor.departmentId) : undefined;
     const isPerson = account?.kind === 'citizen';
     const enterprises = isPerson ? await membersRepo.enterprisesOf(this.db, actor.accountId) : [];

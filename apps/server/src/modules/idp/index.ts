@@ -191,10 +191,12 @@ export function idpRoutes(opts: IdpOptions) {
       return reply.type('text/html; charset=utf-8').send(page(req.query));
     });
 
-    const AuthzForm = Type.Intersect([
-      AuthzQuery,
-      Type.Object({ id_number: Type.String({ maxLength: 32 }), password: Type.String({ maxLength: 256 }), uscc: Type.Optional(Type.String({ maxLength: 32 })) }),
-    ]);
+    const AuthzForm = Type.Object({
+      ...AuthzQuery.properties,
+      id_number: Type.String({ maxLength: 32 }),
+      password: Type.String({ maxLength: 256 }),
+      uscc: Type.Optional(Type.String({ maxLength: 32 })),
+    });
 
     r.post('/authorize', { schema: { hide: true, body: AuthzForm }, config: { ...cfg, rateLimit: limit } }, async (req, reply) => {
       const b = req.body;

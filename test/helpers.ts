@@ -1,0 +1,126 @@
+/**
+ * Test helpers: an app on a fresh database of either kind, and small HTTP conveniences for
+ * signing in as the demo accounts. Integration tests go through app.inject() (real routing,
+ * hooks, validation, serialization) against a real database.
+ */
+import { inject } from 'vitest';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { loadConfig, type Config } from '../apps/server/src/config';
+import { buildApp } from '../apps/server/src/app';
+import { DEMO_PERSON_PASSWORD, DEMO_STAFF_PASSWORD } from '../apps/server/src/demo/data';
+
+export type DbKind = 'pglite' | 'postgres';
+export const DB_KINDS: DbKind[] = ['pglite', 'postgres'];
+
+/** A fresh, empty database URL: a new database in the test cluster, or in-memory PGlite. */
+export async function freshDatabaseUrl(kind: DbKind): Promise<string> {
+  if (kind === 'pglite') return 'memory://';
+  const admin = inject('pgUrl');
+  const name = `yw_${randomBytes(6).toString('hex')}`;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export function testConfig(databaseUrl: string, overrides: Partial<Config> = {}): Config {
+  return loadConfig(
+    {},
+    {
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: '/tmp/yiwang-test-unused',
+      DATA_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
+      LOG_LEVEL: 'silent',
+      PUBLIC_URL: 'http://yiwang.test',
+      STRICT_AUDIT: true,
+      DEMO_DATA: true,
+      WEB_DIST: '/nonexistent',
+      LOGIN_RATE_PER_MINUTE: 1000,
+      ...overrides,
+    },
+  );
+}
+
+export async function testApp(kind: DbKind, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+  return buildApp(testConfig(await freshDatabaseUrl(kind), overrides));
+}
+
+/** A signed-in client: the session cookie and CSRF token sent on every request. */
+export interface Client {
+  cookie: string;
+  csrf: string;
+  me: Record<string, any>;
+  req(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+}
+
+function clientOf(app: FastifyInstance, cookie: string, csrf: string, me: Record<string, any>): Client {
+  return {
+    cookie,
+    csrf,
+    me,
+    req: (method, url, body, headers = {}) =>
+      app.inject({
+        method: method as 'GET',
+        url,
+        headers: { cookie, 'x-csrf-token': csrf, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+      }),
+  };
+}
+
+export async function staffLogin(app: FastifyInstance, username: string, password = DEMO_STAFF_PASSWORD): Promise<Client> {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/staff/login', payload: { username, password } });
+  if (res.statusCode !== 200) throw new Error(`staff login ${username}: ${res.statusCode} ${res.body}`);
+  const cookie = cookieFrom(res);
+  return clientOf(app, cookie, res.json().csrfToken, res.json());
+}
+
+export function cookieFrom(res: LightMyRequestResponse): string {
+  const c = res.cookies.find((x) => x.name === 'yw_session');
+  if (!c) throw new Error('no session cookie');
+  return `yw_session=${c.value}`;
+}
+
+/**
+ * Signs a person in the way a browser does: the relying party's redirect to the provider, the
+ * provider's form post, the redirect back with the code, the callback that opens the session.
+ */
+export async function personLogin(
+  app: FastifyInstance,
+  idNumber: string,
+  opts: { password?: string; type?: 'person' | 'enterprise'; uscc?: string } = {},
+): Promise<Client> {
+  const start = await app.inject({ method: 'GET', url: `/api/auth/oidc/login?type=${opts.type ?? 'person'}&returnTo=/portal` });
+  if (start.statusCode !== 302) throw new Error(`oidc start: ${start.statusCode} ${start.body}`);
+  const authorize = new URL(start.headers.location as string);
+  const form = new URLSearchParams(authorize.searchParams);
+  form.set('id_number', idNumber);
+  form.set('password', opts.password ?? DEMO_PERSON_PASSWORD);
+  if (opts.uscc) form.set('uscc', opts.uscc);
+  const posted = await app.inject({ method: 'POST', url: '/idp/authorize', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form.toString() });
+  if (posted.statusCode !== 303) throw new Error(`idp authorize: ${posted.statusCode} ${posted.body.slice(0, 500)}`);
+  const back = new URL(posted.headers.location as string);
+  const cb = await app.inject({ method: 'GET', url: back.pathname + back.search });
+  if (cb.statusCode !== 302) throw new Error(`oidc callback: ${cb.statusCode} ${cb.body}`);
+  const cookie = cookieFrom(cb);
+  const me = await app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } });
+  return clientOf(app, cookie, me.json().csrfToken, me.json());
+}
+
+/** Row counts of every table, to prove that a refused request changed nothing. */
+export async function tableCounts(app: FastifyInstance, except: string[] = []): Promise<Record<string, number>> {
+  const { sql } = await import('kysely');
+  const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`.execute(app.database.db);
+  const out: Record<string, number> = {};
+  for (const { table_name } of tables.rows) {
+    if (except.includes(table_name)) continue;
+    const r = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table_name)}`.execute(app.database.db);
+    out[table_name] = r.rows[0].n;
+  }
+  return out;
+}
