@@ -29,10 +29,19 @@ export interface Services {
   identity: IdentityService;
 }
 
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: unknown;
+  audit?: 'none';
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
     database: DatabaseHandle;
+    /** Every route with its declared access rule (for the access-matrix test and docs). */
+    routeTable: RouteInfo[];
   }
 }
 
@@ -41,6 +50,16 @@ export interface BuildOptions {
   database?: DatabaseHandle;
   /** Close the database when the app closes (default: when the app opened it). */
   ownsDatabase?: boolean;
+}
+
+/** Wraps third-party plugins whose routes (documentation, static files) anyone may read. */
+function publicRoutes(register: (scope: FastifyInstance) => Promise<unknown>) {
+  return async function publicScope(scope: FastifyInstance) {
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), access: 'public' } as typeof route.config;
+    });
+    await register(scope);
+  };
 }
 
 function loggerOptions(config: Config): FastifyServerOptions['logger'] {
@@ -72,6 +91,24 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     ajv: { customOptions: { removeAdditional: false } },
   });
   app.decorate('database', database);
+  const routeTable: RouteInfo[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      // Read the config when asked: later onRoute hooks (docs, static files) still set it.
+      if (method !== 'HEAD')
+        routeTable.push({
+          method,
+          url: route.url,
+          get access() {
+            return route.config?.access;
+          },
+          get audit() {
+            return route.config?.audit;
+          },
+        });
+    }
+  });
   if (ownsDatabase) app.addHook('onClose', async () => database.close());
 
   installValidation(app);
@@ -95,11 +132,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       },
     },
   });
-  await app.register(import('@fastify/swagger-ui'), { routePrefix: '/docs' });
-  // swagger-ui's own routes are documentation pages anyone may read.
-  app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), access: 'public' } as typeof route.config;
-  });
+  await app.register(publicRoutes(async (docs) => docs.register(import('@fastify/swagger-ui'), { routePrefix: '/docs' })));
 
   const crypto_ = fieldCrypto(config.DATA_SECRET);
   const db = database.db;
@@ -160,12 +193,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const webRoot = resolve(config.WEB_DIST);
   const indexHtml = existsSync(join(webRoot, 'index.html')) ? readFileSync(join(webRoot, 'index.html')) : null;
   if (indexHtml) {
-    await app.register(async (web) => {
-      web.addHook('onRoute', (route) => {
-        route.config = { ...(route.config ?? {}), access: 'public' } as typeof route.config;
-      });
-      await web.register(import('@fastify/static'), { root: webRoot, wildcard: false, index: false, maxAge: '1h', immutable: true });
-    });
+    await app.register(publicRoutes(async (web) => web.register(import('@fastify/static'), { root: webRoot, wildcard: false, index: false, maxAge: '1h', immutable: true })));
   }
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0];

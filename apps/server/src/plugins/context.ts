@@ -45,6 +45,6 @@ export default fp(async function contextPlugin(app: FastifyInstance) {
     if (access === 'public') return;
     if (!req.ctx.actor) throw req.credentialProblem === 'expired' ? errors.sessionExpired() : errors.unauthenticated();
     if (access === 'authenticated') return;
-    if (!hasRole(req.ctx.actor, ...access)) throw errors.forbidden();
+    if (!hasRole(req.ctx.actor, ...access)) throw errors.roleNotAllowed();
   });
 });

@@ -4,6 +4,7 @@ export const identityErrors = {
   invalidCredentials: () => new AppError(401, 'INVALID_CREDENTIALS', '用户名或密码错误', 'Wrong user name or password'),
   totpRequired: () => new AppError(401, 'TOTP_REQUIRED', '请输入动态验证码', 'Enter the one-time code from your authenticator', 'body/totp'),
   totpInvalid: () => new AppError(401, 'TOTP_INVALID', '动态验证码错误', 'Wrong one-time code', 'body/totp'),
+  totpCodeWrong: () => new AppError(400, 'TOTP_CODE_WRONG', '动态验证码错误，请核对手机上的验证码', 'Wrong one-time code; check the code in your authenticator', 'body/code'),
   locked: (until: Date) =>
     new AppError(423, 'ACCOUNT_LOCKED', `登录失败次数过多，账户已锁定至 ${until.toISOString()}`, `Too many failed sign-ins; the account is locked until ${until.toISOString()}`, undefined, {
       lockedUntil: until.toISOString(),

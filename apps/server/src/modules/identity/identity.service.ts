@@ -267,7 +267,7 @@ export class IdentityService {
   async totpEnable(ctx: RequestContext, code: string) {
     const actor = ctx.actor!;
     const account = (await accountsRepo.byId(this.db, actor.accountId))!;
-    if (!account.totp_secret_enc || !verifyTotp(this.crypto.decrypt(account.totp_secret_enc), code)) throw identityErrors.totpInvalid();
+    if (!account.totp_secret_enc || !verifyTotp(this.crypto.decrypt(account.totp_secret_enc), code)) throw identityErrors.totpCodeWrong();
     await this.db.transaction().execute(async (trx) => {
       await accountsRepo.update(trx, actor.accountId, { totp_enabled: true });
       await recordAudit(trx, ctx, { action: 'identity.totp.enable', entityType: 'account', entityId: actor.accountId });

@@ -60,7 +60,7 @@ describe.each(DB_KINDS)('identity on %s', (kind) => {
       expect(setup.statusCode).toBe(200);
       const { secret, otpauthUri } = setup.json();
       expect(otpauthUri).toContain('otpauth://totp/');
-      expect((await c.req('POST', '/api/auth/totp/enable', { code: '000000' === totp(secret) ? '111111' : '000000' })).statusCode).toBe(401);
+      expect((await c.req('POST', '/api/auth/totp/enable', { code: '000000' === totp(secret) ? '111111' : '000000' })).statusCode).toBe(400);
       expect((await c.req('POST', '/api/auth/totp/enable', { code: totp(secret) })).statusCode).toBe(204);
       const noCode = await app.inject({ method: 'POST', url: '/api/auth/staff/login', payload: { username: 'mzj.window', password: 'Yiwang@2026' } });
       expect(noCode.statusCode).toBe(401);

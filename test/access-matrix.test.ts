@@ -1,0 +1,246 @@
+/**
+ * The access matrix: every route × every kind of actor. The expected table below is written
+ * independently of the routes' own declarations; a route missing from it fails the test, so a
+ * new route cannot ship without saying who may call it. What is not allowed must be refused
+ * (401 for the anonymous, 403 ROLE_NOT_ALLOWED for the signed-in); what is allowed must not be.
+ * Mutating requests that succeed must leave an audit entry.
+ * The second part checks data scope: another person's or department's records by id.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { DEMO_CLIENT_SECRET, enterprises, people } from '../apps/server/src/demo/data';
+import { personLogin, staffLogin, testApp, type Client } from './helpers';
+
+type Actor =
+  | 'anonymous'
+  | 'citizen'
+  | 'enterprise'
+  | 'agent'
+  | 'window_clerk'
+  | 'reviewer'
+  | 'decider'
+  | 'dept_admin'
+  | 'data_admin'
+  | 'supervisor'
+  | 'platform_admin'
+  | 'machine';
+const ACTORS: Actor[] = ['anonymous', 'citizen', 'enterprise', 'agent', 'window_clerk', 'reviewer', 'decider', 'dept_admin', 'data_admin', 'supervisor', 'platform_admin', 'machine'];
+const SIGNED_IN = ACTORS.filter((a) => a !== 'anonymous');
+const STAFF: Actor[] = ['window_clerk', 'reviewer', 'decider', 'dept_admin', 'data_admin', 'supervisor', 'platform_admin'];
+const PUBLIC = 'public' as const;
+
+interface Expect {
+  allowed: typeof PUBLIC | Actor[];
+  /** A request that an allowed actor can make (ids filled from the demo data). */
+  sample?: (ids: Ids) => { url?: string; body?: unknown; form?: boolean };
+  /** Runs after every other route (it changes the session). */
+  last?: boolean;
+}
+
+interface Ids {
+  departmentId: string;
+  staffId: string;
+  mandateId: string;
+  n: number;
+}
+
+const EXPECTED: Record<string, Expect> = {
+  'GET /healthz': { allowed: PUBLIC },
+  'GET /readyz': { allowed: PUBLIC },
+  'GET /api/node': { allowed: PUBLIC },
+  'GET /api/regions/:code': { allowed: PUBLIC, sample: () => ({ url: '/api/regions/350102' }) },
+  'GET /api/regions/:code/children': { allowed: PUBLIC, sample: () => ({ url: '/api/regions/350100/children' }) },
+  'GET /api/departments': { allowed: PUBLIC },
+  'GET /api/departments/:id': { allowed: PUBLIC, sample: (i) => ({ url: `/api/departments/${i.departmentId}` }) },
+  'POST /api/admin/departments': {
+    allowed: ['platform_admin'],
+    sample: (i) => ({ body: { code: `T-${i.n}`, name: '测试局', nameEn: 'Test Bureau', regionCode: '350102' } }),
+  },
+  'GET /api/demo/accounts': { allowed: PUBLIC },
+  'GET /api/auth/me': { allowed: SIGNED_IN },
+  'POST /api/auth/staff/login': { allowed: PUBLIC, sample: () => ({ body: { username: 'gaj.reviewer', password: 'Yiwang@2026' } }) },
+  'GET /api/auth/oidc/login': { allowed: PUBLIC },
+  'GET /api/auth/oidc/callback': { allowed: PUBLIC, sample: () => ({ url: '/api/auth/oidc/callback?code=x&state=unknownstate' }) },
+  'POST /api/auth/token': {
+    allowed: PUBLIC,
+    sample: () => ({ body: { grant_type: 'client_credentials', client_id: 'fz-ybj-system', client_secret: DEMO_CLIENT_SECRET } }),
+  },
+  'POST /api/auth/totp/setup': { allowed: STAFF },
+  'POST /api/auth/totp/enable': { allowed: STAFF, sample: () => ({ body: { code: '123456' } }) },
+  'GET /api/mandates': { allowed: ['citizen'] },
+  'POST /api/mandates': {
+    allowed: ['citizen'],
+    sample: () => ({ body: { agentIdNumber: people[0].idNumber, scope: ['*'], reason: '委托测试', validUntil: '2031-01-01T00:00:00Z' } }),
+  },
+  'DELETE /api/mandates/:id': { allowed: ['citizen'], sample: (i) => ({ url: `/api/mandates/${i.mandateId}` }) },
+  'GET /api/enterprise/staff': { allowed: ['enterprise'] },
+  'POST /api/enterprise/staff': { allowed: ['enterprise'], sample: () => ({ body: { idNumber: people[1].idNumber } }) },
+  'DELETE /api/enterprise/staff/:id': { allowed: ['enterprise'], sample: () => ({ url: '/api/enterprise/staff/00000000-0000-4000-8000-000000000000' }) },
+  'GET /api/admin/staff': { allowed: ['platform_admin', 'dept_admin'] },
+  'POST /api/admin/staff': {
+    allowed: ['platform_admin', 'dept_admin'],
+    sample: (i) => ({ body: { username: `t.user${i.n}`, displayName: '测试', password: 'Passw0rd-long', kind: 'officer', roles: ['window_clerk'], departmentId: i.departmentId } }),
+  },
+  'PATCH /api/admin/staff/:id': { allowed: ['platform_admin', 'dept_admin'], sample: (i) => ({ url: `/api/admin/staff/${i.staffId}`, body: { unlock: true } }) },
+  'GET /api/admin/clients': { allowed: ['platform_admin', 'dept_admin'] },
+  'POST /api/admin/clients': {
+    allowed: ['platform_admin', 'dept_admin'],
+    sample: (i) => ({ body: { clientId: `t-client-${i.n}`, name: '测试系统', departmentId: i.departmentId, scopes: [] } }),
+  },
+  'GET /api/audit': { allowed: ['platform_admin', 'supervisor', 'dept_admin'] },
+  'POST /api/auth/act': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ body: { as: 'self' } }), last: true },
+  'POST /api/auth/logout': { allowed: SIGNED_IN, last: true },
+  // The simulated identity provider: a public protocol surface.
+  'GET /idp/.well-known/openid-configuration': { allowed: PUBLIC },
+  'GET /idp/jwks': { allowed: PUBLIC },
+  'GET /idp/authorize': { allowed: PUBLIC },
+  'POST /idp/authorize': { allowed: PUBLIC, sample: () => ({ form: true, body: {} }) },
+  'POST /idp/token': { allowed: PUBLIC, sample: () => ({ form: true, body: {} }) },
+  'GET /idp/userinfo': { allowed: PUBLIC },
+};
+
+const isDocs = (url: string) => url === '/docs' || url.startsWith('/docs/');
+
+describe('access matrix: every route × every actor', () => {
+  let app: FastifyInstance;
+  const clients = new Map<Actor, Client | null>();
+  let bearer = '';
+  const ids: Ids = { departmentId: '', staffId: '', mandateId: '', n: 0 };
+
+  beforeAll(async () => {
+    app = await testApp('pglite');
+    const byName = (n: string) => people.find((p) => p.name === n)!;
+    clients.set('anonymous', null);
+    clients.set('citizen', await personLogin(app, byName('张伟').idNumber));
+    const ent = enterprises.find((e) => e.name === '福州榕城餐饮管理有限公司')!;
+    clients.set('enterprise', await personLogin(app, ent.legalRep.idNumber, { type: 'enterprise', uscc: ent.uscc }));
+    const agent = await personLogin(app, byName('陈明').idNumber);
+    const principal = agent.me.options.principals[0];
+    expect((await agent.req('POST', '/api/auth/act', { as: 'principal', id: principal.id })).statusCode).toBe(200);
+    clients.set('agent', agent);
+    clients.set('window_clerk', await staffLogin(app, 'scjg.window'));
+    clients.set('reviewer', await staffLogin(app, 'scjg.reviewer'));
+    clients.set('decider', await staffLogin(app, 'scjg.decider'));
+    clients.set('dept_admin', await staffLogin(app, 'scjg.admin'));
+    clients.set('data_admin', await staffLogin(app, 'dsj.data'));
+    clients.set('supervisor', await staffLogin(app, 'fz.supervisor'));
+    clients.set('platform_admin', await staffLogin(app, 'admin'));
+    const tok = await app.inject({ method: 'POST', url: '/api/auth/token', payload: { grant_type: 'client_credentials', client_id: 'fz-ybj-system', client_secret: DEMO_CLIENT_SECRET } });
+    bearer = tok.json().access_token;
+    clients.set('machine', null);
+    const dept = (await app.inject({ method: 'GET', url: '/api/departments' })).json().find((d: { code: string }) => d.code === 'FZ-SCJGJ');
+    ids.departmentId = dept.id;
+    const staff = (await clients.get('platform_admin')!.req('GET', '/api/admin/staff')).json();
+    ids.staffId = staff.find((s: { username: string }) => s.username === 'scjg.reviewer').id;
+  });
+  afterAll(async () => app?.close());
+
+  it('knows every route', () => {
+    const routes = app.routeTable.filter((r) => !isDocs(r.url)).map((r) => `${r.method} ${r.url}`);
+    const unknown = routes.filter((r) => !EXPECTED[r]);
+    expect(unknown, 'routes missing from the access matrix').toEqual([]);
+    // Every route declares an access rule, and documentation routes are public.
+    expect(app.routeTable.filter((r) => r.access === undefined).map((r) => r.url)).toEqual([]);
+    expect(app.routeTable.filter((r) => isDocs(r.url) && r.access !== 'public')).toEqual([]);
+  });
+
+  async function call(actor: Actor, method: string, url: string, e: Expect): Promise<LightMyRequestResponse> {
+    ids.n++;
+    const s = e.sample?.(ids) ?? {};
+    const target = s.url ?? url;
+    const headers: Record<string, string> = {};
+    let payload: string | undefined;
+    if (s.body !== undefined || method !== 'GET') {
+      if (s.form) {
+        headers['content-type'] = 'application/x-www-form-urlencoded';
+        payload = new URLSearchParams(s.body as Record<string, string>).toString();
+      } else {
+        headers['content-type'] = 'application/json';
+        payload = JSON.stringify(s.body ?? {});
+      }
+    }
+    if (method === 'DELETE' && s.body === undefined) {
+      delete headers['content-type'];
+      payload = undefined;
+    }
+    const c = clients.get(actor);
+    if (c) Object.assign(headers, { cookie: c.cookie, 'x-csrf-token': c.csrf });
+    if (actor === 'machine') headers.authorization = `Bearer ${bearer}`;
+    return app.inject({ method: method as 'GET', url: target, headers, payload });
+  }
+
+  it('refuses what is not allowed and allows what is', async () => {
+    // A mandate of 张伟's own to revoke, for the DELETE sample.
+    const m = await clients.get('citizen')!.req('POST', '/api/mandates', { agentIdNumber: people[1].idNumber, scope: ['*'], reason: '委托测试', validUntil: '2031-01-01T00:00:00Z' });
+    ids.mandateId = m.json().id;
+
+    const failures: string[] = [];
+    const entries = Object.entries(EXPECTED).sort(([, a], [, b]) => Number(!!a.last) - Number(!!b.last));
+    for (const [key, e] of entries) {
+      const [method, url] = key.split(' ');
+      for (const actor of ACTORS) {
+        const auditBefore = await app.database.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        const res = await call(actor, method, url, e);
+        const allowed = e.allowed === PUBLIC || e.allowed.includes(actor);
+        const code = res.headers['content-type']?.toString().includes('json') ? (res.json() as { code?: string }).code : undefined;
+        // Refusals by the access guard (not, say, a wrong password, which is the route's own answer).
+        const refused = (res.statusCode === 401 && (code === 'UNAUTHENTICATED' || code === 'SESSION_EXPIRED')) || (res.statusCode === 403 && code === 'ROLE_NOT_ALLOWED');
+        if (allowed && refused) failures.push(`${key} as ${actor}: refused (${res.statusCode} ${code}) but should be allowed`);
+        if (!allowed && !refused) failures.push(`${key} as ${actor}: ${res.statusCode} but should be refused`);
+        if (!allowed && actor === 'anonymous' && res.statusCode !== 401) failures.push(`${key} as anonymous: ${res.statusCode}, expected 401`);
+        if (method !== 'GET' && res.statusCode < 300 && e.allowed !== PUBLIC) {
+          const after = await app.database.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+          if (Number(after.n) <= Number(auditBefore.n)) failures.push(`${key} as ${actor}: succeeded without an audit entry`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('data scope: records of others, by id', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await testApp('pglite');
+  });
+  afterAll(async () => app?.close());
+
+  it("a citizen cannot revoke or see another person's mandate", async () => {
+    const wang = await personLogin(app, people.find((p) => p.name === '王秀英')!.idNumber);
+    const zhang = await personLogin(app, people.find((p) => p.name === '张伟')!.idNumber);
+    const mandate = (await wang.req('GET', '/api/mandates')).json()[0];
+    expect(mandate).toBeTruthy();
+    expect((await zhang.req('GET', '/api/mandates')).json().map((m: { id: string }) => m.id)).not.toContain(mandate.id);
+    const res = await zhang.req('DELETE', `/api/mandates/${mandate.id}`);
+    expect(res.statusCode).toBe(404);
+    expect((await wang.req('GET', '/api/mandates')).json()[0].revokedAt).toBeNull();
+  });
+
+  it("a department admin sees and manages only their department's staff", async () => {
+    const scjg = await staffLogin(app, 'scjg.admin');
+    const admin = await staffLogin(app, 'admin');
+    const all = (await admin.req('GET', '/api/admin/staff')).json() as { id: string; username: string; departmentName: string }[];
+    const mine = (await scjg.req('GET', '/api/admin/staff')).json() as { departmentName: string }[];
+    expect(mine.length).toBeGreaterThan(0);
+    expect(new Set(mine.map((s) => s.departmentName))).toEqual(new Set(['福州市市场监督管理局']));
+    const other = all.find((s) => s.username === 'gaj.window')!;
+    expect((await scjg.req('PATCH', `/api/admin/staff/${other.id}`, { status: 'disabled' })).statusCode).toBe(404);
+    const gajDept = (await app.inject({ method: 'GET', url: '/api/departments' })).json().find((d: { code: string }) => d.code === 'FZ-GAJ');
+    const create = await scjg.req('POST', '/api/admin/staff', { username: 'x.sneaky', displayName: '越权', password: 'Passw0rd-long', kind: 'officer', roles: ['decider'], departmentId: gajDept.id });
+    expect(create.statusCode).toBe(403);
+    const clientOther = await scjg.req('POST', '/api/admin/clients', { clientId: 'x-sneaky', name: 'x', departmentId: gajDept.id, scopes: [] });
+    expect(clientOther.statusCode).toBe(403);
+  });
+
+  it('a supervisor reads the audit log of their region subtree only', async () => {
+    await staffLogin(app, 'xm.scjg.window'); // an action by Xiamen staff
+    await staffLogin(app, 'gaj.window'); // an action by Fuzhou staff
+    const fz = await staffLogin(app, 'fz.supervisor');
+    const items = (await fz.req('GET', '/api/audit?limit=500')).json().items as { actorRegionCode: string | null }[];
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.every((i) => i.actorRegionCode?.startsWith('3501'))).toBe(true);
+    const fj = await staffLogin(app, 'fj.supervisor');
+    const all = (await fj.req('GET', '/api/audit?limit=500')).json().items as { actorRegionCode: string | null }[];
+    expect(all.some((i) => i.actorRegionCode?.startsWith('3502'))).toBe(true);
+  });
+});
