@@ -112,6 +112,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   if (ownsDatabase) app.addHook('onClose', async () => database.close());
 
   installValidation(app);
+  // A JSON API: plain text bodies are refused (415) rather than handed to a handler as a string.
+  app.removeContentTypeParser('text/plain');
   await app.register(errorsPlugin);
   await app.register(contextPlugin);
   await app.register(import('@fastify/cookie'));
