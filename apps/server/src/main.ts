@@ -26,6 +26,9 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, 15_000);
   force.unref();
+  // Connections that finish their request after close() began would otherwise stay open for the
+  // keep-alive timeout; close them as soon as they are idle.
+  setInterval(() => app.server.closeIdleConnections(), 100).unref();
   try {
     await app.close();
     process.exit(0);

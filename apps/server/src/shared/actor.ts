@@ -47,19 +47,6 @@ export function hasRole(actor: Actor | null | undefined, ...roles: Role[]): bool
   return !!actor && actor.roles.some((r) => roles.includes(r));
 }
 
-/** Region subtree test on GB/T 2260 codes: 350000 ⊇ 350100 ⊇ 350102. */
-export function regionCovers(root: string | null, code: string | null): boolean {
-  if (!root || !code) return false;
-  const prefix = root.endsWith('0000') ? root.slice(0, 2) : root.endsWith('00') ? root.slice(0, 4) : root;
-  return code.startsWith(prefix);
-}
-
-/** SQL LIKE pattern for a region subtree (see regionCovers). */
-export function regionPrefixPattern(root: string): string {
-  const prefix = root.endsWith('0000') ? root.slice(0, 2) : root.endsWith('00') ? root.slice(0, 4) : root;
-  return `${prefix}%`;
-}
-
 /** Everything about a request that a service needs to attribute a write. */
 export interface RequestContext {
   actor: Actor | null;

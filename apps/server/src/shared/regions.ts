@@ -134,6 +134,16 @@ export function isInSubtree(code: string, rootCode: string): boolean {
   return code === rootCode || ancestorsOf(code).some((a) => a.code === rootCode);
 }
 
+/**
+ * SQL LIKE pattern matching the codes of a region's subtree: 350000 → '35%', 350100 → '3501%',
+ * 350102 → '350102'. Codes of a subtree share the prefix because GB/T 2260 is hierarchical.
+ */
+export function subtreePattern(rootCode: string): string {
+  if (rootCode.endsWith('0000')) return `${rootCode.slice(0, 2)}%`;
+  if (rootCode.endsWith('00')) return `${rootCode.slice(0, 4)}%`;
+  return rootCode;
+}
+
 /** Whether a region is a grouping placeholder such as 市辖区 (see the file comment). */
 export function isPlaceholderRegion(code: string): boolean {
   return load().placeholders.has(code);

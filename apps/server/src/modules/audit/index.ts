@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database';
-import { regionPrefixPattern } from '../../shared/actor';
+import { subtreePattern } from '../../shared/regions';
+import { listAudit } from './audit.repository';
 
 const EntrySchema = Type.Object({
   id: Type.Integer(),
@@ -49,17 +50,13 @@ export function auditRoutes(db: Db) {
     }, async (req) => {
       const a = req.ctx.actor!;
       const q = req.query;
-      let sel = db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(q.limit + 1);
-      if (!a.roles.includes('platform_admin')) {
-        if (a.roles.includes('supervisor')) sel = sel.where('actor_region_code', 'like', regionPrefixPattern(a.regionCode ?? '000000'));
-        else sel = sel.where('actor_department_id', '=', a.departmentId ?? '00000000-0000-0000-0000-000000000000');
-      }
-      if (q.entityType) sel = sel.where('entity_type', '=', q.entityType);
-      if (q.entityId) sel = sel.where('entity_id', '=', q.entityId);
-      if (q.actorId) sel = sel.where('actor_id', '=', q.actorId);
-      if (q.action) sel = sel.where('action', '=', q.action);
-      if (q.before) sel = sel.where('id', '<', q.before);
-      const rows = await sel.execute();
+      // Platform admins see everything; supervisors their region subtree; department admins their department.
+      const scope = a.roles.includes('platform_admin')
+        ? {}
+        : a.roles.includes('supervisor')
+          ? { regionPattern: subtreePattern(a.regionCode ?? '000000') }
+          : { departmentId: a.departmentId ?? '00000000-0000-0000-0000-000000000000' };
+      const rows = await listAudit(db, { ...q, ...scope, limit: q.limit + 1 });
       const page = rows.slice(0, q.limit);
       return {
         items: page.map((r) => ({

@@ -9,10 +9,11 @@ import type { Config } from '../../config';
 import type { Db } from '../../db/database';
 import type { AccountKind, AccountsTable } from '../../db/types';
 import { recordAudit } from '../../plugins/audit';
-import { OFFICER_ROLES, regionCovers, type Actor, type RequestContext, type Role } from '../../shared/actor';
+import { OFFICER_ROLES, type Actor, type RequestContext, type Role } from '../../shared/actor';
 import { randomToken, sha256, type FieldCrypto } from '../../shared/crypto';
 import { errors } from '../../shared/errors';
 import { maskResidentId } from '../../shared/masking';
+import { isInSubtree } from '../../shared/regions';
 import { validateResidentId } from '../../shared/validators';
 import type { OrgService } from '../org';
 import { identityErrors } from './identity.errors';
@@ -588,7 +589,7 @@ export class IdentityService {
       const dept = await this.org.department(input.departmentId);
       if (!dept) throw identityErrors.unknownDepartment();
       regionCode ??= dept.regionCode;
-      if (!regionCovers(dept.regionCode, regionCode)) regionCode = dept.regionCode;
+      if (!isInSubtree(regionCode, dept.regionCode)) regionCode = dept.regionCode;
     } else if (input.kind === 'officer' || input.kind === 'data_admin') {
       throw identityErrors.unknownDepartment();
     }

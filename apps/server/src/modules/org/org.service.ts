@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database';
 import type { DepartmentsTable } from '../../db/types';
 import { recordAudit } from '../../plugins/audit';
-import { regionCovers, regionPrefixPattern, type RequestContext } from '../../shared/actor';
+import type { RequestContext } from '../../shared/actor';
 import { AppError, errors } from '../../shared/errors';
-import { getRegion, childrenOf } from '../../shared/regions';
+import { getRegion, childrenOf, isInSubtree, subtreePattern } from '../../shared/regions';
 import { validateUscc } from '../../shared/validators';
 import { departmentsRepo } from './org.repository';
 
@@ -59,7 +59,7 @@ export class OrgService {
   /** A region served by this node: its own region or below. */
   assertNodeRegion(code: string, field: string): void {
     if (!getRegion(code)) throw orgErrors.unknownRegion(field);
-    if (!regionCovers(this.nodeRegion, code)) throw orgErrors.outsideNode(field);
+    if (!isInSubtree(code, this.nodeRegion)) throw orgErrors.outsideNode(field);
   }
 
   async department(id: string): Promise<Department | undefined> {
@@ -73,7 +73,7 @@ export class OrgService {
   }
 
   async departments(regionCode?: string): Promise<Department[]> {
-    const rows = await departmentsRepo.list(this.db, regionCode ? regionPrefixPattern(regionCode) : undefined);
+    const rows = await departmentsRepo.list(this.db, regionCode ? subtreePattern(regionCode) : undefined);
     return rows.map(presentDepartment);
   }
 

@@ -1,0 +1,116 @@
+/**
+ * The server as an operator runs it: `node --import tsx apps/server/src/main.ts` as a separate
+ * process, on the embedded database in a data folder and on PostgreSQL. Checks readiness, that a
+ * second start loads no demo data twice, graceful shutdown on SIGTERM (requests in flight are
+ * answered, the process exits 0), and that logs carry no personal data.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from './pg-cluster';
+import { freshDatabaseUrl } from './helpers';
+import { people } from '../apps/server/src/demo/data';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+interface Proc {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startServer(env: Record<string, string>): Promise<Proc> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), PUBLIC_URL: url, LOG_LEVEL: 'info', DATA_SECRET: 'process-test-secret-0123456789abcdef0123', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
+    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`server not ready in 60 s:\n${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { url, child, output: () => out, exited };
+}
+
+async function stop(p: Proc): Promise<number | null> {
+  p.child.kill('SIGTERM');
+  return p.exited;
+}
+
+describe('the server process', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('starts on the embedded database, loads the demo once, and stops gracefully', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-data-'));
+    dirs.push(dataDir);
+    const env = { DATA_DIR: dataDir, DATABASE_URL: '' };
+
+    const first = await startServer(env);
+    const ready = await (await fetch(`${first.url}/readyz`)).json();
+    expect(ready).toEqual({ status: 'ready' });
+    expect(first.output()).toContain('demo node loaded');
+    const accounts1 = (await (await fetch(`${first.url}/api/demo/accounts`)).json()).staff.length;
+    const depts1 = (await (await fetch(`${first.url}/api/departments`)).json()).length;
+
+    // A request in flight when SIGTERM arrives is still answered.
+    const inFlight = fetch(`${first.url}/api/auth/staff/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'Yiwang@2026' }),
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    const code = stop(first);
+    expect((await inFlight).status).toBe(200);
+    expect(await code, first.output().slice(-3000)).toBe(0);
+    expect(first.output()).toContain('shutting down');
+
+    const second = await startServer(env);
+    expect(second.output()).not.toContain('demo node loaded');
+    expect((await (await fetch(`${second.url}/api/departments`)).json()).length).toBe(depts1);
+    expect((await (await fetch(`${second.url}/api/demo/accounts`)).json()).staff.length).toBe(accounts1);
+    // Staff created on the first start still sign in: the data survived the restart.
+    const login = await fetch(`${second.url}/api/auth/staff/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'scjg.window', password: 'Yiwang@2026' }),
+    });
+    expect(login.status).toBe(200);
+    expect(await stop(second)).toBe(0);
+  });
+
+  it('runs on PostgreSQL with DATABASE_URL, and keeps personal data out of its logs', async () => {
+    const url = await freshDatabaseUrl('postgres');
+    const p = await startServer({ DATABASE_URL: url, DATA_DIR: join(tmpdir(), 'yiwang-unused') });
+    const ready = await (await fetch(`${p.url}/readyz`)).json();
+    expect(ready).toEqual({ status: 'ready' });
+    const id = people[0].idNumber;
+    // Personal data in a URL, a rejected sign-in and a password in a body: none of it may be logged.
+    await fetch(`${p.url}/api/regions/350102?who=${id}&phone=13800591001`);
+    await fetch(`${p.url}/api/auth/staff/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer secret-token-value' },
+      body: JSON.stringify({ username: 'admin', password: 'not-the-password-xyz' }),
+    });
+    expect(await stop(p)).toBe(0);
+    const log = p.output();
+    expect(log).toContain('/api/regions/350102');
+    expect(log).not.toContain(id);
+    expect(log).not.toContain('13800591001');
+    expect(log).not.toContain('not-the-password-xyz');
+    expect(log).not.toContain('secret-token-value');
+  });
+});
