@@ -52,6 +52,12 @@ export interface BuildOptions {
   ownsDatabase?: boolean;
 }
 
+function parseTrustProxy(v: string): boolean | number | string[] {
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 /** Wraps third-party plugins whose routes (documentation, static files) anyone may read. */
 function publicRoutes(register: (scope: FastifyInstance) => Promise<unknown>) {
   return async function publicScope(scope: FastifyInstance) {
@@ -85,7 +91,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const app = Fastify({
     logger: loggerOptions(config),
     bodyLimit: config.BODY_LIMIT,
-    trustProxy: true,
+    trustProxy: parseTrustProxy(config.TRUST_PROXY),
     return503OnClosing: true,
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },

@@ -54,6 +54,10 @@ export const ConfigSchema = Type.Object({
   WEB_DIST: Type.String({ default: 'apps/web/dist' }),
   /** Region code (GB/T 2260) of the region this node serves. */
   NODE_REGION: Type.String({ default: '350000', pattern: '^[0-9]{6}$' }),
+  /** Trust X-Forwarded-For from the load balancer: 'false' (default: the client address is the peer's),
+   * 'true' (any), a hop count, or a comma-separated list of proxy addresses/CIDRs. Only trust what you run:
+   * a spoofed X-Forwarded-For would otherwise dodge the sign-in rate limit. */
+  TRUST_PROXY: Type.String({ default: 'false' }),
   /** Refuse a 2xx mutating response that wrote no audit entry (on in tests and development). */
   STRICT_AUDIT: Type.Boolean({ default: false }),
 });

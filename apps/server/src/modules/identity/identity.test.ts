@@ -202,3 +202,22 @@ describe.each(DB_KINDS)('identity on %s', (kind) => {
     });
   });
 });
+
+describe('sign-in rate limit', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await testApp('pglite', { LOGIN_RATE_PER_MINUTE: 3 });
+  });
+  afterAll(async () => app?.close());
+
+  it('answers 429 problem+json beyond the limit per client address, and a spoofed X-Forwarded-For does not help', async () => {
+    const attempt = (xff?: string) =>
+      app.inject({ method: 'POST', url: '/api/auth/staff/login', payload: { username: 'admin', password: 'wrong' }, headers: xff ? { 'x-forwarded-for': xff } : {} });
+    for (let i = 0; i < 3; i++) expect((await attempt()).statusCode).toBe(401);
+    const limited = await attempt();
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['content-type']).toMatch(/problem\+json/);
+    expect(limited.json().code).toBe('RATE_LIMITED');
+    expect((await attempt('203.0.113.9')).statusCode).toBe(429);
+  });
+});
