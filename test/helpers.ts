@@ -38,6 +38,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
       LOG_LEVEL: 'silent',
       PUBLIC_URL: 'http://yiwang.test',
       STRICT_AUDIT: true,
+      JOB_RUNNER: false,
       DEMO_DATA: true,
       WEB_DIST: '/nonexistent',
       LOGIN_RATE_PER_MINUTE: 1000,

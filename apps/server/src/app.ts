@@ -21,12 +21,15 @@ import { healthRoutes } from './modules/health';
 import { authenticate, createIdentity, identityRoutes, type IdentityService } from './modules/identity';
 import type { Fetch } from './modules/identity/oidc-client';
 import { idpRoutes } from './modules/idp';
+import { JobRunner } from './modules/jobs';
 import { OrgService, orgRoutes } from './modules/org';
 import { demoRoutes, seedDemo } from './demo/seed';
 
 export interface Services {
   org: OrgService;
   identity: IdentityService;
+  /** Durable jobs, timers and outbox events; modules register their handlers on it. */
+  jobs: JobRunner;
 }
 
 export interface RouteInfo {
@@ -91,7 +94,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const app = Fastify({
     logger: loggerOptions(config),
     bodyLimit: config.BODY_LIMIT,
-    trustProxy: parseTrustProxy(config.TRUST_PROXY),
+    // The cast only picks Fastify's plain-HTTP overload; a hop count or an address list is valid there too.
+    trustProxy: parseTrustProxy(config.TRUST_PROXY) as boolean,
     return503OnClosing: true,
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },
@@ -115,7 +119,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
         });
     }
   });
-  if (ownsDatabase) app.addHook('onClose', async () => database.close());
+  const jobs = new JobRunner(database.db, app.log);
+  // Stop claiming jobs (those in hand finish) before the database closes.
+  app.addHook('onClose', async () => {
+    await jobs.stop();
+    if (ownsDatabase) await database.close();
+  });
+  if (config.JOB_RUNNER) app.addHook('onReady', async () => jobs.start());
 
   installValidation(app);
   // A JSON API: plain text bodies are refused (415) rather than handed to a handler as a string.
@@ -168,7 +178,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     org,
     oidc: { issuer, clientId: config.OIDC_CLIENT_ID, clientSecret, fetch: builtinIdp ? inProcess : (url, init) => fetch(url, init) },
   });
-  app.decorate('services', { org, identity });
+  app.decorate('services', { org, identity, jobs });
 
   await app.register(authenticate, { identity });
   await app.register(auditPlugin, { strict: config.STRICT_AUDIT });

@@ -58,6 +58,8 @@ export const ConfigSchema = Type.Object({
    * 'true' (any), a hop count, or a comma-separated list of proxy addresses/CIDRs. Only trust what you run:
    * a spoofed X-Forwarded-For would otherwise dodge the sign-in rate limit. */
   TRUST_PROXY: Type.String({ default: 'false' }),
+  /** Run the durable job runner in this process (timers, notifications, outbox). Tests drain it by hand. */
+  JOB_RUNNER: Type.Boolean({ default: true }),
   /** Refuse a 2xx mutating response that wrote no audit entry (on in tests and development). */
   STRICT_AUDIT: Type.Boolean({ default: false }),
 });

@@ -175,6 +175,22 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+export interface JobsTable {
+  id: Generated<number>;
+  queue: string;
+  dedupe_key: string | null;
+  payload: JSONColumnType<Record<string, unknown>>;
+  run_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  locked_by: string | null;
+  locked_until: NullableTimestamp;
+  last_error: string | null;
+  state: Generated<'pending' | 'done' | 'dead' | 'cancelled'>;
+  created_at: Generated<Date>;
+  finished_at: NullableTimestamp;
+}
+
 export interface Database {
   node_meta: NodeMetaTable;
   departments: DepartmentsTable;
@@ -190,4 +206,5 @@ export interface Database {
   idp_enterprises: IdpEnterprisesTable;
   idp_codes: IdpCodesTable;
   audit_log: AuditLogTable;
+  jobs: JobsTable;
 }

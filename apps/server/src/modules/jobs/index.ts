@@ -1,0 +1,193 @@
+/**
+ * Durable jobs, timers and outbox events, kept as rows in the system of record.
+ *
+ * - `enqueue(trx, …)` inside the caller's transaction: the job exists if and only if the write it
+ *   belongs to committed (the outbox pattern: side effects after commit, never lost, never for a
+ *   write that rolled back). `runAt` in the future makes it a timer (deadline warnings, reminders).
+ * - A `JobRunner` claims due jobs in batches with `FOR UPDATE SKIP LOCKED` and a lease: several
+ *   processes share the work without running one job twice at a time; a process killed mid-job
+ *   (kill -9) leaves a lease that expires, and another runner picks the job up again. Handlers
+ *   must therefore be idempotent (at-least-once delivery), which `dedupeKey` and the handlers'
+ *   own checks make cheap.
+ * - Failures retry with exponential backoff up to `maxAttempts`, then the job is 'dead' and
+ *   visible to operators; nothing is dropped silently.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database } from '../../db/types';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+export interface NewJob {
+  queue: string;
+  payload?: Record<string, unknown>;
+  /** When to run; default now. */
+  runAt?: Date;
+  /** At most one pending job per (queue, dedupeKey): a second enqueue is ignored. */
+  dedupeKey?: string;
+  maxAttempts?: number;
+}
+
+export async function enqueue(db: Q, job: NewJob): Promise<void> {
+  await db
+    .insertInto('jobs')
+    .values({
+      queue: job.queue,
+      payload: JSON.stringify(job.payload ?? {}),
+      run_at: job.runAt ?? sql<Date>`now()` as unknown as Date,
+      dedupe_key: job.dedupeKey ?? null,
+      max_attempts: job.maxAttempts ?? 10,
+    })
+    .onConflict((oc) => oc.columns(['queue', 'dedupe_key']).where('dedupe_key', 'is not', null).where('state', '=', 'pending').doNothing())
+    .execute();
+}
+
+/** Cancels pending jobs (e.g. the reminder of a task that was done in time). */
+export async function cancelJobs(db: Q, queue: string, dedupeKey: string): Promise<number> {
+  const r = await db
+    .updateTable('jobs')
+    .set({ state: 'cancelled', finished_at: sql`now()` })
+    .where('queue', '=', queue)
+    .where('dedupe_key', '=', dedupeKey)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+export interface ClaimedJob {
+  id: number;
+  queue: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  runAt: Date;
+}
+
+export type JobHandler = (job: ClaimedJob) => Promise<void>;
+
+export interface RunnerOptions {
+  /** How many jobs one claim takes. */
+  batchSize?: number;
+  /** How long a claim holds a job before another runner may take it. */
+  leaseSeconds?: number;
+  /** Poll interval when idle. */
+  idleMs?: number;
+  /** Base of the exponential retry backoff. */
+  backoffMs?: number;
+}
+
+export class JobRunner {
+  readonly id = `runner-${randomUUID().slice(0, 8)}`;
+  private readonly handlers = new Map<string, JobHandler>();
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private readonly opts: Required<RunnerOptions>;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly log: FastifyBaseLogger,
+    opts: RunnerOptions = {},
+  ) {
+    this.opts = { batchSize: 20, leaseSeconds: 60, idleMs: 500, backoffMs: 1000, ...opts };
+  }
+
+  handle(queue: string, handler: JobHandler): this {
+    this.handlers.set(queue, handler);
+    return this;
+  }
+
+  /** Claims due jobs of the queues this runner handles. */
+  async claim(): Promise<ClaimedJob[]> {
+    const queues = [...this.handlers.keys()];
+    if (!queues.length) return [];
+    const rows = await sql<{ id: number; queue: string; payload: Record<string, unknown>; attempts: number; run_at: Date }>`
+      UPDATE jobs SET locked_by = ${this.id}, locked_until = now() + make_interval(secs => ${this.opts.leaseSeconds}), attempts = attempts + 1
+      WHERE id IN (
+        SELECT id FROM jobs
+        WHERE state = 'pending' AND run_at <= now() AND queue = ANY(${queues}::text[])
+          AND (locked_until IS NULL OR locked_until < now())
+        ORDER BY run_at, id
+        LIMIT ${this.opts.batchSize}
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING id, queue, payload, attempts, run_at`.execute(this.db);
+    return rows.rows.map((r) => ({ id: r.id, queue: r.queue, payload: r.payload, attempts: r.attempts, runAt: r.run_at }));
+  }
+
+  /** Runs one claimed job and records the outcome (only if this runner still holds the lease). */
+  private async execute(job: ClaimedJob): Promise<void> {
+    const handler = this.handlers.get(job.queue)!;
+    try {
+      await handler(job);
+      await this.db
+        .updateTable('jobs')
+        .set({ state: 'done', finished_at: sql`now()`, locked_by: null, locked_until: null, last_error: null })
+        .where('id', '=', job.id)
+        .where('locked_by', '=', this.id)
+        .execute();
+    } catch (err) {
+      const message = (err as Error).message?.slice(0, 2000) ?? String(err);
+      const delay = Math.min(this.opts.backoffMs * 2 ** (job.attempts - 1), 3600_000);
+      this.log.warn({ jobId: job.id, queue: job.queue, attempts: job.attempts, err: message }, 'job failed');
+      await this.db
+        .updateTable('jobs')
+        .set({
+          state: sql`CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END`,
+          finished_at: sql`CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END`,
+          run_at: sql`now() + make_interval(secs => ${delay / 1000})`,
+          last_error: message,
+          locked_by: null,
+          locked_until: null,
+        })
+        .where('id', '=', job.id)
+        .where('locked_by', '=', this.id)
+        .execute();
+    }
+  }
+
+  /** Claims and runs due jobs until none are left; returns how many ran. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const jobs = await this.claim();
+      if (!jobs.length) return total;
+      for (const job of jobs) await this.execute(job);
+      total += jobs.length;
+    }
+  }
+
+  /** Poke the loop (e.g. right after enqueuing) instead of waiting for the next poll. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          await this.drain();
+        } catch (err) {
+          this.log.error({ err }, 'job runner: claim failed');
+        }
+        if (!this.running) break;
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, this.opts.idleMs);
+          this.wake = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
+      }
+    })();
+  }
+
+  /** Stops claiming; jobs already claimed finish first. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+}

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { DB_KINDS, freshDatabaseUrl, testApp } from '../../../../../test/helpers';
+import { openDatabase } from '../../db/database';
+import { migrateToLatest } from '../../db/migrate';
+import { enqueue, cancelJobs, JobRunner, type ClaimedJob } from './index';
+
+const silent = { warn() {}, error() {}, info() {}, debug() {} } as never;
+
+describe.each(DB_KINDS)('durable jobs on %s', (kind) => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await testApp(kind, { DEMO_DATA: false });
+  });
+  afterAll(async () => app?.close());
+  const db = () => app.database.db;
+
+  it('a job enqueued in a transaction that rolls back never exists; one that commits runs once', async () => {
+    await expect(
+      db().transaction().execute(async (trx) => {
+        await enqueue(trx, { queue: 't.rollback' });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    await db().transaction().execute(async (trx) => enqueue(trx, { queue: 't.commit', payload: { n: 1 } }));
+    const seen: ClaimedJob[] = [];
+    const runner = new JobRunner(db(), silent).handle('t.rollback', async (j) => void seen.push(j)).handle('t.commit', async (j) => void seen.push(j));
+    expect(await runner.drain()).toBe(1);
+    expect(seen.map((j) => [j.queue, j.payload])).toEqual([['t.commit', { n: 1 }]]);
+    expect(await runner.drain()).toBe(0);
+    const row = await db().selectFrom('jobs').selectAll().where('queue', '=', 't.commit').executeTakeFirstOrThrow();
+    expect(row.state).toBe('done');
+  });
+
+  it('retries a failing job with backoff and marks it dead after its last attempt', async () => {
+    await enqueue(db(), { queue: 't.fail', maxAttempts: 3 });
+    let calls = 0;
+    const runner = new JobRunner(db(), silent, { backoffMs: 1 }).handle('t.fail', async () => {
+      calls++;
+      throw new Error(`boom ${calls}`);
+    });
+    for (let i = 0; i < 3; i++) {
+      // Make the retry due now rather than waiting for the backoff.
+      await db().updateTable('jobs').set({ run_at: sql`now() - interval '1 second'` }).where('queue', '=', 't.fail').where('state', '=', 'pending').execute();
+      await runner.drain();
+    }
+    const row = await db().selectFrom('jobs').selectAll().where('queue', '=', 't.fail').executeTakeFirstOrThrow();
+    expect(calls).toBe(3);
+    expect(row).toMatchObject({ state: 'dead', attempts: 3, last_error: 'boom 3' });
+  });
+
+  it('a timer does not run before it is due; dedupe keys and cancellation work', async () => {
+    await enqueue(db(), { queue: 't.timer', runAt: new Date(Date.now() + 3600_000), dedupeKey: 'task-1' });
+    await enqueue(db(), { queue: 't.timer', runAt: new Date(Date.now() + 3600_000), dedupeKey: 'task-1' });
+    await enqueue(db(), { queue: 't.timer', runAt: new Date(Date.now() + 3600_000), dedupeKey: 'task-2' });
+    const pending = await db().selectFrom('jobs').select('dedupe_key').where('queue', '=', 't.timer').where('state', '=', 'pending').execute();
+    expect(pending.map((p) => p.dedupe_key).sort()).toEqual(['task-1', 'task-2']);
+    let ran = 0;
+    const runner = new JobRunner(db(), silent).handle('t.timer', async () => void ran++);
+    expect(await runner.drain()).toBe(0);
+    expect(await cancelJobs(db(), 't.timer', 'task-2')).toBe(1);
+    await db().updateTable('jobs').set({ run_at: sql`now() - interval '1 second'` }).where('queue', '=', 't.timer').execute();
+    expect(await runner.drain()).toBe(1);
+    expect(ran).toBe(1);
+  });
+
+  it('a job whose runner died (lease expired) is taken up by another runner', async () => {
+    await enqueue(db(), { queue: 't.lease' });
+    const dead = new JobRunner(db(), silent, { leaseSeconds: 30 }).handle('t.lease', async () => {});
+    const claimed = await dead.claim(); // claimed, then the process "dies" before finishing
+    expect(claimed).toHaveLength(1);
+    const other = new JobRunner(db(), silent).handle('t.lease', async () => {});
+    expect(await other.drain()).toBe(0); // the lease still holds
+    await db().updateTable('jobs').set({ locked_until: sql`now() - interval '1 second'` }).where('queue', '=', 't.lease').execute();
+    expect(await other.drain()).toBe(1);
+    const row = await db().selectFrom('jobs').selectAll().where('queue', '=', 't.lease').executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ state: 'done', attempts: 2 });
+  });
+});
+
+describe('several processes share one queue without running a job twice (PostgreSQL)', () => {
+  it('two runners on separate connection pools run 300 jobs exactly once each', async () => {
+    const url = await freshDatabaseUrl('postgres');
+    const a = await openDatabase({ url, dataDir: '/tmp', poolSize: 4 });
+    const b = await openDatabase({ url, dataDir: '/tmp', poolSize: 4 });
+    try {
+      await migrateToLatest(a.db);
+      for (let i = 0; i < 300; i += 50) {
+        await a.db.transaction().execute(async (trx) => {
+          for (let j = i; j < i + 50; j++) await enqueue(trx, { queue: 't.many', payload: { n: j } });
+        });
+      }
+      const runs: number[] = [];
+      const handler = async (job: ClaimedJob) => {
+        runs.push(job.payload.n as number);
+        await new Promise((r) => setTimeout(r, 1));
+      };
+      const r1 = new JobRunner(a.db, silent, { batchSize: 7 }).handle('t.many', handler);
+      const r2 = new JobRunner(b.db, silent, { batchSize: 7 }).handle('t.many', handler);
+      const [n1, n2] = await Promise.all([r1.drain(), r2.drain()]);
+      expect(n1 + n2).toBe(300);
+      expect(n1).toBeGreaterThan(0);
+      expect(n2).toBeGreaterThan(0);
+      expect(runs.length).toBe(300);
+      expect(new Set(runs).size).toBe(300);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
