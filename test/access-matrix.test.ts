@@ -57,6 +57,8 @@ const EXPECTED: Record<string, Expect> = {
     sample: (i) => ({ body: { code: `T-${i.n}`, name: '测试局', nameEn: 'Test Bureau', regionCode: '350102' } }),
   },
   'GET /api/demo/accounts': { allowed: PUBLIC },
+  'GET /api/calendar': { allowed: PUBLIC },
+  'PUT /api/admin/calendar/:year': { allowed: ['platform_admin'], sample: () => ({ url: '/api/admin/calendar/2025', body: { holidays: ['2025-01-01'], workdays: [], source: 'test' } }) },
   'GET /api/auth/me': { allowed: SIGNED_IN },
   'POST /api/auth/staff/login': { allowed: PUBLIC, sample: () => ({ body: { username: 'gaj.reviewer', password: 'Yiwang@2026' } }) },
   'GET /api/auth/oidc/login': { allowed: PUBLIC },

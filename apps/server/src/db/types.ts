@@ -191,6 +191,15 @@ export interface JobsTable {
   finished_at: NullableTimestamp;
 }
 
+export interface CalendarYearsTable {
+  year: number;
+  holidays: JSONColumnType<string[]>;
+  workdays: JSONColumnType<string[]>;
+  source: string;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
 export interface Database {
   node_meta: NodeMetaTable;
   departments: DepartmentsTable;
@@ -207,4 +216,5 @@ export interface Database {
   idp_codes: IdpCodesTable;
   audit_log: AuditLogTable;
   jobs: JobsTable;
+  calendar_years: CalendarYearsTable;
 }

@@ -9,6 +9,7 @@ import { errors } from '../../shared/errors';
 import { OrgService } from './org.service';
 
 export { OrgService, presentDepartment, type Department } from './org.service';
+export { calendarRoutes, loadCalendarYears } from './calendar';
 
 const RegionSchema = Type.Object({
   code: Type.String(),
