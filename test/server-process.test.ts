@@ -34,12 +34,12 @@ async function startServer(env: Record<string, string>): Promise<Proc> {
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
     const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (Date.now() > deadline) throw new Error(`server not ready in 60 s:\n${out}`);
+    if (Date.now() > deadline) throw new Error(`server not ready in 120 s:\n${out}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   return { url, child, output: () => out, exited };
@@ -50,7 +50,8 @@ async function stop(p: Proc): Promise<number | null> {
   return p.exited;
 }
 
-describe('the server process', () => {
+// Two cold starts of a separate process: generous limits, the machine may be busy.
+describe('the server process', { timeout: 300_000 }, () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
