@@ -55,17 +55,20 @@ async function check(page: Page, visitor: Visitor, viewport: string, findings: A
       expect(await page.evaluate(() => document.documentElement.classList.contains('elder'))).toBe(mode.elder);
       const label = `${visitor.name} ${viewport} ${mode.lang} ${mode.elder ? 'elder' : 'normal'} ${path}`;
       findings.push(...(await axeSerious(page, label)));
+      // Reflow (WCAG 1.4.10): nothing wider than the screen, in any language or mode.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      if (overflow > 0) findings.push({ id: 'horizontal-overflow', impact: 'serious', help: `${label}: page is ${overflow}px wider than the viewport`, targets: [] });
       if (SHOTS.has(label)) await page.screenshot({ path: `/tmp/yiwang-e2e-${label.replace(/[^a-zA-Z0-9-]+/g, '_')}.png`, fullPage: true });
     }
   }
 }
 
-describe('accessibility (axe, WCAG 2.1 AA)', { timeout: 300_000 }, () => {
+describe('accessibility (axe, WCAG 2.1 AA)', { timeout: 600_000 }, () => {
   beforeAll(async () => {
     server = await startServer();
     browser = await launchBrowser();
     demo = await demoAccounts(server.url);
-  }, 180_000);
+  }, 420_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -2,96 +2,65 @@
  * Browser-test harness: start the real server as a child process on a free port, and launch
  * Debian's Chromium through playwright-core (no downloaded browsers).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { READY_TIMEOUT_MS, ROOT, spawnServer, type RunningServer } from '../test/spawn-server';
 
-export const ROOT = resolve(import.meta.dirname, '..');
+export { ROOT, type RunningServer };
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * Build apps/web when dist is missing or older than its sources (test files run in parallel
- * workers, so a lock directory makes one of them build while the others wait).
- */
-export async function ensureWebBuilt(): Promise<void> {
-  const web = join(ROOT, 'apps/web');
-  const index = join(web, 'dist/index.html');
-  const stale = () =>
-    !existsSync(index) ||
-    statSync(index).mtimeMs < Math.max(newestMtime(join(web, 'src')), statSync(join(web, 'index.html')).mtimeMs, statSync(join(web, 'vite.config.ts')).mtimeMs);
-  if (!stale()) return;
-  const lock = join(ROOT, '.tmp/web-build.lock');
+/** A cross-process lock (a directory), for work that parallel test files must not do at once. */
+async function withLock<T>(name: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
+  const lock = join(ROOT, '.tmp', name);
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
-  const deadline = Date.now() + 180_000;
+  const deadline = Date.now() + waitMs;
   for (;;) {
     try {
       mkdirSync(lock);
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock} (remove it if no build is running)`);
-      await new Promise((r) => setTimeout(r, 500));
+      // A lock left by a killed run is stale after its maximum hold time.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > waitMs) rmdirSync(lock);
+      } catch {
+        /* gone meanwhile */
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
   try {
-    if (!stale()) return;
-    const vite = join(ROOT, 'node_modules/vite/bin/vite.js');
-    const r = spawnSync(process.execPath, [vite, 'build', '--config', 'apps/web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`web build failed:\n${r.stdout}\n${r.stderr}`);
+    return await fn();
   } finally {
     rmdirSync(lock);
   }
 }
 
-export interface RunningServer {
-  url: string;
-  stop(): Promise<void>;
-  /** Everything the server wrote so far (for failure messages). */
-  output(): string;
+/**
+ * Build apps/web when dist is missing or older than its sources (scripts/build-web.mjs decides);
+ * test files run in parallel workers, so a lock makes one of them build while the others wait.
+ */
+export async function ensureWebBuilt(): Promise<void> {
+  await withLock('web-build.lock', 180_000, async () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build-web.mjs')], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`web build failed:\n${r.stdout}\n${r.stderr}`);
+  });
 }
 
 /**
- * Spawn `node --import tsx apps/server/src/main.ts` with an in-memory database and the demo
- * data, wait for GET /readyz → 200 (60 s at most), and kill it on stop(). The web app must be
- * built first (apps/web/dist), because the server reads index.html when it starts.
+ * The real server with an in-memory database and the demo data. The web app must be built first,
+ * because the server reads index.html when it starts.
  */
 export async function startServer(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
   await ensureWebBuilt();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  // Test files run in parallel workers; two servers booting at once on a small machine each take
+  // twice as long, so boots take turns.
   const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-e2e-'));
-  let log = '';
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: url,
+  const server = await withLock('server-start.lock', 5 * READY_TIMEOUT_MS, () =>
+    spawnServer({
       DATABASE_URL: 'memory://',
       DATA_DIR: dataDir,
       DEMO_DATA: 'true',
@@ -99,41 +68,16 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
       // Many sign-ins from one address in a test run: do not trip the rate limit.
       LOGIN_RATE_PER_MINUTE: '1000',
       ...extraEnv,
+    }),
+  );
+  return {
+    ...server,
+    stop: async () => {
+      const code = await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  let exited: number | null = null;
-  child.on('exit', (code) => (exited = code ?? -1));
-
-  const stop = async () => {
-    if (exited === null) {
-      const gone = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await gone;
-      clearTimeout(timer);
-    }
-    rmSync(dataDir, { recursive: true, force: true });
   };
-
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited !== null) throw new Error(`server exited with code ${exited} before it was ready:\n${log}`);
-    try {
-      const res = await fetch(`${url}/readyz`);
-      if (res.status === 200) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`server not ready within 60 s:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { url, stop, output: () => log };
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -180,7 +124,8 @@ export async function newContext(browser: Browser, baseURL: string, prefs: Prefs
     },
     [lang, elder] as const,
   );
-  context.setDefaultTimeout(15_000);
+  // Generous: the CI machines are small and often busy; a real hang still fails.
+  context.setDefaultTimeout(30_000);
   return context;
 }
 
@@ -255,4 +200,19 @@ export async function axeSerious(page: Page, label: string): Promise<AxeFinding[
   const minor = all.filter((v) => v.impact !== 'serious' && v.impact !== 'critical');
   if (minor.length) console.warn(`[axe] ${label}: ${minor.map((v) => `${v.id} (${v.impact})`).join(', ')}`);
   return all.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ ...v, help: `${label}: ${v.help}` }));
+}
+
+/** Open a dropdown menu and choose an item, retrying the opening if the menu was still animating. */
+export async function chooseFromMenu(page: Page, trigger: Locator, item: Locator): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await page.locator('.ant-dropdown:not(.ant-dropdown-hidden)').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    await trigger.click();
+    try {
+      await item.waitFor({ state: 'visible', timeout: 5_000 });
+      await item.click();
+      return;
+    } catch (e) {
+      if (attempt >= 2) throw e;
+    }
+  }
 }

@@ -2,9 +2,10 @@
  * The web shell in a real browser against the real server: sign-in for every kind of user,
  * area guards, language and elder-mode switches, the phone drawer, sign-out.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
+  chooseFromMenu,
   demoAccounts,
   enterpriseSignIn,
   launchBrowser,
@@ -16,6 +17,8 @@ import {
   type DemoAccounts,
   type RunningServer,
 } from './harness';
+
+const POLL = { timeout: 20_000, interval: 100 };
 
 let server: RunningServer;
 let browser: Browser;
@@ -39,7 +42,11 @@ describe('web shell', { timeout: 120_000 }, () => {
     server = await startServer();
     browser = await launchBrowser();
     demo = await demoAccounts(server.url);
-  }, 180_000);
+  }, 420_000);
+
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') console.error(`server output so far:\n${server?.output().slice(-4000)}`);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -50,7 +57,7 @@ describe('web shell', { timeout: 120_000 }, () => {
     const context = await newContext(browser, server.url);
     const page = await context.newPage();
     await page.goto('/');
-    await expect.poll(() => page.getByTestId('public-home').isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('public-home').isVisible(), POLL).toBe(true);
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
     expect(await page.locator('header').count()).toBeGreaterThan(0);
     expect(await page.locator('main#main').count()).toBe(1);
@@ -64,7 +71,7 @@ describe('web shell', { timeout: 120_000 }, () => {
     expect(page.url()).toMatch(/#main$/);
     // The header names the node's region, from GET /api/node.
     const node = await (await fetch(`${server.url}/api/node`)).json();
-    await expect.poll(() => page.locator('.yw-brand-region').textContent()).toBe(node.regionName);
+    await expect.poll(() => page.locator('.yw-brand-region').textContent(), POLL).toBe(node.regionName);
     await context.close();
   });
 
@@ -83,7 +90,7 @@ describe('web shell', { timeout: 120_000 }, () => {
     await page.locator('input[autocomplete="current-password"]').fill(officer.password);
     await page.getByTestId('staff-submit').click();
     await page.waitForURL(/\/workbench\/tasks$/);
-    await expect.poll(() => page.getByTestId('coming-soon').isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('coming-soon').isVisible(), POLL).toBe(true);
     await context.close();
   });
 
@@ -129,9 +136,9 @@ describe('web shell', { timeout: 120_000 }, () => {
       }
       // Sign out from the user menu.
       await page.goto(`/${area}`);
-      await page.getByTestId('user-menu').click();
-      await page.getByRole('menuitem', { name: '退出登录' }).click();
-      await page.waitForURL(/\/login$/);
+      await page.getByTestId(`${area}-home`).waitFor();
+      await chooseFromMenu(page, page.getByTestId('user-menu'), page.getByRole('menuitem', { name: '退出登录' }));
+      await page.waitForURL(/\/login\?signedOut=1$/);
       expect((await me(page)).status).toBe(401);
       await page.goto(`/${area}`);
       await page.waitForURL(/\/login\?returnTo=/);
@@ -192,15 +199,14 @@ describe('web shell', { timeout: 120_000 }, () => {
     const page = await context.newPage();
     await personSignIn(page, person.idNumber, person.password);
     await page.waitForURL(/\/portal$/);
+    await page.getByTestId('portal-home').waitFor();
     const before = await me(page);
     if (before.body.options.enterprises.length === 0) return;
-    await page.getByTestId('acting-switch').click();
-    await page.getByRole('menuitem', { name: new RegExp(before.body.options.enterprises[0].displayName) }).click();
-    await expect.poll(async () => (await me(page)).body.actingAs?.id).toBe(before.body.options.enterprises[0].id);
-    await expect.poll(() => page.locator('h1').textContent()).toContain(before.body.options.enterprises[0].displayName);
-    await page.getByTestId('acting-switch').click();
-    await page.getByRole('menuitem', { name: new RegExp(`^本人`) }).click();
-    await expect.poll(async () => (await me(page)).body.actingAs).toBeNull();
+    await chooseFromMenu(page, page.getByTestId('acting-switch'), page.getByRole('menuitem', { name: new RegExp(before.body.options.enterprises[0].displayName) }));
+    await expect.poll(async () => (await me(page)).body.actingAs?.id, POLL).toBe(before.body.options.enterprises[0].id);
+    await expect.poll(() => page.locator('h1').textContent(), POLL).toContain(before.body.options.enterprises[0].displayName);
+    await chooseFromMenu(page, page.getByTestId('acting-switch'), page.getByRole('menuitem', { name: /^本人/ }));
+    await expect.poll(async () => (await me(page)).body.actingAs, POLL).toBeNull();
     await context.close();
   });
 
@@ -209,8 +215,8 @@ describe('web shell', { timeout: 120_000 }, () => {
     const page = await context.newPage();
     await page.goto('/login');
     await page.getByTestId('lang-switch').click();
-    await expect.poll(() => page.getAttribute('html', 'lang')).toBe('en');
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Sign in');
+    await expect.poll(() => page.getAttribute('html', 'lang'), POLL).toBe('en');
+    await expect.poll(() => page.locator('h1').textContent(), POLL).toBe('Sign in');
     // antd's own texts follow (e.g. the password visibility toggle's label).
     const elder = page.getByTestId('elder-switch');
     expect(await elder.getAttribute('aria-pressed')).toBe('false');
@@ -228,7 +234,7 @@ describe('web shell', { timeout: 120_000 }, () => {
     );
     expect(Math.min(...heights)).toBeGreaterThanOrEqual(44);
     await page.reload();
-    await expect.poll(() => page.getAttribute('html', 'lang')).toBe('en');
+    await expect.poll(() => page.getAttribute('html', 'lang'), POLL).toBe('en');
     expect(await page.evaluate(() => document.documentElement.classList.contains('elder'))).toBe(true);
     expect(await page.locator('h1').textContent()).toBe('Sign in');
     // Elder mode shows fewer choices: only the main tasks in the navigation.
@@ -246,8 +252,10 @@ describe('web shell', { timeout: 120_000 }, () => {
     const page = await context.newPage();
     await staffSignIn(page, officer.username, officer.password);
     await page.waitForURL(/\/workbench$/);
+    await page.getByTestId('workbench-home').waitFor();
     expect(await page.locator('.yw-sider').count()).toBe(0);
     const button = page.getByTestId('nav-drawer-button');
+    await button.waitFor({ state: 'visible' });
     expect(await button.getAttribute('aria-expanded')).toBe('false');
     const box = await button.boundingBox();
     expect(box!.height).toBeGreaterThanOrEqual(44);
@@ -262,10 +270,9 @@ describe('web shell', { timeout: 120_000 }, () => {
     // Language and sign-out live in the drawer on a phone.
     await button.click();
     await drawer.getByTestId('lang-switch').click();
-    await expect.poll(() => page.getAttribute('html', 'lang')).toBe('en');
-    await page.getByTestId('nav-drawer-button').click();
-    await page.locator('.yw-drawer').getByTestId('drawer-sign-out').click();
-    await page.waitForURL(/\/login$/);
+    await expect.poll(() => page.getAttribute('html', 'lang'), POLL).toBe('en');
+    await drawer.getByTestId('drawer-sign-out').click(); // the drawer stays open
+    await page.waitForURL(/\/login\?signedOut=1$/);
     await context.close();
   });
 

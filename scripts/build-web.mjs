@@ -24,5 +24,7 @@ console.log('Building the web app (vite)…');
 const r = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/web/vite.config.ts', '--logLevel', 'warn'], {
   cwd: root,
   stdio: 'inherit',
+  // A test runner's NODE_ENV=test would make React and antd ship their development builds.
+  env: { ...process.env, NODE_ENV: 'production' },
 });
 process.exit(r.status ?? 1);

@@ -9,6 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { DEMO_CLIENT_SECRET, enterprises, people } from '../apps/server/src/demo/data';
+import { multipartBody, samplePdf } from '../apps/server/src/modules/files/files.fixtures';
+import { demoBundleId, demoItemId } from '../apps/server/src/modules/catalog';
+import { sampleBundleContent, sampleItemContent, samplePackage } from '../apps/server/src/modules/catalog/catalog.fixtures';
 import { personLogin, staffLogin, testApp, type Client } from './helpers';
 
 type Actor =
@@ -32,7 +35,7 @@ const PUBLIC = 'public' as const;
 interface Expect {
   allowed: typeof PUBLIC | Actor[];
   /** A request that an allowed actor can make (ids filled from the demo data). */
-  sample?: (ids: Ids) => { url?: string; body?: unknown; form?: boolean };
+  sample?: (ids: Ids) => { url?: string; body?: unknown; form?: boolean; multipart?: Parameters<typeof multipartBody>[0] };
   /** Runs after every other route (it changes the session). */
   last?: boolean;
 }
@@ -45,6 +48,48 @@ interface Ids {
 }
 
 const EXPECTED: Record<string, Expect> = {
+  // Service catalog: guides, search and scores are public; staff read drafts; department admins edit
+  // their own department's entries (the samples are of FZ-SCJGJ, scjg.admin's), platform admins all.
+  'GET /api/catalog/search': { allowed: PUBLIC, sample: () => ({ url: `/api/catalog/search?q=${encodeURIComponent('营业执照')}&type=administrative_licensing` }) },
+  'GET /api/catalog/suggest': { allowed: PUBLIC, sample: () => ({ url: `/api/catalog/suggest?q=${encodeURIComponent('营业')}` }) },
+  'GET /api/catalog/items/:id': { allowed: PUBLIC, sample: () => ({ url: `/api/catalog/items/${demoItemId('scjg.change')}` }) },
+  'GET /api/catalog/items/:id/versions/:version': { allowed: PUBLIC, sample: () => ({ url: `/api/catalog/items/${demoItemId('scjg.change')}/versions/1` }) },
+  'GET /api/catalog/bundles': { allowed: PUBLIC },
+  'GET /api/catalog/bundles/:id': { allowed: PUBLIC, sample: () => ({ url: `/api/catalog/bundles/${demoBundleId('newborn')}` }) },
+  'GET /api/catalog/bundles/:id/versions/:version': { allowed: PUBLIC, sample: () => ({ url: `/api/catalog/bundles/${demoBundleId('newborn')}/versions/1` }) },
+  'GET /api/catalog/themes': { allowed: PUBLIC },
+  'GET /api/catalog/vocabulary': { allowed: PUBLIC },
+  'GET /api/catalog/accuracy': { allowed: PUBLIC },
+  'GET /api/catalog/signing-key': { allowed: PUBLIC },
+  'GET /api/admin/catalog/items': { allowed: STAFF },
+  'GET /api/admin/catalog/items/:id': { allowed: STAFF, sample: () => ({ url: `/api/admin/catalog/items/${demoItemId('scjg.change')}` }) },
+  'GET /api/admin/catalog/bundles': { allowed: STAFF },
+  'GET /api/admin/catalog/bundles/:id': { allowed: STAFF, sample: () => ({ url: `/api/admin/catalog/bundles/${demoBundleId('business-startup')}` }) },
+  'GET /api/admin/catalog/synonyms': { allowed: STAFF },
+  'POST /api/admin/catalog/items': { allowed: ['dept_admin', 'platform_admin'], sample: (i) => ({ body: sampleItemContent(i.departmentId, 100 + i.n) }) },
+  'PUT /api/admin/catalog/items/:id/draft': {
+    allowed: ['dept_admin', 'platform_admin'],
+    sample: (i) => ({ url: `/api/admin/catalog/items/${demoItemId('scjg.licence-replacement')}/draft`, body: sampleItemContent(i.departmentId, 700, { name: '营业执照遗失补领（新版）' }) }),
+  },
+  'POST /api/admin/catalog/items/:id/publish': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: `/api/admin/catalog/items/${demoItemId('scjg.licence-replacement')}/publish` }) },
+  'DELETE /api/admin/catalog/items/:id/draft': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: `/api/admin/catalog/items/${demoItemId('scjg.licence-replacement')}/draft` }) },
+  'POST /api/admin/catalog/items/:id/retire': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: `/api/admin/catalog/items/${demoItemId('scjg.equipment')}/retire`, body: { reason: '事项取消' } }) },
+  'POST /api/admin/catalog/bundles': {
+    allowed: ['dept_admin', 'platform_admin'],
+    sample: (i) => ({ body: sampleBundleContent(i.departmentId, [demoItemId('scjg.establishment'), demoItemId('scjg.food')], `matrix-${i.n}`) }),
+  },
+  'PUT /api/admin/catalog/bundles/:id/draft': {
+    allowed: ['dept_admin', 'platform_admin'],
+    sample: (i) => ({ url: `/api/admin/catalog/bundles/${demoBundleId('restaurant')}/draft`, body: sampleBundleContent(i.departmentId, [demoItemId('scjg.establishment'), demoItemId('scjg.food')], 'restaurant') }),
+  },
+  'POST /api/admin/catalog/bundles/:id/publish': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: `/api/admin/catalog/bundles/${demoBundleId('restaurant')}/publish` }) },
+  'DELETE /api/admin/catalog/bundles/:id/draft': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: `/api/admin/catalog/bundles/${demoBundleId('restaurant')}/draft` }) },
+  'POST /api/admin/catalog/bundles/:id/retire': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: `/api/admin/catalog/bundles/${demoBundleId('restaurant')}/retire`, body: { reason: '调整' } }) },
+  'POST /api/admin/catalog/packages/export': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ body: { name: '矩阵测试', version: '1.0.0', items: [demoItemId('scjg.change')], bundles: [] } }) },
+  'POST /api/admin/catalog/packages/preview': { allowed: ['dept_admin', 'platform_admin'], sample: (i) => ({ body: { package: samplePackage('FZ-SCJGJ', '350100', i.n), departmentMap: {}, regionMap: {} } }) },
+  'POST /api/admin/catalog/packages/import': { allowed: ['dept_admin', 'platform_admin'], sample: (i) => ({ body: { package: samplePackage('FZ-SCJGJ', '350100', i.n), departmentMap: {}, regionMap: {} } }) },
+  'PUT /api/admin/catalog/synonyms': { allowed: ['platform_admin'], sample: () => ({ body: [{ kind: 'equivalent', terms: ['营业执照', '执照'] }] }) },
+  'POST /api/admin/catalog/relint': { allowed: ['platform_admin'] },
   'GET /healthz': { allowed: PUBLIC },
   'GET /readyz': { allowed: PUBLIC },
   'GET /api/node': { allowed: PUBLIC },
@@ -99,11 +144,117 @@ const EXPECTED: Record<string, Expect> = {
   'POST /idp/authorize': { allowed: PUBLIC, sample: () => ({ form: true, body: {} }) },
   'POST /idp/token': { allowed: PUBLIC, sample: () => ({ form: true, body: {} }) },
   'GET /idp/userinfo': { allowed: PUBLIC },
+  // Unified payment: payers create, pay, cancel and see their own orders; officers see and refund their
+  // department's; reconciliation is for department and platform admins. Return and notify are the
+  // provider's (public; nothing there is trusted without a query or a signature).
+  'POST /api/payments/orders': {
+    allowed: ['citizen', 'enterprise', 'agent'],
+    sample: (i) => ({ body: { subjectType: 'application', subjectId: `matrix-${i.n}`, departmentId: i.departmentId, currency: 'CNY', items: [{ name: '工本费', amountFen: 1000 }] } }),
+  },
+  'GET /api/payments/orders': { allowed: ['citizen', 'enterprise', 'agent', 'window_clerk', 'reviewer', 'decider', 'dept_admin', 'platform_admin'] },
+  'GET /api/payments/orders/:id': {
+    allowed: ['citizen', 'enterprise', 'agent', 'window_clerk', 'reviewer', 'decider', 'dept_admin', 'platform_admin'],
+    sample: () => ({ url: '/api/payments/orders/00000000-0000-4000-8000-000000000000' }),
+  },
+  'POST /api/payments/orders/:id/pay': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/payments/orders/00000000-0000-4000-8000-000000000000/pay' }) },
+  'POST /api/payments/orders/:id/cancel': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/payments/orders/00000000-0000-4000-8000-000000000000/cancel' }) },
+  'GET /api/payments/orders/:id/return': { allowed: PUBLIC, sample: () => ({ url: '/api/payments/orders/00000000-0000-4000-8000-000000000000/return' }) },
+  'POST /api/payments/notify/:provider': { allowed: PUBLIC, sample: () => ({ url: '/api/payments/notify/simulated', body: {} }) },
+  'POST /api/payments/orders/:id/refunds': {
+    allowed: ['window_clerk', 'reviewer', 'decider', 'dept_admin'],
+    sample: () => ({ url: '/api/payments/orders/00000000-0000-4000-8000-000000000000/refunds', body: { amountFen: 100, reason: '测试退款' } }),
+  },
+  'GET /api/payments/reconciliation': { allowed: ['platform_admin', 'dept_admin'], sample: () => ({ url: '/api/payments/reconciliation?date=2026-11-20' }) },
+  // The simulated payment provider: an external system's public protocol surface.
+  'GET /pay-sim/api/public-key': { allowed: PUBLIC },
+  'POST /pay-sim/api/orders': { allowed: PUBLIC, sample: () => ({ body: {} }) },
+  'POST /pay-sim/api/orders/query': { allowed: PUBLIC, sample: () => ({ body: {} }) },
+  'POST /pay-sim/api/orders/close': { allowed: PUBLIC, sample: () => ({ body: {} }) },
+  'POST /pay-sim/api/refunds': { allowed: PUBLIC, sample: () => ({ body: {} }) },
+  'GET /pay-sim/api/statement': { allowed: PUBLIC },
+  'GET /pay-sim/pay/:token': { allowed: PUBLIC, sample: () => ({ url: '/pay-sim/pay/unknown-token' }) },
+  'POST /pay-sim/pay/:token': { allowed: PUBLIC, sample: () => ({ url: '/pay-sim/pay/unknown-token', form: true, body: { action: 'pay' } }) },
+  // The transparency log: public by design (anyone may audit it).
+  'GET /api/transparency/sth': { allowed: PUBLIC },
+  'GET /api/transparency/public-key': { allowed: PUBLIC },
+  'GET /api/transparency/entries': { allowed: PUBLIC },
+  'GET /api/transparency/entries/:index': { allowed: PUBLIC, sample: () => ({ url: '/api/transparency/entries/0' }) },
+  'GET /api/transparency/proofs/inclusion': { allowed: PUBLIC, sample: () => ({ url: '/api/transparency/proofs/inclusion?leafIndex=0' }) },
+  'GET /api/transparency/proofs/consistency': { allowed: PUBLIC, sample: () => ({ url: '/api/transparency/proofs/consistency?first=0' }) },
+  // Verification material of e-licence issuers: public by design.
+  'GET /api/licences/issuers/jwks': { allowed: PUBLIC },
+  'GET /api/licences/status-lists/:id': { allowed: PUBLIC, sample: () => ({ url: '/api/licences/status-lists/00000000-0000-4000-8000-000000000000' }) },
+  // Notifications: everyone with an inbox (not machine clients) sees only their own; templates are the platform admin's.
+  'GET /api/notifications': { allowed: SIGNED_IN.filter((a) => a !== 'machine') },
+  'GET /api/notifications/unread-count': { allowed: SIGNED_IN.filter((a) => a !== 'machine') },
+  'POST /api/notifications/:id/read': { allowed: SIGNED_IN.filter((a) => a !== 'machine'), sample: () => ({ url: '/api/notifications/00000000-0000-4000-8000-000000000000/read' }) },
+  'POST /api/notifications/read-all': { allowed: SIGNED_IN.filter((a) => a !== 'machine') },
+  'GET /api/notifications/preferences': { allowed: SIGNED_IN.filter((a) => a !== 'machine') },
+  'PUT /api/notifications/preferences': { allowed: SIGNED_IN.filter((a) => a !== 'machine'), sample: () => ({ body: { locale: 'zh', sms: true, email: true } }) },
+  'GET /api/admin/notification-templates': { allowed: ['platform_admin', 'dept_admin'] },
+  'PUT /api/admin/notification-templates/:code': {
+    allowed: ['platform_admin'],
+    sample: () => ({
+      url: '/api/admin/notification-templates/payment.due',
+      body: {
+        version: 1,
+        channels: ['sms'],
+        zh: { title: '请缴费', body: '「{{itemName}}」（{{applicationNo}}）需缴费 {{amount}} 元，{{payBefore}} 前。', sms: '{{applicationNo}} 需缴费 {{amount}} 元' },
+        en: { title: 'A fee is due', body: '{{applicationNo}}: CNY {{amount}} by {{payBefore}}.', sms: '{{applicationNo}}: CNY {{amount}}' },
+      },
+    }),
+  },
+  // Materials: applicants upload and list their own; officers may download only what the applications module grants.
+  'POST /api/files': { allowed: ['citizen', 'enterprise', 'agent'], sample: (i) => ({ multipart: { filename: `材料${i.n}.pdf`, contentType: 'application/pdf', data: samplePdf(`matrix-${i.n}`) } }) },
+  'GET /api/files': { allowed: ['citizen', 'enterprise', 'agent'] },
+  'GET /api/files/:id': {
+    allowed: ['citizen', 'enterprise', 'agent', 'window_clerk', 'reviewer', 'decider', 'dept_admin'],
+    sample: () => ({ url: '/api/files/00000000-0000-4000-8000-000000000000' }),
+  },
+  // Applications (办件): applicants (a citizen, an enterprise, an agent for a principal) their own only;
+  // officers the tasks of their department and role (department admins read); supervisors the escalations.
+  'GET /api/applications': { allowed: ['citizen', 'enterprise', 'agent'] },
+  'POST /api/applications': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ body: { itemId: '00000000-0000-4000-8000-000000000000' } }) },
+  'GET /api/applications/:id': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000' }) },
+  'PUT /api/applications/:id': {
+    allowed: ['citizen', 'enterprise', 'agent'],
+    sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000', body: { formData: {}, version: 1 } }),
+  },
+  'DELETE /api/applications/:id': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000' }) },
+  'POST /api/applications/:id/submit': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/submit' }) },
+  'POST /api/applications/:id/withdraw': {
+    allowed: ['citizen', 'enterprise', 'agent'],
+    sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/withdraw', body: { reason: '测试撤回' } }),
+  },
+  'POST /api/applications/:id/supplement': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/supplement', body: {} }) },
+  'GET /api/tasks': { allowed: ['window_clerk', 'reviewer', 'decider', 'dept_admin'] },
+  'GET /api/tasks/:id': { allowed: ['window_clerk', 'reviewer', 'decider', 'dept_admin'], sample: () => ({ url: '/api/tasks/00000000-0000-4000-8000-000000000000' }) },
+  ...Object.fromEntries(
+    (
+      [
+        ['claim', {}],
+        ['release', {}],
+        ['accept', {}],
+        ['not-accept', { reasonCode: 'other', reason: '测试' }],
+        ['request-supplement', { items: [{ kind: 'field', key: 'x', reason: '测试' }] }],
+        ['review', { agree: true, opinion: '同意' }],
+        ['decide', { approve: true, opinion: '同意' }],
+        ['deliver', { method: 'online' }],
+        ['special-procedure', { name: '专家评审' }],
+        ['special-procedure/end', {}],
+      ] as const
+    ).map(([path, body]) => [
+      `POST /api/tasks/:id/${path}`,
+      { allowed: ['window_clerk', 'reviewer', 'decider'], sample: () => ({ url: `/api/tasks/00000000-0000-4000-8000-000000000000/${path}`, body }) },
+    ]),
+  ),
+  'GET /api/escalations': { allowed: ['supervisor', 'platform_admin'] },
 };
 
 const isDocs = (url: string) => url === '/docs' || url.startsWith('/docs/');
 
-describe('access matrix: every route × every actor', () => {
+// Hundreds of requests in one test: a generous limit for a busy machine.
+describe('access matrix: every route × every actor', { timeout: 600_000 }, () => {
   let app: FastifyInstance;
   const clients = new Map<Actor, Client | null>();
   let bearer = '';
@@ -151,8 +302,12 @@ describe('access matrix: every route × every actor', () => {
     const s = e.sample?.(ids) ?? {};
     const target = s.url ?? url;
     const headers: Record<string, string> = {};
-    let payload: string | undefined;
-    if (s.body !== undefined || method !== 'GET') {
+    let payload: string | Buffer | undefined;
+    if (s.multipart) {
+      const m = multipartBody(s.multipart);
+      headers['content-type'] = m.contentType;
+      payload = m.payload;
+    } else if (s.body !== undefined || method !== 'GET') {
       if (s.form) {
         headers['content-type'] = 'application/x-www-form-urlencoded';
         payload = new URLSearchParams(s.body as Record<string, string>).toString();

@@ -4,51 +4,16 @@
  * second start loads no demo data twice, graceful shutdown on SIGTERM (requests in flight are
  * answered, the process exits 0), and that logs carry no personal data.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './pg-cluster';
 import { freshDatabaseUrl } from './helpers';
+import { spawnServer } from './spawn-server';
 import { people } from '../apps/server/src/demo/data';
 
-const ROOT = resolve(import.meta.dirname, '..');
-
-interface Proc {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startServer(env: Record<string, string>): Promise<Proc> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), PUBLIC_URL: url, LOG_LEVEL: 'info', DATA_SECRET: 'process-test-secret-0123456789abcdef0123', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
-    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`server not ready in 120 s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { url, child, output: () => out, exited };
-}
-
-async function stop(p: Proc): Promise<number | null> {
-  p.child.kill('SIGTERM');
-  return p.exited;
-}
+const startServer = (env: Record<string, string>) => spawnServer({ LOG_LEVEL: 'info', ...env });
+const stop = (p: { stop(): Promise<number | null> }) => p.stop();
 
 // Two cold starts of a separate process: generous limits, the machine may be busy.
 describe('the server process', { timeout: 300_000 }, () => {

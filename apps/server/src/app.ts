@@ -23,6 +23,13 @@ import type { Fetch } from './modules/identity/oidc-client';
 import { idpRoutes } from './modules/idp';
 import { JobRunner } from './modules/jobs';
 import { OrgService, calendarRoutes, loadCalendarYears, orgRoutes } from './modules/org';
+import { createPayments, paymentsRoutes, type PaySimulator, type PaymentsService } from './modules/payments';
+import { TransparencyLog, transparencyRoutes } from './modules/transparency';
+import { LicenceService, licencesRoutes } from './modules/licences';
+import { createNotifications, notificationRoutes, type NotificationService } from './modules/notifications';
+import { createFiles, fileRoutes, type FileService } from './modules/files';
+import { catalogPlugin, createCatalog, type CatalogService } from './modules/catalog';
+import { catalogReader, createApplications, type ApplicationsModule } from './modules/applications';
 import { demoRoutes, seedDemo } from './demo/seed';
 
 export interface Services {
@@ -30,6 +37,22 @@ export interface Services {
   identity: IdentityService;
   /** Durable jobs, timers and outbox events; modules register their handlers on it. */
   jobs: JobRunner;
+  /** Unified payment; other modules call `createOrder(trx, ctx, …)` and handle the `payment.paid` outbox event. */
+  payments: PaymentsService;
+  /** The built-in simulated payment provider (null when a real provider is configured); tests steer it. */
+  paySimulator: PaySimulator | null;
+  /** The transparency log; other modules append with `appendToLog(trx, entry)`. */
+  transparency: TransparencyLog;
+  /** Issuers' signing keys and status lists (the SD-JWT VC primitives are the module's exports). */
+  licences: LicenceService;
+  /** Inbox, templates, SMS/e-mail delivery; other modules call `notify(trx, …)` from the module's index. */
+  notifications: NotificationService;
+  /** Materials storage; `files.policy.allowRead(rule)` is how other modules grant reading. */
+  files: FileService;
+  /** The service catalog; `getPublishedVersion(itemId, version)` for applications bound to a version. */
+  catalog: CatalogService;
+  /** Applications (办件) and the approval engine; `subscribe(type, fn)` for its outbox events, `useClock` in tests. */
+  applications: ApplicationsModule;
 }
 
 export interface RouteInfo {
@@ -180,7 +203,16 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     org,
     oidc: { issuer, clientId: config.OIDC_CLIENT_ID, clientSecret, fetch: builtinIdp ? inProcess : (url, init) => fetch(url, init) },
   });
-  app.decorate('services', { org, identity, jobs });
+  const transparency = new TransparencyLog({ db, crypto: crypto_, onError: (err) => app.log.error({ err }, 'transparency log sequencer failed') });
+  await transparency.init();
+  const notifications = createNotifications({ db, config, contacts: identity, jobs, log: app.log });
+  const files = await createFiles({ db, config, jobs, log: app.log });
+  const catalog = createCatalog({ db, org, nodeName: `${org.region(config.NODE_REGION)?.name ?? config.NODE_REGION}一网通办` });
+  const payments = createPayments({ db, config, jobs, org, log: app.log, inProcess });
+  const licences = new LicenceService(db, crypto_, org, config.PUBLIC_URL);
+  // SEAM: payments and notifications are not wired to applications yet (PaymentPort, outbox subscribe).
+  const applications = createApplications({ db, config, org, catalog: catalogReader(catalog), crypto: crypto_, jobs, log: app.log });
+  app.decorate('services', { org, identity, jobs, transparency, licences, notifications, files, catalog, payments: payments.service, paySimulator: payments.simulator, applications });
 
   await app.register(authenticate, { identity });
   await app.register(auditPlugin, { strict: config.STRICT_AUDIT });
@@ -192,6 +224,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await api.register(orgRoutes(org, `${org.region(config.NODE_REGION)?.name ?? config.NODE_REGION}一网通办`));
       await api.register(identityRoutes(identity, config));
       await api.register(auditRoutes(db));
+      await api.register(paymentsRoutes(payments.service));
+      await api.register(transparencyRoutes(transparency));
+      await api.register(licencesRoutes(licences));
+      await api.register(notificationRoutes(notifications));
+      await api.register(fileRoutes(files));
+      await api.register(catalogPlugin(catalog));
+      await api.register(applications.routes());
       if (config.DEMO_DATA) await api.register(demoRoutes());
     },
     { prefix: '/api' },
@@ -209,6 +248,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       { prefix: '/idp' },
     );
   }
+  // The built-in simulated payment provider, unless a real one is configured (an external system, like /idp).
+  if (payments.simulator) await app.register(payments.simulator.routes(), { prefix: '/pay-sim' });
 
   // The web app: static files, and index.html for the client-side routes.
   const webRoot = resolve(config.WEB_DIST);
@@ -218,7 +259,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   }
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0];
-    const isApi = /^\/(api|idp|docs|healthz|readyz)(\/|$)/.test(path);
+    const isApi = /^\/(api|idp|pay-sim|docs|healthz|readyz)(\/|$)/.test(path);
     if (indexHtml && req.method === 'GET' && !isApi && !/\.[a-z0-9]+$/i.test(path)) {
       return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(indexHtml);
     }
@@ -227,5 +268,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   });
 
   if (config.DEMO_DATA) await seedDemo(app);
+  // The sequencer stops before the database closes (preClose runs before any onClose hook).
+  transparency.start();
+  app.addHook('preClose', async () => transparency.stop());
   return app;
 }

@@ -62,6 +62,45 @@ export const ConfigSchema = Type.Object({
   JOB_RUNNER: Type.Boolean({ default: true }),
   /** Refuse a 2xx mutating response that wrote no audit entry (on in tests and development). */
   STRICT_AUDIT: Type.Boolean({ default: false }),
+  /** Share of an application's (or a process step's) time in working days after which it is in warning (预警),
+   * e.g. 0.8: warned when at most 20 % of the working days are left. Overdue (超期) is always past the due date. */
+  APPLICATION_WARNING_SHARE: Type.Number({ default: 0.8, exclusiveMinimum: 0, maximum: 1 }),
+  /** Payment provider (统一支付渠道). 'simulated': the built-in simulated gateway at PUBLIC_URL/pay-sim (or at
+   * PAYMENT_PROVIDER_URL). A real adapter (provincial non-tax platform, UnionPay, WeChat Pay) adds its name here. */
+  PAYMENT_PROVIDER: Type.Union([Type.Literal('simulated')], { default: 'simulated' }),
+  /** Base URL of the provider's gateway. Unset with 'simulated' = run the built-in simulator in this process. */
+  PAYMENT_PROVIDER_URL: Type.Optional(Type.String()),
+  /** This node's merchant number (商户号) at the provider. */
+  PAYMENT_MERCHANT_ID: Type.String({ default: 'yiwang-node', pattern: '^[A-Za-z0-9_-]{1,32}$' }),
+  /** Merchant name the provider shows the payer. */
+  PAYMENT_MERCHANT_NAME: Type.String({ default: '一网通办统一支付（演示）' }),
+  /** Merchant key (商户密钥) signing requests to the provider (HMAC-SHA256). Unset = derived from DATA_SECRET (built-in simulator only). */
+  PAYMENT_MERCHANT_KEY: Type.Optional(Type.String({ minLength: 16 })),
+  /** The provider's public key that signs notifications (Ed25519, base64 SPKI or PEM). Unset = read from the gateway's /api/public-key. */
+  PAYMENT_PROVIDER_PUBLIC_KEY: Type.Optional(Type.String()),
+  /** Minutes a payment order stays payable before the expiry timer closes it. */
+  PAYMENT_ORDER_TTL_MINUTES: Type.Integer({ default: 120, minimum: 1, maximum: 60 * 24 * 30 }),
+  /** Simulator only: send every notification this many times (duplicates). */
+  PAYMENT_SIM_NOTIFY_COPIES: Type.Integer({ default: 1, minimum: 1, maximum: 10 }),
+  /** Simulator only: delay notifications by this many seconds (late notifications). */
+  PAYMENT_SIM_NOTIFY_DELAY_SECONDS: Type.Integer({ default: 0, minimum: 0, maximum: 86_400 }),
+  /** Simulator only: let payers pay orders the platform has already closed (late payments, auto-refunded). */
+  PAYMENT_SIM_ACCEPT_LATE: Type.Boolean({ default: false }),
+  /** SMS gateway: 'file' (development: JSON lines in DATA_DIR/outbox/sms.log), 'simulated' (a stand-in that
+   * behaves like a real gateway: transient and permanent failures, message ids, also logged to the file), 'none'. */
+  NOTIFY_SMS_ADAPTER: Type.Union([Type.Literal('file'), Type.Literal('simulated'), Type.Literal('none')], { default: 'file' }),
+  /** E-mail gateway: 'file' (DATA_DIR/outbox/email.log), 'simulated', 'none'. */
+  NOTIFY_EMAIL_ADAPTER: Type.Union([Type.Literal('file'), Type.Literal('simulated'), Type.Literal('none')], { default: 'file' }),
+  /** Share (0–1) of sends the simulated gateways fail transiently, at random (for demos and soak tests). */
+  NOTIFY_SIM_FAILURE_RATE: Type.Number({ default: 0, minimum: 0, maximum: 1 }),
+  /** Attempts per SMS/e-mail delivery before it is recorded as failed (retries back off exponentially). */
+  NOTIFY_MAX_ATTEMPTS: Type.Integer({ default: 8, minimum: 1, maximum: 50 }),
+  /** Largest uploaded material (PDF, JPEG, PNG, OFD), in bytes. */
+  FILES_MAX_BYTES: Type.Integer({ default: 20 * 1024 * 1024, minimum: 1024 }),
+  /** Virus scanner for uploads: 'none' (no-op) or 'eicar' (test scanner that refuses the EICAR test string). */
+  FILES_VIRUS_SCANNER: Type.Union([Type.Literal('none'), Type.Literal('eicar')], { default: 'none' }),
+  /** Hours between sweeps that delete orphan blobs (written, but their upload never committed); 0 = never. */
+  FILES_SWEEP_HOURS: Type.Integer({ default: 24, minimum: 0 }),
 });
 
 export type Config = Static<typeof ConfigSchema> & { PUBLIC_URL: string; DATA_SECRET: string };

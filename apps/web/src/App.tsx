@@ -5,7 +5,8 @@ import enUS from 'antd/locale/en_US';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
-import { SessionProvider } from './auth';
+import { SessionProvider, useSession } from './auth';
+import { areasOf, type Area } from './session';
 import { AreaLayout } from './components/AreaLayout';
 import { RequireArea } from './components/RequireArea';
 import { Loading, NotFound } from './components/States';
@@ -13,12 +14,27 @@ import { PrefsProvider, usePrefs } from './prefs';
 import { themeFor } from './theme';
 
 // Each audience area is its own chunk: a citizen never downloads the officers' workbench.
+const areaChunks = {
+  portal: () => import('./areas/portal'),
+  workbench: () => import('./areas/workbench'),
+  admin: () => import('./areas/admin'),
+  oversight: () => import('./areas/oversight'),
+} satisfies Record<Area, unknown>;
 const PublicHome = lazy(() => import('./pages/PublicHome'));
 const LoginPage = lazy(() => import('./pages/LoginPage'));
-const PortalArea = lazy(() => import('./areas/portal'));
-const WorkbenchArea = lazy(() => import('./areas/workbench'));
-const AdminArea = lazy(() => import('./areas/admin'));
-const OversightArea = lazy(() => import('./areas/oversight'));
+const PortalArea = lazy(areaChunks.portal);
+const WorkbenchArea = lazy(areaChunks.workbench);
+const AdminArea = lazy(areaChunks.admin);
+const OversightArea = lazy(areaChunks.oversight);
+
+/** Once we know who is signed in, fetch the code of their areas so moving there does not flash a spinner. */
+function PreloadAreas() {
+  const { me } = useSession();
+  useEffect(() => {
+    if (me) for (const area of areasOf(me.account)) void areaChunks[area]().catch(() => undefined);
+  }, [me]);
+  return null;
+}
 
 function Themed() {
   const { lang, elder } = usePrefs();
@@ -29,6 +45,7 @@ function Themed() {
     <ConfigProvider locale={lang === 'en' ? enUS : zhCN} theme={themeFor(elder)} componentSize={elder ? 'large' : 'middle'} button={{ autoInsertSpace: false }}>
       <AntApp>
         <SessionProvider>
+          <PreloadAreas />
           <BrowserRouter>
             <Suspense fallback={<Loading />}>
               <Routes>

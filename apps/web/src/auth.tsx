@@ -17,7 +17,8 @@ interface Session {
   expired: boolean;
   refresh(): Promise<void>;
   staffLogin(input: { username: string; password: string; totp?: string }): Promise<Me>;
-  logout(): Promise<void>;
+  /** Sign out. `then` replaces clearing the session state (e.g. a full page load to /login). */
+  logout(then?: () => void): Promise<void>;
   act(target: ActTarget): Promise<Me>;
 }
 
@@ -89,15 +90,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [setMe],
   );
 
-  const logout = useCallback(async () => {
+  const logout = useCallback(async (then?: () => void) => {
     try {
       await post<void>('/api/auth/logout', undefined, { quiet401: true });
     } catch (e) {
       // A session that is already gone is signed out all the same.
       if (!(e instanceof ApiError && e.status === 401)) throw e;
     }
-    setExpired(false);
-    setMe(null);
+    setCsrfToken(null);
+    if (then) then();
+    else {
+      setExpired(false);
+      setMe(null);
+    }
   }, [setMe]);
 
   const act = useCallback(

@@ -9,6 +9,7 @@ import { Type } from '@sinclair/typebox';
 import type { RequestContext } from '../shared/actor';
 import { registerIdpEnterprise, registerIdpPerson } from '../modules/idp';
 import * as demo from './data';
+import { seedDemoCatalog } from '../modules/catalog';
 
 const MARKER = 'demo.loaded';
 const VERSION = 1;
@@ -86,6 +87,8 @@ export async function seedDemo(app: FastifyInstance): Promise<boolean> {
   for (const c of demo.clients) {
     if (!clients.has(c.clientId)) await identity.createClient(adminCtx, { clientId: c.clientId, name: c.name, departmentId: deptIds.get(c.department)!, scopes: c.scopes }, demo.DEMO_CLIENT_SECRET);
   }
+
+  await seedDemoCatalog(app.services.catalog, org, ctx);
 
   await db.insertInto('node_meta').values({ key: MARKER, value: JSON.stringify({ version: VERSION, at: new Date().toISOString() }) }).execute();
   app.log.info({ ms: Date.now() - started }, 'demo node loaded');

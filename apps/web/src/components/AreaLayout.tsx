@@ -46,7 +46,7 @@ export function AreaLayout({ area, children }: Props) {
   const [drawerOpen, setDrawerOpen] = useState(false);
   const location = useLocation();
   const mainRef = useRef<HTMLElement>(null);
-  const firstRender = useRef(true);
+  const lastPath = useRef<string | null>(null);
   const label = useIdentityLabel();
   const signOut = useSignOut();
 
@@ -62,11 +62,11 @@ export function AreaLayout({ area, children }: Props) {
   // After client-side navigation, move focus to the main region so screen readers start there.
   useEffect(() => {
     setDrawerOpen(false);
-    if (firstRender.current) {
-      firstRender.current = false;
-      return;
-    }
-    if (!location.hash) mainRef.current?.focus({ preventScroll: false });
+    const path = location.pathname + location.hash;
+    const first = lastPath.current === null;
+    const changed = lastPath.current !== path;
+    lastPath.current = path;
+    if (!first && changed && !location.hash) mainRef.current?.focus({ preventScroll: false });
   }, [location.pathname, location.hash]);
 
   const navLabel = t('nav.label', { area: t(`area.${navArea}`) });
@@ -125,7 +125,7 @@ export function AreaLayout({ area, children }: Props) {
           <div className="yw-header-tools">
             {!mobile && area === 'portal' ? <ActingSwitch /> : null}
             {!mobile ? <LanguageButton /> : null}
-            <ElderButton />
+            <ElderButton short={mobile} />
             {!mobile ? (
               me ? (
                 <UserMenu area={area === 'public' ? null : area} />

@@ -23,7 +23,7 @@ export function LanguageButton({ className, block }: { className?: string; block
 }
 
 /** 适老化: large type, large targets, high contrast, fewer choices. A toggle button (aria-pressed). */
-export function ElderButton({ className }: { className?: string }) {
+export function ElderButton({ className, short }: { className?: string; short?: boolean }) {
   const { t } = useTranslation();
   const { elder, setElder } = usePrefs();
   return (
@@ -35,7 +35,7 @@ export function ElderButton({ className }: { className?: string }) {
       data-testid="elder-switch"
       title={t('header.elderHint')}
     >
-      {t('header.elder')}
+      {t(short ? 'header.elderShort' : 'header.elder')}
     </Button>
   );
 }

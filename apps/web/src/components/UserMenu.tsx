@@ -23,11 +23,10 @@ export function useSignOut() {
   const { message } = App.useApp();
   const { t } = useTranslation();
   const { lang } = usePrefs();
-  const navigate = useNavigate();
   return async () => {
     try {
-      await logout();
-      navigate('/login', { replace: true, state: { signedOut: true } });
+      // A full page load after sign-out: nothing of the previous user's data stays in memory.
+      await logout(() => window.location.assign('/login?signedOut=1'));
     } catch (e) {
       message.error(e instanceof ApiError ? e.text(lang) : t('error.generic'));
     }
@@ -59,10 +58,10 @@ export function UserMenu({ area }: { area: Area | null }) {
         },
       }}
     >
-      <Button className="yw-header-btn yw-user-btn" ghost data-testid="user-menu">
+      <Button className="yw-header-btn yw-user-btn" ghost data-testid="user-menu" title={dept ? `${name} · ${role} · ${dept}` : `${name} · ${role}`}>
         <UserOutlined aria-hidden="true" />
         <span className="yw-user-name">{name}</span>
-        <span className="yw-user-role">{dept ? `${role} · ${dept}` : role}</span>
+        <span className="yw-user-role">{role}</span>
         <DownOutlined aria-hidden="true" />
       </Button>
     </Dropdown>

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Alert, Button, Card, Form, Grid, Input, Tabs } from 'antd';
 import { BankOutlined, IdcardOutlined, LockOutlined, SafetyOutlined, UserOutlined } from '@ant-design/icons';
-import { Link, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api';
 import { oidcLoginUrl, useSession } from '../auth';
@@ -134,7 +134,6 @@ export default function LoginPage() {
   const { t } = useTranslation();
   const { status, me, expired } = useSession();
   const [params, setParams] = useSearchParams();
-  const location = useLocation();
   const signOut = useSignOut();
   const { elder } = usePrefs();
   // On a phone the three tab labels must fit on one line (an overflow menu would hide one).
@@ -151,11 +150,12 @@ export default function LoginPage() {
         ? 'staff'
         : 'person';
   const oidcError = params.get('error');
-  const signedOut = (location.state as { signedOut?: boolean } | null)?.signedOut === true;
+  const signedOut = params.get('signedOut') === '1';
 
   const setTab = (key: string) => {
     const next = new URLSearchParams(params);
     next.set('type', key);
+    next.delete('signedOut');
     setParams(next, { replace: true });
   };
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Config } from '../../config';
-import { errors } from '../../shared/errors';
+import { AppError, errors } from '../../shared/errors';
 import type { IdentityService, SessionInfo } from './identity.service';
 import * as S from './identity.schemas';
 
@@ -56,9 +56,15 @@ export function identityRoutes(svc: IdentityService, cfg: Config) {
       '/auth/oidc/callback',
       { schema: { tags: ['identity'], summary: 'OpenID Connect redirect target', querystring: S.OidcCallbackQuery }, config: { access: 'public', rateLimit: loginLimit } },
       async (req, reply) => {
-        const { token, returnTo } = await svc.oidcCallback(req.ctx, req.query, meta(req));
-        setSession(reply, token);
-        return reply.redirect(returnTo);
+        try {
+          const { token, returnTo } = await svc.oidcCallback(req.ctx, req.query, meta(req));
+          setSession(reply, token);
+          return reply.redirect(returnTo);
+        } catch (err) {
+          // A person's browser lands here: show the sign-in page with the reason, not a JSON body.
+          if (err instanceof AppError && req.headers.accept?.includes('text/html')) return reply.redirect(`/login?error=${encodeURIComponent(err.code)}`);
+          throw err;
+        }
       },
     );
 

@@ -32,6 +32,15 @@ export interface ClientMeta {
   userAgent: string | null;
 }
 
+/** An account's contact details, as `contactOf` gives them to the notifications module. */
+export interface Contact {
+  accountId: string;
+  kind: AccountKind;
+  displayName: string;
+  mobile: string | null;
+  email: string | null;
+}
+
 /** Roles each kind of staff account may hold. */
 const STAFF_ROLES: Record<'officer' | 'data_admin' | 'supervisor' | 'platform_admin', readonly Role[]> = {
   officer: OFFICER_ROLES,
@@ -372,6 +381,13 @@ export class IdentityService {
     const row = { id: randomUUID(), kind: 'enterprise' as const, display_name: e.name, uscc: e.uscc, region_code: e.uscc.slice(2, 8) };
     await accountsRepo.insert(trx, row);
     return (await accountsRepo.byId(trx, row.id))!;
+  }
+
+  /** How to reach an account (for notifications): the mobile decrypted, so callers mask it wherever it is shown or logged. */
+  async contactOf(accountId: string): Promise<Contact | undefined> {
+    const a = await accountsRepo.byId(this.db, accountId);
+    if (!a) return undefined;
+    return { accountId: a.id, kind: a.kind, displayName: a.display_name, mobile: a.mobile_enc ? this.crypto.decrypt(a.mobile_enc) : null, email: a.email };
   }
 
   /** Registers platform accounts for people and enterprises known to the identity provider (demo load, migrations from another system). */

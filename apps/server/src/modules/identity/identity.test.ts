@@ -221,3 +221,17 @@ describe('sign-in rate limit', () => {
     expect((await attempt('203.0.113.9')).statusCode).toBe(429);
   });
 });
+
+describe('OIDC callback failures in a browser', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await testApp('pglite');
+  });
+  afterAll(async () => app?.close());
+
+  it('sends a browser back to the sign-in page with the reason', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/auth/oidc/callback?code=x&state=unknown-state', headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('/login?error=OIDC_STATE_INVALID');
+  });
+});

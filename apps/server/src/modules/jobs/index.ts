@@ -112,7 +112,10 @@ export class JobRunner {
         FOR UPDATE SKIP LOCKED
       )
       RETURNING id, queue, payload, attempts, run_at`.execute(this.db);
-    return rows.rows.map((r) => ({ id: r.id, queue: r.queue, payload: r.payload, attempts: r.attempts, runAt: r.run_at }));
+    // UPDATE … RETURNING has no order: run the batch in due order, as claimed.
+    return rows.rows
+      .map((r) => ({ id: r.id, queue: r.queue, payload: r.payload, attempts: r.attempts, runAt: r.run_at }))
+      .sort((a, b) => a.runAt.getTime() - b.runAt.getTime() || a.id - b.id);
   }
 
   /** Runs one claimed job and records the outcome (only if this runner still holds the lease). */

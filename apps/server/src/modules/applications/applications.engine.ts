@@ -1,0 +1,747 @@
+/**
+ * The process engine: our own, in PostgreSQL. Everything it knows is a row — applications, tasks
+ * (one per officer's piece of work), the timeline, timers and outbox events (jobs) — so it
+ * survives restarts and several server processes can run it against one database.
+ *
+ * Concurrency. Every transition happens in one transaction that first locks the rows it changes
+ * with SELECT … FOR UPDATE, in one order: a bundle's row, then the child's, then the task's. A
+ * second officer (or process) acting on the same application waits for the first and then sees
+ * the new state, and the guards refuse what no longer applies. No in-memory state is shared
+ * between requests except caches of immutable data (catalog versions) and department names.
+ *
+ * Inside a transaction only `trx` is used (PGlite has one connection; the root handle would wait
+ * forever), so everything the engine needs from elsewhere (department names, the catalog) is read
+ * before the transaction or was stored with the application at submission.
+ *
+ * Timers (queue applications.timer) are jobs with a dedupe key per application and kind:
+ * `warning`/`overdue` of the legal clock and `stage_warning`/`stage_overdue` of the current step.
+ * They are cancelled when what they watch ends (step completed, clock paused, decision taken) and
+ * armed again when it resumes; a handler re-checks the application against the clock before it
+ * acts, so a stale or early timer does nothing. Side effects for other modules (notifications,
+ * payments, oversight) leave through the outbox (queue applications.outbox) after commit.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Db } from '../../db/database';
+import { recordAudit } from '../../plugins/audit';
+import type { RequestContext } from '../../shared/actor';
+import { getRegion } from '../../shared/regions';
+import { cancelJobs, enqueue, type ClaimedJob } from '../jobs';
+import type { OrgService } from '../org';
+import { appsRepo, escalationsRepo, eventsRepo, tasksRepo, type AppPatch, type AppRow, type TaskRow } from './applications.repository';
+import {
+  addWorkingDays,
+  chinaDate,
+  chinaStartOfDay,
+  daysLeft,
+  extend,
+  overdueAt,
+  pausedWorkingDays,
+  slaOf,
+  warningFrom,
+  withCalendar,
+  type Clock,
+  type Sla,
+} from './applications.clock';
+import { CLOCK_RUNNING, FINAL_STATES, STATES, STOP_REASONS, TRANSITIONS, bundleOutcome, bundleStateOf, canTransition, transition, type Action, type State } from './applications.machine';
+import { verdict, type Step } from './applications.process';
+
+export const QUEUES = {
+  timer: 'applications.timer',
+  outbox: 'applications.outbox',
+  conclude: 'applications.conclude',
+} as const;
+
+export type TimerKind = 'warning' | 'overdue' | 'stage_warning' | 'stage_overdue';
+const CLOCK_TIMERS: TimerKind[] = ['warning', 'overdue'];
+const STEP_TIMERS: TimerKind[] = ['stage_warning', 'stage_overdue'];
+/** A timer that fires this much before its instant (clock skew between processes) still acts. */
+const TIMER_TOLERANCE_MS = 60_000;
+const RANK: Record<Sla, number> = { normal: 0, warning: 1, overdue: 2 };
+
+/** Who caused a transition, as the timeline shows it, and the request it came with (for the audit log). */
+export interface Who {
+  kind: 'applicant' | 'officer' | 'system';
+  id: string | null;
+  name: string | null;
+  departmentId: string | null;
+  ctx?: RequestContext;
+}
+
+export const SYSTEM: Who = { kind: 'system', id: null, name: null, departmentId: null };
+
+/** The context of writes that no request caused (timers, the outbox, automatic conclusion). */
+export function systemContext(requestId: string): RequestContext {
+  return { actor: null, ip: null, requestId, audited: false };
+}
+
+/**
+ * SEAM (payments module): called inside the transaction when the process reaches its payment
+ * step. 'pending': the engine waits until `ApplicationsService.paymentSettled()`; 'waived': it
+ * goes on. Until the payments module is wired, `noPayments` lets processes go on and the outbox
+ * still carries `application.payment_needed`.
+ */
+export interface PaymentPort {
+  paymentNeeded(
+    trx: Db,
+    req: { applicationId: string; number: string; itemName: string; departmentId: string; payerAccountId: string; fees: { name: string; amount?: number }[]; payWithinDays: number },
+  ): Promise<'pending' | 'waived'>;
+}
+export const noPayments: PaymentPort = { paymentNeeded: async () => 'waived' };
+
+/** Department names and regions, cached (read outside transactions). */
+export class Departments {
+  private map = new Map<string, { name: string; regionCode: string }>();
+  private at = 0;
+  constructor(private readonly org: OrgService) {}
+  async refresh(force = false): Promise<void> {
+    if (!force && this.map.size && Date.now() - this.at < 60_000) return;
+    this.map = new Map((await this.org.departments()).map((d) => [d.id, { name: d.name, regionCode: d.regionCode }]));
+    this.at = Date.now();
+  }
+  name(id: string | null): string {
+    return id ? (this.map.get(id)?.name ?? id) : '';
+  }
+  regionOf(id: string | null): string | null {
+    return id ? (this.map.get(id)?.regionCode ?? null) : null;
+  }
+}
+
+/** What a bundle row keeps about its bundle version (so that no catalog read happens in a transaction). */
+export interface BundleContext {
+  denialPolicy: 'stop_dependents' | 'stop_all' | 'continue';
+  dependencies: { from: string; to: string; result: string; fields: string[] }[];
+  filledByResults: { itemId: string; field: string; fromItemId: string }[];
+  promisedDays: number;
+  legalDays: number;
+}
+
+/** What an item (or child) row keeps in its context. */
+export interface ItemContext {
+  implementationCode?: string;
+  resultSpec?: { kind: string; name: string; licenceType?: string };
+  specialProcedures?: { name: string; limitDays?: number }[];
+  fees?: { name: string; amount?: number }[];
+  paymentDays?: number;
+  /** Fields of dependent items that this item's result must provide (bundles). */
+  feeds?: string[];
+  /** Results received from prerequisites (bundles). */
+  received?: { itemId: string; number: string | null; title: string; result: Record<string, unknown> | null }[];
+  /** Disagreeing opinions of review steps: an approval is refused while there are any. */
+  objections?: { step: number; stage: string; departmentId: string; opinion: string | null }[];
+  /** Result fields collected from approving signers. */
+  resultFields?: Record<string, unknown>;
+  denials?: { departmentId: string; reasons: string[]; opinion: string }[];
+  specialProcedure?: { name: string; limitDays: number | null; note: string | null; startedAt: string } | null;
+  paidSteps?: number[];
+}
+
+/** Form data is personal data: stored encrypted, opened only to be shown to those entitled. */
+export interface FormCodec {
+  seal(form: Record<string, unknown>): Record<string, unknown>;
+  open(stored: unknown): Record<string, unknown>;
+}
+
+export interface EngineOptions {
+  db: Db;
+  forms: FormCodec;
+  clock: { current: Clock };
+  warningShare: number;
+  publicUrl: string;
+  departments: Departments;
+  payment: PaymentPort;
+  log: FastifyBaseLogger;
+}
+
+type Subscriber = (event: Record<string, unknown> & { type: string }) => Promise<void>;
+
+const asSteps = (app: AppRow) => (app.steps ?? []) as unknown as Step[];
+export const ctxOf = (app: AppRow) => app.context as ItemContext & Partial<BundleContext>;
+export const rootOf = (app: AppRow) => app.parent_id ?? app.id;
+
+export class Engine {
+  private readonly subscribers = new Map<string, Subscriber[]>();
+  private payment: PaymentPort;
+
+  constructor(private readonly o: EngineOptions) {
+    this.payment = o.payment;
+  }
+
+  /** Wires the payments module (SEAM): see PaymentPort. */
+  usePayments(port: PaymentPort): void {
+    this.payment = port;
+  }
+
+  now(): Date {
+    return this.o.clock.current.now();
+  }
+
+  get departments(): Departments {
+    return this.o.departments;
+  }
+
+  /** The real instant at which a job should run for a business instant of the (possibly injected) clock. */
+  private scheduleAt(instant: Date): Date {
+    return new Date(Date.now() + (instant.getTime() - this.now().getTime()));
+  }
+
+  // ---- outbox --------------------------------------------------------------------------------
+
+  /** Subscribes to an outbox event type ('*' for all); handlers run after commit, at least once. */
+  subscribe(type: string, fn: Subscriber): void {
+    this.subscribers.set(type, [...(this.subscribers.get(type) ?? []), fn]);
+  }
+
+  async emit(trx: Db, type: string, payload: Record<string, unknown>): Promise<void> {
+    await enqueue(trx, { queue: QUEUES.outbox, payload: { type, at: this.now().toISOString(), ...payload } });
+  }
+
+  async dispatch(job: ClaimedJob): Promise<void> {
+    const event = job.payload as Record<string, unknown> & { type: string };
+    for (const fn of [...(this.subscribers.get(event.type) ?? []), ...(this.subscribers.get('*') ?? [])]) await fn(event);
+  }
+
+  // ---- timeline and transitions --------------------------------------------------------------
+
+  async event(
+    trx: Db,
+    app: AppRow,
+    e: { type: string; from?: string | null; to?: string | null; visibility: 'public' | 'internal'; who: Who; message: { zh: string; en: string }; data?: Record<string, unknown> },
+  ): Promise<void> {
+    await eventsRepo.insert(trx, {
+      root_id: rootOf(app),
+      application_id: app.id,
+      at: this.now(),
+      type: e.type,
+      from_state: e.from ?? null,
+      to_state: e.to ?? null,
+      visibility: e.visibility,
+      actor_kind: e.who.kind,
+      actor_id: e.who.id,
+      actor_name: e.who.name,
+      department_id: e.who.departmentId,
+      message: e.message,
+      data: e.data ?? {},
+    });
+  }
+
+  /**
+   * Applies a transition of the machine to a locked row: the new state and the patch in one
+   * UPDATE, a timeline entry, and an `application.state_changed` outbox event carrying what the
+   * notification templates need.
+   */
+  async move(
+    trx: Db,
+    app: AppRow,
+    action: Action,
+    who: Who,
+    opts: { target?: State; patch?: AppPatch; message?: { zh: string; en: string }; data?: Record<string, unknown>; visibility?: 'public' | 'internal'; notify?: { template: string; params: Record<string, unknown> } } = {},
+  ): Promise<State> {
+    const from = app.state;
+    const to = transition(from, action, opts.target);
+    const patch: AppPatch = { ...opts.patch, state: to };
+    await appsRepo.update(trx, app.id, patch);
+    Object.assign(app, patch, { version: app.version + 1 });
+    const t = TRANSITIONS[action];
+    await this.event(trx, app, { type: action, from, to, visibility: opts.visibility ?? 'public', who, message: opts.message ?? { zh: t.zh, en: t.en }, data: opts.data });
+    // Every transition is in the audit log, attributed to the request (or job) that caused it.
+    await recordAudit(trx, who.ctx ?? systemContext('applications.engine'), { action: 'application.transition', entityType: 'application', entityId: app.id, detail: { transition: action, from, to, number: app.number } });
+    await this.emit(trx, 'application.state_changed', {
+      applicationId: app.id,
+      rootId: rootOf(app),
+      kind: app.kind,
+      number: app.number,
+      title: app.title,
+      applicantId: app.applicant_id,
+      createdBy: app.created_by,
+      departmentId: app.department_id,
+      action,
+      from,
+      to,
+      ...(opts.notify ? { template: opts.notify.template, params: { applicationNo: app.number, itemName: app.title, ...opts.notify.params } } : {}),
+    });
+    return to;
+  }
+
+  // ---- steps and tasks -----------------------------------------------------------------------
+
+  /** Opens a step: its tasks (all signers at once, or the first of a sequence), its due date and timers. */
+  async openStep(trx: Db, app: AppRow, index: number, who: Who): Promise<void> {
+    const step = asSteps(app)[index];
+    const now = this.now();
+    const due = withCalendar(() => addWorkingDays(chinaDate(now), step.budgetDays));
+    const rows = step.departments.map((dep, i) => {
+      const open = !(step.signKind === 'sequential' && i > 0);
+      return {
+        id: randomUUID(),
+        application_id: app.id,
+        root_id: rootOf(app),
+        step_index: index,
+        stage_key: step.stageKey,
+        stage_name: step.stageName,
+        action: step.action,
+        sign_kind: step.signKind,
+        seq: i,
+        role: step.role,
+        department_id: dep,
+        state: (open ? 'open' : 'waiting') as TaskRow['state'],
+        assignee_id: null,
+        assignee_name: null,
+        claimed_at: null,
+        outcome: null,
+        opinion: null,
+        reason_code: null,
+        due_date: due,
+        budget_days: step.budgetDays,
+        opened_at: open ? now : null,
+        completed_at: null,
+        completed_by: null,
+      };
+    });
+    await tasksRepo.insert(trx, rows);
+    await appsRepo.update(trx, app.id, { step_index: index, step_due: due });
+    Object.assign(app, { step_index: index, step_due: due, version: app.version + 1 });
+    await this.armStepTimers(trx, app);
+    const names = step.departments.map((d) => this.departments.name(d)).join('、');
+    if (index > 0)
+      await this.event(trx, app, {
+        type: 'step',
+        visibility: 'public',
+        who,
+        message: { zh: `进入「${step.stageName}」环节（${names}）`, en: `Now at the "${step.stageName}" step (${names})` },
+        data: { step: index, stage: step.stageKey, departments: step.departments, signKind: step.signKind, dueDate: due },
+      });
+    for (const r of rows.filter((x) => x.state === 'open'))
+      await this.emit(trx, 'task.opened', { taskId: r.id, applicationId: app.id, number: app.number, title: app.title, departmentId: r.department_id, role: r.role, stage: step.stageName, dueDate: due });
+  }
+
+  /**
+   * Records a signer's vote on a locked open task and decides the step when the signatures allow:
+   * the remaining tasks are cancelled (a decided any-sign or a refused countersign), or the next
+   * signer of a sequence is opened. Returns the step's result once decided.
+   */
+  async sign(trx: Db, app: AppRow, task: TaskRow, vote: 'yes' | 'no', outcome: string, who: Who, extra: { opinion?: string | null; reasonCode?: string | null } = {}): Promise<'yes' | 'no' | null> {
+    const now = this.now();
+    await tasksRepo.update(trx, task.id, {
+      state: 'completed',
+      outcome,
+      opinion: extra.opinion ?? null,
+      reason_code: extra.reasonCode ?? null,
+      completed_at: now,
+      completed_by: who.id,
+      assignee_id: task.assignee_id ?? who.id,
+      assignee_name: task.assignee_name ?? who.name,
+      claimed_at: task.claimed_at ?? now,
+    });
+    const tasks = await tasksRepo.ofStep(trx, app.id, task.step_index);
+    const votes = tasks.map((t) => ({ seq: t.seq, state: t.state, vote: t.state === 'completed' ? (VOTE[t.outcome ?? ''] ?? null) : null }));
+    const v = verdict(task.sign_kind, votes);
+    if (!v.done) {
+      if (v.openSeq !== undefined) {
+        const next = tasks.find((t) => t.seq === v.openSeq)!;
+        await tasksRepo.update(trx, next.id, { state: 'open', opened_at: now });
+        await this.emit(trx, 'task.opened', { taskId: next.id, applicationId: app.id, number: app.number, title: app.title, departmentId: next.department_id, role: next.role, stage: next.stage_name, dueDate: next.due_date });
+      }
+      return null;
+    }
+    const cancelled = await tasksRepo.cancelLive(trx, app.id, task.step_index);
+    if (cancelled)
+      await this.event(trx, app, {
+        type: 'tasks_cancelled',
+        visibility: 'internal',
+        who: SYSTEM,
+        message: { zh: `本环节已有结论，其余 ${cancelled} 个任务取消`, en: `The step is decided; ${cancelled} other task(s) cancelled` },
+        data: { step: task.step_index },
+      });
+    await this.cancelTimers(trx, app.id, STEP_TIMERS);
+    return v.result;
+  }
+
+  /** After a completed acceptance or review step (and after payment): the next step, or the conclusion. */
+  async afterStep(trx: Db, app: AppRow, index: number, who: Who): Promise<void> {
+    const steps = asSteps(app);
+    const step = steps[index];
+    const c = ctxOf(app);
+    if (step.paymentAfter && !(c.paidSteps ?? []).includes(index)) {
+      const answer = await this.payment.paymentNeeded(trx, {
+        applicationId: app.id,
+        number: app.number ?? '',
+        itemName: app.title,
+        departmentId: app.department_id ?? '',
+        payerAccountId: app.applicant_id,
+        fees: c.fees ?? [],
+        payWithinDays: c.paymentDays ?? 0,
+      });
+      await this.emit(trx, 'application.payment_needed', { applicationId: app.id, number: app.number, title: app.title, applicantId: app.applicant_id, fees: c.fees ?? [], step: index, answer });
+      if (answer === 'pending') {
+        await appsRepo.update(trx, app.id, { awaiting: 'payment' });
+        app.awaiting = 'payment';
+        await this.event(trx, app, { type: 'payment_needed', visibility: 'public', who: SYSTEM, message: { zh: '请缴纳费用，缴费后继续办理', en: 'Please pay the fee; handling continues once paid' }, data: { fees: c.fees ?? [] } });
+        return;
+      }
+      await this.event(trx, app, { type: 'payment_waived', visibility: 'internal', who: SYSTEM, message: { zh: '缴费环节：统一支付尚未接入，按免缴继续办理', en: 'Payment step: unified payment is not connected yet; continuing as waived' } });
+    }
+    await this.nextStep(trx, app, index + 1, who);
+  }
+
+  async nextStep(trx: Db, app: AppRow, index: number, who: Who): Promise<void> {
+    if (index < asSteps(app).length) return this.openStep(trx, app, index, who);
+    await this.scheduleConclusion(trx, app);
+  }
+
+  /** No further step: the result (or the decision letter) is delivered online after commit. */
+  async scheduleConclusion(trx: Db, app: AppRow): Promise<void> {
+    await enqueue(trx, { queue: QUEUES.conclude, payload: { applicationId: app.id }, dedupeKey: app.id });
+  }
+
+  // ---- the legal clock -----------------------------------------------------------------------
+
+  /** Starts the legal clock at acceptance: both due dates, the receipt, the timers. */
+  clockAtAcceptance(app: AppRow): { accepted_at: Date; legal_due: string; promised_due: string } {
+    const now = this.now();
+    const today = chinaDate(now);
+    return withCalendar(() => ({
+      accepted_at: now,
+      legal_due: addWorkingDays(today, app.legal_days ?? 0),
+      promised_due: addWorkingDays(today, app.promised_days ?? 0),
+    }));
+  }
+
+  /** Pauses the clock (补正, 特别程序): the due dates stop moving closer; timers are cancelled. */
+  async pause(trx: Db, app: AppRow, reason: 'supplement' | 'special_procedure'): Promise<void> {
+    if (app.paused_at) return;
+    const patch = { paused_at: this.now(), pause_reason: reason };
+    await appsRepo.update(trx, app.id, patch);
+    Object.assign(app, patch, { version: app.version + 1 });
+    await this.cancelTimers(trx, app.id, [...CLOCK_TIMERS, ...STEP_TIMERS]);
+  }
+
+  /**
+   * Resumes the clock: every due date moves later by the working days of the pause; timers are
+   * armed again for the new dates. Returns the working days added.
+   */
+  async resume(trx: Db, app: AppRow, who: Who): Promise<number> {
+    if (!app.paused_at) return 0;
+    const now = this.now();
+    const days = withCalendar(() => pausedWorkingDays(app.paused_at!, now));
+    const patch: AppPatch = {
+      paused_at: null,
+      pause_reason: null,
+      paused_days: app.paused_days + (app.accepted_at ? days : 0),
+      legal_due: app.legal_due ? withCalendar(() => extend(app.legal_due!, days)) : null,
+      promised_due: app.promised_due ? withCalendar(() => extend(app.promised_due!, days)) : null,
+      step_due: app.step_due ? withCalendar(() => extend(app.step_due!, days)) : null,
+    };
+    await appsRepo.update(trx, app.id, patch);
+    Object.assign(app, patch, { version: app.version + 1 });
+    if (app.step_due) await tasksRepo.setDueOfLive(trx, app.id, app.step_due);
+    await this.armStepTimers(trx, app);
+    if (app.accepted_at) await this.armClockTimers(trx, app);
+    if (app.accepted_at && days > 0)
+      await this.event(trx, app, {
+        type: 'clock_resumed',
+        visibility: 'public',
+        who,
+        message: {
+          zh: `恢复计时：暂停 ${days} 个工作日，承诺办结日期顺延至 ${app.promised_due}，法定办结日期顺延至 ${app.legal_due}`,
+          en: `Clock resumed: paused ${days} working day(s); promised due date now ${app.promised_due}, legal due date ${app.legal_due}`,
+        },
+        data: { pausedDays: days, promisedDue: app.promised_due, legalDue: app.legal_due },
+      });
+    return days;
+  }
+
+  // ---- timers --------------------------------------------------------------------------------
+
+  private timerKey(id: string, kind: TimerKind, slot: number): string {
+    return slot ? `${id}:${kind}~` : `${id}:${kind}`;
+  }
+
+  async cancelTimers(trx: Db, appId: string, kinds: TimerKind[]): Promise<void> {
+    for (const k of kinds) {
+      await cancelJobs(trx, QUEUES.timer, this.timerKey(appId, k, 0));
+      await cancelJobs(trx, QUEUES.timer, this.timerKey(appId, k, 1));
+    }
+  }
+
+  private async arm(trx: Db, appId: string, kind: TimerKind, at: Date, slot = 0): Promise<void> {
+    await enqueue(trx, { queue: QUEUES.timer, payload: { applicationId: appId, kind, slot }, runAt: this.scheduleAt(at), dedupeKey: this.timerKey(appId, kind, slot), maxAttempts: 20 });
+  }
+
+  /** The instant a timer of `kind` is due for the application as it is now, or null. */
+  private timerInstant(app: AppRow, kind: TimerKind): Date | null {
+    if (kind === 'warning' || kind === 'overdue') {
+      if (!app.promised_due) return null;
+      return withCalendar(() => (kind === 'warning' ? chinaStartOfDay(warningFrom(app.promised_due!, app.promised_days ?? 0, this.o.warningShare)) : overdueAt(app.promised_due!)));
+    }
+    if (!app.step_due || app.step_index === null) return null;
+    const step = asSteps(app)[app.step_index];
+    return withCalendar(() => (kind === 'stage_warning' ? chinaStartOfDay(warningFrom(app.step_due!, step.budgetDays, this.o.warningShare)) : overdueAt(app.step_due!)));
+  }
+
+  async armClockTimers(trx: Db, app: AppRow): Promise<void> {
+    await this.cancelTimers(trx, app.id, CLOCK_TIMERS);
+    if (!app.promised_due) return;
+    // After an extension the application may be back within its time.
+    const level = withCalendar(() => slaOf(chinaDate(this.now()), app.promised_due!, app.promised_days ?? 0, this.o.warningShare));
+    if (level !== app.sla_state && RANK[level] < RANK[app.sla_state]) {
+      await appsRepo.update(trx, app.id, { sla_state: level });
+      Object.assign(app, { sla_state: level, version: app.version + 1 });
+    }
+    for (const k of ['warning', 'overdue'] as const) if (RANK[k] > RANK[app.sla_state]) await this.arm(trx, app.id, k, this.timerInstant(app, k)!);
+  }
+
+  async armStepTimers(trx: Db, app: AppRow): Promise<void> {
+    await this.cancelTimers(trx, app.id, STEP_TIMERS);
+    if (!app.step_due) return;
+    for (const k of ['stage_warning', 'stage_overdue'] as const) await this.arm(trx, app.id, k, this.timerInstant(app, k)!);
+  }
+
+  /** A timer fired: acts only if what it watches still runs and its instant has come by the clock. */
+  async onTimer(job: ClaimedJob): Promise<void> {
+    const { applicationId, kind, slot } = job.payload as { applicationId: string; kind: TimerKind; slot: number };
+    await this.departments.refresh();
+    await this.o.db.transaction().execute(async (trx) => {
+      const app = await appsRepo.lock(trx, applicationId);
+      if (!app || app.paused_at) return;
+      const clockTimer = kind === 'warning' || kind === 'overdue';
+      if (clockTimer && !CLOCK_RUNNING.has(app.state as State)) return;
+      if (!clockTimer && (app.step_index === null || FINAL_STATES.has(app.state as State))) return;
+      const level: Sla = kind === 'warning' || kind === 'stage_warning' ? 'warning' : 'overdue';
+      const live = clockTimer ? [] : (await tasksRepo.ofStep(trx, app.id, app.step_index!)).filter((t) => t.state === 'open' || t.state === 'waiting');
+      if (!clockTimer && !live.length) return;
+      const current: Sla = clockTimer ? app.sla_state : live.reduce<Sla>((m, t) => (RANK[t.sla_state] > RANK[m] ? t.sla_state : m), 'normal');
+      if (RANK[current] >= RANK[level]) return;
+      const at = this.timerInstant(app, kind);
+      if (!at) return;
+      if (this.now().getTime() < at.getTime() - TIMER_TOLERANCE_MS) {
+        // Early by this clock (skew, or an injected clock): wait again until the instant.
+        await this.arm(trx, app.id, kind, at, slot ? 0 : 1);
+        return;
+      }
+      const ctx = systemContext(`job:${job.id}`);
+      if (clockTimer) {
+        await appsRepo.update(trx, app.id, { sla_state: level });
+        app.sla_state = level;
+        const due = app.promised_due!;
+        await this.event(trx, app, {
+          type: `sla_${level}`,
+          visibility: 'internal',
+          who: SYSTEM,
+          message: level === 'warning' ? { zh: `办件进入预警：承诺办结日期 ${due}`, en: `Warning: promised due date ${due}` } : { zh: `办件已超期（承诺办结日期 ${due}），已提请督办`, en: `Overdue (promised due date ${due}); escalated to supervision` },
+          data: { dueDate: due },
+        });
+        await this.emit(trx, level === 'warning' ? 'application.sla_warning' : 'application.overdue', { applicationId: app.id, rootId: rootOf(app), number: app.number, title: app.title, departmentId: app.department_id, regionCode: app.region_code, dueDate: due });
+        if (level === 'overdue') {
+          const created = await escalationsRepo.insert(trx, { id: randomUUID(), application_id: app.id, root_id: rootOf(app), kind: 'overdue', region_code: app.region_code, department_id: app.department_id, due_date: due, created_at: this.now() });
+          if (created) await this.emit(trx, 'application.escalated', { applicationId: app.id, number: app.number, title: app.title, regionCode: app.region_code, departmentId: app.department_id, dueDate: due });
+        }
+      } else {
+        await tasksRepo.setSlaOfLive(trx, app.id, app.step_index!, level);
+        const step = asSteps(app)[app.step_index!];
+        const left = withCalendar(() => Math.max(0, daysLeft(chinaDate(this.now()), app.step_due!)));
+        await this.event(trx, app, {
+          type: `stage_${level}`,
+          visibility: 'internal',
+          who: SYSTEM,
+          message: level === 'warning' ? { zh: `「${step.stageName}」环节进入预警，时限至 ${app.step_due}`, en: `"${step.stageName}" step: warning, due ${app.step_due}` } : { zh: `「${step.stageName}」环节已超时（时限 ${app.step_due}）`, en: `"${step.stageName}" step is overdue (due ${app.step_due})` },
+          data: { step: app.step_index, dueDate: app.step_due },
+        });
+        for (const t of live)
+          await this.emit(trx, level === 'warning' ? 'task.deadline_warning' : 'task.overdue', {
+            taskId: t.id,
+            applicationId: app.id,
+            departmentId: t.department_id,
+            role: t.role,
+            assigneeId: t.assignee_id,
+            template: 'task.deadline_warning',
+            params: { applicationNo: app.number, itemName: app.title, stage: step.stageName, daysLeft: left, dueDate: app.step_due },
+          });
+      }
+      await recordAudit(trx, ctx, { action: `application.sla.${kind}`, entityType: 'application', entityId: app.id, detail: { level } });
+    });
+  }
+
+  // ---- conclusion and bundles ----------------------------------------------------------------
+
+  /** 办结: the result (or the decision letter) is delivered; a bundle child moves its bundle on. */
+  async conclude(trx: Db, app: AppRow, who: Who, delivery: { method: string; note?: string | null }): Promise<void> {
+    const approved = app.state === 'approved';
+    await this.move(trx, app, 'conclude', who, {
+      patch: { concluded_at: this.now(), ...(approved && app.result ? { result: { ...app.result, delivery, deliveredAt: this.now().toISOString() } } : {}) },
+      message: approved
+        ? { zh: `办结：办理结果（${app.result?.name ?? '结果'}）已送达（${deliveryLabel(delivery.method).zh}）`, en: `Concluded: the result (${app.result?.name ?? 'result'}) was delivered (${deliveryLabel(delivery.method).en})` }
+        : { zh: '办结：不予决定书已送达', en: 'Concluded: the decision was delivered' },
+      data: { delivery },
+      notify: { template: 'application.concluded', params: { delivery: deliveryLabel(delivery.method).zh } },
+    });
+    await this.cancelTimers(trx, app.id, [...CLOCK_TIMERS, ...STEP_TIMERS]);
+  }
+
+  /**
+   * After a child changed: start the children whose prerequisites are all concluded (handing them
+   * the results they need), apply the bundle's denial policy, and move the bundle's own state.
+   * The caller holds the bundle's row lock.
+   */
+  async progressBundle(trx: Db, bundle: AppRow, cause: Who): Promise<void> {
+    // What the bundle's rules do is the system's act, caused by (and audited with) the request.
+    const who: Who = { ...SYSTEM, ctx: cause.ctx };
+    const bc = ctxOf(bundle) as BundleContext & ItemContext;
+    const children = await appsRepo.lockChildren(trx, bundle.id);
+    const byItem = new Map(children.map((c) => [c.item_id!, c]));
+    const decision = (c: AppRow) => ((c.outcome as { kind?: string } | null)?.kind ?? null);
+    const succeeded = (c: AppRow) => c.state === 'concluded' && decision(c) === 'approved';
+    const failed = (c: AppRow) => ['not_accepted', 'stopped', 'withdrawn'].includes(c.state) || (c.state === 'concluded' && decision(c) === 'denied') || c.state === 'denied';
+    for (let changed = true; changed; ) {
+      changed = false;
+      if (bc.denialPolicy === 'stop_all' && children.some(failed)) {
+        for (const c of children) {
+          if (!canTransition(c.state, 'stop') || failed(c)) continue;
+          await this.stop(trx, c, who, 'bundle_denied');
+          changed = true;
+        }
+      }
+      for (const c of children) {
+        if (c.state !== 'waiting') continue;
+        const prereqs = bc.dependencies.filter((d) => d.to === c.item_id).map((d) => byItem.get(d.from)!).filter(Boolean);
+        if (prereqs.some((p) => failed(p)) && bc.denialPolicy !== 'continue') {
+          await this.stop(trx, c, who, 'prerequisite_denied');
+          changed = true;
+          continue;
+        }
+        if (prereqs.every((p) => succeeded(p) || (bc.denialPolicy === 'continue' && failed(p)))) {
+          await this.startChild(trx, bundle, c, prereqs.filter(succeeded), who);
+          changed = true;
+        }
+      }
+    }
+    const next = bundleStateOf(children.map((c) => c.state));
+    if (next === bundle.state) return;
+    const from = bundle.state;
+    const outcome = next === 'concluded' ? bundleOutcome(children.map((c) => ({ state: c.state, decision: decision(c) as 'approved' | 'denied' | null }))) : null;
+    const patch: AppPatch = { state: next, ...(next === 'concluded' ? { concluded_at: this.now(), outcome: { kind: outcome } } : {}) };
+    await appsRepo.update(trx, bundle.id, patch);
+    Object.assign(bundle, patch, { version: bundle.version + 1 });
+    await recordAudit(trx, who.ctx ?? systemContext('applications.engine'), { action: 'application.transition', entityType: 'application', entityId: bundle.id, detail: { transition: 'bundleProgress', from, to: next, number: bundle.number } });
+    const label = STATES[next];
+    await this.event(trx, bundle, {
+      type: 'bundle_state',
+      from,
+      to: next,
+      visibility: 'public',
+      who: SYSTEM,
+      message: next === 'concluded' ? { zh: `一件事已全部办结（${OUTCOME_LABELS[outcome!].zh}）`, en: `The bundle is concluded (${OUTCOME_LABELS[outcome!].en})` } : { zh: `一件事状态：${label.zh}`, en: `Bundle: ${label.en}` },
+      data: outcome ? { outcome } : {},
+    });
+    await this.emit(trx, 'application.state_changed', {
+      applicationId: bundle.id,
+      rootId: bundle.id,
+      kind: 'bundle',
+      number: bundle.number,
+      title: bundle.title,
+      applicantId: bundle.applicant_id,
+      createdBy: bundle.created_by,
+      departmentId: bundle.department_id,
+      action: 'bundle_progress',
+      from,
+      to: next,
+      ...(next === 'concluded' ? { template: 'application.concluded', params: { applicationNo: bundle.number, itemName: bundle.title, delivery: '各事项办理结果已分别送达' } } : {}),
+    });
+  }
+
+  private async startChild(trx: Db, bundle: AppRow, child: AppRow, prereqs: AppRow[], who: Who): Promise<void> {
+    const bc = ctxOf(bundle) as BundleContext;
+    const results = new Map(prereqs.map((p) => [p.item_id!, (p.result as { fields?: Record<string, unknown> } | null)?.fields ?? {}]));
+    const form = this.o.forms.open(child.form_data);
+    const filled: string[] = [];
+    for (const f of bc.filledByResults.filter((x) => x.itemId === child.item_id)) {
+      const v = results.get(f.fromItemId)?.[f.field];
+      if (v !== undefined) {
+        form[f.field] = v;
+        filled.push(f.field);
+      }
+    }
+    const received = prereqs.map((p) => ({ itemId: p.item_id!, number: p.number, title: p.title, result: p.result }));
+    await this.move(trx, child, 'start', who, {
+      patch: { form_data: this.o.forms.seal(form), context: { ...ctxOf(child), received } },
+      message: {
+        zh: `前置事项（${prereqs.map((p) => p.title).join('、') || '无'}）已办结，开始办理${filled.length ? `，已取得：${filled.join('、')}` : ''}`,
+        en: `Prerequisites (${prereqs.map((p) => p.title).join(', ') || 'none'}) concluded; handling starts${filled.length ? `, received: ${filled.join(', ')}` : ''}`,
+      },
+      data: { received: received.map((r) => ({ itemId: r.itemId, number: r.number })), filled },
+    });
+    await this.openStep(trx, child, 0, who);
+  }
+
+  /** Stops a child (the bundle's denial policy): its tasks and timers are cancelled. */
+  async stop(trx: Db, child: AppRow, who: Who, reason: keyof typeof STOP_REASONS): Promise<void> {
+    await tasksRepo.cancelLive(trx, child.id);
+    await this.cancelTimers(trx, child.id, [...CLOCK_TIMERS, ...STEP_TIMERS]);
+    const r = STOP_REASONS[reason];
+    await this.move(trx, child, 'stop', who, { patch: { outcome: { kind: 'stopped', reason }, paused_at: null, pause_reason: null }, message: { zh: r.zh, en: r.en }, data: { reason } });
+  }
+
+  /** The automatic conclusion after a decision (queue applications.conclude). */
+  async onConclude(job: ClaimedJob): Promise<void> {
+    const { applicationId } = job.payload as { applicationId: string };
+    await this.departments.refresh();
+    const first = await appsRepo.byId(this.o.db, applicationId);
+    if (!first) return;
+    await this.o.db.transaction().execute(async (trx) => {
+      const parent = first.parent_id ? await appsRepo.lock(trx, first.parent_id) : undefined;
+      const app = await appsRepo.lock(trx, applicationId);
+      if (!app || (app.state !== 'approved' && app.state !== 'denied') || app.awaiting) return;
+      const who: Who = { ...SYSTEM, ctx: systemContext(`job:${job.id}`) };
+      await this.conclude(trx, app, who, { method: 'online' });
+      if (parent) await this.progressBundle(trx, parent, who);
+    });
+  }
+}
+
+export const VOTE: Record<string, 'yes' | 'no'> = {
+  accepted: 'yes',
+  not_accepted: 'no',
+  agreed: 'yes',
+  disagreed: 'no',
+  approved: 'yes',
+  denied: 'no',
+  delivered: 'yes',
+};
+
+export const OUTCOME_LABELS = {
+  approved: { zh: '全部准予', en: 'all approved' },
+  partially_approved: { zh: '部分准予', en: 'partly approved' },
+  denied: { zh: '未获准予', en: 'not approved' },
+  withdrawn: { zh: '已撤回', en: 'withdrawn' },
+} as const;
+
+const DELIVERY = {
+  online: { zh: '网上送达', en: 'online' },
+  window: { zh: '窗口领取', en: 'collected at the window' },
+  mail: { zh: '邮寄送达', en: 'by post' },
+} as const;
+export const deliveryLabel = (m: string) => DELIVERY[m as keyof typeof DELIVERY] ?? { zh: m, en: m };
+
+/**
+ * How to appeal a denial (行政复议法 2023 art. 20, 24; 行政诉讼法 art. 18, 46): administrative
+ * reconsideration within 60 days at the people's government of the department's level (for a
+ * vertically managed department, its superior), or a lawsuit within 6 months at the people's court
+ * where the department is.
+ */
+export function appealOf(departmentName: string, regionCode: string | null) {
+  const region = regionCode ? getRegion(regionCode) : undefined;
+  const parent = region?.parentCode ? getRegion(region.parentCode) : undefined;
+  const place = region ? (region.level === 'county' && parent ? `${parent.name}${region.name}` : region.name) : '本级';
+  const vertical = /^(国家税务总局|海关|国家金融监督管理总局|中国人民银行|国家外汇管理局)/.test(departmentName);
+  const body = vertical ? `${departmentName}的上一级主管部门` : `${place}人民政府`;
+  const court = `${place}有管辖权的人民法院`;
+  return {
+    reconsideration: { body, days: 60, basis: '《中华人民共和国行政复议法》第二十条' },
+    litigation: { court, months: 6, basis: '《中华人民共和国行政诉讼法》第四十六条' },
+    text: {
+      zh: `如不服本决定，可以自收到本决定之日起六十日内向${body}申请行政复议，或者自收到本决定之日起六个月内向${court}提起行政诉讼。`,
+      en: `If you disagree with this decision, you may apply for administrative reconsideration to ${body} within 60 days of receiving it, or bring an administrative lawsuit before ${court} within six months of receiving it.`,
+    },
+  };
+}
+

@@ -1,0 +1,171 @@
+/**
+ * All SQL of the module's own tables (applications, application_tasks, application_events,
+ * application_idempotency, application_escalations). No rules. Writes that change a row bump its
+ * `version`, so a reader can tell that what it holds is stale.
+ */
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import type { Db } from '../../db/database';
+import type { ApplicationsTable, ApplicationTasksTable, ApplicationEventsTable, ApplicationEscalationsTable } from '../../db/types';
+
+export type AppRow = Selectable<ApplicationsTable>;
+export type TaskRow = Selectable<ApplicationTasksTable>;
+export type EventRow = Selectable<ApplicationEventsTable>;
+export type EscalationRow = Selectable<ApplicationEscalationsTable>;
+
+/** A row to insert: JSON columns as objects (stringified here). */
+export type NewApp = Omit<Insertable<ApplicationsTable>, 'form_data' | 'context' | 'steps' | 'supplement' | 'outcome' | 'result' | 'receipt'> & {
+  form_data: Record<string, unknown>;
+  context: Record<string, unknown>;
+  steps: unknown[] | null;
+  supplement?: Record<string, unknown> | null;
+  outcome?: Record<string, unknown> | null;
+  result?: Record<string, unknown> | null;
+  receipt?: Record<string, unknown> | null;
+};
+
+/** A patch: JSON columns as objects. */
+export type AppPatch = Partial<Omit<Updateable<ApplicationsTable>, 'form_data' | 'context' | 'steps' | 'supplement' | 'outcome' | 'result' | 'receipt'>> & {
+  form_data?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+  steps?: unknown[] | null;
+  supplement?: Record<string, unknown> | null;
+  outcome?: Record<string, unknown> | null;
+  result?: Record<string, unknown> | null;
+  receipt?: Record<string, unknown> | null;
+};
+
+const JSON_COLUMNS = ['form_data', 'context', 'steps', 'supplement', 'outcome', 'result', 'receipt'] as const;
+
+function encode<T extends Record<string, unknown>>(row: T): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...row };
+  for (const c of JSON_COLUMNS) if (out[c] !== undefined) out[c] = out[c] === null ? null : JSON.stringify(out[c]);
+  return out;
+}
+
+export type NewTask = Insertable<ApplicationTasksTable>;
+
+export const appsRepo = {
+  insert: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).execute(),
+  byId: (db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst(),
+  /** Row lock for a transition: every writer of an application takes it first (parent before child). */
+  lock: (db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
+  update: (db: Db, id: string, patch: AppPatch) =>
+    db.updateTable('applications').set({ ...(encode(patch) as object), version: sql`version + 1`, updated_at: sql`now()` } as never).where('id', '=', id).execute(),
+  /** Optimistic update of a draft: only when the caller saw the current version. */
+  updateIfVersion: async (db: Db, id: string, version: number, patch: AppPatch) => {
+    const r = await db
+      .updateTable('applications')
+      .set({ ...(encode(patch) as object), version: sql`version + 1`, updated_at: sql`now()` } as never)
+      .where('id', '=', id)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+  delete: (db: Db, id: string) => db.deleteFrom('applications').where('id', '=', id).execute(),
+  children: (db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('number').execute(),
+  lockChildren: (db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('id').forUpdate().execute(),
+  listOf: (db: Db, applicantId: string, f: { state?: string; limit: number; offset: number }) => {
+    let q = db.selectFrom('applications').selectAll().where('applicant_id', '=', applicantId).where('parent_id', 'is', null);
+    if (f.state) q = q.where('state', '=', f.state);
+    return q.orderBy('created_at', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute();
+  },
+  nextNumber: async (db: Db) => {
+    const r = await sql<{ n: number }>`SELECT nextval('application_number_seq') AS n`.execute(db);
+    return Number(r.rows[0].n);
+  },
+};
+
+export const tasksRepo = {
+  insert: (db: Db, rows: NewTask[]) => (rows.length ? db.insertInto('application_tasks').values(rows).execute() : Promise.resolve([])),
+  byId: (db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).executeTakeFirst(),
+  lock: (db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
+  update: (db: Db, id: string, patch: Updateable<ApplicationTasksTable>) =>
+    db.updateTable('application_tasks').set({ ...patch, version: sql`version + 1` } as never).where('id', '=', id).execute(),
+  ofStep: (db: Db, applicationId: string, stepIndex: number) =>
+    db.selectFrom('application_tasks').selectAll().where('application_id', '=', applicationId).where('step_index', '=', stepIndex).orderBy('seq').execute(),
+  ofApplications: (db: Db, ids: string[]) =>
+    ids.length ? db.selectFrom('application_tasks').selectAll().where('application_id', 'in', ids).orderBy('created_at').orderBy('step_index').orderBy('seq').execute() : Promise.resolve([]),
+  /** Cancels the tasks still to do (withdrawal, stop, a decided any-sign). Returns how many. */
+  cancelLive: async (db: Db, applicationId: string, stepIndex?: number) => {
+    let q = db
+      .updateTable('application_tasks')
+      .set({ state: 'cancelled', version: sql`version + 1` } as never)
+      .where('application_id', '=', applicationId)
+      .where('state', 'in', ['waiting', 'open']);
+    if (stepIndex !== undefined) q = q.where('step_index', '=', stepIndex);
+    return Number((await q.executeTakeFirst()).numUpdatedRows);
+  },
+  /** Moves the due dates of the tasks still to do (after a pause). */
+  setDueOfLive: (db: Db, applicationId: string, due: string) =>
+    db.updateTable('application_tasks').set({ due_date: due, version: sql`version + 1` } as never).where('application_id', '=', applicationId).where('state', 'in', ['waiting', 'open']).execute(),
+  setSlaOfLive: (db: Db, applicationId: string, stepIndex: number, sla: 'warning' | 'overdue') =>
+    db.updateTable('application_tasks').set({ sla_state: sla }).where('application_id', '=', applicationId).where('step_index', '=', stepIndex).where('state', 'in', ['waiting', 'open']).execute(),
+  /** An officer's queue: tasks of a department for some roles, with their applications. */
+  queue: (db: Db, f: { departmentId: string; roles: string[] | null; scope: 'todo' | 'mine' | 'done'; accountId: string; limit: number; offset: number }) => {
+    let q = db
+      .selectFrom('application_tasks as t')
+      .innerJoin('applications as a', 'a.id', 't.application_id')
+      .selectAll('t')
+      .select([
+        'a.number as app_number',
+        'a.title as app_title',
+        'a.state as app_state',
+        'a.kind as app_kind',
+        'a.parent_id as app_parent_id',
+        'a.applicant_name as app_applicant_name',
+        'a.applicant_kind as app_applicant_kind',
+        'a.submitted_at as app_submitted_at',
+        'a.promised_due as app_promised_due',
+        'a.legal_due as app_legal_due',
+        'a.promised_days as app_promised_days',
+        'a.paused_at as app_paused_at',
+        'a.pause_reason as app_pause_reason',
+      ])
+      .where('t.department_id', '=', f.departmentId);
+    if (f.roles) q = q.where('t.role', 'in', f.roles);
+    if (f.scope === 'todo') q = q.where('t.state', '=', 'open');
+    if (f.scope === 'mine') q = q.where('t.state', '=', 'open').where('t.assignee_id', '=', f.accountId);
+    if (f.scope === 'done') q = q.where('t.state', '=', 'completed').where('t.completed_by', '=', f.accountId);
+    return (f.scope === 'done' ? q.orderBy('t.completed_at', 'desc') : q.orderBy('t.due_date', 'asc').orderBy('t.opened_at', 'asc'))
+      .orderBy('t.id')
+      .limit(f.limit)
+      .offset(f.offset)
+      .execute();
+  },
+};
+
+export const eventsRepo = {
+  insert: (db: Db, row: Omit<Insertable<ApplicationEventsTable>, 'message' | 'data'> & { message: { zh: string; en: string }; data: Record<string, unknown> }) =>
+    db.insertInto('application_events').values({ ...row, message: JSON.stringify(row.message), data: JSON.stringify(row.data) }).execute(),
+  timeline: (db: Db, rootId: string, publicOnly: boolean) => {
+    let q = db.selectFrom('application_events').selectAll().where('root_id', '=', rootId);
+    if (publicOnly) q = q.where('visibility', '=', 'public');
+    return q.orderBy('id').execute();
+  },
+};
+
+export const idempotencyRepo = {
+  /** Claims the key for this request; false when it was already claimed (the caller then reads it). */
+  claim: async (db: Db, row: { account_id: string; key: string; request_hash: string; application_id: string; status: number }) => {
+    const r = await db.insertInto('application_idempotency').values(row).onConflict((oc) => oc.columns(['account_id', 'key']).doNothing()).executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  },
+  get: (db: Db, accountId: string, key: string) =>
+    db.selectFrom('application_idempotency').selectAll().where('account_id', '=', accountId).where('key', '=', key).executeTakeFirst(),
+};
+
+export const escalationsRepo = {
+  insert: async (db: Db, row: Insertable<ApplicationEscalationsTable>) => {
+    const r = await db.insertInto('application_escalations').values(row).onConflict((oc) => oc.columns(['application_id', 'kind', 'due_date']).doNothing()).executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  },
+  list: (db: Db, f: { regionPattern: string | null; limit: number; offset: number }) => {
+    let q = db
+      .selectFrom('application_escalations as e')
+      .innerJoin('applications as a', 'a.id', 'e.application_id')
+      .selectAll('e')
+      .select(['a.number as app_number', 'a.title as app_title', 'a.state as app_state', 'a.promised_due as app_promised_due', 'a.legal_due as app_legal_due']);
+    if (f.regionPattern) q = q.where('e.region_code', 'like', f.regionPattern);
+    return q.orderBy('e.created_at', 'desc').orderBy('e.id').limit(f.limit).offset(f.offset).execute();
+  },
+};

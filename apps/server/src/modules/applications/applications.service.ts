@@ -1,0 +1,590 @@
+/**
+ * The applicant's side of applications (办件): drafts that can be resumed on another device,
+ * idempotent submission of an item or a bundle (一件事), withdrawal, supplements, and reading
+ * one's own applications with their timeline and days left.
+ *
+ * The applicant is the subject of the request: the person, the enterprise they act as, or the
+ * principal an agent acts for (代办). Another subject's application by id is "not found".
+ *
+ * Everything read from the catalog is read before a transaction opens (PGlite has one
+ * connection); inside, only `trx` is used.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Db } from '../../db/database';
+import { recordAudit } from '../../plugins/audit';
+import { requireActor } from '../../plugins/context';
+import type { Actor, RequestContext } from '../../shared/actor';
+import { chinaDate } from '../../shared/workdays';
+import type { BundleVersion, CatalogReader, ItemVersion } from './applications.catalog';
+import { withCalendar, addWorkingDays } from './applications.clock';
+import { Engine, SYSTEM, ctxOf, type BundleContext, type FormCodec, type ItemContext, type Who } from './applications.engine';
+import { appErrors } from './applications.errors';
+import { validateForm, withoutRequired, type FormProblem } from './applications.form';
+import { canTransition, stateConflict, transition, type State } from './applications.machine';
+import { presentApplication, type PresentOptions } from './applications.presenter';
+import { buildSteps } from './applications.process';
+import { appsRepo, eventsRepo, idempotencyRepo, tasksRepo, type AppRow, type NewApp } from './applications.repository';
+
+export interface ApplicantServiceOptions {
+  db: Db;
+  engine: Engine;
+  catalog: CatalogReader;
+  forms: FormCodec;
+  nodeRegion: string;
+  publicUrl: string;
+  warningShare: number;
+}
+
+export interface CreateInput {
+  itemId?: string;
+  bundleId?: string;
+  version?: number;
+  formData?: Record<string, unknown>;
+  submit?: boolean;
+}
+
+export interface SupplementInput {
+  formData?: Record<string, unknown>;
+  note?: string;
+  materials?: { key: string; fileId?: string; note?: string }[];
+}
+
+/** The subject an application belongs to, from the request's actor. */
+export function applicantOf(actor: Actor): { id: string; kind: 'person' | 'enterprise'; name: string; mandateId: string | null } {
+  if (actor.actingAs) return { id: actor.actingAs.id, kind: 'enterprise', name: actor.actingAs.displayName, mandateId: null };
+  if (actor.actingFor) return { id: actor.actingFor.id, kind: 'person', name: actor.actingFor.displayName, mandateId: actor.actingFor.mandateId };
+  return { id: actor.accountId, kind: 'person', name: actor.displayName, mandateId: null };
+}
+
+export const whoOf = (actor: Actor, ctx: RequestContext): Who =>
+  actor.kind === 'officer'
+    ? { kind: 'officer', id: actor.accountId, name: actor.displayName, departmentId: actor.departmentId, ctx }
+    : { kind: 'applicant', id: actor.accountId, name: actor.actingFor ? `${actor.displayName}（代${actor.actingFor.displayName}）` : actor.displayName, departmentId: null, ctx };
+
+/** A stable hash of a request (keys sorted), to tell a retry from a different request under one key. */
+export function requestHash(value: unknown): string {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
+  return createHash('sha256').update(JSON.stringify(canon(value))).digest('base64url');
+}
+
+interface PreparedItem {
+  kind: 'item';
+  version: ItemVersion;
+}
+interface PreparedBundle {
+  kind: 'bundle';
+  version: BundleVersion;
+  items: Map<string, ItemVersion>;
+  childForms: Map<string, Record<string, unknown>>;
+}
+type Prepared = PreparedItem | PreparedBundle;
+
+export class ApplicantService {
+  constructor(private readonly o: ApplicantServiceOptions) {}
+
+  private get engine() {
+    return this.o.engine;
+  }
+
+  sealForm(form: Record<string, unknown>): Record<string, unknown> {
+    return this.o.forms.seal(form);
+  }
+
+  openForm = (v: unknown): Record<string, unknown> => this.o.forms.open(v);
+
+  presentOptions(audience: 'applicant' | 'officer'): PresentOptions {
+    return { now: this.engine.now(), share: this.o.warningShare, departments: this.engine.departments, audience, openForm: this.openForm };
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  /** An application of the request's subject, or 404 (another subject's application is not found). */
+  private async own(ctx: RequestContext, id: string): Promise<AppRow> {
+    const actor = requireActor(ctx);
+    const app = await appsRepo.byId(this.o.db, id);
+    if (!app || app.applicant_id !== applicantOf(actor).id) throw appErrors.notFound();
+    return app;
+  }
+
+  async list(ctx: RequestContext, q: { state?: string; limit: number; offset: number }) {
+    const actor = requireActor(ctx);
+    await this.engine.departments.refresh();
+    const rows = await appsRepo.listOf(this.o.db, applicantOf(actor).id, q);
+    // The list shows no form data: nothing to decrypt.
+    const o = { ...this.presentOptions('applicant'), openForm: () => ({}) };
+    return rows.map((r) => {
+      const p = presentApplication(r, o);
+      return {
+        id: p.id, number: p.number, kind: p.kind, title: p.title, state: p.state, stateLabel: p.stateLabel, department: p.department,
+        createdAt: p.createdAt, submittedAt: p.submittedAt, concludedAt: p.concludedAt, clock: p.clock, currentStep: p.currentStep, awaiting: p.awaiting, version: p.version,
+      };
+    });
+  }
+
+  async get(ctx: RequestContext, id: string) {
+    const app = await this.own(ctx, id);
+    return this.view(app.id, 'applicant');
+  }
+
+  /** The full view of an application (and of its children and timeline). */
+  async view(id: string, audience: 'applicant' | 'officer') {
+    await this.engine.departments.refresh();
+    const app = (await appsRepo.byId(this.o.db, id))!;
+    const children = app.kind === 'bundle' ? await appsRepo.children(this.o.db, app.id) : [];
+    const all = await eventsRepo.timeline(this.o.db, app.parent_id ?? app.id, audience === 'applicant');
+    // A child's own view shows its own entries; a bundle's and an item's show all.
+    const timeline = app.parent_id ? all.filter((e) => e.application_id === app.id) : all;
+    const tasks = audience === 'officer' ? await tasksRepo.ofApplications(this.o.db, [app.id, ...children.map((c) => c.id)]) : undefined;
+    return presentApplication(app, this.presentOptions(audience), { children, timeline, tasks });
+  }
+
+  // ---- drafts and submission -----------------------------------------------------------------
+
+  /** Reads and checks what is being applied for: offered (not retired), the latest version, for this kind of applicant. */
+  private async target(actor: Actor, t: { itemId?: string | null; bundleId?: string | null; version?: number | null }, field: 'body' | 'draft'): Promise<Prepared> {
+    const who = applicantOf(actor);
+    const objects = (list: readonly string[]) => {
+      const need = who.kind === 'enterprise' ? 'legal_person' : 'natural_person';
+      if (!list.includes(need)) throw appErrors.applicantKind(who.kind === 'enterprise' ? '自然人' : '法人');
+    };
+    if (t.itemId) {
+      const f = field === 'body' ? 'body/itemId' : 'itemId';
+      const offer = await this.o.catalog.itemOffer(t.itemId);
+      if (!offer) throw appErrors.itemNotFound(f);
+      const version = t.version ?? offer.latestVersion;
+      if (offer.retired || version !== offer.latestVersion) throw appErrors.versionRetired(field === 'body' && t.version ? 'body/version' : f, offer.latestVersion, offer.retired);
+      const v = await this.o.catalog.itemVersion(t.itemId, version);
+      if (!v) throw appErrors.itemNotFound(f);
+      objects(v.content.serviceObjects);
+      return { kind: 'item', version: v };
+    }
+    const f = field === 'body' ? 'body/bundleId' : 'bundleId';
+    const offer = await this.o.catalog.bundleOffer(t.bundleId!);
+    if (!offer) throw appErrors.bundleNotFound(f);
+    const version = t.version ?? offer.latestVersion;
+    if (offer.retired || version !== offer.latestVersion) throw appErrors.versionRetired(field === 'body' && t.version ? 'body/version' : f, offer.latestVersion, offer.retired);
+    const bv = await this.o.catalog.bundleVersion(t.bundleId!, version);
+    if (!bv) throw appErrors.bundleNotFound(f);
+    objects(bv.content.serviceObjects);
+    const items = new Map<string, ItemVersion>();
+    for (const it of bv.content.items) {
+      const iv = await this.o.catalog.itemVersion(it.itemId, bv.derived.itemVersions[it.itemId]);
+      if (!iv) throw appErrors.bundleNotFound(f);
+      items.set(it.itemId, iv);
+    }
+    return { kind: 'bundle', version: bv, items, childForms: new Map() };
+  }
+
+  /** Validates the form for submission (the item's schema; a bundle's merged form and each child's). */
+  private validate(p: Prepared, form: Record<string, unknown>): void {
+    if (p.kind === 'item') {
+      const problems = validateForm(`${p.version.id}@${p.version.version}`, p.version.content.form, form);
+      if (problems.length) throw appErrors.formInvalid(problems);
+      return;
+    }
+    const d = p.version.derived;
+    const merged = validateForm(`bundle:${p.version.id}@${p.version.version}`, d.mergedForm.schema, form);
+    if (merged.length) throw appErrors.formInvalid(merged);
+    const questionOf = new Map<string, string>();
+    for (const [q, targets] of Object.entries(d.mergedForm.mapping)) for (const t of targets) questionOf.set(`${t.itemId}/${t.field}`, q);
+    const problems: FormProblem[] = [];
+    for (const [itemId, iv] of p.items) {
+      const child: Record<string, unknown> = {};
+      for (const [q, targets] of Object.entries(d.mergedForm.mapping))
+        for (const t of targets) if (t.itemId === itemId && form[q] !== undefined) child[t.field] = form[q];
+      const filled = d.mergedForm.filledByResults.filter((f) => f.itemId === itemId).map((f) => f.field);
+      const schema = withoutRequired(iv.content.form, filled);
+      for (const pr of validateForm(`${iv.id}@${iv.version}:without:${filled.join(',')}`, schema, child, '')) {
+        const field = pr.field.replace(/^\//, '').split('/')[0];
+        problems.push({ ...pr, field: `body/formData/${questionOf.get(`${itemId}/${field}`) ?? field}` });
+      }
+      p.childForms.set(itemId, child);
+    }
+    if (problems.length) throw appErrors.formInvalid(problems);
+  }
+
+  private async number(trx: Db): Promise<string> {
+    const seq = await appsRepo.nextNumber(trx);
+    return `${this.o.nodeRegion}${chinaDate(this.engine.now()).replace(/-/g, '')}${String(seq).padStart(6, '0')}`;
+  }
+
+  private itemContext(v: ItemVersion): ItemContext {
+    const c = v.content;
+    return {
+      implementationCode: v.implementationCode,
+      resultSpec: c.result,
+      specialProcedures: c.specialProcedures.map((s) => ({ name: s.name, ...(s.limitDays !== undefined ? { limitDays: s.limitDays } : {}) })),
+      fees: c.fees.map((f) => ({ name: f.name, ...(f.amount !== undefined ? { amount: f.amount } : {}) })),
+      paymentDays: c.process.payment?.budgetDays ?? 0,
+    };
+  }
+
+  /**
+   * Creates a draft, or creates and submits at once (`submit: true`, with an Idempotency-Key):
+   * a retried submission — even a concurrent one — returns the application the first made.
+   */
+  async create(ctx: RequestContext, input: CreateInput, idempotencyKey: string | undefined): Promise<{ status: number; replayed: boolean; application: Awaited<ReturnType<ApplicantService['view']>> }> {
+    const actor = requireActor(ctx);
+    if (!!input.itemId === !!input.bundleId) throw appErrors.oneTarget();
+    if (input.submit && !idempotencyKey) throw appErrors.idempotencyKeyRequired();
+    await this.engine.departments.refresh();
+    const who = applicantOf(actor);
+    const hash = requestHash({ op: 'create', subject: who.id, body: input });
+    // A retry is answered before anything is checked again (the item may have been retired since).
+    if (input.submit) {
+      const prior = await idempotencyRepo.get(this.o.db, actor.accountId, idempotencyKey!);
+      if (prior) return this.replay(ctx, prior, hash);
+    }
+    const p = await this.target(actor, { itemId: input.itemId, bundleId: input.bundleId, version: input.version }, 'body');
+    const form = input.formData ?? {};
+    if (input.submit) this.validate(p, form);
+    const id = randomUUID();
+    const now = this.engine.now();
+    const created = await this.o.db.transaction().execute(async (trx) => {
+      if (input.submit && !(await idempotencyRepo.claim(trx, { account_id: actor.accountId, key: idempotencyKey!, request_hash: hash, application_id: id, status: 201 }))) return null;
+      const row = this.draftRow(id, actor, p, form, now);
+      await appsRepo.insert(trx, row);
+      const app = (await appsRepo.lock(trx, id))!;
+      if (input.submit) await this.submitLocked(trx, ctx, app, p, form);
+      else await this.engine.event(trx, app, { type: 'draft', visibility: 'public', who: whoOf(actor, ctx), message: { zh: '保存草稿', en: 'Draft saved' } });
+      await recordAudit(trx, ctx, { action: input.submit ? 'application.submit' : 'application.draft.create', entityType: 'application', entityId: id, detail: { kind: app.kind, title: app.title, number: app.number } });
+      return app;
+    });
+    if (!created) {
+      // A concurrent twin claimed the key first and has committed: answer as it did.
+      const prior = (await idempotencyRepo.get(this.o.db, actor.accountId, idempotencyKey!))!;
+      return this.replay(ctx, prior, hash);
+    }
+    p.kind === 'item' ? this.o.catalog.recordUse?.(p.version.id) : this.o.catalog.recordUse?.(p.version.id);
+    return { status: 201, replayed: false, application: await this.view(created.id, 'applicant') };
+  }
+
+  private async replay(ctx: RequestContext, prior: { request_hash: string; application_id: string; status: number; key: string }, hash: string) {
+    if (prior.request_hash !== hash) throw appErrors.idempotencyKeyReused();
+    await this.o.db.transaction().execute(async (trx) =>
+      recordAudit(trx, ctx, { action: 'application.submit.replay', entityType: 'application', entityId: prior.application_id, detail: { idempotencyKey: prior.key } }),
+    );
+    return { status: prior.status, replayed: true, application: await this.view(prior.application_id, 'applicant') };
+  }
+
+  private draftRow(id: string, actor: Actor, p: Prepared, form: Record<string, unknown>, now: Date): NewApp {
+    const who = applicantOf(actor);
+    const base = {
+      id,
+      number: null,
+      parent_id: null,
+      applicant_id: who.id,
+      applicant_kind: who.kind,
+      applicant_name: who.name,
+      created_by: actor.accountId,
+      mandate_id: who.mandateId,
+      state: 'draft',
+      form_data: this.sealForm(form),
+      steps: null,
+      step_index: null,
+      step_due: null,
+      awaiting: null,
+      legal_days: null,
+      promised_days: null,
+      accepted_at: null,
+      legal_due: null,
+      promised_due: null,
+      paused_at: null,
+      pause_reason: null,
+      submitted_at: null,
+      decided_at: null,
+      concluded_at: null,
+      withdrawn_at: null,
+      draft_saved_at: now,
+    } as const;
+    if (p.kind === 'item') {
+      const c = p.version.content;
+      return { ...base, kind: 'item', item_id: p.version.id, item_version: p.version.version, bundle_id: null, bundle_version: null, title: c.name, department_id: c.departmentId, region_code: c.regionCode, context: {} };
+    }
+    const b = p.version.content;
+    return { ...base, kind: 'bundle', item_id: null, item_version: null, bundle_id: p.version.id, bundle_version: p.version.version, title: b.name, department_id: b.leadDepartmentId, region_code: b.regionCode, context: {} };
+  }
+
+  /** Submits a locked draft: numbers it, builds the process (or the bundle's children) and starts work. */
+  private async submitLocked(trx: Db, ctx: RequestContext, app: AppRow, p: Prepared, form: Record<string, unknown>): Promise<void> {
+    const actor = requireActor(ctx);
+    const who = whoOf(actor, ctx);
+    const now = this.engine.now();
+    const number = await this.number(trx);
+    transition(app.state, 'submit');
+    if (p.kind === 'item') {
+      const c = p.version.content;
+      await this.engine.move(trx, app, 'submit', who, {
+        patch: {
+          number,
+          form_data: this.sealForm(form),
+          steps: buildSteps(c) as unknown[],
+          legal_days: c.legalLimit.days,
+          promised_days: c.promisedLimit.days,
+          submitted_at: now,
+          context: this.itemContext(p.version) as Record<string, unknown>,
+        },
+        message: { zh: `提交申请，办件编号 ${number}`, en: `Application submitted, number ${number}` },
+        data: { number },
+      });
+      await this.engine.openStep(trx, app, 0, who);
+      return;
+    }
+    // A bundle: one child per item, each with its share of the merged form; those without
+    // prerequisites start at once, in parallel, in their departments.
+    const b = p.version;
+    const bc: BundleContext = {
+      denialPolicy: b.content.denialPolicy,
+      dependencies: b.content.dependencies.map((d) => ({ from: d.from, to: d.to, result: d.result, fields: [...(d.fields ?? [])] })),
+      filledByResults: b.derived.mergedForm.filledByResults,
+      promisedDays: b.derived.timing.promisedDays,
+      legalDays: b.derived.timing.legalDays,
+    };
+    const order = b.content.items.map((i) => i.itemId);
+    const childIds = new Map(order.map((itemId) => [itemId, randomUUID()]));
+    const receipt = {
+      kind: 'submission_receipt',
+      title: '一件事收件回执',
+      number,
+      bundle: b.content.name,
+      applicant: app.applicant_name,
+      submittedAt: now.toISOString(),
+      leadDepartment: this.engine.departments.name(b.content.leadDepartmentId),
+      promisedDays: bc.promisedDays,
+      items: order.map((itemId, i) => ({ number: `${number}-${i + 1}`, name: p.items.get(itemId)!.content.name, department: this.engine.departments.name(p.items.get(itemId)!.content.departmentId) })),
+      trackUrl: `${this.o.publicUrl}/portal/applications/${app.id}`,
+    };
+    await this.engine.move(trx, app, 'submit', who, {
+      patch: { number, form_data: this.sealForm(form), submitted_at: now, context: bc as unknown as Record<string, unknown>, receipt },
+      message: { zh: `提交「${b.content.name}」，办件编号 ${number}，含 ${order.length} 个事项`, en: `"${b.content.name}" submitted, number ${number}, ${order.length} items` },
+      data: { number, items: order.length },
+    });
+    const children: AppRow[] = [];
+    for (const [i, itemId] of order.entries()) {
+      const iv = p.items.get(itemId)!;
+      const c = iv.content;
+      const feeds = bc.dependencies.filter((d) => d.from === itemId).flatMap((d) => d.fields);
+      const waiting = bc.dependencies.some((d) => d.to === itemId);
+      const row: NewApp = {
+        id: childIds.get(itemId)!,
+        number: `${number}-${i + 1}`,
+        kind: 'child',
+        parent_id: app.id,
+        item_id: itemId,
+        item_version: iv.version,
+        bundle_id: null,
+        bundle_version: null,
+        title: c.name,
+        department_id: c.departmentId,
+        region_code: c.regionCode,
+        applicant_id: app.applicant_id,
+        applicant_kind: app.applicant_kind,
+        applicant_name: app.applicant_name,
+        created_by: app.created_by,
+        mandate_id: app.mandate_id,
+        state: waiting ? 'waiting' : 'submitted',
+        form_data: this.sealForm(p.childForms.get(itemId) ?? {}),
+        context: { ...this.itemContext(iv), feeds: [...new Set(feeds)] } as Record<string, unknown>,
+        steps: buildSteps(c) as unknown[],
+        step_index: null,
+        step_due: null,
+        awaiting: null,
+        legal_days: c.legalLimit.days,
+        promised_days: c.promisedLimit.days,
+        accepted_at: null,
+        legal_due: null,
+        promised_due: null,
+        paused_at: null,
+        pause_reason: null,
+        submitted_at: now,
+        decided_at: null,
+        concluded_at: null,
+        withdrawn_at: null,
+        draft_saved_at: null,
+      };
+      await appsRepo.insert(trx, row);
+      const child = (await appsRepo.lock(trx, row.id))!;
+      children.push(child);
+      await this.engine.event(trx, child, {
+        type: 'submit',
+        to: child.state,
+        visibility: 'public',
+        who,
+        message: waiting
+          ? { zh: `「${c.name}」等待前置事项办结`, en: `"${c.name}" waits for its prerequisites` }
+          : { zh: `「${c.name}」已提交${this.engine.departments.name(c.departmentId)}`, en: `"${c.name}" sent to ${this.engine.departments.name(c.departmentId)}` },
+      });
+    }
+    for (const child of children) if (child.state === 'submitted') await this.engine.openStep(trx, child, 0, who);
+  }
+
+  async saveDraft(ctx: RequestContext, id: string, input: { formData: Record<string, unknown>; version: number }) {
+    const app = await this.own(ctx, id);
+    if (app.state !== 'draft') throw appErrors.notDraft();
+    await this.o.db.transaction().execute(async (trx) => {
+      const ok = await appsRepo.updateIfVersion(trx, id, input.version, { form_data: this.sealForm(input.formData), draft_saved_at: this.engine.now() });
+      if (!ok) {
+        const cur = (await appsRepo.byId(trx, id))!;
+        if (cur.state !== 'draft') throw appErrors.notDraft();
+        throw appErrors.draftStale(cur.version);
+      }
+      await recordAudit(trx, ctx, { action: 'application.draft.save', entityType: 'application', entityId: id, detail: { version: input.version + 1 } });
+    });
+    return this.view(id, 'applicant');
+  }
+
+  async discard(ctx: RequestContext, id: string): Promise<void> {
+    const app = await this.own(ctx, id);
+    if (app.state !== 'draft') throw appErrors.notDraft();
+    await this.o.db.transaction().execute(async (trx) => {
+      const locked = await appsRepo.lock(trx, id);
+      if (!locked || locked.state !== 'draft') throw appErrors.notDraft();
+      await trx.deleteFrom('application_events').where('application_id', '=', id).execute();
+      await appsRepo.delete(trx, id);
+      await recordAudit(trx, ctx, { action: 'application.draft.discard', entityType: 'application', entityId: id, detail: { title: app.title } });
+    });
+  }
+
+  /** Submits a draft (Idempotency-Key required): a retry answers as the first submission did. */
+  async submit(ctx: RequestContext, id: string, idempotencyKey: string | undefined) {
+    const actor = requireActor(ctx);
+    if (!idempotencyKey) throw appErrors.idempotencyKeyRequired();
+    const app = await this.own(ctx, id);
+    const hash = requestHash({ op: 'submit', id });
+    const prior = await idempotencyRepo.get(this.o.db, actor.accountId, idempotencyKey);
+    if (prior) return this.replay(ctx, prior, hash);
+    if (app.state !== 'draft') throw appErrors.alreadySubmitted();
+    await this.engine.departments.refresh();
+    const p = await this.target(actor, { itemId: app.item_id, bundleId: app.bundle_id, version: app.item_version ?? app.bundle_version }, 'draft');
+    const form = this.openForm(app.form_data);
+    this.validate(p, form);
+    const done = await this.o.db.transaction().execute(async (trx) => {
+      if (!(await idempotencyRepo.claim(trx, { account_id: actor.accountId, key: idempotencyKey, request_hash: hash, application_id: id, status: 200 }))) return false;
+      const locked = await appsRepo.lock(trx, id);
+      if (!locked || locked.state !== 'draft') throw appErrors.alreadySubmitted();
+      await this.submitLocked(trx, ctx, locked, p, form);
+      await recordAudit(trx, ctx, { action: 'application.submit', entityType: 'application', entityId: id, detail: { kind: locked.kind, title: locked.title, number: locked.number } });
+      return true;
+    });
+    if (!done) return this.replay(ctx, (await idempotencyRepo.get(this.o.db, actor.accountId, idempotencyKey))!, hash);
+    return { status: 200, replayed: false, application: await this.view(id, 'applicant') };
+  }
+
+  // ---- withdrawal and supplements ------------------------------------------------------------
+
+  async withdraw(ctx: RequestContext, id: string, input: { reason: string }) {
+    const actor = requireActor(ctx);
+    const found = await this.own(ctx, id);
+    // A bundle's child is withdrawn with its bundle: the applicant sees one application.
+    const rootId = found.parent_id ?? found.id;
+    await this.engine.departments.refresh();
+    const who = whoOf(actor, ctx);
+    await this.o.db.transaction().execute(async (trx) => {
+      const root = (await appsRepo.lock(trx, rootId))!;
+      transition(root.state, 'withdraw');
+      const now = this.engine.now();
+      const withdrawOne = async (a: AppRow) => {
+        await tasksRepo.cancelLive(trx, a.id);
+        await this.engine.cancelTimers(trx, a.id, ['warning', 'overdue', 'stage_warning', 'stage_overdue']);
+        await this.engine.move(trx, a, 'withdraw', who, {
+          patch: { withdrawn_at: now, outcome: { kind: 'withdrawn', reason: input.reason }, paused_at: null, pause_reason: null },
+          message: { zh: `申请人撤回申请：${input.reason}`, en: `Withdrawn by the applicant: ${input.reason}` },
+        });
+      };
+      if (root.kind === 'bundle') {
+        for (const c of await appsRepo.lockChildren(trx, root.id)) if (canTransition(c.state, 'withdraw')) await withdrawOne(c);
+        await this.engine.event(trx, root, { type: 'withdraw', visibility: 'public', who, message: { zh: `申请人撤回一件事：${input.reason}`, en: `The applicant withdrew the bundle: ${input.reason}` } });
+        await this.engine.progressBundle(trx, root, who);
+        if (root.state === 'withdrawn') await appsRepo.update(trx, root.id, { withdrawn_at: now, outcome: { kind: 'withdrawn', reason: input.reason } });
+      } else await withdrawOne(root);
+      await recordAudit(trx, ctx, { action: 'application.withdraw', entityType: 'application', entityId: root.id, detail: { number: root.number, reason: input.reason } });
+    });
+    return this.view(id, 'applicant');
+  }
+
+  /**
+   * The applicant answers a supplement request (补正): the form is completed (and checked against
+   * the item's form), the listed materials noted, and handling resumes where it stopped — with
+   * the clock extended by the working days it was paused. On a bundle, every child awaiting a
+   * supplement receives its share of the merged form.
+   */
+  async supplement(ctx: RequestContext, id: string, input: SupplementInput) {
+    const actor = requireActor(ctx);
+    const found = await this.own(ctx, id);
+    await this.engine.departments.refresh();
+    const who = whoOf(actor, ctx);
+    const patch = input.formData ?? {};
+    // Which rows answer, and their new forms (validated before anything is written).
+    let targets: AppRow[];
+    let mapping: Record<string, { itemId: string; field: string }[]> | null = null;
+    if (found.kind === 'bundle') {
+      targets = (await appsRepo.children(this.o.db, found.id)).filter((c) => c.state === 'supplement_requested');
+      const bv = await this.o.catalog.bundleVersion(found.bundle_id!, found.bundle_version!);
+      mapping = bv?.derived.mergedForm.mapping ?? {};
+    } else targets = [found];
+    if (!targets.length || targets.some((t) => t.state !== 'supplement_requested')) throw stateConflict(found.state, 'supplement');
+    const forms = new Map<string, Record<string, unknown>>();
+    for (const t of targets) {
+      let share: Record<string, unknown> = patch;
+      if (mapping) {
+        share = {};
+        for (const [q, list] of Object.entries(mapping)) for (const m of list) if (m.itemId === t.item_id && patch[q] !== undefined) share[m.field] = patch[q];
+      }
+      const form = { ...this.openForm(t.form_data), ...share };
+      const iv = await this.o.catalog.itemVersion(t.item_id!, t.item_version!);
+      if (iv) {
+        const problems = validateForm(`${iv.id}@${iv.version}`, iv.content.form, form);
+        if (problems.length) throw appErrors.formInvalid(problems);
+      }
+      forms.set(t.id, form);
+    }
+    await this.o.db.transaction().execute(async (trx) => {
+      const parent = found.parent_id ? await appsRepo.lock(trx, found.parent_id) : found.kind === 'bundle' ? await appsRepo.lock(trx, found.id) : undefined;
+      for (const t of targets) {
+        const app = (await appsRepo.lock(trx, t.id))!;
+        const returnTo = ((app.supplement as { returnTo?: State } | null)?.returnTo ?? 'submitted') as State;
+        await this.engine.move(trx, app, 'supplement', who, {
+          target: returnTo,
+          patch: { form_data: this.sealForm(forms.get(t.id)!), supplement: { ...(app.supplement ?? {}), answeredAt: this.engine.now().toISOString(), note: input.note ?? null, materials: input.materials ?? [] } },
+          message: { zh: `申请人已补正${input.note ? `：${input.note}` : ''}`, en: `The applicant supplemented${input.note ? `: ${input.note}` : ''}` },
+          data: { fields: Object.keys(patch), materials: (input.materials ?? []).map((m) => m.key) },
+        });
+        await this.engine.resume(trx, app, who);
+      }
+      if (parent) await this.engine.progressBundle(trx, parent, who);
+      await recordAudit(trx, ctx, { action: 'application.supplement', entityType: 'application', entityId: found.id, detail: { targets: targets.map((t) => t.number), fields: Object.keys(patch) } });
+    });
+    return this.view(id, 'applicant');
+  }
+
+  /**
+   * SEAM (payments module): the fee of an application awaiting payment was paid; handling goes
+   * on with the step after the payment. Idempotent.
+   */
+  async paymentSettled(ctx: RequestContext, applicationId: string): Promise<boolean> {
+    await this.engine.departments.refresh();
+    const first = await appsRepo.byId(this.o.db, applicationId);
+    if (!first) throw appErrors.notFound();
+    return this.o.db.transaction().execute(async (trx) => {
+      const parent = first.parent_id ? await appsRepo.lock(trx, first.parent_id) : undefined;
+      const app = (await appsRepo.lock(trx, applicationId))!;
+      if (app.awaiting !== 'payment') return false;
+      const c = ctxOf(app);
+      const step = app.step_index!;
+      await appsRepo.update(trx, app.id, { awaiting: null, context: { ...c, paidSteps: [...(c.paidSteps ?? []), step] } as Record<string, unknown> });
+      Object.assign(app, { awaiting: null, context: { ...c, paidSteps: [...(c.paidSteps ?? []), step] } });
+      const who: Who = { ...SYSTEM, ctx };
+      await this.engine.event(trx, app, { type: 'paid', visibility: 'public', who, message: { zh: '费用已缴纳，继续办理', en: 'Fee paid; handling continues' } });
+      await this.engine.nextStep(trx, app, step + 1, who);
+      if (parent) await this.engine.progressBundle(trx, parent, who);
+      await recordAudit(trx, ctx, { action: 'application.payment_settled', entityType: 'application', entityId: app.id, detail: { number: app.number } });
+      return true;
+    });
+  }
+
+  /** A supplement's reply-by date: `days` working days from today. */
+  replyBy(days: number): string {
+    return withCalendar(() => addWorkingDays(chinaDate(this.engine.now()), days));
+  }
+}

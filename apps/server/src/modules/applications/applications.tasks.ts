@@ -1,0 +1,415 @@
+/**
+ * The officer's side: the task list of one's own department and role with SLA colours and
+ * working days left; claiming; and the acts of each step — accept / not accept (with a reason
+ * code), request a supplement, review with an opinion (审批意见), decide, deliver — plus special
+ * procedures (特别程序) that pause the clock.
+ *
+ * Every act runs in one transaction that locks the bundle's row (if any), the application's and
+ * the task's, in that order, and then checks: the task is of the officer's department and role,
+ * open, not claimed by someone else, of the right kind of step, and the application is in a
+ * state that allows it. A refusal changes nothing.
+ */
+import type { Db } from '../../db/database';
+import { recordAudit } from '../../plugins/audit';
+import { requireActor } from '../../plugins/context';
+import { hasRole, type Actor, type RequestContext } from '../../shared/actor';
+import { errors } from '../../shared/errors';
+import { subtreePattern } from '../../shared/regions';
+import type { CatalogReader } from './applications.catalog';
+import { chinaDate, withCalendar, addWorkingDays } from './applications.clock';
+import { appealOf, ctxOf, SYSTEM, type Engine, type ItemContext, type Who } from './applications.engine';
+import { appErrors } from './applications.errors';
+import { NOT_ACCEPTED_REASONS, type NotAcceptedReason } from './applications.machine';
+import { presentTask } from './applications.presenter';
+import type { StepAction } from './applications.process';
+import { appsRepo, escalationsRepo, tasksRepo, type AppRow, type TaskRow } from './applications.repository';
+import { whoOf, type ApplicantService } from './applications.service';
+
+const OFFICER_ROLES = ['window_clerk', 'reviewer', 'decider'];
+
+interface ActRules {
+  /** Kinds of step the act belongs to (null: any). */
+  actions: StepAction[] | null;
+  /** Allowed while the applicant is asked for a supplement / during a special procedure / awaiting payment. */
+  duringSupplement?: boolean;
+  duringSpecial?: boolean;
+  /** Does not claim the task (claim and release manage that themselves). */
+  noClaim?: boolean;
+}
+
+interface ActScope {
+  trx: Db;
+  app: AppRow;
+  task: TaskRow;
+  parent: AppRow | undefined;
+  who: Who;
+  actor: Actor;
+}
+
+export interface SupplementRequest {
+  items: { kind: 'field' | 'material'; key: string; reason: string }[];
+  note?: string;
+  replyWithinDays?: number;
+}
+
+export class TasksService {
+  constructor(
+    private readonly db: Db,
+    private readonly engine: Engine,
+    private readonly applicant: ApplicantService,
+    private readonly catalog: CatalogReader,
+    private readonly warningShare: number,
+    private readonly publicUrl: string,
+  ) {}
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  async list(ctx: RequestContext, q: { scope: 'todo' | 'mine' | 'done'; limit: number; offset: number }) {
+    const actor = requireActor(ctx);
+    if (!actor.departmentId) return [];
+    await this.engine.departments.refresh();
+    const roles = hasRole(actor, 'dept_admin') ? null : actor.roles.filter((r) => OFFICER_ROLES.includes(r));
+    const rows = await tasksRepo.queue(this.db, { departmentId: actor.departmentId, roles, scope: q.scope, accountId: actor.accountId, limit: q.limit, offset: q.offset });
+    const now = this.engine.now();
+    return rows.map((r) => ({
+      ...presentTask(r, { now, share: this.warningShare, departments: this.engine.departments, paused: r.app_paused_at }),
+      application: {
+        id: r.application_id,
+        number: r.app_number,
+        title: r.app_title,
+        state: r.app_state,
+        kind: r.app_kind,
+        bundleId: r.app_parent_id,
+        applicant: { kind: r.app_applicant_kind, name: r.app_applicant_name },
+        submittedAt: r.app_submitted_at ? new Date(r.app_submitted_at).toISOString() : null,
+        promisedDue: r.app_promised_due,
+        legalDue: r.app_legal_due,
+        paused: !!r.app_paused_at,
+        pauseReason: r.app_pause_reason,
+      },
+      blocked: r.app_state === 'supplement_requested' ? 'supplement' : r.app_state === 'special_procedure' ? 'special_procedure' : null,
+    }));
+  }
+
+  /** A task of one's department with its application as the officer sees it (internal notes, opinions). */
+  async get(ctx: RequestContext, taskId: string) {
+    const actor = requireActor(ctx);
+    const t = await tasksRepo.byId(this.db, taskId);
+    if (!t) throw appErrors.taskNotFound();
+    if (t.department_id !== actor.departmentId) throw appErrors.otherDepartment();
+    await this.engine.departments.refresh();
+    const app = (await appsRepo.byId(this.db, t.application_id))!;
+    const iv = app.item_id ? await this.catalog.itemVersion(app.item_id, app.item_version!) : undefined;
+    return {
+      task: presentTask(t, { now: this.engine.now(), share: this.warningShare, departments: this.engine.departments, paused: app.paused_at }),
+      application: await this.applicant.view(app.id, 'officer'),
+      materials: (iv?.content.materials ?? []).map((m) => ({ key: m.key, name: m.name, requirement: m.requirement, source: m.source.kind, exempt: m.source.kind !== 'applicant' })),
+      specialProcedures: ctxOf(app).specialProcedures ?? [],
+      notAcceptedReasons: Object.entries(NOT_ACCEPTED_REASONS).map(([code, l]) => ({ code, ...l })),
+    };
+  }
+
+  /** Overdue applications escalated to supervision (督办), in the supervisor's region. */
+  async escalations(ctx: RequestContext, q: { limit: number; offset: number }) {
+    const actor = requireActor(ctx);
+    await this.engine.departments.refresh();
+    const pattern = hasRole(actor, 'platform_admin') ? null : actor.regionCode ? subtreePattern(actor.regionCode) : null;
+    if (!pattern && !hasRole(actor, 'platform_admin')) return [];
+    const rows = await escalationsRepo.list(this.db, { regionPattern: pattern, limit: q.limit, offset: q.offset });
+    return rows.map((r) => ({
+      id: r.id,
+      applicationId: r.application_id,
+      rootId: r.root_id,
+      number: r.app_number,
+      title: r.app_title,
+      state: r.app_state,
+      department: r.department_id ? { id: r.department_id, name: this.engine.departments.name(r.department_id) } : null,
+      regionCode: r.region_code,
+      kind: r.kind,
+      dueDate: r.due_date,
+      promisedDue: r.app_promised_due,
+      legalDue: r.app_legal_due,
+      escalatedAt: new Date(r.created_at).toISOString(),
+    }));
+  }
+
+  // ---- acts ----------------------------------------------------------------------------------
+
+  /** The frame of every act: checks, locks in order, claim, the act, the audit entry. */
+  private async act<T>(ctx: RequestContext, taskId: string, name: string, rules: ActRules, fn: (s: ActScope) => Promise<T>, detail: Record<string, unknown> = {}): Promise<T> {
+    const actor = requireActor(ctx);
+    const t0 = await tasksRepo.byId(this.db, taskId);
+    if (!t0) throw appErrors.taskNotFound();
+    if (t0.department_id !== actor.departmentId) throw appErrors.otherDepartment();
+    if (!actor.roles.includes(t0.role as never)) throw appErrors.roleMismatch(t0.role);
+    const a0 = (await appsRepo.byId(this.db, t0.application_id))!;
+    await this.engine.departments.refresh();
+    const who = whoOf(actor, ctx);
+    return this.db.transaction().execute(async (trx) => {
+      const parent = a0.parent_id ? await appsRepo.lock(trx, a0.parent_id) : undefined;
+      const app = (await appsRepo.lock(trx, a0.id))!;
+      const task = (await tasksRepo.lock(trx, taskId))!;
+      if (task.state !== 'open') throw appErrors.taskState(task.state);
+      if (task.assignee_id && task.assignee_id !== actor.accountId) throw appErrors.claimedByOther(task.assignee_name);
+      if (rules.actions && !rules.actions.includes(task.action)) throw appErrors.wrongAction(task.action);
+      if (app.state === 'supplement_requested' && !rules.duringSupplement) throw appErrors.awaitingApplicant();
+      if (app.state === 'special_procedure' && !rules.duringSpecial) throw appErrors.paused();
+      if (app.awaiting === 'payment' && !rules.noClaim) throw appErrors.awaitingPayment();
+      if (!rules.noClaim && !task.assignee_id) {
+        const now = this.engine.now();
+        await tasksRepo.update(trx, task.id, { assignee_id: actor.accountId, assignee_name: actor.displayName, claimed_at: now });
+        Object.assign(task, { assignee_id: actor.accountId, assignee_name: actor.displayName, claimed_at: now });
+      }
+      const out = await fn({ trx, app, task, parent, who, actor });
+      await recordAudit(trx, ctx, { action: `task.${name}`, entityType: 'application_task', entityId: task.id, detail: { applicationId: app.id, number: app.number, stage: task.stage_key, ...detail } });
+      return out;
+    });
+  }
+
+  private async view(taskId: string, ctx: RequestContext) {
+    return this.get(ctx, taskId);
+  }
+
+  async claim(ctx: RequestContext, taskId: string) {
+    await this.act(ctx, taskId, 'claim', { actions: null, duringSupplement: true, duringSpecial: true, noClaim: true }, async ({ trx, task, app, who, actor }) => {
+      if (task.assignee_id === actor.accountId) return;
+      const now = this.engine.now();
+      await tasksRepo.update(trx, task.id, { assignee_id: actor.accountId, assignee_name: actor.displayName, claimed_at: now });
+      await this.engine.event(trx, app, { type: 'claim', visibility: 'internal', who, message: { zh: `${actor.displayName} 签收「${task.stage_name}」任务`, en: `${actor.displayName} claimed the "${task.stage_name}" task` }, data: { taskId: task.id } });
+    });
+    return this.view(taskId, ctx);
+  }
+
+  async release(ctx: RequestContext, taskId: string) {
+    await this.act(ctx, taskId, 'release', { actions: null, duringSupplement: true, duringSpecial: true, noClaim: true }, async ({ trx, task, app, who, actor }) => {
+      if (task.assignee_id !== actor.accountId) throw appErrors.notClaimedByYou();
+      await tasksRepo.update(trx, task.id, { assignee_id: null, assignee_name: null, claimed_at: null });
+      await this.engine.event(trx, app, { type: 'release', visibility: 'internal', who, message: { zh: `${actor.displayName} 退回任务至待办`, en: `${actor.displayName} released the task` }, data: { taskId: task.id } });
+    });
+    return this.view(taskId, ctx);
+  }
+
+  /** 受理: starts the legal clock (due dates, receipt) and moves to the next step. */
+  async accept(ctx: RequestContext, taskId: string, input: { note?: string }) {
+    await this.act(ctx, taskId, 'accept', { actions: ['accept'] }, async ({ trx, app, task, parent, who }) => {
+      const result = await this.engine.sign(trx, app, task, 'yes', 'accepted', who, { opinion: input.note ?? null });
+      if (result !== 'yes') return;
+      const clock = this.engine.clockAtAcceptance(app);
+      const dept = this.engine.departments.name(task.department_id);
+      const receipt = {
+        kind: 'acceptance_receipt',
+        title: '受理回执',
+        number: app.number,
+        itemName: app.title,
+        itemCode: ctxOf(app).implementationCode ?? null,
+        applicant: app.applicant_name,
+        department: dept,
+        submittedAt: app.submitted_at ? new Date(app.submitted_at).toISOString() : null,
+        acceptedAt: clock.accepted_at.toISOString(),
+        legalDays: app.legal_days,
+        promisedDays: app.promised_days,
+        legalDue: clock.legal_due,
+        promisedDue: clock.promised_due,
+        trackUrl: `${this.publicUrl}/portal/applications/${app.parent_id ?? app.id}`,
+        note: '办理时限以工作日计算，不含法定节假日；补正、特别程序期间不计入办理时限。',
+      };
+      await this.engine.move(trx, app, 'accept', who, {
+        patch: { ...clock, receipt },
+        message: { zh: `${dept}已受理，承诺于 ${clock.promised_due} 前办结（法定时限至 ${clock.legal_due}）`, en: `Accepted by ${dept}; promised by ${clock.promised_due} (legal limit ${clock.legal_due})` },
+        data: { promisedDue: clock.promised_due, legalDue: clock.legal_due },
+        notify: { template: 'application.accepted', params: { dueDate: clock.promised_due } },
+      });
+      await this.engine.armClockTimers(trx, app);
+      await this.engine.move(trx, app, 'beginReview', { ...SYSTEM, ctx }, { visibility: 'internal' });
+      await this.engine.afterStep(trx, app, task.step_index, who);
+      if (parent) await this.engine.progressBundle(trx, parent, who);
+    });
+    return this.view(taskId, ctx);
+  }
+
+  /** 不予受理, with a reason code and an explanation. */
+  async notAccept(ctx: RequestContext, taskId: string, input: { reasonCode: NotAcceptedReason; reason: string }) {
+    const label = NOT_ACCEPTED_REASONS[input.reasonCode];
+    await this.act(ctx, taskId, 'not_accept', { actions: ['accept'] }, async ({ trx, app, task, parent, who }) => {
+      await this.engine.sign(trx, app, task, 'no', 'not_accepted', who, { opinion: input.reason, reasonCode: input.reasonCode });
+      await this.engine.move(trx, app, 'notAccept', who, {
+        patch: { outcome: { kind: 'not_accepted', reasonCode: input.reasonCode, reasonLabel: label, reason: input.reason, department: this.engine.departments.name(task.department_id) }, decided_at: this.engine.now() },
+        message: { zh: `不予受理：${label.zh}。${input.reason}`, en: `Not accepted: ${label.en}. ${input.reason}` },
+        data: { reasonCode: input.reasonCode },
+        notify: { template: 'application.not_accepted', params: { reason: `${label.zh}：${input.reason}` } },
+      });
+      if (parent) await this.engine.progressBundle(trx, parent, who);
+    }, { reasonCode: input.reasonCode });
+    return this.view(taskId, ctx);
+  }
+
+  /** 一次性告知补正: lists exactly what is missing; the clock (if running) pauses. */
+  async requestSupplement(ctx: RequestContext, taskId: string, input: SupplementRequest) {
+    const t0 = await tasksRepo.byId(this.db, taskId);
+    if (!t0) throw appErrors.taskNotFound();
+    const a0 = await appsRepo.byId(this.db, t0.application_id);
+    const iv = a0?.item_id ? await this.catalog.itemVersion(a0.item_id, a0.item_version!) : undefined;
+    // Only after the department check (inside act) do we tell the officer about the list.
+    const check = () => {
+      if (!iv) return;
+      const fields = new Set(Object.keys((iv.content.form.properties as Record<string, unknown>) ?? {}));
+      const materials = new Map(iv.content.materials.map((m) => [m.key, m.name]));
+      input.items.forEach((it, i) => {
+        if (it.kind === 'field' ? !fields.has(it.key) : !materials.has(it.key)) throw appErrors.supplementField(`body/items/${i}/key`, it.key);
+      });
+    };
+    const label = (it: SupplementRequest['items'][number]) => {
+      const name = it.kind === 'material' ? (iv?.content.materials.find((m) => m.key === it.key)?.name ?? it.key) : ((iv?.content.form.properties as Record<string, { title?: string }>)?.[it.key]?.title ?? it.key);
+      return `${name}（${it.reason}）`;
+    };
+    await this.act(ctx, taskId, 'request_supplement', { actions: ['accept', 'review', 'decide'] }, async ({ trx, app, task, parent, who }) => {
+      check();
+      const returnTo = app.state;
+      const dueDate = withCalendar(() => addWorkingDays(chinaDate(this.engine.now()), input.replyWithinDays ?? 10));
+      const supplement = {
+        items: input.items.map((it) => ({ ...it, label: label(it) })),
+        note: input.note ?? null,
+        requestedAt: this.engine.now().toISOString(),
+        department: this.engine.departments.name(task.department_id),
+        returnTo,
+        taskId: task.id,
+        replyBy: dueDate,
+      };
+      await this.engine.pause(trx, app, 'supplement');
+      const missing = input.items.map(label).join('；');
+      await this.engine.move(trx, app, 'requestSupplement', who, {
+        patch: { supplement },
+        message: { zh: `请补正：${missing}${app.accepted_at ? '（补正期间暂停计时）' : ''}`, en: `Please supplement: ${missing}${app.accepted_at ? ' (the clock is paused meanwhile)' : ''}` },
+        data: { items: supplement.items, replyBy: dueDate },
+        notify: { template: 'application.supplement_requested', params: { missing, dueDate } },
+      });
+      if (parent) await this.engine.progressBundle(trx, parent, who);
+    }, { items: input.items.map((i) => i.key) });
+    return this.view(taskId, ctx);
+  }
+
+  /** 审查意见: agree or disagree with an opinion; the step is decided by its signing rule. */
+  async review(ctx: RequestContext, taskId: string, input: { agree: boolean; opinion: string }) {
+    await this.act(ctx, taskId, 'review', { actions: ['review'] }, async ({ trx, app, task, who }) => {
+      const result = await this.engine.sign(trx, app, task, input.agree ? 'yes' : 'no', input.agree ? 'agreed' : 'disagreed', who, { opinion: input.opinion });
+      await this.engine.event(trx, app, {
+        type: 'opinion',
+        visibility: 'internal',
+        who,
+        message: { zh: `${this.engine.departments.name(task.department_id)}审查意见（${input.agree ? '同意' : '不同意'}）：${input.opinion}`, en: `${this.engine.departments.name(task.department_id)} review opinion (${input.agree ? 'agree' : 'disagree'}): ${input.opinion}` },
+        data: { taskId: task.id, agree: input.agree },
+      });
+      if (!result) return;
+      if (result === 'no') {
+        const tasks = await tasksRepo.ofStep(trx, app.id, task.step_index);
+        const c = ctxOf(app);
+        const objections = [...(c.objections ?? []), ...tasks.filter((t) => t.outcome === 'disagreed').map((t) => ({ step: t.step_index, stage: t.stage_name, departmentId: t.department_id, opinion: t.opinion }))];
+        await appsRepo.update(trx, app.id, { context: { ...c, objections } as Record<string, unknown> });
+        app.context = { ...c, objections } as Record<string, unknown>;
+      }
+      await this.engine.event(trx, app, { type: 'step_done', visibility: 'public', who: SYSTEM, message: { zh: `「${task.stage_name}」环节办理完毕`, en: `The "${task.stage_name}" step is done` }, data: { step: task.step_index } });
+      await this.engine.afterStep(trx, app, task.step_index, who);
+    }, { agree: input.agree });
+    return this.view(taskId, ctx);
+  }
+
+  /**
+   * 决定: approve (准予, with the result fields dependent items of a bundle need) or deny (不予,
+   * with reasons; how to appeal is added). Several signers decide by the step's signing rule.
+   */
+  async decide(ctx: RequestContext, taskId: string, input: { approve: boolean; opinion: string; reasons?: string[]; result?: Record<string, string | number | boolean> }) {
+    if (!input.approve && !input.reasons?.length) throw errors.invalid('REASONS_REQUIRED', 'body/reasons', '不予决定须写明理由', 'A denial must give its reasons');
+    await this.act(ctx, taskId, 'decide', { actions: ['decide'] }, async ({ trx, app, task, parent, who }) => {
+      const c = ctxOf(app);
+      const now = this.engine.now();
+      const dept = this.engine.departments.name(task.department_id);
+      if (input.approve) {
+        if (c.objections?.length) throw appErrors.objections();
+        const resultFields = { ...(c.resultFields ?? {}), ...(input.result ?? {}) };
+        const result = await this.engine.sign(trx, app, task, 'yes', 'approved', who, { opinion: input.opinion });
+        const ctxNext: ItemContext = { ...c, resultFields };
+        await appsRepo.update(trx, app.id, { context: ctxNext as Record<string, unknown> });
+        app.context = ctxNext as Record<string, unknown>;
+        if (result !== 'yes') return;
+        const missing = (c.feeds ?? []).filter((f) => resultFields[f] === undefined || resultFields[f] === '');
+        if (missing.length) throw appErrors.resultFieldsMissing(missing);
+        const spec = c.resultSpec ?? { kind: 'decision', name: '准予决定' };
+        await this.engine.cancelTimers(trx, app.id, ['warning', 'overdue']);
+        await this.engine.move(trx, app, 'approve', who, {
+          patch: {
+            decided_at: now,
+            outcome: { kind: 'approved', opinion: input.opinion, department: dept },
+            result: { kind: spec.kind, name: spec.name, ...(spec.licenceType ? { licenceType: spec.licenceType } : {}), number: `${app.number}-R`, issuedBy: dept, decidedAt: now.toISOString(), fields: resultFields },
+          },
+          message: { zh: `${dept}作出准予决定：${spec.name}`, en: `Approved by ${dept}: ${spec.name}` },
+          notify: { template: 'application.approved', params: {} },
+        });
+        await this.engine.afterStep(trx, app, task.step_index, who);
+        if (parent) await this.engine.progressBundle(trx, parent, who);
+        return;
+      }
+      const denials = [...(c.denials ?? []), { departmentId: task.department_id, reasons: input.reasons!, opinion: input.opinion }];
+      await appsRepo.update(trx, app.id, { context: { ...c, denials } as Record<string, unknown> });
+      app.context = { ...c, denials } as Record<string, unknown>;
+      const result = await this.engine.sign(trx, app, task, 'no', 'denied', who, { opinion: input.opinion });
+      if (result !== 'no') return;
+      const appeal = appealOf(dept, this.engine.departments.regionOf(task.department_id));
+      const reasons = denials.flatMap((d) => d.reasons);
+      await this.engine.cancelTimers(trx, app.id, ['warning', 'overdue']);
+      await this.engine.move(trx, app, 'deny', who, {
+        patch: { decided_at: now, outcome: { kind: 'denied', reasons, opinion: input.opinion, department: dept, appeal } },
+        message: { zh: `${dept}作出不予决定。理由：${reasons.join('；')}。${appeal.text.zh}`, en: `Denied by ${dept}. Reasons: ${reasons.join('; ')}. ${appeal.text.en}` },
+        data: { reasons },
+        notify: { template: 'application.denied', params: { reason: reasons.join('；'), appeal: appeal.text.zh } },
+      });
+      // The decision letter is delivered online; steps after the decision deliver approvals only.
+      await tasksRepo.cancelLive(trx, app.id);
+      await this.engine.scheduleConclusion(trx, app);
+      if (parent) await this.engine.progressBundle(trx, parent, who);
+    }, { approve: input.approve });
+    return this.view(taskId, ctx);
+  }
+
+  /** 办结送达: the officer hands over the result (window, post or online). */
+  async deliver(ctx: RequestContext, taskId: string, input: { method: 'online' | 'window' | 'mail'; note?: string }) {
+    await this.act(ctx, taskId, 'deliver', { actions: ['deliver'] }, async ({ trx, app, task, parent, who }) => {
+      if (app.state !== 'approved') throw appErrors.taskState(task.state);
+      const result = await this.engine.sign(trx, app, task, 'yes', 'delivered', who, { opinion: input.note ?? null });
+      if (result !== 'yes') return;
+      const steps = (app.steps ?? []) as unknown[];
+      if (task.step_index + 1 < steps.length) return this.engine.openStep(trx, app, task.step_index + 1, who);
+      await this.engine.conclude(trx, app, who, { method: input.method, note: input.note ?? null });
+      if (parent) await this.engine.progressBundle(trx, parent, who);
+    }, { method: input.method });
+    return this.view(taskId, ctx);
+  }
+
+  /** 特别程序 (hearing, testing, expert review … as the guide names them): the clock pauses. */
+  async startSpecialProcedure(ctx: RequestContext, taskId: string, input: { name: string; note?: string }) {
+    await this.act(ctx, taskId, 'special_procedure.start', { actions: ['review', 'decide'] }, async ({ trx, app, who }) => {
+      const c = ctxOf(app);
+      const sp = (c.specialProcedures ?? []).find((s) => s.name === input.name);
+      if (!sp) throw appErrors.unknownSpecialProcedure();
+      const specialProcedure = { name: sp.name, limitDays: sp.limitDays ?? null, note: input.note ?? null, startedAt: this.engine.now().toISOString() };
+      await this.engine.pause(trx, app, 'special_procedure');
+      await this.engine.move(trx, app, 'startSpecialProcedure', who, {
+        patch: { context: { ...c, specialProcedure } as Record<string, unknown> },
+        message: { zh: `进入特别程序「${sp.name}」，期间暂停计时${sp.limitDays ? `（时限 ${sp.limitDays} 个工作日）` : ''}`, en: `Special procedure "${sp.name}" started; the clock is paused${sp.limitDays ? ` (limit ${sp.limitDays} working days)` : ''}` },
+        data: { name: sp.name },
+      });
+    }, { name: input.name });
+    return this.view(taskId, ctx);
+  }
+
+  async endSpecialProcedure(ctx: RequestContext, taskId: string, input: { note?: string }) {
+    await this.act(ctx, taskId, 'special_procedure.end', { actions: ['review', 'decide'], duringSpecial: true }, async ({ trx, app, who }) => {
+      const c = ctxOf(app);
+      await this.engine.move(trx, app, 'endSpecialProcedure', who, {
+        patch: { context: { ...c, specialProcedure: null } as Record<string, unknown> },
+        message: { zh: `特别程序「${c.specialProcedure?.name ?? ''}」结束${input.note ? `：${input.note}` : ''}`, en: `Special procedure "${c.specialProcedure?.name ?? ''}" ended${input.note ? `: ${input.note}` : ''}` },
+      });
+      await this.engine.resume(trx, app, who);
+    });
+    return this.view(taskId, ctx);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Applications module (一网通办 办件) and its approval engine.
+ *
+ * Owns: applications (items, bundles 一件事 and their children), application_tasks,
+ * application_events (the timeline), application_idempotency, application_escalations (督办),
+ * the sequence application_number_seq, and the job queues applications.timer (deadline timers),
+ * applications.conclude (delivery after a decision) and applications.outbox (events for others).
+ *
+ * Reads the catalog through `CatalogReader` (applications.catalog.ts), departments through
+ * OrgService. Publishes:
+ * - `ApplicationsModule.subscribe(type, handler)`: outbox events after commit, at least once and
+ *   not necessarily in order (each carries `at`; handlers must be idempotent) —
+ *   `application.state_changed` (every transition, with `template` and `params` for the
+ *   notification templates), `task.opened`, `task.deadline_warning`, `task.overdue`,
+ *   `application.sla_warning`, `application.overdue`, `application.escalated`,
+ *   `application.payment_needed`.
+ * - `paymentSettled(ctx, applicationId)`: the seam the payments module calls; `PaymentPort` the
+ *   seam it fills (until then fees are treated as waived and the outbox says so).
+ * - `useClock(clock)`: "now" is injectable (tests, simulations); the default is the system clock.
+ * The state machine is applications.machine.ts; the clock rules applications.clock.ts.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../../config';
+import type { Db } from '../../db/database';
+import type { FieldCrypto } from '../../shared/crypto';
+import type { JobRunner } from '../jobs';
+import type { OrgService } from '../org';
+import type { CatalogReader } from './applications.catalog';
+import { systemClock, type Clock } from './applications.clock';
+import { Departments, Engine, QUEUES, noPayments, type FormCodec, type PaymentPort } from './applications.engine';
+import { applicationRoutes } from './applications.routes';
+import { ApplicantService } from './applications.service';
+import { TasksService } from './applications.tasks';
+
+export { catalogReader, type CatalogReader, type CatalogServiceLike } from './applications.catalog';
+export { ManualClock, systemClock, type Clock } from './applications.clock';
+export { STATES, TRANSITIONS, NOT_ACCEPTED_REASONS, bundleStateOf, transition } from './applications.machine';
+export { QUEUES, noPayments, type PaymentPort } from './applications.engine';
+export { buildSteps, verdict, type Step } from './applications.process';
+
+export interface ApplicationsOptions {
+  db: Db;
+  config: Pick<Config, 'NODE_REGION' | 'PUBLIC_URL' | 'APPLICATION_WARNING_SHARE'>;
+  org: OrgService;
+  catalog: CatalogReader;
+  crypto: FieldCrypto;
+  jobs: JobRunner;
+  log: FastifyBaseLogger;
+  payment?: PaymentPort;
+  clock?: Clock;
+}
+
+export class ApplicationsModule {
+  readonly applicant: ApplicantService;
+  readonly tasks: TasksService;
+  readonly engine: Engine;
+  private readonly clockRef: { current: Clock };
+
+  constructor(o: ApplicationsOptions) {
+    this.clockRef = { current: o.clock ?? systemClock };
+    const share = o.config.APPLICATION_WARNING_SHARE;
+    const forms: FormCodec = {
+      seal: (form) => ({ enc: o.crypto.encrypt(JSON.stringify(form)) }),
+      open: (stored) => {
+        const v = (stored ?? {}) as Record<string, unknown>;
+        return typeof v.enc === 'string' ? (JSON.parse(o.crypto.decrypt(v.enc)) as Record<string, unknown>) : v;
+      },
+    };
+    this.engine = new Engine({
+      db: o.db,
+      forms,
+      clock: this.clockRef,
+      warningShare: share,
+      publicUrl: o.config.PUBLIC_URL,
+      departments: new Departments(o.org),
+      payment: o.payment ?? noPayments,
+      log: o.log,
+    });
+    this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share });
+    this.tasks = new TasksService(o.db, this.engine, this.applicant, o.catalog, share, o.config.PUBLIC_URL);
+    o.jobs.handle(QUEUES.timer, (job) => this.engine.onTimer(job));
+    o.jobs.handle(QUEUES.conclude, (job) => this.engine.onConclude(job));
+    o.jobs.handle(QUEUES.outbox, (job) => this.engine.dispatch(job));
+  }
+
+  /** "Now" for every rule of the module (the legal clock, timers, timestamps). */
+  useClock(clock: Clock): void {
+    this.clockRef.current = clock;
+  }
+
+  /** SEAM for the payments module: who is asked when a process reaches its payment step. */
+  usePayments(port: PaymentPort): void {
+    this.engine.usePayments(port);
+  }
+
+  get clock(): Clock {
+    return this.clockRef.current;
+  }
+
+  subscribe(type: string, handler: (event: Record<string, unknown> & { type: string }) => Promise<void>): void {
+    this.engine.subscribe(type, handler);
+  }
+
+  paymentSettled(...args: Parameters<ApplicantService['paymentSettled']>) {
+    return this.applicant.paymentSettled(...args);
+  }
+
+  routes() {
+    return applicationRoutes(this.applicant, this.tasks);
+  }
+}
+
+export function createApplications(o: ApplicationsOptions): ApplicationsModule {
+  return new ApplicationsModule(o);
+}

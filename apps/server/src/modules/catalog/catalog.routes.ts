@@ -1,0 +1,189 @@
+/**
+ * Routes of the catalog: thin — schema, access rule, call the service, present.
+ * Public: search, suggestions, guides of items and bundles (latest and any published version),
+ * themes, labels, the accuracy score and the package signing key. Staff read drafts; department
+ * admins and platform admins edit (data scope in the service, see catalog.policy.ts).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { PACKAGE_MAX_BYTES } from './catalog.package';
+import { CATALOG_EDITORS, CATALOG_READERS } from './catalog.policy';
+import * as S from './catalog.schemas';
+import type { CatalogService } from './catalog.service';
+
+const TAGS = ['catalog'];
+const JSON_TYPE = 'application/json; charset=utf-8';
+const Guide = Type.Object({}, { additionalProperties: true, description: 'service guide (办事指南)' });
+
+export function catalogRoutes(svc: CatalogService) {
+  return async function routes(app: FastifyInstance) {
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    const pub = { access: 'public' as const };
+    const readers = { access: CATALOG_READERS };
+    const editors = { access: CATALOG_EDITORS };
+
+    // ---- public -------------------------------------------------------------------------------
+    r.get('/catalog/search', {
+      schema: { tags: TAGS, summary: 'Search services and bundles (事项搜索): Chinese full text, synonyms, filters, facets', querystring: S.SearchQuery, response: { 200: S.SearchResponse } },
+      config: pub,
+    }, async (req) => svc.search(req.query as S.SearchParams));
+
+    r.get('/catalog/suggest', {
+      schema: { tags: TAGS, summary: 'Suggestions as you type (搜索联想)', querystring: S.SuggestQuery, response: { 200: S.SuggestResponse } },
+      config: pub,
+    }, async (req) => svc.suggest(req.query.q, req.query.limit));
+
+    r.get('/catalog/items/:id', {
+      schema: { tags: TAGS, summary: 'Service guide of an item, latest published version (办事指南)', params: S.IdParams, response: { 200: Guide } },
+      config: pub,
+    }, async (req, reply) => reply.type(JSON_TYPE).send(await svc.guide(req.params.id)));
+
+    r.get('/catalog/items/:id/versions/:version', {
+      schema: { tags: TAGS, summary: 'A published version of an item (immutable; applications bind to it)', params: S.VersionParams, response: { 200: Guide } },
+      config: pub,
+    }, async (req, reply) => reply.type(JSON_TYPE).header('cache-control', 'public, max-age=86400, immutable').send(await svc.guideVersion(req.params.id, req.params.version)));
+
+    r.get('/catalog/bundles', {
+      schema: { tags: TAGS, summary: 'Published bundles (一件事一次办)', response: { 200: Type.Array(Type.Object({}, { additionalProperties: true })) } },
+      config: pub,
+    }, async () => svc.publishedBundles());
+
+    r.get('/catalog/bundles/:id', {
+      schema: { tags: TAGS, summary: 'Guide of a bundle: items, dependencies, critical path, merged form, materials', params: S.IdParams, response: { 200: Guide } },
+      config: pub,
+    }, async (req, reply) => reply.type(JSON_TYPE).send(await svc.bundleGuide(req.params.id)));
+
+    r.get('/catalog/bundles/:id/versions/:version', {
+      schema: { tags: TAGS, summary: 'A published version of a bundle (immutable)', params: S.VersionParams, response: { 200: Guide } },
+      config: pub,
+    }, async (req, reply) => reply.type(JSON_TYPE).send(await svc.bundleGuideVersion(req.params.id, req.params.version)));
+
+    r.get('/catalog/themes', {
+      schema: { tags: TAGS, summary: 'Life events and business events with the number of services', response: { 200: Type.Array(S.ThemeSchema) } },
+      config: pub,
+    }, async () => svc.themes());
+
+    r.get('/catalog/vocabulary', {
+      schema: { tags: TAGS, summary: 'Labels of the code lists and the linter rules', response: { 200: Type.Object({}, { additionalProperties: true }) } },
+      config: pub,
+    }, async () => svc.vocabulary());
+
+    r.get('/catalog/accuracy', {
+      schema: { tags: TAGS, summary: 'Guide accuracy score (指南准确度) of the catalog and of each department', response: { 200: S.AccuracySchema } },
+      config: pub,
+    }, async () => svc.accuracy());
+
+    r.get('/catalog/signing-key', {
+      schema: { tags: TAGS, summary: "This node's catalog package signing key (pin its keyId when importing)", response: { 200: Type.Object({}, { additionalProperties: true }) } },
+      config: pub,
+    }, async () => svc.publicKey());
+
+    // ---- staff: drafts and findings -------------------------------------------------------------
+    r.get('/admin/catalog/items', {
+      schema: { tags: TAGS, summary: 'Items with drafts and status (staff)', querystring: S.AdminListQuery, response: { 200: Type.Array(S.AdminListItemSchema) } },
+      config: readers,
+    }, async (req) => svc.listAdmin('item', req.query));
+
+    r.get('/admin/catalog/items/:id', {
+      schema: { tags: TAGS, summary: 'An item with its draft, findings and versions (staff)', params: S.IdParams, response: { 200: S.AdminItemSchema } },
+      config: readers,
+    }, async (req) => svc.adminItem(req.params.id));
+
+    r.get('/admin/catalog/bundles', {
+      schema: { tags: TAGS, summary: 'Bundles with drafts and status (staff)', querystring: S.AdminListQuery, response: { 200: Type.Array(S.AdminListItemSchema) } },
+      config: readers,
+    }, async (req) => svc.listAdmin('bundle', req.query));
+
+    r.get('/admin/catalog/bundles/:id', {
+      schema: { tags: TAGS, summary: 'A bundle with its draft, derived data, findings and versions (staff)', params: S.IdParams, response: { 200: S.AdminBundleSchema } },
+      config: readers,
+    }, async (req) => svc.adminBundle(req.params.id));
+
+    r.get('/admin/catalog/synonyms', {
+      schema: { tags: TAGS, summary: 'Search synonyms (staff)', response: { 200: S.SynonymsSchema } },
+      config: readers,
+    }, async () => svc.synonyms());
+
+    // ---- editors: items -----------------------------------------------------------------------
+    r.post('/admin/catalog/items', {
+      schema: { tags: TAGS, summary: 'Create an item (as a draft)', body: S.ItemContentSchema, response: { 201: S.AdminItemSchema } },
+      config: editors,
+    }, async (req, reply) => reply.code(201).send(await svc.createItem(req.ctx, req.body as S.ItemContent)));
+
+    r.put('/admin/catalog/items/:id/draft', {
+      schema: { tags: TAGS, summary: 'Save the draft of an item', params: S.IdParams, body: S.ItemContentSchema, response: { 200: S.AdminItemSchema } },
+      config: editors,
+    }, async (req) => svc.saveItemDraft(req.ctx, req.params.id, req.body as S.ItemContent));
+
+    r.delete('/admin/catalog/items/:id/draft', {
+      schema: { tags: TAGS, summary: 'Discard the draft (back to the published version)', params: S.IdParams, response: { 200: S.AdminItemSchema } },
+      config: editors,
+    }, async (req) => svc.discardItemDraft(req.ctx, req.params.id));
+
+    r.post('/admin/catalog/items/:id/publish', {
+      schema: { tags: TAGS, summary: 'Publish the draft as a new immutable version (errors block it)', params: S.IdParams, response: { 200: S.AdminItemSchema } },
+      config: editors,
+    }, async (req) => svc.publishItem(req.ctx, req.params.id));
+
+    r.post('/admin/catalog/items/:id/retire', {
+      schema: { tags: TAGS, summary: 'Retire an item: hidden from search, history kept', params: S.IdParams, body: S.RetireBody, response: { 200: S.AdminItemSchema } },
+      config: editors,
+    }, async (req) => svc.retireItem(req.ctx, req.params.id, req.body.reason));
+
+    // ---- editors: bundles ---------------------------------------------------------------------
+    r.post('/admin/catalog/bundles', {
+      schema: { tags: TAGS, summary: 'Create a bundle (as a draft)', body: S.BundleContentSchema, response: { 201: S.AdminBundleSchema } },
+      config: editors,
+    }, async (req, reply) => reply.code(201).send(await svc.createBundle(req.ctx, req.body as S.BundleContent)));
+
+    r.put('/admin/catalog/bundles/:id/draft', {
+      schema: { tags: TAGS, summary: 'Save the draft of a bundle', params: S.IdParams, body: S.BundleContentSchema, response: { 200: S.AdminBundleSchema } },
+      config: editors,
+    }, async (req) => svc.saveBundleDraft(req.ctx, req.params.id, req.body as S.BundleContent));
+
+    r.delete('/admin/catalog/bundles/:id/draft', {
+      schema: { tags: TAGS, summary: 'Discard the draft of a bundle', params: S.IdParams, response: { 200: S.AdminBundleSchema } },
+      config: editors,
+    }, async (req) => svc.discardBundleDraft(req.ctx, req.params.id));
+
+    r.post('/admin/catalog/bundles/:id/publish', {
+      schema: { tags: TAGS, summary: 'Publish a bundle (pins the current versions of its items)', params: S.IdParams, response: { 200: S.AdminBundleSchema } },
+      config: editors,
+    }, async (req) => svc.publishBundle(req.ctx, req.params.id));
+
+    r.post('/admin/catalog/bundles/:id/retire', {
+      schema: { tags: TAGS, summary: 'Retire a bundle', params: S.IdParams, body: S.RetireBody, response: { 200: S.AdminBundleSchema } },
+      config: editors,
+    }, async (req) => svc.retireBundle(req.ctx, req.params.id, req.body.reason));
+
+    // ---- packages (一地创新、多地复用) -------------------------------------------------------------
+    r.post('/admin/catalog/packages/export', {
+      schema: { tags: TAGS, summary: 'Export published items and bundles as a signed package', body: S.ExportBody, response: { 200: S.PackageSchema } },
+      config: editors,
+    }, async (req) => svc.exportPackage(req.ctx, req.body));
+
+    r.post('/admin/catalog/packages/preview', {
+      schema: { tags: TAGS, summary: 'Preview an import: what would be created or changed (changes nothing; the preview is audited)', body: S.ImportBody, response: { 200: S.ImportResult } },
+      config: editors,
+      bodyLimit: PACKAGE_MAX_BYTES * 2,
+    }, async (req) => svc.importPackage(req.ctx, req.body as S.ImportInput, true));
+
+    r.post('/admin/catalog/packages/import', {
+      schema: { tags: TAGS, summary: 'Import a package as drafts, remapping departments and regions (all or nothing)', body: S.ImportBody, response: { 200: S.ImportResult } },
+      config: editors,
+      bodyLimit: PACKAGE_MAX_BYTES * 2,
+    }, async (req) => svc.importPackage(req.ctx, req.body as S.ImportInput, false));
+
+    // ---- platform admin -----------------------------------------------------------------------
+    r.put('/admin/catalog/synonyms', {
+      schema: { tags: TAGS, summary: 'Replace the search synonyms', body: S.SynonymsSchema, response: { 200: S.SynonymsSchema } },
+      config: { access: ['platform_admin'] },
+    }, async (req) => svc.replaceSynonyms(req.ctx, req.body));
+
+    r.post('/admin/catalog/relint', {
+      schema: { tags: TAGS, summary: 'Re-run the linter on every published item (after rule changes)', response: { 200: Type.Object({ items: Type.Integer(), changed: Type.Integer() }) } },
+      config: { access: ['platform_admin'] },
+    }, async (req) => svc.relint(req.ctx));
+  };
+}

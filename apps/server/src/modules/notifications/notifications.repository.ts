@@ -1,0 +1,97 @@
+/** All SQL of the notifications module's tables: templates, the inbox, deliveries, preferences. */
+import { sql } from 'kysely';
+import type { Db } from '../../db/database';
+import type { NotificationChannel, NotificationLocale, RenderedNotification } from '../../db/types';
+
+type Q = Db; // a Kysely instance or a transaction
+
+export const templatesRepo = {
+  list: (db: Q) => db.selectFrom('notification_templates').selectAll().orderBy('code').execute(),
+  byCode: (db: Q, code: string) => db.selectFrom('notification_templates').selectAll().where('code', '=', code).executeTakeFirst(),
+  /** Compare-and-set on the version: a concurrent edit makes this update nothing. */
+  update: (
+    db: Q,
+    code: string,
+    expectedVersion: number,
+    patch: { title_zh: string; body_zh: string; sms_zh: string; title_en: string; body_en: string; sms_en: string; channels: NotificationChannel[]; updated_by: string | null },
+  ) =>
+    db
+      .updateTable('notification_templates')
+      .set({ ...patch, channels: JSON.stringify(patch.channels), version: sql`version + 1`, updated_at: sql`now()` })
+      .where('code', '=', code)
+      .where('version', '=', expectedVersion)
+      .returningAll()
+      .executeTakeFirst(),
+};
+
+export const inboxRepo = {
+  insert: (
+    db: Q,
+    row: { id: string; recipient_id: string; template_code: string; template_version: number; params: Record<string, string>; content: Record<NotificationLocale, RenderedNotification>; link: string | null },
+  ) => db.insertInto('notifications').values({ ...row, params: JSON.stringify(row.params), content: JSON.stringify(row.content) }).execute(),
+  byId: (db: Q, id: string) => db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst(),
+  list: (db: Q, recipientId: string, opts: { unreadOnly: boolean; limit: number; offset: number }) => {
+    let q = db.selectFrom('notifications').selectAll().where('recipient_id', '=', recipientId);
+    if (opts.unreadOnly) q = q.where('read_at', 'is', null);
+    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).offset(opts.offset).execute();
+  },
+  count: async (db: Q, recipientId: string, unreadOnly: boolean) => {
+    let q = db.selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('n')).where('recipient_id', '=', recipientId);
+    if (unreadOnly) q = q.where('read_at', 'is', null);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  },
+  /** Marks read only the recipient's own notification; returns whether it was theirs. */
+  markRead: async (db: Q, recipientId: string, id: string) => {
+    const r = await db
+      .updateTable('notifications')
+      .set({ read_at: sql`coalesce(read_at, now())` })
+      .where('id', '=', id)
+      .where('recipient_id', '=', recipientId)
+      .returning(['id', 'read_at'])
+      .executeTakeFirst();
+    return r;
+  },
+  markAllRead: async (db: Q, recipientId: string) => {
+    const r = await db.updateTable('notifications').set({ read_at: sql`now()` }).where('recipient_id', '=', recipientId).where('read_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+};
+
+export const deliveriesRepo = {
+  insert: (db: Q, row: { id: string; notification_id: string; channel: NotificationChannel }) => db.insertInto('notification_deliveries').values(row).execute(),
+  byId: (db: Q, id: string) => db.selectFrom('notification_deliveries').selectAll().where('id', '=', id).executeTakeFirst(),
+  ofNotifications: (db: Q, ids: string[]) =>
+    ids.length
+      ? db.selectFrom('notification_deliveries').select(['notification_id', 'channel', 'status', 'sent_at']).where('notification_id', 'in', ids).orderBy('channel').execute()
+      : Promise.resolve([]),
+  /** Records an attempt's outcome; only a pending delivery changes (a repeated job cannot undo a result). */
+  record: (
+    db: Q,
+    id: string,
+    patch: { status: 'pending' | 'sent' | 'failed' | 'skipped'; attempted?: boolean; destination_masked?: string | null; provider_message_id?: string | null; last_error?: string | null },
+  ) =>
+    db
+      .updateTable('notification_deliveries')
+      .set({
+        status: patch.status,
+        ...(patch.attempted ? { attempts: sql`attempts + 1` } : {}),
+        ...(patch.destination_masked !== undefined ? { destination_masked: patch.destination_masked } : {}),
+        ...(patch.provider_message_id !== undefined ? { provider_message_id: patch.provider_message_id } : {}),
+        ...(patch.last_error !== undefined ? { last_error: patch.last_error } : {}),
+        ...(patch.status === 'sent' ? { sent_at: sql`now()` } : {}),
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .execute(),
+};
+
+export const preferencesRepo = {
+  get: (db: Q, accountId: string) => db.selectFrom('notification_preferences').selectAll().where('account_id', '=', accountId).executeTakeFirst(),
+  upsert: (db: Q, row: { account_id: string; locale: NotificationLocale; sms: boolean; email: boolean }) =>
+    db
+      .insertInto('notification_preferences')
+      .values(row)
+      .onConflict((oc) => oc.column('account_id').doUpdateSet({ locale: row.locale, sms: row.sms, email: row.email, updated_at: sql`now()` }))
+      .execute(),
+};

@@ -1,0 +1,254 @@
+/**
+ * Notifications: other modules call `notify(trx, …)` inside their own transaction. The inbox row,
+ * one delivery record per external channel and one outbox job per delivery are written in that
+ * transaction, so a rolled-back write notifies no one and a committed one is delivered even
+ * across restarts. The delivery job (at least once, idempotent on the delivery's state) picks the
+ * recipient's language, asks identity for the contact, and calls the gateway; transient failures
+ * retry with the job runner's exponential backoff, permanent ones are recorded as failed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Selectable } from 'kysely';
+import type { Db } from '../../db/database';
+import type { NotificationChannel, NotificationLocale, NotificationTemplatesTable } from '../../db/types';
+import { recordAudit } from '../../plugins/audit';
+import { subjectOf, type Actor, type RequestContext } from '../../shared/actor';
+import { maskEmail, maskMobile, maskPersonalDataInText } from '../../shared/masking';
+import type { Contact } from '../identity';
+import { enqueue, type ClaimedJob } from '../jobs';
+import { PermanentDeliveryError, type Gateways } from './notifications.gateways';
+import { notificationErrors } from './notifications.errors';
+import { deliveriesRepo, inboxRepo, preferencesRepo, templatesRepo } from './notifications.repository';
+import { paramText, render, undeclaredPlaceholders } from './notifications.templates';
+
+export const DELIVER_QUEUE = 'notifications.deliver';
+const CHANNELS: NotificationChannel[] = ['sms', 'email'];
+/** The job runner's own limit is set above any configurable one, so the handler always records the outcome. */
+const JOB_MAX_ATTEMPTS = 60;
+
+export interface NotifyInput {
+  recipientAccountId: string;
+  /** Template code, e.g. 'application.accepted'. */
+  template: string;
+  /** Values for the template's declared parameters: all of them, and no others (as text; null counts as missing). */
+  params: Record<string, unknown>;
+  /** External channels to use besides the inbox (always); default: the template's channels. */
+  channels?: NotificationChannel[];
+  /** Path in the web app the notification points to, e.g. '/portal/applications/…'. */
+  link?: string;
+}
+
+/**
+ * Notifies an account, inside the caller's transaction (`trx`: never the root database). Throws
+ * (and so aborts the caller's transaction) for an unknown template or missing parameters.
+ */
+export async function notify(trx: Db, input: NotifyInput): Promise<{ id: string }> {
+  const t = await templatesRepo.byCode(trx, input.template);
+  if (!t) throw notificationErrors.templateUnknown(input.template);
+  const content = render(t, input.params);
+  if (input.link !== undefined && !/^\/(?!\/)\S*$/.test(input.link)) throw new Error(`notify: link must be a path in this site, not ${input.link}`);
+  const id = randomUUID();
+  const params = paramText(input.params);
+  await inboxRepo.insert(trx, { id, recipient_id: input.recipientAccountId, template_code: t.code, template_version: t.version, params, content, link: input.link ?? null });
+  const channels = CHANNELS.filter((c) => (input.channels ?? t.channels).includes(c));
+  for (const channel of channels) {
+    const deliveryId = randomUUID();
+    await deliveriesRepo.insert(trx, { id: deliveryId, notification_id: id, channel });
+    await enqueue(trx, { queue: DELIVER_QUEUE, payload: { deliveryId }, dedupeKey: deliveryId, maxAttempts: JOB_MAX_ATTEMPTS });
+  }
+  return { id };
+}
+
+export interface TemplateTexts {
+  title: string;
+  body: string;
+  sms: string;
+}
+
+export interface TemplateUpdate {
+  version: number;
+  channels: NotificationChannel[];
+  zh: TemplateTexts;
+  en: TemplateTexts;
+}
+
+function presentTemplate(t: Selectable<NotificationTemplatesTable>) {
+  return {
+    code: t.code,
+    description: t.description,
+    params: t.params,
+    channels: t.channels,
+    zh: { title: t.title_zh, body: t.body_zh, sms: t.sms_zh },
+    en: { title: t.title_en, body: t.body_en, sms: t.sms_en },
+    version: t.version,
+    updatedAt: t.updated_at.toISOString(),
+    updatedBy: t.updated_by,
+  };
+}
+
+export interface NotificationServiceOptions {
+  db: Db;
+  /** Identity's contact lookup (the module's public service). */
+  contacts: { contactOf(accountId: string): Promise<Contact | undefined> };
+  gateways: Gateways;
+  maxAttempts: number;
+  log: FastifyBaseLogger;
+}
+
+export class NotificationService {
+  private readonly db: Db;
+  constructor(private readonly opts: NotificationServiceOptions) {
+    this.db = opts.db;
+  }
+
+  get gateways(): Gateways {
+    return this.opts.gateways;
+  }
+
+  // ---- the inbox: a person sees only the notifications of whom they act as -----------------
+
+  async inbox(actor: Actor, q: { unread?: boolean; limit: number; offset: number }) {
+    const me = subjectOf(actor);
+    const rows = await inboxRepo.list(this.db, me, { unreadOnly: !!q.unread, limit: q.limit, offset: q.offset });
+    const deliveries = await deliveriesRepo.ofNotifications(this.db, rows.map((r) => r.id));
+    const items = rows.map((n) => ({
+      id: n.id,
+      template: n.template_code,
+      title: { zh: n.content.zh.title, en: n.content.en.title },
+      body: { zh: n.content.zh.body, en: n.content.en.body },
+      link: n.link,
+      createdAt: n.created_at.toISOString(),
+      readAt: n.read_at?.toISOString() ?? null,
+      deliveries: deliveries.filter((d) => d.notification_id === n.id).map((d) => ({ channel: d.channel, status: d.status, sentAt: d.sent_at?.toISOString() ?? null })),
+    }));
+    return { items, total: await inboxRepo.count(this.db, me, !!q.unread), unread: await inboxRepo.count(this.db, me, true) };
+  }
+
+  async unreadCount(actor: Actor) {
+    return { count: await inboxRepo.count(this.db, subjectOf(actor), true) };
+  }
+
+  async markRead(ctx: RequestContext, id: string) {
+    const me = subjectOf(ctx.actor!);
+    return this.db.transaction().execute(async (trx) => {
+      const r = await inboxRepo.markRead(trx, me, id);
+      // Another person's notification is "not found": its existence is not theirs to learn.
+      if (!r) throw notificationErrors.notificationNotFound();
+      await recordAudit(trx, ctx, { action: 'notifications.read', entityType: 'notification', entityId: id });
+      return { id: r.id, readAt: r.read_at!.toISOString() };
+    });
+  }
+
+  async markAllRead(ctx: RequestContext) {
+    const me = subjectOf(ctx.actor!);
+    return this.db.transaction().execute(async (trx) => {
+      const updated = await inboxRepo.markAllRead(trx, me);
+      await recordAudit(trx, ctx, { action: 'notifications.read_all', entityType: 'account', entityId: me, detail: { updated } });
+      return { updated };
+    });
+  }
+
+  // ---- preferences: language of SMS and e-mail, and whether to receive them -----------------
+
+  async preferences(actor: Actor) {
+    const p = await preferencesRepo.get(this.db, subjectOf(actor));
+    return { locale: p?.locale ?? ('zh' as NotificationLocale), sms: p?.sms ?? true, email: p?.email ?? true };
+  }
+
+  async setPreferences(ctx: RequestContext, input: { locale: NotificationLocale; sms: boolean; email: boolean }) {
+    const me = subjectOf(ctx.actor!);
+    await this.db.transaction().execute(async (trx) => {
+      await preferencesRepo.upsert(trx, { account_id: me, ...input });
+      await recordAudit(trx, ctx, { action: 'notifications.preferences.update', entityType: 'account', entityId: me, detail: input });
+    });
+    return this.preferences(ctx.actor!);
+  }
+
+  // ---- templates: texts are data, edited by the platform administrator ---------------------
+
+  async templates() {
+    return (await templatesRepo.list(this.db)).map(presentTemplate);
+  }
+
+  async updateTemplate(ctx: RequestContext, code: string, input: TemplateUpdate) {
+    return this.db.transaction().execute(async (trx) => {
+      const t = await templatesRepo.byCode(trx, code);
+      if (!t) throw notificationErrors.templateNotFound();
+      const declared = t.params;
+      for (const locale of ['zh', 'en'] as const) {
+        for (const part of ['title', 'body', 'sms'] as const) {
+          const bad = undeclaredPlaceholders([input[locale][part]], declared);
+          if (bad.length) throw notificationErrors.placeholderUndeclared(`body/${locale}/${part}`, bad, declared);
+        }
+      }
+      if (t.version !== input.version) throw notificationErrors.versionConflict(t.version);
+      const next = {
+        title_zh: input.zh.title,
+        body_zh: input.zh.body,
+        sms_zh: input.zh.sms,
+        title_en: input.en.title,
+        body_en: input.en.body,
+        sms_en: input.en.sms,
+        channels: CHANNELS.filter((c) => input.channels.includes(c)),
+      };
+      const updated = await templatesRepo.update(trx, code, input.version, { ...next, updated_by: ctx.actor!.accountId });
+      if (!updated) throw notificationErrors.versionConflict((await templatesRepo.byCode(trx, code))!.version);
+      const before: Record<string, unknown> = {};
+      const after: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(next)) {
+        const old = (t as unknown as Record<string, unknown>)[k];
+        if (JSON.stringify(old) !== JSON.stringify(v)) {
+          before[k] = old;
+          after[k] = v;
+        }
+      }
+      await recordAudit(trx, ctx, { action: 'notifications.template.update', entityType: 'notification_template', entityId: code, detail: { version: updated.version, before, after } });
+      return presentTemplate(updated);
+    });
+  }
+
+  // ---- delivery: the outbox job -------------------------------------------------------------
+
+  /** Delivers one SMS or e-mail (job payload `{ deliveryId }`). Safe to run again: only a pending delivery is sent. */
+  async deliver(job: ClaimedJob): Promise<void> {
+    const deliveryId = String(job.payload.deliveryId);
+    const d = await deliveriesRepo.byId(this.db, deliveryId);
+    if (!d || d.status !== 'pending') return;
+    const n = (await inboxRepo.byId(this.db, d.notification_id))!;
+    const skip = (why: string) => deliveriesRepo.record(this.db, d.id, { status: 'skipped', last_error: why });
+    const pref = await preferencesRepo.get(this.db, n.recipient_id);
+    const locale: NotificationLocale = pref?.locale ?? 'zh';
+    const text = n.content[locale];
+    const base = { accountId: n.recipient_id, templateCode: n.template_code, params: n.params, locale, reference: d.id };
+
+    const gateway = d.channel === 'sms' ? this.opts.gateways.sms : this.opts.gateways.email;
+    if (!gateway) return void (await skip(`no ${d.channel} gateway configured`));
+    if (pref && !pref[d.channel]) return void (await skip(`the recipient opted out of ${d.channel}`));
+    const contact = await this.opts.contacts.contactOf(n.recipient_id);
+    const to = d.channel === 'sms' ? contact?.mobile : contact?.email;
+    if (!to) return void (await skip(d.channel === 'sms' ? 'no mobile number on record' : 'no e-mail address on record'));
+    const masked = d.channel === 'sms' ? maskMobile(to) : maskEmail(to);
+    const log = { deliveryId: d.id, channel: d.channel, to: masked, template: n.template_code, attempt: job.attempts };
+
+    try {
+      const r =
+        d.channel === 'sms'
+          ? await this.opts.gateways.sms!.send({ ...base, to, text: text.sms })
+          : await this.opts.gateways.email!.send({ ...base, to, subject: text.title, text: text.body });
+      await deliveriesRepo.record(this.db, d.id, { status: 'sent', attempted: true, destination_masked: masked, provider_message_id: r.messageId, last_error: null });
+      this.opts.log.info({ ...log, messageId: r.messageId }, 'notification delivered');
+    } catch (err) {
+      const message = maskPersonalDataInText(String((err as Error).message ?? err)).slice(0, 500);
+      const permanent = err instanceof PermanentDeliveryError;
+      if (permanent || job.attempts >= this.opts.maxAttempts) {
+        const why = permanent ? message : `gave up after ${job.attempts} attempts: ${message}`;
+        await deliveriesRepo.record(this.db, d.id, { status: 'failed', attempted: true, destination_masked: masked, last_error: why });
+        this.opts.log.warn({ ...log, err: why }, 'notification delivery failed');
+        return;
+      }
+      await deliveriesRepo.record(this.db, d.id, { status: 'pending', attempted: true, destination_masked: masked, last_error: message });
+      // Thrown on so that the job runner retries with backoff.
+      throw new Error(`transient ${d.channel} failure: ${message}`);
+    }
+  }
+}

@@ -1,0 +1,270 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, type Client } from '../../../../../test/helpers';
+import { enterprises, people } from '../../demo/data';
+import { AppError } from '../../shared/errors';
+import { notify, SimulatedSmsGateway, type NotifyInput } from './index';
+import { render } from './notifications.templates';
+
+function expectProblem(res: LightMyRequestResponse, status: number, code: string, field?: string) {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = res.json();
+  expect(body.code).toBe(code);
+  expect(body.message.zh).toMatch(/[\u4e00-\u9fff]/);
+  expect(body.message.en).toMatch(/[a-z]/i);
+  if (field) expect(body.field).toBe(field);
+}
+
+describe('template rendering', () => {
+  const t = {
+    code: 'x.test',
+    params: ['applicationNo', 'itemName'],
+    version: 1,
+    title_zh: '办件 {{applicationNo}}',
+    body_zh: '「{{itemName}}」{{ applicationNo }}',
+    sms_zh: '{{itemName}}',
+    title_en: 'Application {{applicationNo}}',
+    body_en: '"{{itemName}}"',
+    sms_en: '{{itemName}}',
+  };
+  it('fills every placeholder in both languages', () => {
+    const out = render(t, { applicationNo: 'FZ001', itemName: '食品经营许可' });
+    expect(out.zh).toEqual({ title: '办件 FZ001', body: '「食品经营许可」FZ001', sms: '食品经营许可' });
+    expect(out.en.title).toBe('Application FZ001');
+  });
+  it('refuses missing and undeclared parameters', () => {
+    expect(() => render(t, { applicationNo: 'FZ001' })).toThrow(/itemName/);
+    expect(() => render(t, { applicationNo: 'FZ001', itemName: 'x', extra: 'y' })).toThrow(/extra/);
+    expect(() => render(t, { applicationNo: 'FZ001', itemName: null })).toThrow(/itemName/);
+    expect(render(t, { applicationNo: 2026, itemName: 'x' }).en.title).toBe('Application 2026');
+  });
+});
+
+describe.each(DB_KINDS)('notifications on %s', (kind) => {
+  let app: FastifyInstance;
+  let dataDir: string;
+  let zhang: Client;
+  let lina: Client;
+  let admin: Client;
+  let sms: SimulatedSmsGateway;
+  const db = () => app.database.db;
+  const smsLog = () => (existsSync(join(dataDir, 'outbox', 'sms.log')) ? readFileSync(join(dataDir, 'outbox', 'sms.log'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+  const send = (input: NotifyInput) => db().transaction().execute((trx) => notify(trx, input));
+  const accepted = (recipientAccountId: string, applicationNo: string): NotifyInput => ({
+    recipientAccountId,
+    template: 'application.accepted',
+    params: { applicationNo, itemName: '食品经营许可', dueDate: '2026-12-08' },
+  });
+  const deliveriesOf = (notificationId: string) => db().selectFrom('notification_deliveries').selectAll().where('notification_id', '=', notificationId).orderBy('channel').execute();
+  /** Makes retries that wait for their backoff due now. */
+  const makeDue = () => db().updateTable('jobs').set({ run_at: sql`now() - interval '1 second'` }).where('queue', '=', 'notifications.deliver').where('state', '=', 'pending').execute();
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'yw-notify-'));
+    app = await testApp(kind, { DATA_DIR: dataDir, NOTIFY_SMS_ADAPTER: 'simulated', NOTIFY_EMAIL_ADAPTER: 'file', NOTIFY_MAX_ATTEMPTS: 3 });
+    sms = app.services.notifications.gateways.sms as SimulatedSmsGateway;
+    zhang = await personLogin(app, people.find((p) => p.name === '张伟')!.idNumber);
+    lina = await personLogin(app, people.find((p) => p.name === '李娜')!.idNumber);
+    admin = await staffLogin(app, 'admin');
+  });
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('delivers from the outbox only after commit, never for a rolled-back write', async () => {
+    const me = zhang.me.account.id;
+    await expect(
+      db().transaction().execute(async (trx) => {
+        await notify(trx, accepted(me, 'FZ-ROLLBACK-1'));
+        throw new Error('the business write failed');
+      }),
+    ).rejects.toThrow('the business write failed');
+    expect(await app.services.jobs.drain()).toBe(0);
+    expect(smsLog().filter((l) => l.text.includes('FZ-ROLLBACK-1'))).toEqual([]);
+    expect((await zhang.req('GET', '/api/notifications')).json().items.map((n: { body: { zh: string } }) => n.body.zh).join()).not.toContain('FZ-ROLLBACK-1');
+
+    const { id } = await send(accepted(me, 'FZ-COMMIT-1'));
+    // Committed: in the inbox at once; the SMS waits for the outbox.
+    const inbox = (await zhang.req('GET', '/api/notifications')).json();
+    expect(inbox.items[0]).toMatchObject({ id, template: 'application.accepted', readAt: null, deliveries: [{ channel: 'sms', status: 'pending' }] });
+    expect(inbox.items[0].body.zh).toContain('FZ-COMMIT-1');
+    expect(inbox.items[0].title.en).toBe('Your application has been accepted');
+    expect(smsLog().filter((l) => l.text.includes('FZ-COMMIT-1'))).toEqual([]);
+
+    expect(await app.services.jobs.drain()).toBe(1);
+    const [d] = await deliveriesOf(id);
+    expect(d).toMatchObject({ channel: 'sms', status: 'sent', attempts: 1, destination_masked: '138****1001' });
+    expect(d.provider_message_id).toMatch(/^SIM/);
+    const lines = smsLog().filter((l) => l.text.includes('FZ-COMMIT-1'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ to: '138****1001', accountId: me, template: 'application.accepted', locale: 'zh', messageId: d.provider_message_id });
+    // The number appears nowhere in clear: not in the outbox file, not in the delivery record.
+    expect(readFileSync(join(dataDir, 'outbox', 'sms.log'), 'utf8')).not.toContain('13800591001');
+    // Delivered once: the job does not run again.
+    expect(await app.services.jobs.drain()).toBe(0);
+  });
+
+  it('retries a transient SMS failure with backoff, and records a permanent one as failed', async () => {
+    const me = zhang.me.account.id;
+    sms.failNext('transient', 2);
+    const { id } = await send(accepted(me, 'FZ-RETRY-1'));
+    expect(await app.services.jobs.drain()).toBe(1);
+    let [d] = await deliveriesOf(id);
+    expect(d).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringContaining('simulated 503') });
+    const job = await db().selectFrom('jobs').selectAll().where('dedupe_key', '=', d.id).executeTakeFirstOrThrow();
+    expect(job.state).toBe('pending');
+    expect(job.run_at.getTime()).toBeGreaterThan(Date.now()); // backing off
+    expect(await app.services.jobs.drain()).toBe(0); // not due yet
+    await makeDue();
+    await app.services.jobs.drain();
+    [d] = await deliveriesOf(id);
+    expect(d).toMatchObject({ status: 'pending', attempts: 2 });
+    await makeDue();
+    await app.services.jobs.drain();
+    [d] = await deliveriesOf(id);
+    expect(d).toMatchObject({ status: 'sent', attempts: 3, last_error: null });
+    expect(smsLog().filter((l) => l.text.includes('FZ-RETRY-1'))).toHaveLength(1);
+
+    sms.failNext('permanent');
+    const perm = await send(accepted(me, 'FZ-PERM-1'));
+    expect(await app.services.jobs.drain()).toBe(1);
+    [d] = await deliveriesOf(perm.id);
+    expect(d).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringContaining('rejected') });
+    await makeDue();
+    expect(await app.services.jobs.drain()).toBe(0); // not retried
+
+    // A gateway that keeps failing: given up after NOTIFY_MAX_ATTEMPTS (3 here), recorded as failed.
+    sms.failNext('transient', 3);
+    const flaky = await send(accepted(me, 'FZ-GIVEUP-1'));
+    for (let i = 0; i < 3; i++) {
+      await makeDue();
+      await app.services.jobs.drain();
+    }
+    [d] = await deliveriesOf(flaky.id);
+    expect(d).toMatchObject({ status: 'failed', attempts: 3, last_error: expect.stringContaining('gave up after 3 attempts') });
+    expect(smsLog().filter((l) => l.text.includes('FZ-GIVEUP-1'))).toEqual([]);
+  });
+
+  it("uses the recipient's language, skips channels they switched off or cannot receive", async () => {
+    const me = lina.me.account.id;
+    const put = await lina.req('PUT', '/api/notifications/preferences', { locale: 'en', sms: true, email: true });
+    expect(put.statusCode, put.body).toBe(200);
+    expect((await lina.req('GET', '/api/notifications/preferences')).json()).toEqual({ locale: 'en', sms: true, email: true });
+    const { id } = await send({ ...accepted(me, 'FZ-EN-1'), channels: ['sms', 'email'] });
+    await app.services.jobs.drain();
+    const line = smsLog().find((l) => l.text.includes('FZ-EN-1'));
+    expect(line).toMatchObject({ locale: 'en', to: '138****1002' });
+    expect(line.text).toMatch(/^Your application FZ-EN-1/);
+    const ds = await deliveriesOf(id);
+    expect(ds.map((d) => [d.channel, d.status, d.last_error])).toEqual([
+      ['email', 'skipped', 'no e-mail address on record'],
+      ['sms', 'sent', null],
+    ]);
+
+    expect((await lina.req('PUT', '/api/notifications/preferences', { locale: 'zh', sms: false, email: true })).statusCode).toBe(200);
+    const off = await send(accepted(me, 'FZ-OFF-1'));
+    await app.services.jobs.drain();
+    expect((await deliveriesOf(off.id))[0]).toMatchObject({ status: 'skipped', last_error: 'the recipient opted out of sms' });
+    expect(smsLog().filter((l) => l.text.includes('FZ-OFF-1'))).toEqual([]);
+  });
+
+  it('keeps every inbox private: a person sees, counts and marks only their own', async () => {
+    const mine = await send(accepted(zhang.me.account.id, 'FZ-PRIV-1'));
+    const before = (await lina.req('GET', '/api/notifications/unread-count')).json().count;
+    const theirs = (await lina.req('GET', '/api/notifications?limit=100')).json();
+    expect(theirs.items.map((n: { id: string }) => n.id)).not.toContain(mine.id);
+    // Another person's notification cannot be marked read, and its existence is not revealed.
+    const counts = await tableCounts(app);
+    expectProblem(await lina.req('POST', `/api/notifications/${mine.id}/read`), 404, 'NOT_FOUND', 'params/id');
+    expect(await tableCounts(app)).toEqual(counts);
+    expect((await lina.req('GET', '/api/notifications/unread-count')).json().count).toBe(before);
+
+    const unread = (await zhang.req('GET', '/api/notifications/unread-count')).json().count;
+    expect(unread).toBeGreaterThan(0);
+    const read = await zhang.req('POST', `/api/notifications/${mine.id}/read`);
+    expect(read.statusCode, read.body).toBe(200);
+    expect(read.json().readAt).toEqual(expect.any(String));
+    expect((await zhang.req('GET', '/api/notifications/unread-count')).json().count).toBe(unread - 1);
+    const onlyUnread = (await zhang.req('GET', '/api/notifications?unread=true')).json();
+    expect(onlyUnread.items.map((n: { id: string }) => n.id)).not.toContain(mine.id);
+    expect((await zhang.req('POST', '/api/notifications/read-all')).json().updated).toBe(unread - 1);
+    expect((await zhang.req('GET', '/api/notifications/unread-count')).json().count).toBe(0);
+    // Both writes were audited.
+    const audit = await db().selectFrom('audit_log').select('action').where('actor_id', '=', zhang.me.account.id).where('action', 'like', 'notifications.%').execute();
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['notifications.read', 'notifications.read_all']));
+  });
+
+  it("an enterprise's notices reach whoever acts as the enterprise, not the person acting for themselves", async () => {
+    const ent = enterprises.find((e) => e.name === '福州榕城餐饮管理有限公司')!;
+    const asEnterprise = await personLogin(app, ent.legalRep.idNumber, { type: 'enterprise', uscc: ent.uscc });
+    const asPerson = await personLogin(app, ent.legalRep.idNumber);
+    const entId = asEnterprise.me.actingAs.id;
+    const { id } = await send({ recipientAccountId: entId, template: 'payment.due', params: { applicationNo: 'FZ-ENT-1', itemName: '食品经营许可', amount: '0.00', payBefore: '2026-12-01' } });
+    expect((await asEnterprise.req('GET', '/api/notifications')).json().items.map((n: { id: string }) => n.id)).toContain(id);
+    expect((await asPerson.req('GET', '/api/notifications')).json().items.map((n: { id: string }) => n.id)).not.toContain(id);
+    // An officer's deadline warning is theirs alone.
+    const officer = await staffLogin(app, 'scjg.window');
+    const warn = await send({
+      recipientAccountId: officer.me.account.id,
+      template: 'task.deadline_warning',
+      params: { applicationNo: 'FZ-WARN-1', itemName: '食品经营许可', stage: '受理', daysLeft: 1, dueDate: '2026-12-01' },
+    });
+    expect((await officer.req('GET', '/api/notifications')).json().items[0]).toMatchObject({ id: warn.id, title: { zh: '办件即将超期' } });
+    expect((await zhang.req('GET', '/api/notifications?limit=100')).json().items.map((n: { id: string }) => n.id)).not.toContain(warn.id);
+    await app.services.jobs.drain(); // the enterprise has no mobile on record: its SMS is skipped, not stuck
+    expect((await deliveriesOf(id))[0]).toMatchObject({ status: 'skipped', last_error: 'no mobile number on record' });
+  });
+
+  it('refuses to notify with missing parameters or an unknown template, rolling back the caller', async () => {
+    const counts = await tableCounts(app);
+    const err = await send({ recipientAccountId: zhang.me.account.id, template: 'application.accepted', params: { applicationNo: 'X' } }).catch((e) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: 'NOTIFICATION_PARAMS_MISSING', extra: { missing: ['itemName', 'dueDate'] } });
+    await expect(send({ recipientAccountId: zhang.me.account.id, template: 'no.such', params: {} })).rejects.toMatchObject({ code: 'NOTIFICATION_TEMPLATE_UNKNOWN' });
+    expect(await tableCounts(app)).toEqual(counts);
+  });
+
+  it('lets the platform admin edit a template without a release (audited, versioned); others may not', async () => {
+    const list = (await admin.req('GET', '/api/admin/notification-templates')).json() as { code: string; version: number; zh: Record<string, string>; en: Record<string, string>; channels: string[] }[];
+    expect(list.map((t) => t.code)).toEqual(
+      expect.arrayContaining(['application.accepted', 'application.not_accepted', 'application.supplement_requested', 'application.approved', 'application.denied', 'application.concluded', 'payment.due', 'task.deadline_warning', 'review.invitation']),
+    );
+    const t = list.find((x) => x.code === 'application.approved')!;
+    const deptAdmin = await staffLogin(app, 'scjg.admin');
+    expect((await deptAdmin.req('GET', '/api/admin/notification-templates')).statusCode).toBe(200);
+    const body = { version: t.version, channels: ['sms'], zh: { ...t.zh, body: '好消息：「{{itemName}}」（{{applicationNo}}）已准予。' }, en: t.en };
+    expectProblem(await deptAdmin.req('PUT', '/api/admin/notification-templates/application.approved', body), 403, 'ROLE_NOT_ALLOWED');
+
+    // Bad edits change nothing: an undeclared placeholder, a stale version, an unknown template.
+    const counts = await tableCounts(app);
+    expectProblem(
+      await admin.req('PUT', '/api/admin/notification-templates/application.approved', { ...body, zh: { ...body.zh, sms: '{{itemName}} {{amount}}' } }),
+      400,
+      'TEMPLATE_PLACEHOLDER_UNKNOWN',
+      'body/zh/sms',
+    );
+    expectProblem(await admin.req('PUT', '/api/admin/notification-templates/application.approved', { ...body, version: t.version + 5 }), 409, 'TEMPLATE_VERSION_CONFLICT', 'body/version');
+    expectProblem(await admin.req('PUT', '/api/admin/notification-templates/no.such', body), 404, 'NOT_FOUND', 'params/code');
+    expectProblem(await admin.req('PUT', '/api/admin/notification-templates/application.approved', { ...body, zh: { ...body.zh, title: '' } }), 400, 'VALIDATION_FAILED', 'body/zh/title');
+    expect(await tableCounts(app)).toEqual(counts);
+
+    const res = await admin.req('PUT', '/api/admin/notification-templates/application.approved', body);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ version: t.version + 1, channels: ['sms'], zh: { body: body.zh.body } });
+    const audit = await db().selectFrom('audit_log').selectAll().where('action', '=', 'notifications.template.update').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(audit).toMatchObject({ entity_id: 'application.approved', actor_id: admin.me.account.id });
+    expect(audit.detail).toMatchObject({ version: t.version + 1, before: { body_zh: t.zh.body, channels: t.channels }, after: { body_zh: body.zh.body, channels: ['sms'] } });
+    expect(audit.detail.before).not.toHaveProperty('title_zh'); // only what changed
+
+    const { id } = await send({ recipientAccountId: zhang.me.account.id, template: 'application.approved', params: { applicationNo: 'FZ-EDIT-1', itemName: '食品经营许可' } });
+    const n = (await zhang.req('GET', '/api/notifications')).json().items.find((x: { id: string }) => x.id === id);
+    expect(n.body.zh).toBe('好消息：「食品经营许可」（FZ-EDIT-1）已准予。');
+    expect((await deliveriesOf(id)).map((d) => d.channel)).toEqual(['sms']); // e-mail switched off by the edit
+  });
+});

@@ -1,0 +1,12 @@
+/**
+ * Transparency module (透明日志): an RFC 6962-style append-only Merkle tree log of decisions,
+ * licence issuance, grants and data calls, with signed tree heads, inclusion and consistency
+ * proofs, and an offline verifier (verify-cli.ts). Owns the tlog_* tables and the node_meta key
+ * 'transparency.signing_key'. Design: README.md beside this file.
+ *
+ * Other modules call `appendToLog(trx, entry)` inside their own transaction; nothing else.
+ */
+export { appendToLog, TransparencyLog, type InclusionProof, type ConsistencyProof } from './transparency.service';
+export { transparencyRoutes } from './transparency.routes';
+export { canonicalJson, type LogEntry, type LogEntryInput } from './entry';
+export { DUMP_FORMAT, type SignedTreeHead } from './sth';

@@ -1,0 +1,295 @@
+/**
+ * Catalog search benchmark: a generated national-scale catalog, the real server, 8 clients.
+ *
+ *   npx tsx bench/catalog-search.ts                       # 1,000,000 items on a throwaway PostgreSQL 15 cluster
+ *   npx tsx bench/catalog-search.ts --embedded --n 100000 # the embedded PGlite database
+ *   options: --n N  --duration seconds (per load phase, default 20)  --connections 8
+ *            --diagnose (one client: each query's latency; PostgreSQL logs plans of slow statements)
+ *            --keep (leave the database and server up after the run, until Ctrl-C)
+ *
+ * 1. Generates N published items: the demo catalog's items as templates, implemented in every
+ *    region of China (GB/T 2260 cities and counties, ~365 items each, each region with its own
+ *    twelve departments), built by the same code a publish runs (search rows, bigram codes).
+ *    Rows go in with multi-row INSERTs; the GIN indexes are built afterwards (time and size printed).
+ * 2. Starts the real server (apps/server/src/main.ts) on a free port against that database.
+ * 3. Search: 8 concurrent clients (autocannon) cycle through what people type, with and without
+ *    filters; p50/p99 include HTTP. Targets: p50 ≤ 15 ms, p99 ≤ 60 ms.
+ * 4. Guide read: one item's guide through the server, and the same bytes from a bare node:http
+ *    server, one after the other in the same run; requests per second of both and the ratio
+ *    (target ≥ 40 %).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import { openDatabase } from '../apps/server/src/db/database';
+import { migrateToLatest } from '../apps/server/src/db/migrate';
+import { creditCode, departments as demoDepartments } from '../apps/server/src/demo/data';
+import { bulkRepo, vocabRepo, type SearchRow } from '../apps/server/src/modules/catalog/catalog.repository';
+import { itemSearchRow, suggestionTexts, type ThemeInfo } from '../apps/server/src/modules/catalog/catalog.search';
+import { demoItems } from '../apps/server/src/modules/catalog/demo/items';
+import { childrenOf, isPlaceholderRegion, provinces, type Region } from '../apps/server/src/shared/regions';
+import { freePort, startPgCluster } from '../test/pg-cluster';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const opt = (name: string, def: number) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : def;
+};
+const EMBEDDED = flag('embedded');
+const N = opt('n', EMBEDDED ? 100_000 : 1_000_000);
+const DURATION = opt('duration', 20);
+const CONNECTIONS = opt('connections', 8);
+const DIAGNOSE = flag('diagnose');
+const KEEP = flag('keep');
+const BATCH = 1000;
+const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
+const VARIANTS = ['', '（延续）', '（变更）', '（注销）', '（补办）'];
+
+const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d });
+const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
+const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MB`;
+
+/** Cities and counties (no 市辖区-style placeholders): where items are implemented. */
+function regions(): Region[] {
+  const out: Region[] = [];
+  const walk = (r: Region) => {
+    if (!isPlaceholderRegion(r.code) && r.level !== 'province') out.push(r);
+    childrenOf(r.code).forEach(walk);
+  };
+  provinces().forEach(walk);
+  return out;
+}
+
+async function generate(db: Awaited<ReturnType<typeof openDatabase>>['db']) {
+  const templates = demoItems.filter((t) => t.dept.startsWith('FZ-'));
+  const perRegion = templates.length * VARIANTS.length;
+  const all = regions();
+  const needed = Math.ceil(N / perRegion);
+  if (needed > all.length) throw new Error(`${N} items need ${needed} regions; China has ${all.length} cities and counties`);
+  const chosen = all.slice(0, needed);
+  const themes = new Map<string, ThemeInfo>((await vocabRepo.themes(db)).map((t) => [t.code, { code: t.code, name: t.name, nameEn: t.name_en, audience: t.audience, keywords: t.keywords }]));
+  log(`generating ${fmt(N, 0)} items: ${templates.length} templates × ${VARIANTS.length} variants in ${fmt(chosen.length, 0)} regions`);
+
+  // Departments of every region (the org module's table, written directly by this generator only).
+  const suffixes = demoDepartments.filter((d) => d.code.startsWith('FZ-')).map((d) => d.code.slice(3));
+  const deptName = new Map(demoDepartments.map((d) => [d.code.slice(3), d.name.replace('福州市', '').replace('国家税务总局', '').replace('福州', '')]));
+  const deptId = new Map<string, string>();
+  let seq = 0;
+  for (let i = 0; i < chosen.length; i += 200) {
+    const rows = chosen.slice(i, i + 200).flatMap((r) =>
+      suffixes.map((s) => {
+        const id = randomUUID();
+        deptId.set(`${r.code}-${s}`, id);
+        seq++;
+        return { id, code: `${r.code}-${s}`, name: `${r.fullName}${deptName.get(s)}`, name_en: `${r.code} ${s}`, region_code: r.code, uscc: creditCode('11', r.code, `B${String(seq).padStart(7, '0')}`), kind: 'legal_authority' as const, parent_id: null };
+      }),
+    );
+    await db.insertInto('departments').values(rows).execute();
+  }
+
+  await bulkRepo.dropSearchIndexes(db);
+  const suggestions = new Map<string, { text: string; kind: string; terms: number[]; refs: number }>();
+  let made = 0;
+  const t0 = performance.now();
+  let pending: Promise<void>[] = [];
+  const flush = async (rows: Parameters<typeof bulkRepo.insertPublished>[1]) => bulkRepo.insertPublished(db, rows);
+  let batch: Parameters<typeof bulkRepo.insertPublished>[1] = [];
+  outer: for (const r of chosen) {
+    for (const t of templates) {
+      for (const [k, suffix] of VARIANTS.entries()) {
+        if (made >= N) break outer;
+        const id = randomUUID();
+        const dept = deptId.get(`${r.code}-${t.dept.slice(3)}`)!;
+        const content = { ...t.content, name: `${t.content.name}${suffix}`, handlingItem: String(100 + k), departmentId: dept, regionCode: r.code };
+        const code = `${content.basicCode}-${r.code}-${dept.slice(0, 8)}-${content.handlingItem}`;
+        const search: SearchRow = itemSearchRow(id, 1, content, themes);
+        const uses = Math.floor(Math.random() ** 4 * 5000);
+        batch.push({
+          item: { id, implementation_code: code, department_id: dept, region_code: r.code, name: content.name, status: 'published', latest_version: 1, use_count: uses },
+          version: { item_id: id, version: 1, implementation_code: code, content: JSON.stringify(content), findings: '[]', published_by: null },
+          search: { ...search, use_count: uses } as SearchRow,
+        });
+        for (const s of suggestionTexts('item', content.name, content.aliases)) {
+          const c = suggestions.get(s.text);
+          if (c) c.refs++;
+          else suggestions.set(s.text, { ...s, refs: 1 });
+        }
+        made++;
+        if (batch.length === BATCH) {
+          pending.push(flush(batch));
+          batch = [];
+          // Two batches in flight: one being built while the other is written.
+          if (pending.length >= (EMBEDDED ? 1 : 2)) {
+            await Promise.all(pending);
+            pending = [];
+          }
+          if (made % 100_000 === 0) log(`  ${fmt(made, 0)} items (${fmt(made / ((performance.now() - t0) / 1000), 0)}/s)`);
+        }
+      }
+    }
+  }
+  if (batch.length) pending.push(flush(batch));
+  await Promise.all(pending);
+  const rows = [...suggestions.values()];
+  for (let i = 0; i < rows.length; i += 1000) await db.insertInto('catalog_suggestions').values(rows.slice(i, i + 1000)).execute();
+  log(`generated ${fmt(made, 0)} items in ${fmt((performance.now() - t0) / 1000)} s`);
+
+  const ti = performance.now();
+  await bulkRepo.createSearchIndexes(db);
+  const buildSeconds = (performance.now() - ti) / 1000;
+  await sql`ANALYZE`.execute(db);
+  const sizes = new Map((await bulkRepo.sizes(db)).map((s) => [s.name, Number(s.bytes)]));
+  log(`search index built in ${fmt(buildSeconds)} s`);
+  log(`  GIN terms index ${mb(sizes.get('catalog_search_terms') ?? 0)}, GIN name index ${mb(sizes.get('catalog_search_name_terms') ?? 0)}, search table ${mb(sizes.get('catalog_search') ?? 0)}, versions ${mb(sizes.get('catalog_item_versions') ?? 0)}`);
+  const one = await db.selectFrom('catalog_search').select('entity_id').where('name', '=', '食品经营许可证核发').limit(1).executeTakeFirstOrThrow();
+  return { buildSeconds, sizes, guideId: one.entity_id };
+}
+
+function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    void (async () => {
+      const port = await freePort();
+      const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
+        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DEMO_DATA: 'false', LOG_LEVEL: 'warn', DATA_SECRET: SECRET, STRICT_AUDIT: 'false' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+      const url = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 600; i++) {
+        try {
+          if ((await fetch(`${url}/readyz`)).ok) return resolve({ child, url });
+        } catch {
+          /* not yet */
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      reject(new Error('server did not become ready'));
+    })();
+  });
+}
+
+function bareServer(bodyFile: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    void (async () => {
+      const port = await freePort();
+      const code = `const http=require('node:http');const body=require('node:fs').readFileSync(${JSON.stringify(bodyFile)});
+http.createServer((req,res)=>{res.writeHead(200,{'content-type':'application/json; charset=utf-8','content-length':body.length});res.end(body);}).listen(${port},'127.0.0.1',()=>console.log('up'));`;
+      const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout!.once('data', () => resolve({ child, url: `http://127.0.0.1:${port}` }));
+      child.on('exit', (c) => reject(new Error(`bare server exited with ${c}`)));
+    })();
+  });
+}
+
+interface Run {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  rps: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: string, paths: string[], duration: number): Promise<Run> {
+  let i = 0;
+  const r = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration,
+    requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: paths[i++ % paths.length] }) }],
+  });
+  return { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, rps: r.requests.average, total: r.requests.total, non2xx: r.non2xx, errors: r.errors };
+}
+
+const QUERIES = [
+  '营业执照', '身份证丢了怎么补办', '生孩子', '社保转移', '公积金提取', '我要开饭店', '二手房过户', '食品经营许可证', '退休',
+  '医保', '户口迁移', '结婚登记', '施工许可', '不动产抵押', '异地就医备案', '开公司', '失业金', '无犯罪记录证明', '护士执业注册', '发票',
+].map((q) => encodeURIComponent(q));
+const SEARCHES = [
+  ...QUERIES.map((q) => `/api/catalog/search?q=${q}`),
+  ...QUERIES.slice(0, 10).map((q) => `/api/catalog/search?q=${q}&region=350100`),
+  ...QUERIES.slice(10).map((q) => `/api/catalog/search?q=${q}&type=administrative_licensing&depth=3`),
+  `/api/catalog/search?q=${QUERIES[0]}&offset=10`,
+  `/api/catalog/suggest?q=${encodeURIComponent('营业')}`,
+];
+
+async function main() {
+  log(`catalog search benchmark: ${EMBEDDED ? 'embedded PGlite' : 'PostgreSQL 15'}, ${fmt(N, 0)} items, ${CONNECTIONS} connections, ${DURATION} s per phase`);
+  const explain: Record<string, string> = DIAGNOSE ? { session_preload_libraries: 'auto_explain', 'auto_explain.log_min_duration': '20', 'auto_explain.log_analyze': 'on' } : {};
+  const cluster = EMBEDDED ? null : await startPgCluster({ fast: true, settings: { shared_buffers: '2GB', maintenance_work_mem: '1GB', work_mem: '16MB', max_wal_size: '16GB', effective_cache_size: '12GB', random_page_cost: '1.1', ...explain } });
+  const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    const handle = await openDatabase({ url: cluster?.url, dataDir });
+    await migrateToLatest(handle.db);
+    const gen = await generate(handle.db);
+    await handle.close();
+
+    const env: Record<string, string> = cluster ? { DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '10' } : { DATA_DIR: dataDir };
+    const ts = performance.now();
+    const server = await startServer(env);
+    children.push(server.child);
+    log(`server ready in ${fmt((performance.now() - ts) / 1000)} s at ${server.url}`);
+
+    // Warm up: every query once, then a short run (caches, JIT, department names).
+    for (const p of SEARCHES) {
+      const r = await fetch(server.url + p);
+      if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
+    }
+    const sample = (await (await fetch(`${server.url}/api/catalog/search?q=${QUERIES[0]}`)).json()) as { total: number; totalExact: boolean; items: { name: string }[] };
+    log(`  "营业执照": ${sample.totalExact ? '' : 'at least '}${fmt(sample.total, 0)} matches; first: ${sample.items.slice(0, 3).map((i) => i.name).join('、')}`);
+    if (DIAGNOSE) {
+      for (const p of SEARCHES) {
+        const times: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const t = performance.now();
+          await (await fetch(server.url + p)).arrayBuffer();
+          times.push(performance.now() - t);
+        }
+        log(`  ${fmt(Math.min(...times))} ms  ${decodeURIComponent(p)}`);
+      }
+    }
+    await load(server.url, SEARCHES, 5);
+
+    const s = await load(server.url, SEARCHES, DURATION);
+    log(`SEARCH (${SEARCHES.length} queries in rotation, facets on): p50 ${s.p50} ms, p90 ${s.p90} ms, p99 ${s.p99} ms, max ${s.max} ms; ${fmt(s.rps)} req/s; ${fmt(s.total, 0)} requests, ${s.non2xx} non-2xx, ${s.errors} errors`);
+
+    const guidePath = `/api/catalog/items/${gen.guideId}`;
+    const guide = Buffer.from(await (await fetch(server.url + guidePath)).arrayBuffer());
+    const bodyFile = join(dataDir, 'guide.json');
+    writeFileSync(bodyFile, guide);
+    const bare = await bareServer(bodyFile);
+    children.push(bare.child);
+    await load(bare.url, ['/'], 3);
+    const b = await load(bare.url, ['/'], DURATION);
+    bare.child.kill();
+    await load(server.url, [guidePath], 3);
+    const g = await load(server.url, [guidePath], DURATION);
+    log(`GUIDE READ (${fmt(guide.length, 0)} bytes): server ${fmt(g.rps, 0)} req/s (p50 ${g.p50} ms, p99 ${g.p99} ms); bare node:http ${fmt(b.rps, 0)} req/s; ratio ${fmt((100 * g.rps) / b.rps)} %`);
+
+    console.log('\nSUMMARY');
+    console.log(`  database            ${EMBEDDED ? 'PGlite (embedded)' : 'PostgreSQL 15'}; items ${fmt(N, 0)}`);
+    console.log(`  index build         ${fmt(gen.buildSeconds)} s; GIN terms ${mb(gen.sizes.get('catalog_search_terms') ?? 0)} + GIN names ${mb(gen.sizes.get('catalog_search_name_terms') ?? 0)}`);
+    console.log(`  search (8 clients)  p50 ${s.p50} ms (target ≤ 15), p99 ${s.p99} ms (target ≤ 60), ${fmt(s.rps, 0)} req/s`);
+    console.log(`  guide read          ${fmt(g.rps, 0)} req/s vs bare node:http ${fmt(b.rps, 0)} req/s = ${fmt((100 * g.rps) / b.rps)} % (target ≥ 40 %)`);
+    if (KEEP) {
+      log(`kept: server ${server.url}, database ${cluster?.url ?? dataDir}; Ctrl-C to stop`);
+      await new Promise((r) => process.once('SIGINT', r));
+    }
+  } finally {
+    for (const c of children) c.kill();
+    await cluster?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
+process.exit(0);
