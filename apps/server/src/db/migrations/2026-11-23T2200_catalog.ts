@@ -98,6 +98,7 @@ CREATE TABLE catalog_search (
 );
 CREATE INDEX catalog_search_terms ON catalog_search USING gin (terms) WITH (fastupdate = off);
 CREATE INDEX catalog_search_name_terms ON catalog_search USING gin (name_terms) WITH (fastupdate = off);
+CREATE INDEX catalog_search_bundle_names ON catalog_search USING gin (name_terms) WHERE kind = 'bundle';
 CREATE INDEX catalog_search_use ON catalog_search (use_count DESC);
 CREATE INDEX catalog_search_region ON catalog_search (region_code text_pattern_ops);
 CREATE INDEX catalog_search_department ON catalog_search (department_id);

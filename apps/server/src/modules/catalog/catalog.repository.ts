@@ -143,6 +143,19 @@ function filterSql(f: SearchFilters): RawBuilder<boolean> {
   return parts.length ? sql<boolean>`(${sql.join(parts, sql` AND `)})` : sql<boolean>`true`;
 }
 
+/**
+ * Runs search statements with sequential scans off: a capped match ("the first N rows that
+ * contain these bigrams") must come from the GIN index, or a rare word scans the whole table.
+ * The planner cannot know that the bigrams of one word are correlated, so its estimates for
+ * array containment are no guide here. Without a query (filters only) this is not used.
+ */
+function searchPlan<T>(db: Db, run: (trx: Db) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+    return run(trx);
+  });
+}
+
 export const searchRepo = {
   /** Inserts or replaces the row of an entry; its use count is kept. */
   upsert: (db: Db, row: SearchRow) =>
@@ -157,14 +170,14 @@ export const searchRepo = {
   row: (db: Db, id: string) => db.selectFrom('catalog_search').select(['name', 'snippet', 'use_count']).where('entity_id', '=', id).executeTakeFirst(),
 
   /**
-   * A page of hits. Matches in the name or an alias come first (bundles, then items), ranked by
-   * score — words in the name itself, an exact name, use — among the `cap` most used of them; then
-   * matches elsewhere (materials, themes) by use. Every branch reads "most used first", which the
-   * planner serves from the use_count index for broad queries and from the GIN index for narrow
-   * ones, so a query costs about the same at a million items as at a thousand.
+   * A page of hits. Matches in the name or an alias come first — bundles (a small partial index),
+   * then items — ranked by score (words in the name itself, an exact name, use); then matches
+   * elsewhere (materials, themes), by use. Each branch reads at most `cap` matching rows, so a
+   * query costs about the same at a million items as at a thousand: with the same item offered in
+   * thousands of regions, a broad word matches thousands of rows, and ranking all of them would
+   * cost more than the answer is worth (narrow by region to see a place's own).
    */
   page: async (db: Db, p: { terms: CodeTerm[]; words: string[][]; filters: SearchFilters; q: string; limit: number; offset: number; cap: number }): Promise<SearchHit[]> => {
-    const k = p.limit + p.offset;
     const where = filterSql(p.filters);
     if (p.terms.length === 0) {
       const r = await sql<SearchHit>`SELECT ${SEARCH_COLUMNS}, snippet FROM catalog_search WHERE ${where} ORDER BY use_count DESC, name LIMIT ${p.limit} OFFSET ${p.offset}`.execute(db);
@@ -176,24 +189,23 @@ export const searchRepo = {
     const like = (w: string) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const nameBoost = p.words.length ? sql.join(p.words.map((alts) => sql`(CASE WHEN name LIKE ANY(${alts.map(like)}::text[]) THEN 1 ELSE 0 END)`), sql` + `) : sql`0`;
     const score = sql`(CASE WHEN kind = 'bundle' THEN 2 ELSE 0 END) + (CASE WHEN name = ${p.q} THEN 3 ELSE 0 END) + ${nameBoost} + ln(1 + use_count) * 0.3 - length(name) * 0.02`;
-    const r = await sql<SearchHit>`
+    const cap = Math.max(p.cap, p.limit + p.offset);
+    return searchPlan(db, async (trx) => (await sql<SearchHit>`
       SELECT * FROM (
-        (SELECT ${SEARCH_COLUMNS}, snippet, 0 AS tier, ${score} AS score
-         FROM catalog_search WHERE ${where} AND kind = 'bundle' AND ${inName} ORDER BY use_count DESC LIMIT ${k})
+        (SELECT ${SEARCH_COLUMNS}, snippet, 0 AS tier, ${score} AS score FROM catalog_search WHERE ${where} AND kind = 'bundle' AND ${inName})
         UNION ALL
         (SELECT n.*, 0 AS tier, ${score} AS score FROM
-           (SELECT ${SEARCH_COLUMNS}, snippet FROM catalog_search WHERE ${where} AND kind = 'item' AND ${inName} ORDER BY use_count DESC LIMIT ${Math.max(p.cap, k)}) n)
+           (SELECT ${SEARCH_COLUMNS}, snippet FROM catalog_search WHERE ${where} AND kind = 'item' AND ${inName} LIMIT ${cap}) n)
         UNION ALL
-        (SELECT ${SEARCH_COLUMNS}, snippet, 1 AS tier, ln(1 + use_count) * 0.3 AS score
-         FROM catalog_search WHERE ${where} AND ${inAll} AND NOT ${inName} ORDER BY use_count DESC LIMIT ${k})
-      ) r ORDER BY tier, score DESC, use_count DESC, name LIMIT ${p.limit} OFFSET ${p.offset}`.execute(db);
-    return r.rows;
+        (SELECT t.*, 1 AS tier, ln(1 + t.use_count) * 0.3 AS score FROM
+           (SELECT ${SEARCH_COLUMNS}, snippet FROM catalog_search WHERE ${where} AND ${inAll} AND NOT ${inName} LIMIT ${cap}) t)
+      ) r ORDER BY tier, score DESC, use_count DESC, name LIMIT ${p.limit} OFFSET ${p.offset}`.execute(trx)).rows);
   },
 
   /** Total and facet counts over the matches (at most `cap` rows are counted). */
   facets: async (db: Db, p: { terms: CodeTerm[]; filters: SearchFilters; cap: number; regionDigits: number }) => {
     const where = sql`${filterSql(p.filters)} AND ${containment('terms', p.terms)}`;
-    const r = await sql<{ f: string; v: string | null; n: number }>`
+    const r = await searchPlan(db, (trx) => sql<{ f: string; v: string | null; n: number }>`
       WITH m AS MATERIALIZED (SELECT department_id, region_code, item_type, service_objects, themes, depth, cross_province FROM catalog_search WHERE ${where} LIMIT ${p.cap})
       SELECT 'total' AS f, '' AS v, count(*)::int AS n FROM m
       UNION ALL (SELECT 'department', department_id::text, count(*)::int FROM m GROUP BY 2 ORDER BY 3 DESC LIMIT 30)
@@ -202,7 +214,7 @@ export const searchRepo = {
       UNION ALL (SELECT 'object', o, count(*)::int FROM m, unnest(m.service_objects) o GROUP BY 2)
       UNION ALL (SELECT 'theme', t, count(*)::int FROM m, unnest(m.themes) t GROUP BY 2 ORDER BY 3 DESC LIMIT 30)
       UNION ALL (SELECT 'depth', depth::text, count(*)::int FROM m GROUP BY 2)
-      UNION ALL (SELECT 'crossProvince', cross_province::text, count(*)::int FROM m GROUP BY 2)`.execute(db);
+      UNION ALL (SELECT 'crossProvince', cross_province::text, count(*)::int FROM m GROUP BY 2)`.execute(trx));
     return r.rows;
   },
 

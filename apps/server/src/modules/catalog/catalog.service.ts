@@ -43,9 +43,9 @@ import { buildSynonymMap, escapeHtml, highlight, normalize, queryCodes, type Syn
 import * as V from './catalog.vocabulary';
 
 /** Facet work is bounded: at most this many matches are counted (beyond, the total is "at least"). */
-export const SEARCH_CAP = 10_000;
-/** Name matches re-ranked by score: the most used this many of them. */
-export const RANK_CAP = 300;
+export const SEARCH_CAP = 2_000;
+/** Matches ranked per tier (name, elsewhere): the first this many found. */
+export const RANK_CAP = 200;
 /** How long a process trusts its cached "latest version" of a guide (other processes may publish). */
 const GUIDE_TTL_MS = 5_000;
 const VERSION_TTL_MS = 60_000;
