@@ -863,7 +863,10 @@ export class CatalogService {
         p.facets ? searchRepo.facets(this.db, { terms: c.codes, filters, cap: SEARCH_CAP, regionDigits }) : Promise.resolve(null),
       ]);
     let [hits, facetRows] = await run(compiled);
-    if (hits.length === 0 && p.offset === 0 && compiled.codes.length > 1) {
+    const filtered = Object.values(filters).some((v) => v !== undefined);
+    // Relaxing is for a bare query; with filters the person asked for exactly that (and a retry
+    // over every filtered match would double the cost of an empty answer).
+    if (hits.length === 0 && p.offset === 0 && compiled.codes.length > 1 && !filtered) {
       // Nothing has every word: show what has some of them, and say so.
       relaxed = true;
       compiled = compileQuery(p.q, this.synonymMap, true);
