@@ -4,20 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { DB_KINDS, staffLogin, tableCounts, testApp, type Client } from './helpers';
+import { DB_KINDS, expectProblem, personLogin, staffLogin, tableCounts, testApp, type Client } from './helpers';
 import { people } from '../apps/server/src/demo/data';
-import { personLogin } from './helpers';
-
-function expectProblem(res: LightMyRequestResponse, status: number, code: string, field?: string) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body.code).toBe(code);
-  expect(body.status).toBe(status);
-  expect(body.message.zh).toMatch(/[\u4e00-\u9fff]/);
-  expect(body.message.en).toMatch(/[a-z]/i);
-  if (field) expect(body.field).toBe(field);
-}
 
 describe.each(DB_KINDS)('bad input on %s', (kind) => {
   let app: FastifyInstance;

@@ -3,7 +3,7 @@
  * signing in as the demo accounts. Integration tests go through app.inject() (real routing,
  * hooks, validation, serialization) against a real database.
  */
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -124,4 +124,17 @@ export async function tableCounts(app: FastifyInstance, except: string[] = []): 
     out[table_name] = r.rows[0].n;
   }
   return out;
+}
+
+/** Asserts an RFC 9457 problem: status, stable code, a Chinese and an English message, the field. */
+export function expectProblem(res: LightMyRequestResponse, status: number, code: string, field?: string): Record<string, any> {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = res.json();
+  expect(body.code).toBe(code);
+  expect(body.status).toBe(status);
+  expect(body.message.zh).toMatch(/[\u4e00-\u9fff]/);
+  expect(body.message.en).toMatch(/[a-z]/i);
+  if (field) expect(body.field).toBe(field);
+  return body;
 }

@@ -5,23 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, type Client } from '../../../../../test/helpers';
+import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, type Client, expectProblem } from '../../../../../test/helpers';
 import { people } from '../../demo/data';
 import { calendarCoverage } from '../../shared/workdays';
 import { adminCtx, departmentId, ok, publish, testItem, threeStages, useTestClock } from './applications.testing';
 import type { ManualClock } from './applications.clock';
 
 const form = { applicantName: '张伟', mobile: '13800591001' };
-
-function expectProblem(res: LightMyRequestResponse, status: number, code: string, field?: string) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body.code).toBe(code);
-  expect(body.message.zh).toMatch(/[\u4e00-\u9fff]/);
-  expect(body.message.en).toMatch(/[a-z]/i);
-  if (field) expect(body.field).toBe(field);
-}
 
 describe.each(DB_KINDS)('applications: bad input on %s', (kind) => {
   let app: FastifyInstance;

@@ -4,21 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { DB_KINDS, staffLogin, tableCounts, testApp, type Client } from '../../../../../test/helpers';
+import { DB_KINDS, staffLogin, tableCounts, testApp, type Client, expectProblem } from '../../../../../test/helpers';
 import { sampleBundleContent, sampleItemContent, samplePackage } from './catalog.fixtures';
 import { lintItem } from './catalog.linter';
 import type { ItemContent } from './catalog.schemas';
 import { demoBundleId, demoItemId } from './demo/seed';
-
-function expectProblem(res: LightMyRequestResponse, status: number, code: string, field?: string) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body.code).toBe(code);
-  expect(body.message.zh).toMatch(/[\u4e00-\u9fff]/);
-  if (field) expect(body.field).toBe(field);
-  return body;
-}
 
 const q = (s: string) => encodeURIComponent(s);
 

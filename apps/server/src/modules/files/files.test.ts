@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, type Client } from '../../../../../test/helpers';
+import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, type Client, expectProblem } from '../../../../../test/helpers';
 import { people } from '../../demo/data';
 import { detect, ofdProblem } from './files.content';
 import { infectedPdf, multipartBody, sampleJpeg, sampleOfd, samplePdf, samplePng, zip } from './files.fixtures';
@@ -12,16 +12,6 @@ import { cleanName } from './files.service';
 
 const MAX = 100_000;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-function expectProblem(res: LightMyRequestResponse, status: number, code: string, field?: string) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body.code).toBe(code);
-  expect(body.message.zh).toMatch(/[\u4e00-\u9fff]/);
-  expect(body.message.en).toMatch(/[a-z]/i);
-  if (field) expect(body.field).toBe(field);
-}
 
 describe('content detection', () => {
   it('recognises each accepted kind by its bytes', () => {

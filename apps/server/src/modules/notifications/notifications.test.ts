@@ -4,21 +4,11 @@ import { sql } from 'kysely';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, type Client } from '../../../../../test/helpers';
+import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, type Client, expectProblem } from '../../../../../test/helpers';
 import { enterprises, people } from '../../demo/data';
 import { AppError } from '../../shared/errors';
 import { notify, SimulatedSmsGateway, type NotifyInput } from './index';
 import { render } from './notifications.templates';
-
-function expectProblem(res: LightMyRequestResponse, status: number, code: string, field?: string) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body.code).toBe(code);
-  expect(body.message.zh).toMatch(/[\u4e00-\u9fff]/);
-  expect(body.message.en).toMatch(/[a-z]/i);
-  if (field) expect(body.field).toBe(field);
-}
 
 describe('template rendering', () => {
   const t = {

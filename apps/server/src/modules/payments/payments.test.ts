@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { generateKeyPairSync } from 'node:crypto';
 import { sql } from 'kysely';
-import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, type Client } from '../../../../../test/helpers';
+import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, type Client, expectProblem } from '../../../../../test/helpers';
 import { people } from '../../demo/data';
 import { canonicalString, edSign, edVerify, hmacSign, hmacVerify } from './signing';
 import { chinaDay, systemContext } from './payments.service';
@@ -15,16 +15,6 @@ import { refundState } from './payments.states';
 
 const ZERO_ID = '00000000-0000-4000-8000-000000000000';
 const person = (name: string) => people.find((p) => p.name === name)!;
-
-function expectProblem(res: LightMyRequestResponse, status: number, code: string, field?: string) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body.code).toBe(code);
-  expect(body.message.zh).toMatch(/[\u4e00-\u9fff]/);
-  expect(body.message.en).toMatch(/[a-z]/i);
-  if (field) expect(body.field).toBe(field);
-}
 
 describe('signatures over sorted parameters', () => {
   it('builds the canonical string without sign, sign_type and empty values, keys in ASCII order', () => {
