@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { RequestContext } from '../shared/actor';
+import { systemAdminContext } from '../shared/actor';
 import { registerIdpEnterprise, registerIdpPerson } from '../modules/idp';
 import * as demo from './data';
 import { seedDemoCatalog } from '../modules/catalog';
@@ -14,30 +14,13 @@ import { seedDemoCatalog } from '../modules/catalog';
 const MARKER = 'demo.loaded';
 const VERSION = 1;
 
-const systemCtx = (): RequestContext => ({
-  actor: {
-    accountId: '00000000-0000-0000-0000-000000000000',
-    kind: 'platform_admin',
-    displayName: 'demo loader',
-    roles: ['platform_admin'],
-    departmentId: null,
-    regionCode: null,
-    actingAs: null,
-    actingFor: null,
-    amr: [],
-    scopes: [],
-  },
-  ip: null,
-  requestId: 'demo-seed',
-  audited: false,
-});
 
 export async function seedDemo(app: FastifyInstance): Promise<boolean> {
   const db = app.database.db;
   const done = await db.selectFrom('node_meta').select('value').where('key', '=', MARKER).executeTakeFirst();
   if (done) return false;
   const { org, identity } = app.services;
-  const ctx = systemCtx();
+  const ctx = systemAdminContext('demo loader');
   const started = Date.now();
 
   const deptIds = new Map<string, string>();

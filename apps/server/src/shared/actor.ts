@@ -55,3 +55,24 @@ export interface RequestContext {
   /** Set by the audit helper; checked by the strict-audit hook. */
   audited: boolean;
 }
+
+/** The platform acting on its own behalf with admin rights (the demo loader, test factories); audited as such. */
+export function systemAdminContext(name: string): RequestContext {
+  return {
+    actor: {
+      accountId: '00000000-0000-0000-0000-000000000000',
+      kind: 'platform_admin',
+      displayName: name,
+      roles: ['platform_admin'],
+      departmentId: null,
+      regionCode: null,
+      actingAs: null,
+      actingFor: null,
+      amr: [],
+      scopes: [],
+    },
+    ip: null,
+    requestId: name,
+    audited: false,
+  };
+}

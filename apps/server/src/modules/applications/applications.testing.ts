@@ -6,28 +6,12 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
-import type { RequestContext } from '../../shared/actor';
+import { systemAdminContext, type RequestContext } from '../../shared/actor';
 import type { ItemContent, BundleContent } from '../catalog';
 import { ManualClock } from './applications.clock';
 import { QUEUES } from './applications.engine';
 
-export const adminCtx = (): RequestContext => ({
-  actor: {
-    accountId: '00000000-0000-0000-0000-000000000000',
-    kind: 'platform_admin',
-    displayName: 'test loader',
-    roles: ['platform_admin'],
-    departmentId: null,
-    regionCode: null,
-    actingAs: null,
-    actingFor: null,
-    amr: [],
-    scopes: [],
-  },
-  ip: null,
-  requestId: 'test',
-  audited: false,
-});
+export const adminCtx = (): RequestContext => systemAdminContext('test loader');
 
 export async function departmentId(app: FastifyInstance, code: string): Promise<string> {
   const d = await app.services.org.departmentByCode(code);
