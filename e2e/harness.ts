@@ -203,6 +203,22 @@ export async function axeSerious(page: Page, label: string): Promise<AxeFinding[
 }
 
 /** Open a dropdown menu and choose an item, retrying the opening if the menu was still animating. */
+/**
+ * Chooses a menu item until `done()` says its effect happened: on a busy machine a click can land
+ * on a dropdown that is still animating in or out and do nothing. Use for idempotent choices only.
+ */
+export async function chooseUntil(page: Page, trigger: Locator, item: Locator, done: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await chooseFromMenu(page, trigger, item).catch(() => undefined);
+    for (let i = 0; i < 5; i++) {
+      if (await done().catch(() => false)) return;
+      await page.waitForTimeout(200);
+    }
+    if (Date.now() > deadline) throw new Error('the menu choice did not take effect');
+  }
+}
+
 export async function chooseFromMenu(page: Page, trigger: Locator, item: Locator): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     await page.locator('.ant-dropdown:not(.ant-dropdown-hidden)').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);

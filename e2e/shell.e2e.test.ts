@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
-  chooseFromMenu,
+  chooseUntil,
   demoAccounts,
   enterpriseSignIn,
   launchBrowser,
@@ -137,8 +137,7 @@ describe('web shell', { timeout: 120_000 }, () => {
       // Sign out from the user menu.
       await page.goto(`/${area}`);
       await page.getByTestId(`${area}-home`).waitFor();
-      await chooseFromMenu(page, page.getByTestId('user-menu'), page.getByRole('menuitem', { name: '退出登录' }));
-      await page.waitForURL(/\/login\?signedOut=1$/);
+      await chooseUntil(page, page.getByTestId('user-menu'), page.getByRole('menuitem', { name: '退出登录' }), async () => /\/login\?signedOut=1$/.test(page.url()));
       expect((await me(page)).status).toBe(401);
       await page.goto(`/${area}`);
       await page.waitForURL(/\/login\?returnTo=/);
@@ -202,20 +201,10 @@ describe('web shell', { timeout: 120_000 }, () => {
     await page.getByTestId('portal-home').waitFor();
     const before = await me(page);
     if (before.body.options.enterprises.length === 0) return;
-    await chooseFromMenu(page, page.getByTestId('acting-switch'), page.getByRole('menuitem', { name: new RegExp(before.body.options.enterprises[0].displayName) }));
-    await expect.poll(async () => (await me(page)).body.actingAs?.id, POLL).toBe(before.body.options.enterprises[0].id);
+    const enterpriseId = before.body.options.enterprises[0].id;
+    await chooseUntil(page, page.getByTestId('acting-switch'), page.getByRole('menuitem', { name: new RegExp(before.body.options.enterprises[0].displayName) }), async () => (await me(page)).body.actingAs?.id === enterpriseId);
     await expect.poll(() => page.locator('h1').textContent(), POLL).toContain(before.body.options.enterprises[0].displayName);
-    // Choosing 本人 is idempotent: under load a click can land on a menu still animating out, so
-    // choose again until the server says the switch happened.
-    const chooseSelf = () => chooseFromMenu(page, page.getByTestId('acting-switch'), page.getByRole('menuitem', { name: /^本人/ }));
-    await chooseSelf();
-    await expect
-      .poll(async () => {
-        const actingAs = (await me(page)).body.actingAs;
-        if (actingAs !== null) await chooseSelf().catch(() => undefined);
-        return actingAs;
-      }, { timeout: 30_000, interval: 1_000 })
-      .toBeNull();
+    await chooseUntil(page, page.getByTestId('acting-switch'), page.getByRole('menuitem', { name: /^本人/ }), async () => (await me(page)).body.actingAs === null);
     await context.close();
   });
 
