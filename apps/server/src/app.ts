@@ -16,6 +16,7 @@ import errorsPlugin, { problem } from './plugins/errors';
 import { installValidation } from './plugins/validation';
 import { fieldCrypto } from './shared/crypto';
 import { maskPersonalDataInText } from './shared/masking';
+import { MaterialSources } from './shared/material-sources';
 import { auditRoutes } from './modules/audit';
 import { healthRoutes } from './modules/health';
 import { authenticate, createIdentity, identityRoutes, type IdentityService } from './modules/identity';
@@ -53,6 +54,8 @@ export interface Services {
   catalog: CatalogService;
   /** Applications (办件) and the approval engine; `subscribe(type, fn)` for its outbox events, `useClock` in tests. */
   applications: ApplicationsModule;
+  /** Where 免提交 materials come from: licences register `elicence`, the exchange `shared_data`; applications asks. */
+  materialSources: MaterialSources;
 }
 
 export interface RouteInfo {
@@ -211,8 +214,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const payments = createPayments({ db, config, jobs, org, log: app.log, inProcess });
   const licences = new LicenceService(db, crypto_, org, config.PUBLIC_URL);
   // SEAM: payments and notifications are not wired to applications yet (PaymentPort, outbox subscribe).
+  const materialSources = new MaterialSources();
   const applications = createApplications({ db, config, org, catalog: catalogReader(catalog), crypto: crypto_, jobs, log: app.log });
-  app.decorate('services', { org, identity, jobs, transparency, licences, notifications, files, catalog, payments: payments.service, paySimulator: payments.simulator, applications });
+  app.decorate('services', { org, identity, jobs, transparency, licences, notifications, files, catalog, payments: payments.service, paySimulator: payments.simulator, applications, materialSources });
 
   await app.register(authenticate, { identity });
   await app.register(auditPlugin, { strict: config.STRICT_AUDIT });

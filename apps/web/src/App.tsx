@@ -12,6 +12,7 @@ import { RequireArea } from './components/RequireArea';
 import { Loading, NotFound } from './components/States';
 import { PrefsProvider, usePrefs } from './prefs';
 import { themeFor } from './theme';
+import { publicPageEntries } from './features/registry';
 
 // Each audience area is its own chunk: a citizen never downloads the officers' workbench.
 const areaChunks = {
@@ -51,6 +52,9 @@ function Themed() {
               <Routes>
                 <Route path="/" element={<PublicHome />} />
                 <Route path="/login" element={<LoginPage />} />
+                {publicPageEntries().map(([name, Page]) => (
+                  <Route key={name} path={`/${name}/*`} element={<Page />} />
+                ))}
                 <Route path="/portal/*" element={<RequireArea area="portal"><PortalArea /></RequireArea>} />
                 <Route path="/workbench/*" element={<RequireArea area="workbench"><WorkbenchArea /></RequireArea>} />
                 <Route path="/admin/*" element={<RequireArea area="admin"><AdminArea /></RequireArea>} />

@@ -20,8 +20,25 @@ export function initialLang(): Lang {
   return 'zh-CN';
 }
 
+type Messages = { [key: string]: string | Messages };
+
+/** Feature strings live beside the core ones in `locales/<feature>/<lang>.json` and are merged in. */
+function merge(into: Messages, from: Messages): Messages {
+  for (const [k, v] of Object.entries(from)) {
+    const cur = into[k];
+    into[k] = typeof v === 'object' && typeof cur === 'object' ? merge(cur, v) : v;
+  }
+  return into;
+}
+const featureFiles = import.meta.glob<Messages>('./locales/*/*.json', { eager: true, import: 'default' });
+function messages(lang: Lang, core: Messages): Messages {
+  const out = structuredClone(core);
+  for (const [path, m] of Object.entries(featureFiles)) if (path.endsWith(`/${lang}.json`)) merge(out, m);
+  return out;
+}
+
 void i18n.use(initReactI18next).init({
-  resources: { 'zh-CN': { translation: zhCN }, en: { translation: en } },
+  resources: { 'zh-CN': { translation: messages('zh-CN', zhCN) }, en: { translation: messages('en', en) } },
   lng: initialLang(),
   fallbackLng: 'zh-CN',
   interpolation: { escapeValue: false }, // React escapes

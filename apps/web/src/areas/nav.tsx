@@ -30,6 +30,7 @@ import {
   WarningOutlined,
 } from '@ant-design/icons';
 import type { Area } from '../session';
+import { hasSectionPage } from '../features/registry';
 
 /**
  * The sections of each audience area. `main` sections are the big tiles of the home page and
@@ -43,7 +44,7 @@ export interface Section {
   icon: ReactNode;
   main?: boolean;
   roles?: string[];
-  /** True once the section's feature exists; until then it honestly says "coming in a later release". */
+  /** True once the section's page exists (derived below); until then it honestly says "coming in a later release". */
   ready?: boolean;
 }
 
@@ -94,6 +95,11 @@ export const SECTIONS: Record<Area, Section[]> = {
     { key: 'practices', path: 'practices', icon: <FundOutlined /> },
   ],
 };
+
+// A section is ready when its page exists (features/registry.ts); nobody flips a flag by hand.
+for (const area of Object.keys(SECTIONS) as Area[]) {
+  for (const s of SECTIONS[area]) if (s.path !== '') s.ready = hasSectionPage(area, s.key);
+}
 
 export function sectionsFor(area: Area, roles: string[] | null): Section[] {
   return SECTIONS[area].filter((s) => !s.roles || !roles || s.roles.some((r) => roles.includes(r)));

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Suspense, type ReactNode } from 'react';
 import { Alert, Card, Tag } from 'antd';
 import { Link, Route, Routes } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
@@ -6,7 +6,8 @@ import { useSession } from '../auth';
 import { usePrefs } from '../prefs';
 import { SECTIONS, sectionHref, sectionsFor, type Section } from '../areas/nav';
 import type { Area } from '../session';
-import { Forbidden, NotFound } from './States';
+import { Forbidden, Loading, NotFound } from './States';
+import { sectionPage } from '../features/registry';
 import { usePageTitle } from './usePageTitle';
 import { WhoAmI } from './WhoAmI';
 
@@ -88,6 +89,17 @@ export function ComingSoon({ area, section }: { area: Area; section: Section }) 
   );
 }
 
+/** The section's page from the feature registry, or an honest "coming soon". */
+function SectionPage({ area, section }: { area: Area; section: Section }) {
+  const Page = sectionPage(area, section.key);
+  if (!Page) return <ComingSoon area={area} section={section} />;
+  return (
+    <Suspense fallback={<Loading />}>
+      <Page />
+    </Suspense>
+  );
+}
+
 /** Guard for sections limited to some roles of an area. */
 function SectionGuard({ area, section, children }: { area: Area; section: Section; children: ReactNode }) {
   const { me } = useSession();
@@ -99,8 +111,9 @@ function SectionGuard({ area, section, children }: { area: Area; section: Sectio
 }
 
 /**
- * The routes of an area: its home, and one route per section. `pages` supplies the sections
- * that exist; the rest show ComingSoon until a later release fills them in.
+ * The routes of an area: its home, and one route per section. A section's page comes from
+ * `pages` or else from the feature registry (areas/<area>/sections/<key>.tsx); without either it
+ * shows ComingSoon.
  */
 export function AreaRoutes({ area, home, pages = {} }: { area: Area; home: ReactNode; pages?: Record<string, ReactNode> }) {
   return (
@@ -112,7 +125,7 @@ export function AreaRoutes({ area, home, pages = {} }: { area: Area; home: React
           <Route
             key={s.key}
             path={`${s.path}/*`}
-            element={<SectionGuard area={area} section={s}>{pages[s.key] ?? <ComingSoon area={area} section={s} />}</SectionGuard>}
+            element={<SectionGuard area={area} section={s}>{pages[s.key] ?? <SectionPage area={area} section={s} />}</SectionGuard>}
           />
         ))}
       <Route path="*" element={<NotFound />} />

@@ -1,7 +1,7 @@
 import { AreaLayout } from '../../components/AreaLayout';
 import { AreaHome, AreaRoutes } from '../../components/AreaPages';
 
-/** The admin area (lazy-loaded). Later releases add its pages to `pages` by section key. */
+/** The admin area (lazy-loaded); its section pages are areas/admin/sections/<key>.tsx (features/registry.ts). */
 export default function AdminArea() {
   return (
     <AreaLayout area="admin">

@@ -1,7 +1,7 @@
 import { AreaLayout } from '../../components/AreaLayout';
 import { AreaHome, AreaRoutes } from '../../components/AreaPages';
 
-/** The oversight area (lazy-loaded). Later releases add its pages to `pages` by section key. */
+/** The oversight area (lazy-loaded); its section pages are areas/oversight/sections/<key>.tsx (features/registry.ts). */
 export default function OversightArea() {
   return (
     <AreaLayout area="oversight">

@@ -1,7 +1,7 @@
 import { AreaLayout } from '../../components/AreaLayout';
 import { AreaHome, AreaRoutes } from '../../components/AreaPages';
 
-/** The portal area (lazy-loaded). Later releases add its pages to `pages` by section key. */
+/** The portal area (lazy-loaded); its section pages are areas/portal/sections/<key>.tsx (features/registry.ts). */
 export default function PortalArea() {
   return (
     <AreaLayout area="portal">

@@ -1,7 +1,7 @@
 import { AreaLayout } from '../../components/AreaLayout';
 import { AreaHome, AreaRoutes } from '../../components/AreaPages';
 
-/** The workbench area (lazy-loaded). Later releases add its pages to `pages` by section key. */
+/** The workbench area (lazy-loaded); its section pages are areas/workbench/sections/<key>.tsx (features/registry.ts). */
 export default function WorkbenchArea() {
   return (
     <AreaLayout area="workbench">
