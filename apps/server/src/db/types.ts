@@ -350,9 +350,25 @@ export interface CatalogSearchTable {
   exempt_count: number;
   material_count: number;
   use_count: Generated<number>;
+  /** The entry's searchable text (catalog_search_docs). */
+  doc_id: number;
+}
+
+/** One distinct searchable text shared by every entry with the same name, materials and classification. */
+export interface CatalogSearchDocsTable {
+  id: Generated<number>;
+  sig: string;
+  kind: 'item' | 'bundle';
+  name: string;
+  item_type: string;
+  service_objects: string[];
+  themes: string[];
+  depth: number;
+  cross_province: boolean;
   snippet: string;
   name_terms: number[];
   terms: number[];
+  entries: Generated<number>;
 }
 
 export interface CatalogSuggestionsTable {
@@ -384,6 +400,7 @@ export interface Database {
   catalog_bundle_versions: CatalogBundleVersionsTable;
   catalog_bundle_items: CatalogBundleItemsTable;
   catalog_search: CatalogSearchTable;
+  catalog_search_docs: CatalogSearchDocsTable;
   catalog_suggestions: CatalogSuggestionsTable;
   catalog_themes: CatalogThemesTable;
   catalog_synonyms: CatalogSynonymsTable;

@@ -280,6 +280,7 @@ export const SearchResponse = Type.Object({
   query: Type.Object({ q: Type.String(), terms: Type.Array(Type.Array(Type.String())), relaxed: Type.Boolean() }),
   total: Type.Integer(),
   totalExact: Type.Boolean(),
+  facetsExact: Type.Boolean({ description: 'false: department and region counts are estimated from a sample of the matches' }),
   items: Type.Array(
     Type.Object({
       id: Type.String(),

@@ -42,10 +42,12 @@ import { bundleSearchRow, compileQuery, itemSearchRow, suggestionTexts, type The
 import { buildSynonymMap, escapeHtml, highlight, normalize, queryCodes, type SynonymGroup, type SynonymMap } from './catalog.text';
 import * as V from './catalog.vocabulary';
 
-/** Facet work is bounded: at most this many matches are counted (beyond, the total is "at least"). */
+/**
+ * Facet work is bounded: with a department or region filter at most this many matches are counted
+ * (beyond, the total is "at least"); without, department and region facets are estimated from a
+ * sample of about this many entries (type, object, theme, depth and the total stay exact).
+ */
 export const SEARCH_CAP = 2_000;
-/** Matches ranked per tier (name, elsewhere): the first this many found. */
-export const RANK_CAP = 200;
 /** How long a process trusts its cached "latest version" of a guide (other processes may publish). */
 const GUIDE_TTL_MS = 5_000;
 const VERSION_TTL_MS = 60_000;
@@ -859,10 +861,10 @@ export class CatalogService {
     let relaxed = false;
     const run = (c: typeof compiled) =>
       Promise.all([
-        searchRepo.page(this.db, { terms: c.codes, words: c.parsed.terms.map((t) => t.alternatives), filters, q: normalize(p.q), limit: p.limit, offset: p.offset, cap: RANK_CAP }),
+        searchRepo.page(this.db, { terms: c.codes, words: c.parsed.terms.map((t) => t.alternatives), filters, q: normalize(p.q), limit: p.limit, offset: p.offset }),
         p.facets ? searchRepo.facets(this.db, { terms: c.codes, filters, cap: SEARCH_CAP, regionDigits }) : Promise.resolve(null),
       ]);
-    let [hits, facetRows] = await run(compiled);
+    let [hits, facetResult] = await run(compiled);
     const filtered = Object.values(filters).some((v) => v !== undefined);
     // Relaxing is for a bare query; with filters the person asked for exactly that (and a retry
     // over every filtered match would double the cost of an empty answer).
@@ -870,11 +872,11 @@ export class CatalogService {
       // Nothing has every word: show what has some of them, and say so.
       relaxed = true;
       compiled = compileQuery(p.q, this.synonymMap, true);
-      [hits, facetRows] = await run(compiled);
+      [hits, facetResult] = await run(compiled);
     }
     const depts = await this.departmentsById();
-    const facet = (f: string) => (facetRows ?? []).filter((r) => r.f === f);
-    const total = facetRows ? (facet('total')[0]?.n ?? 0) : hits.length + p.offset;
+    const facet = (f: string) => (facetResult?.rows ?? []).filter((r) => r.f === f);
+    const total = facetResult ? (facet('total')[0]?.n ?? 0) : hits.length + p.offset;
     const labelOf = (f: string, v: string): string => {
       switch (f) {
         case 'department': return depts.get(v)?.name ?? v;
@@ -891,7 +893,8 @@ export class CatalogService {
     return {
       query: { q: p.q, terms: compiled.parsed.terms.map((t) => t.alternatives), relaxed },
       total,
-      totalExact: total < SEARCH_CAP,
+      totalExact: facetResult ? facetResult.totalExact : false,
+      facetsExact: facetResult ? facetResult.facetsExact : false,
       items: hits.map((h) => this.presentHit(h, compiled.words, depts)),
       facets: {
         department: facetList('department'),

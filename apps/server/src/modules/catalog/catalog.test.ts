@@ -324,6 +324,29 @@ describe.each(DB_KINDS)('catalog on %s', (kind) => {
       expect(births.facets.theme.find((f: { value: string }) => f.value === 'birth').count).toBe(births.total);
     });
 
+    it('indexes each distinct text once, counting the entries that share it (same signature as the migration)', async () => {
+      const { sql } = await import('kysely');
+      const dept = depts.get('FZ-SCJGJ')!;
+      const name = '共享文本测试事项';
+      const a = await createPublished(scjg, sampleItemContent(dept, 601, { name }));
+      const b = await createPublished(scjg, sampleItemContent(dept, 602, { name }));
+      const docs = async () =>
+        (await sql<{ sig: string; again: string; entries: number }>`SELECT sig, md5(concat_ws(chr(31), kind, name, item_type, array_to_string(service_objects, ','), array_to_string(themes, ','), depth::text, cross_province::text, snippet, array_to_string(name_terms, ','), array_to_string(terms, ','))) AS again, entries
+          FROM catalog_search_docs WHERE name = ${name}`.execute(app.database.db)).rows;
+      const [doc] = await docs();
+      expect(doc).toMatchObject({ entries: 2, again: doc.sig });
+      const r = await search(`q=${q(name)}`);
+      expect(r).toMatchObject({ total: 2, totalExact: true, facetsExact: true });
+      expect(r.items.map((i: { id: string }) => i.id).sort()).toEqual([a, b].sort());
+      expect(r.facets.department).toEqual([expect.objectContaining({ value: dept, count: 2 })]);
+      await scjg.req('POST', `/api/admin/catalog/items/${a}/retire`, { reason: '测试' });
+      expect((await docs())[0].entries).toBe(1);
+      expect((await search(`q=${q(name)}`)).items.map((i: { id: string }) => i.id)).toEqual([b]);
+      await scjg.req('POST', `/api/admin/catalog/items/${b}/retire`, { reason: '测试' });
+      expect(await docs()).toEqual([]);
+      expect((await search(`q=${q(name)}&kind=item`)).total).toBe(0);
+    });
+
     it('highlights matches in names and materials, HTML-safe', async () => {
       const r = await search(`q=${q('出生医学证明')}&limit=5`);
       const hit = r.items.find((i: { name: string }) => i.name === '出生登记（新生儿入户）');
