@@ -227,6 +227,7 @@ const EXPECTED: Record<string, Expect> = {
     sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/withdraw', body: { reason: '测试撤回' } }),
   },
   'POST /api/applications/:id/supplement': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/supplement', body: {} }) },
+  'POST /api/applications/:id/payment': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/payment' }) },
   'GET /api/tasks': { allowed: ['window_clerk', 'reviewer', 'decider', 'dept_admin'] },
   'GET /api/tasks/:id': { allowed: ['window_clerk', 'reviewer', 'decider', 'dept_admin'], sample: () => ({ url: '/api/tasks/00000000-0000-4000-8000-000000000000' }) },
   ...Object.fromEntries(

@@ -212,10 +212,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const files = await createFiles({ db, config, jobs, log: app.log });
   const catalog = createCatalog({ db, org, nodeName: `${org.region(config.NODE_REGION)?.name ?? config.NODE_REGION}一网通办` });
   const payments = createPayments({ db, config, jobs, org, log: app.log, inProcess });
-  const licences = new LicenceService(db, crypto_, org, config.PUBLIC_URL);
-  // SEAM: payments and notifications are not wired to applications yet (PaymentPort, outbox subscribe).
+  const licences = new LicenceService(db, crypto_, org, config.PUBLIC_URL, { statusTtlSeconds: config.LICENCE_STATUS_TTL_SECONDS, presentationTtlSeconds: config.LICENCE_PRESENTATION_TTL_SECONDS, nodeRegion: config.NODE_REGION });
   const materialSources = new MaterialSources();
-  const applications = createApplications({ db, config, org, catalog: catalogReader(catalog), crypto: crypto_, jobs, log: app.log });
+  const applications = createApplications({ db, config, org, catalog: catalogReader(catalog), crypto: crypto_, jobs, log: app.log, payments: payments.service, notifications, files, materialSources });
+  // E-licences: 授权用证 / 免提交 materials, and issuance when an item resulting in a licence is approved.
+  materialSources.register(licences.materialSource());
+  licences.issueOnApproval(applications);
   app.decorate('services', { org, identity, jobs, transparency, licences, notifications, files, catalog, payments: payments.service, paySimulator: payments.simulator, applications, materialSources });
 
   await app.register(authenticate, { identity });

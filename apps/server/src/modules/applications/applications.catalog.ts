@@ -32,7 +32,7 @@ export interface ItemContent {
   form: Record<string, unknown>;
   process: { stages: readonly StageContent[]; payment: null | { afterStage: string; budgetDays: number } };
   result: { kind: string; name: string; licenceType?: string };
-  fees: readonly { name: string; amount?: number }[];
+  fees: readonly { name: string; amount?: number; standard?: string; basis?: string }[];
 }
 
 export interface ItemVersion {

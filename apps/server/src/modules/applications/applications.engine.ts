@@ -84,8 +84,30 @@ export function systemContext(requestId: string): RequestContext {
 export interface PaymentPort {
   paymentNeeded(
     trx: Db,
-    req: { applicationId: string; number: string; itemName: string; departmentId: string; payerAccountId: string; fees: { name: string; amount?: number }[]; payWithinDays: number },
-  ): Promise<'pending' | 'waived'>;
+    req: {
+      applicationId: string;
+      rootId: string;
+      number: string;
+      itemName: string;
+      departmentId: string;
+      payerAccountId: string;
+      fees: { name: string; amount?: number; standard?: string; basis?: string }[];
+      payWithinDays: number;
+      step: number;
+      ctx?: RequestContext;
+    },
+  ): Promise<'pending' | 'waived' | { answer: 'pending'; order: PaymentRef }>;
+}
+/** The order an application waits for (kept in its context; shown to the applicant). */
+export interface PaymentRef {
+  orderId: string;
+  orderNo: string;
+  amountFen: number;
+  state: string;
+  step: number;
+  expiresAt?: string | null;
+  paidAt?: string | null;
+  refundedFen?: number;
 }
 export const noPayments: PaymentPort = { paymentNeeded: async () => 'waived' };
 
@@ -121,8 +143,10 @@ export interface ItemContext {
   implementationCode?: string;
   resultSpec?: { kind: string; name: string; licenceType?: string };
   specialProcedures?: { name: string; limitDays?: number }[];
-  fees?: { name: string; amount?: number }[];
+  fees?: { name: string; amount?: number; standard?: string; basis?: string }[];
   paymentDays?: number;
+  /** The payment order of the current payment step (and its fate). */
+  payment?: PaymentRef | null;
   /** Fields of dependent items that this item's result must provide (bundles). */
   feeds?: string[];
   /** Results received from prerequisites (bundles). */
@@ -158,6 +182,8 @@ type Subscriber = (event: Record<string, unknown> & { type: string }) => Promise
 const asSteps = (app: AppRow) => (app.steps ?? []) as unknown as Step[];
 export const ctxOf = (app: AppRow) => app.context as ItemContext & Partial<BundleContext>;
 export const rootOf = (app: AppRow) => app.parent_id ?? app.id;
+/** An instant as China time, minutes precision (for messages). */
+export const chinaDateTime = (iso: string | Date) => new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
 
 export class Engine {
   private readonly subscribers = new Map<string, Subscriber[]>();
@@ -363,23 +389,54 @@ export class Engine {
     const step = steps[index];
     const c = ctxOf(app);
     if (step.paymentAfter && !(c.paidSteps ?? []).includes(index)) {
-      const answer = await this.payment.paymentNeeded(trx, {
+      const raw = await this.payment.paymentNeeded(trx, {
         applicationId: app.id,
+        rootId: rootOf(app),
         number: app.number ?? '',
         itemName: app.title,
         departmentId: app.department_id ?? '',
         payerAccountId: app.applicant_id,
         fees: c.fees ?? [],
         payWithinDays: c.paymentDays ?? 0,
+        step: index,
+        ctx: who.ctx,
       });
-      await this.emit(trx, 'application.payment_needed', { applicationId: app.id, number: app.number, title: app.title, applicantId: app.applicant_id, fees: c.fees ?? [], step: index, answer });
+      const answer = typeof raw === 'string' ? raw : raw.answer;
+      const order = typeof raw === 'string' ? null : raw.order;
+      await this.emit(trx, 'application.payment_needed', {
+        applicationId: app.id,
+        rootId: rootOf(app),
+        number: app.number,
+        title: app.title,
+        applicantId: app.applicant_id,
+        createdBy: app.created_by,
+        fees: c.fees ?? [],
+        step: index,
+        answer,
+        ...(order
+          ? {
+              orderId: order.orderId,
+              template: 'payment.due',
+              params: { applicationNo: app.number, itemName: app.title, amount: (order.amountFen / 100).toFixed(2), payBefore: order.expiresAt ? chinaDateTime(order.expiresAt) : '—' },
+            }
+          : {}),
+      });
       if (answer === 'pending') {
-        await appsRepo.update(trx, app.id, { awaiting: 'payment' });
-        app.awaiting = 'payment';
-        await this.event(trx, app, { type: 'payment_needed', visibility: 'public', who: SYSTEM, message: { zh: '请缴纳费用，缴费后继续办理', en: 'Please pay the fee; handling continues once paid' }, data: { fees: c.fees ?? [] } });
+        const context = { ...c, ...(order ? { payment: order } : {}) };
+        await appsRepo.update(trx, app.id, { awaiting: 'payment', context: context as Record<string, unknown> });
+        Object.assign(app, { awaiting: 'payment', context });
+        await this.event(trx, app, {
+          type: 'payment_needed',
+          visibility: 'public',
+          who: SYSTEM,
+          message: order
+            ? { zh: `请缴纳费用 ¥${(order.amountFen / 100).toFixed(2)}（订单 ${order.orderNo}），缴费后继续办理`, en: `Please pay the fee of ¥${(order.amountFen / 100).toFixed(2)} (order ${order.orderNo}); handling continues once paid` }
+            : { zh: '请缴纳费用，缴费后继续办理', en: 'Please pay the fee; handling continues once paid' },
+          data: { fees: c.fees ?? [], ...(order ? { orderId: order.orderId, orderNo: order.orderNo, amountFen: order.amountFen } : {}) },
+        });
         return;
       }
-      await this.event(trx, app, { type: 'payment_waived', visibility: 'internal', who: SYSTEM, message: { zh: '缴费环节：统一支付尚未接入，按免缴继续办理', en: 'Payment step: unified payment is not connected yet; continuing as waived' } });
+      await this.event(trx, app, { type: 'payment_waived', visibility: 'internal', who: SYSTEM, message: { zh: '缴费环节：无需缴费（费用为零或统一支付未接入），继续办理', en: 'Payment step: nothing to pay (no fee, or unified payment not connected); continuing' } });
     }
     await this.nextStep(trx, app, index + 1, who);
   }

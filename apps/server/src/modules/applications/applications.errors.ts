@@ -49,6 +49,10 @@ export const appErrors = {
     new AppError(400, 'RESULT_FIELDS_MISSING', `准予决定须填写后续事项所需的办理结果：${fields.join('、')}`, `The approval must give the result the dependent items need: ${fields.join(', ')}`, `body/result/${fields[0]}`, { fields }),
   unknownSpecialProcedure: () =>
     errors.invalid('SPECIAL_PROCEDURE_UNKNOWN', 'body/name', '该事项的办事指南未载明此特别程序', 'The service guide names no such special procedure'),
+  paymentNotAvailable: () => new AppError(503, 'PAYMENT_NOT_AVAILABLE', '统一支付暂不可用', 'Unified payment is not available'),
+  notAwaitingPayment: () => errors.conflict('APPLICATION_NOT_AWAITING_PAYMENT', '该办件当前无需缴费', 'The application is not awaiting payment'),
+  paymentOrderOpen: (orderId: string) =>
+    new AppError(409, 'PAYMENT_ORDER_STILL_OPEN', '该办件的缴费订单仍然有效，请直接支付', 'The payment order of this application is still open; pay it', undefined, { orderId }),
   reasonRequired: () => errors.invalid('REASON_REQUIRED', 'body/reason', '请填写说明', 'An explanation is required'),
 };
 

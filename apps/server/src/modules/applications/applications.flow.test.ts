@@ -240,6 +240,7 @@ describe.each(DB_KINDS)('applications on %s', (kind) => {
     const events: (Record<string, unknown> & { type: string })[] = [];
     app.services.applications.subscribe('*', async (e) => void events.push(e));
     clock.set('2025-09-25T02:00:00Z');
+    app.services.applications.usePayments(noPayments);
     const a = ok(await zhang.req('POST', '/api/applications', { itemId: feeItemId, formData: form, submit: true }, idem()), 201);
     ok(await window.req('POST', `/api/tasks/${(await taskOf(window, a.id)).id}/accept`, {}));
     ok(await reviewer.req('POST', `/api/tasks/${(await taskOf(reviewer, a.id)).id}/review`, { agree: true, opinion: '同意' }));
@@ -271,7 +272,7 @@ describe.each(DB_KINDS)('applications on %s', (kind) => {
       await taskOf(decider, b.id);
       expect(ok(await zhang.req('GET', `/api/applications/${b.id}`)).timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['payment_needed', 'paid']));
     } finally {
-      app.services.applications.usePayments(noPayments);
+      app.services.applications.usePayments();
     }
   });
 

@@ -81,6 +81,11 @@ export function applicationRoutes(apps: ApplicantService, tasks: TasksService) {
       config: { access: APPLICANTS },
     }, async (req) => apps.supplement(req.ctx, req.params.id, req.body));
 
+    r.post('/applications/:id/payment', {
+      schema: { tags, summary: 'Start a new payment order when the one awaited expired, was cancelled or failed (统一支付)', params: S.IdParams, response: { 200: S.ApplicationSchema } },
+      config: { access: APPLICANTS },
+    }, async (req) => apps.renewPayment(req.ctx, req.params.id));
+
     // ---- officers ----------------------------------------------------------------------------
     r.get('/tasks', {
       schema: { tags: taskTags, summary: 'Tasks of my department and role with SLA colour and working days left (待办)', querystring: S.TaskListQuery, response: { 200: { type: 'array', items: S.TaskSchema } } },

@@ -22,6 +22,7 @@ import { appErrors } from './applications.errors';
 import { validateForm, withoutRequired, type FormProblem } from './applications.form';
 import { canTransition, stateConflict, transition, type State } from './applications.machine';
 import { presentApplication, type PresentOptions } from './applications.presenter';
+import type { catalogPayments } from './applications.payments';
 import { buildSteps } from './applications.process';
 import { appsRepo, eventsRepo, idempotencyRepo, tasksRepo, type AppRow, type NewApp } from './applications.repository';
 
@@ -33,6 +34,8 @@ export interface ApplicantServiceOptions {
   nodeRegion: string;
   publicUrl: string;
   warningShare: number;
+  /** Unified payment (optional: without it fees are waived and said so). */
+  payments?: ReturnType<typeof catalogPayments>;
 }
 
 export interface CreateInput {
@@ -215,7 +218,7 @@ export class ApplicantService {
       implementationCode: v.implementationCode,
       resultSpec: c.result,
       specialProcedures: c.specialProcedures.map((s) => ({ name: s.name, ...(s.limitDays !== undefined ? { limitDays: s.limitDays } : {}) })),
-      fees: c.fees.map((f) => ({ name: f.name, ...(f.amount !== undefined ? { amount: f.amount } : {}) })),
+      fees: c.fees.map((f) => ({ name: f.name, ...(f.amount !== undefined ? { amount: f.amount } : {}), ...(f.standard ? { standard: f.standard } : {}), ...(f.basis ? { basis: f.basis } : {}) })),
       paymentDays: c.process.payment?.budgetDays ?? 0,
     };
   }
@@ -559,28 +562,137 @@ export class ApplicantService {
   }
 
   /**
-   * SEAM (payments module): the fee of an application awaiting payment was paid; handling goes
-   * on with the step after the payment. Idempotent.
+   * The payments module says the fee of an application awaiting payment was paid (outbox
+   * `payment.paid`): handling goes on with the step after the payment. Idempotent; a payment of
+   * another order or of a different amount than asked does not move the application (it is put on
+   * the internal timeline for the department to sort out).
    */
-  async paymentSettled(ctx: RequestContext, applicationId: string): Promise<boolean> {
+  async paymentSettled(ctx: RequestContext, applicationId: string, paid?: { orderId: string; amountFen: number; paidAt?: string | null }): Promise<boolean> {
     await this.engine.departments.refresh();
     const first = await appsRepo.byId(this.o.db, applicationId);
     if (!first) throw appErrors.notFound();
     return this.o.db.transaction().execute(async (trx) => {
       const parent = first.parent_id ? await appsRepo.lock(trx, first.parent_id) : undefined;
       const app = (await appsRepo.lock(trx, applicationId))!;
-      if (app.awaiting !== 'payment') return false;
       const c = ctxOf(app);
-      const step = app.step_index!;
-      await appsRepo.update(trx, app.id, { awaiting: null, context: { ...c, paidSteps: [...(c.paidSteps ?? []), step] } as Record<string, unknown> });
-      Object.assign(app, { awaiting: null, context: { ...c, paidSteps: [...(c.paidSteps ?? []), step] } });
       const who: Who = { ...SYSTEM, ctx };
-      await this.engine.event(trx, app, { type: 'paid', visibility: 'public', who, message: { zh: '费用已缴纳，继续办理', en: 'Fee paid; handling continues' } });
+      if (paid && c.payment && c.payment.orderId === paid.orderId && c.payment.state === 'paid') return false;
+      if (app.awaiting !== 'payment') return false;
+      if (paid && c.payment && (c.payment.orderId !== paid.orderId || c.payment.amountFen !== paid.amountFen)) {
+        await this.engine.event(trx, app, {
+          type: 'payment_mismatch',
+          visibility: 'internal',
+          who,
+          message: { zh: `收到与待缴订单不符的缴费（订单 ${paid.orderId}，${(paid.amountFen / 100).toFixed(2)} 元），未据此继续办理`, en: `A payment that does not match the awaited order (${paid.orderId}, ¥${(paid.amountFen / 100).toFixed(2)}) was not taken as the fee` },
+          data: { orderId: paid.orderId, amountFen: paid.amountFen, expected: c.payment },
+        });
+        await recordAudit(trx, ctx, { action: 'application.payment_mismatch', entityType: 'application', entityId: app.id, detail: { orderId: paid.orderId, amountFen: paid.amountFen } });
+        return false;
+      }
+      const step = app.step_index!;
+      const payment = c.payment ? { ...c.payment, state: 'paid', paidAt: paid?.paidAt ?? this.engine.now().toISOString() } : null;
+      const context = { ...c, paidSteps: [...(c.paidSteps ?? []), step], ...(payment ? { payment } : {}) };
+      await appsRepo.update(trx, app.id, { awaiting: null, context: context as Record<string, unknown> });
+      Object.assign(app, { awaiting: null, context });
+      await this.engine.event(trx, app, {
+        type: 'paid',
+        visibility: 'public',
+        who,
+        message: payment ? { zh: `费用 ¥${(payment.amountFen / 100).toFixed(2)} 已缴纳（订单 ${payment.orderNo}），继续办理`, en: `Fee of ¥${(payment.amountFen / 100).toFixed(2)} paid (order ${payment.orderNo}); handling continues` } : { zh: '费用已缴纳，继续办理', en: 'Fee paid; handling continues' },
+        data: payment ? { orderId: payment.orderId, amountFen: payment.amountFen } : {},
+      });
       await this.engine.nextStep(trx, app, step + 1, who);
       if (parent) await this.engine.progressBundle(trx, parent, who);
-      await recordAudit(trx, ctx, { action: 'application.payment_settled', entityType: 'application', entityId: app.id, detail: { number: app.number } });
+      await recordAudit(trx, ctx, { action: 'application.payment_settled', entityType: 'application', entityId: app.id, detail: { number: app.number, orderId: paid?.orderId ?? null } });
       return true;
     });
+  }
+
+  /** The order an application waits for ended unpaid (expired, cancelled, failed): the applicant may start a new one. */
+  async paymentClosed(ctx: RequestContext, applicationId: string, closed: { orderId: string; state: string }): Promise<boolean> {
+    return this.o.db.transaction().execute(async (trx) => {
+      const app = await appsRepo.lock(trx, applicationId);
+      if (!app) return false;
+      const c = ctxOf(app);
+      if (app.awaiting !== 'payment' || c.payment?.orderId !== closed.orderId || c.payment.state === closed.state) return false;
+      const context = { ...c, payment: { ...c.payment, state: closed.state } };
+      await appsRepo.update(trx, app.id, { context: context as Record<string, unknown> });
+      Object.assign(app, { context });
+      const label = { expired: { zh: '已过期', en: 'expired' }, cancelled: { zh: '已取消', en: 'was cancelled' }, failed: { zh: '支付失败', en: 'failed' } }[closed.state] ?? { zh: closed.state, en: closed.state };
+      await this.engine.event(trx, app, {
+        type: 'payment_closed',
+        visibility: 'public',
+        who: { ...SYSTEM, ctx },
+        message: { zh: `缴费订单 ${c.payment.orderNo} ${label.zh}，请重新发起缴费`, en: `Payment order ${c.payment.orderNo} ${label.en}; please start the payment again` },
+        data: { orderId: closed.orderId, state: closed.state },
+      });
+      await recordAudit(trx, ctx, { action: 'application.payment_closed', entityType: 'application', entityId: app.id, detail: { orderId: closed.orderId, state: closed.state } });
+      return true;
+    });
+  }
+
+  /** A refund of an application's fee succeeded: recorded on the application and its timeline. */
+  async paymentRefunded(ctx: RequestContext, applicationId: string, r: { orderId: string; refundNo: string; amountFen: number; refundedFen: number; fully: boolean }): Promise<boolean> {
+    return this.o.db.transaction().execute(async (trx) => {
+      const app = await appsRepo.lock(trx, applicationId);
+      if (!app) return false;
+      const c = ctxOf(app);
+      const refunds = (c as { refunds?: string[] }).refunds ?? [];
+      if (refunds.includes(r.refundNo)) return false;
+      const context = { ...c, refunds: [...refunds, r.refundNo], ...(c.payment?.orderId === r.orderId ? { payment: { ...c.payment, refundedFen: r.refundedFen, state: r.fully ? 'refunded' : 'partially_refunded' } } : {}) };
+      await appsRepo.update(trx, app.id, { context: context as Record<string, unknown> });
+      Object.assign(app, { context });
+      await this.engine.event(trx, app, {
+        type: 'refunded',
+        visibility: 'public',
+        who: { ...SYSTEM, ctx },
+        message: { zh: `已退款 ¥${(r.amountFen / 100).toFixed(2)}${r.fully ? '（全额）' : ''}`, en: `Refunded ¥${(r.amountFen / 100).toFixed(2)}${r.fully ? ' (in full)' : ''}` },
+        data: { orderId: r.orderId, refundNo: r.refundNo, amountFen: r.amountFen, fully: r.fully },
+      });
+      await recordAudit(trx, ctx, { action: 'application.payment_refunded', entityType: 'application', entityId: app.id, detail: { orderId: r.orderId, refundNo: r.refundNo, amountFen: r.amountFen } });
+      return true;
+    });
+  }
+
+  /**
+   * The applicant starts a new payment order for an application still awaiting payment whose
+   * order ended unpaid (expired, cancelled, failed). With an order still open, that one is kept.
+   */
+  async renewPayment(ctx: RequestContext, id: string) {
+    const found = await this.own(ctx, id);
+    if (!this.o.payments) throw appErrors.paymentNotAvailable();
+    const payments = this.o.payments;
+    await this.engine.departments.refresh();
+    await this.o.db.transaction().execute(async (trx) => {
+      const app = (await appsRepo.lock(trx, found.id))!;
+      if (app.awaiting !== 'payment') throw appErrors.notAwaitingPayment();
+      const c = ctxOf(app);
+      if (c.payment && !['expired', 'cancelled', 'failed'].includes(c.payment.state)) throw appErrors.paymentOrderOpen(c.payment.orderId);
+      const order = await payments.orderFor(trx, ctx, {
+        applicationId: app.id,
+        rootId: app.parent_id ?? app.id,
+        number: app.number ?? '',
+        itemName: app.title,
+        departmentId: app.department_id ?? '',
+        payerAccountId: app.applicant_id,
+        fees: c.fees ?? [],
+        payWithinDays: c.paymentDays ?? 0,
+        step: app.step_index ?? 0,
+      });
+      if (!order) throw appErrors.notAwaitingPayment();
+      const context = { ...c, payment: order };
+      await appsRepo.update(trx, app.id, { context: context as Record<string, unknown> });
+      Object.assign(app, { context });
+      await this.engine.event(trx, app, {
+        type: 'payment_renewed',
+        visibility: 'public',
+        who: whoOf(requireActor(ctx), ctx),
+        message: { zh: `重新发起缴费（订单 ${order.orderNo}）`, en: `Payment started again (order ${order.orderNo})` },
+        data: { orderId: order.orderId },
+      });
+      await recordAudit(trx, ctx, { action: 'application.payment_renew', entityType: 'application', entityId: app.id, detail: { orderId: order.orderId } });
+    });
+    return this.view(id, 'applicant');
   }
 
   /** A supplement's reply-by date: `days` working days from today. */

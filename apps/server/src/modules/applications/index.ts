@@ -28,7 +28,11 @@ import type { OrgService } from '../org';
 import type { CatalogReader } from './applications.catalog';
 import { systemClock, type Clock } from './applications.clock';
 import { Departments, Engine, QUEUES, noPayments, type FormCodec, type PaymentPort } from './applications.engine';
+import { catalogPayments, handlePaymentEvents } from './applications.payments';
 import { applicationRoutes } from './applications.routes';
+import type { PaymentsService } from '../payments';
+import type { FileService } from '../files';
+import type { MaterialSources } from '../../shared/material-sources';
 import { ApplicantService } from './applications.service';
 import { TasksService } from './applications.tasks';
 
@@ -47,6 +51,14 @@ export interface ApplicationsOptions {
   jobs: JobRunner;
   log: FastifyBaseLogger;
   payment?: PaymentPort;
+  /** Unified payment: fees of the catalog become orders; `payment.*` outbox events move applications on. */
+  payments?: Pick<PaymentsService, 'createOrder'>;
+  /** The inbox (always) and SMS / e-mail: the applicant is told at acceptance, supplement request, decision and result. */
+  notifications?: unknown;
+  /** Materials storage: uploaded materials cite files; officers of the handling department may read them. */
+  files?: FileService;
+  /** Where 免提交 materials come from (licences: `elicence`; exchange: `shared_data`). */
+  materialSources?: MaterialSources;
   clock?: Clock;
 }
 
@@ -55,6 +67,7 @@ export class ApplicationsModule {
   readonly tasks: TasksService;
   readonly engine: Engine;
   private readonly clockRef: { current: Clock };
+  private readonly defaultPayment: PaymentPort;
 
   constructor(o: ApplicationsOptions) {
     this.clockRef = { current: o.clock ?? systemClock };
@@ -66,6 +79,8 @@ export class ApplicationsModule {
         return typeof v.enc === 'string' ? (JSON.parse(o.crypto.decrypt(v.enc)) as Record<string, unknown>) : v;
       },
     };
+    const payments = o.payments ? catalogPayments(o.payments) : undefined;
+    this.defaultPayment = o.payment ?? payments ?? noPayments;
     this.engine = new Engine({
       db: o.db,
       forms,
@@ -73,14 +88,15 @@ export class ApplicationsModule {
       warningShare: share,
       publicUrl: o.config.PUBLIC_URL,
       departments: new Departments(o.org),
-      payment: o.payment ?? noPayments,
+      payment: o.payment ?? payments ?? noPayments,
       log: o.log,
     });
-    this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share });
+    this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share, payments });
     this.tasks = new TasksService(o.db, this.engine, this.applicant, o.catalog, share, o.config.PUBLIC_URL);
     o.jobs.handle(QUEUES.timer, (job) => this.engine.onTimer(job));
     o.jobs.handle(QUEUES.conclude, (job) => this.engine.onConclude(job));
     o.jobs.handle(QUEUES.outbox, (job) => this.engine.dispatch(job));
+    if (payments) handlePaymentEvents(o.jobs, this.applicant);
   }
 
   /** "Now" for every rule of the module (the legal clock, timers, timestamps). */
@@ -88,9 +104,9 @@ export class ApplicationsModule {
     this.clockRef.current = clock;
   }
 
-  /** SEAM for the payments module: who is asked when a process reaches its payment step. */
-  usePayments(port: PaymentPort): void {
-    this.engine.usePayments(port);
+  /** Who is asked when a process reaches its payment step (tests); no argument: the configured one again. */
+  usePayments(port?: PaymentPort): void {
+    this.engine.usePayments(port ?? this.defaultPayment);
   }
 
   get clock(): Clock {
