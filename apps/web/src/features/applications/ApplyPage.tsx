@@ -1,0 +1,444 @@
+/**
+ * 在线申请: /portal/applications/new?item=<id> | ?bundle=<id> | ?draft=<applicationId>.
+ * Steps: the (merged) form → materials (免提交 ones shown with where they come from; the others
+ * uploaded) → review → submit with an Idempotency-Key (kept until the server answers, so a retry
+ * after a lost answer never makes a second application) → receipt, and the fee if the item has one.
+ * Drafts are saved on the server, so they can be resumed from another device.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Alert, Button, Card, Form, Result, Space, Steps, Tag } from 'antd';
+import { CheckCircleOutlined, PrinterOutlined, SaveOutlined } from '@ant-design/icons';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
+import { ApiError } from '../../api';
+import { useSession } from '../../auth';
+import { usePrefs } from '../../prefs';
+import { Loading } from '../../components/States';
+import { usePageTitle } from '../../components/usePageTitle';
+import { ErrorAlert, formatTime, money } from './common';
+import { applicationsApi, loadTarget, loc, newKey, orderedFields, type Application, type ApplyTarget } from './model';
+import { applyServerErrors, cleanValues, fileIdOf, SchemaForm } from './SchemaForm';
+
+const KEY_STORE = 'yiwang.submitKey.';
+
+function storedKey(draftId: string): string {
+  try {
+    const k = sessionStorage.getItem(KEY_STORE + draftId);
+    if (k) return k;
+    const fresh = newKey();
+    sessionStorage.setItem(KEY_STORE + draftId, fresh);
+    return fresh;
+  } catch {
+    return newKey();
+  }
+}
+function forgetKey(draftId: string) {
+  try {
+    sessionStorage.removeItem(KEY_STORE + draftId);
+  } catch {
+    /* ignore */
+  }
+}
+
+export function ApplyPage() {
+  const { t } = useTranslation();
+  const { lang, elder } = usePrefs();
+  const { me } = useSession();
+  const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
+  const [form] = Form.useForm();
+  const [matForm] = Form.useForm();
+  const itemId = params.get('item');
+  const bundleId = params.get('bundle');
+  const draftId = params.get('draft');
+
+  const [target, setTarget] = useState<ApplyTarget | null>(null);
+  const [draft, setDraft] = useState<Application | null>(null);
+  const [values, setValues] = useState<Record<string, unknown>>({});
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [step, setStep] = useState(0);
+  const [saving, setSaving] = useState(false);
+  const [savedAt, setSavedAt] = useState<string | null>(null);
+  const [stale, setStale] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
+  const [submitted, setSubmitted] = useState<Application | null>(null);
+  const loadedFor = useRef<string | null>(null);
+
+  usePageTitle(target ? t('appl.apply.titleOf', { name: target.name }) : t('appl.apply.title'));
+
+  // Load the draft (if resuming) and the item or bundle it applies for.
+  useEffect(() => {
+    const key = `${itemId}|${bundleId}|${draftId}`;
+    if (loadedFor.current === key) return;
+    // Saving a new draft puts its id in the URL; nothing to reload then.
+    if (draftId && draft?.id === draftId && target) {
+      loadedFor.current = key;
+      return;
+    }
+    loadedFor.current = key;
+    let cancelled = false;
+    (async () => {
+      try {
+        setLoadError(null);
+        if (draftId) {
+          const d = await applicationsApi.get(draftId);
+          if (d.state !== 'draft') {
+            navigate(`/portal/applications/${d.id}`, { replace: true });
+            return;
+          }
+          const tg = d.bundle ? await loadTarget('bundle', d.bundle.id, d.bundle.version) : await loadTarget('item', d.item!.id, d.item!.version);
+          if (cancelled) return;
+          setDraft(d);
+          setTarget(tg);
+          setValues(d.formData ?? {});
+          form.setFieldsValue(d.formData ?? {});
+          matForm.setFieldsValue(d.formData ?? {});
+          setSavedAt(d.draftSavedAt ?? d.createdAt);
+        } else if (itemId || bundleId) {
+          const tg = await loadTarget(bundleId ? 'bundle' : 'item', (bundleId ?? itemId)!);
+          if (cancelled) return;
+          setTarget(tg);
+        }
+      } catch (e) {
+        if (!cancelled) setLoadError(e);
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [itemId, bundleId, draftId, draft, target, form, matForm, navigate]);
+
+  const materialFields = useMemo(() => (target ? orderedFields(target.schema).filter(([, s]) => s['x-material']).map(([k]) => k) : []), [target]);
+
+  if (!itemId && !bundleId && !draftId) {
+    return (
+      <div className="yw-page" data-testid="apply-page">
+        <h1 className="yw-page-title">{t('appl.apply.title')}</h1>
+        <Alert type="info" showIcon title={t('appl.apply.chooseFirst')} />
+        <p className="yw-block">
+          <Link to="/portal/services">{t('appl.apply.toServices')}</Link> · <Link to="/portal/bundles">{t('appl.apply.toBundles')}</Link>
+        </p>
+      </div>
+    );
+  }
+  if (loadError) {
+    return (
+      <div className="yw-page" data-testid="apply-page">
+        <h1 className="yw-page-title">{t('appl.apply.title')}</h1>
+        <ErrorAlert error={loadError} />
+        <Link to="/portal/applications">{t('appl.detail.back')}</Link>
+      </div>
+    );
+  }
+  if (!target) return <Loading />;
+
+  const all = () => ({ ...values, ...cleanValues(form.getFieldsValue(true)), ...cleanValues(matForm.getFieldsValue(true)) });
+
+  async function save(): Promise<Application | null> {
+    setSaving(true);
+    setError(null);
+    try {
+      const formData = cleanValues(all());
+      let d: Application;
+      if (!draft) {
+        d = await applicationsApi.createDraft({ ...(target!.kind === 'bundle' ? { bundleId: target!.id } : { itemId: target!.id }), version: target!.version, formData });
+        setDraft(d);
+        loadedFor.current = `null|null|${d.id}`;
+        setParams({ draft: d.id }, { replace: true });
+      } else {
+        d = await applicationsApi.saveDraft(draft.id, formData, draft.version);
+        setDraft(d);
+      }
+      setSavedAt(d.draftSavedAt ?? new Date().toISOString());
+      setStale(false);
+      return d;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409 && draft) {
+        // Saved meanwhile on another device (or already submitted there).
+        setStale(true);
+      }
+      setError(e);
+      return null;
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  async function reloadDraft() {
+    if (!draft) return;
+    const d = await applicationsApi.get(draft.id);
+    if (d.state !== 'draft') {
+      navigate(`/portal/applications/${d.id}`);
+      return;
+    }
+    setDraft(d);
+    setValues(d.formData ?? {});
+    form.resetFields();
+    form.setFieldsValue(d.formData ?? {});
+    matForm.resetFields();
+    matForm.setFieldsValue(d.formData ?? {});
+    setStale(false);
+    setError(null);
+  }
+
+  async function next() {
+    try {
+      if (step === 0) await form.validateFields();
+      if (step === 1 && materialFields.length) await matForm.validateFields(materialFields);
+    } catch {
+      return;
+    }
+    setValues(all());
+    await save();
+    setStep(step + 1);
+    window.scrollTo({ top: 0 });
+  }
+
+  async function submit() {
+    setSubmitting(true);
+    setError(null);
+    try {
+      const d = draft ?? (await save());
+      if (!d) return;
+      const key = storedKey(d.id);
+      const out = await applicationsApi.submit(d.id, key);
+      forgetKey(d.id);
+      setSubmitted(out);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'FORM_INVALID') {
+        setStep(0);
+        setTimeout(() => applyServerErrors(form, e, lang), 0);
+      }
+      setError(e);
+    } finally {
+      setSubmitting(false);
+    }
+  }
+
+  if (submitted) return <Receipt app={submitted} target={target} />;
+
+  const exempt = target.materials.filter((m) => m.exempt);
+  const toUpload = target.materials.filter((m) => !m.exempt);
+  const stepItems = [{ title: t('appl.apply.stepForm') }, { title: t('appl.apply.stepMaterials') }, { title: t('appl.apply.stepReview') }];
+  const answers = orderedFields(target.schema).filter(([k, s]) => !s['x-material'] && values[k] !== undefined && values[k] !== '');
+
+  return (
+    <div className="yw-page" data-testid="apply-page">
+      <h1 className="yw-page-title">{t('appl.apply.titleOf', { name: target.name })}</h1>
+      <p className="yw-lead">
+        {target.kind === 'bundle' ? t('appl.apply.bundleLead', { count: target.items.length, days: target.promisedDays }) : t('appl.apply.itemLead', { dept: target.department, days: target.promisedDays })}
+      </p>
+      {me?.actingFor ? <Alert className="yw-block-sm" type="warning" showIcon title={t('appl.apply.actingFor', { principal: me.actingFor.displayName, agent: me.account.displayName })} data-testid="acting-for" /> : null}
+      {me?.actingAs ? <Alert className="yw-block-sm" type="info" showIcon title={t('appl.apply.actingAs', { name: me.actingAs.displayName })} /> : null}
+      <Steps current={step} items={stepItems} className="yw-block-sm" orientation={elder ? 'vertical' : 'horizontal'} responsive size={elder ? 'default' : 'small'} />
+      {stale ? (
+        <Alert
+          className="yw-block-sm"
+          type="warning"
+          showIcon
+          title={t('appl.apply.stale')}
+          action={
+            <Button onClick={() => void reloadDraft()} data-testid="reload-draft">
+              {t('appl.apply.reloadDraft')}
+            </Button>
+          }
+        />
+      ) : (
+        <ErrorAlert error={error} onClose={() => setError(null)} />
+      )}
+
+      <Card className="yw-card" style={{ display: step === 0 ? undefined : 'none' }}>
+        <h2 className="yw-section-title">{t('appl.apply.stepForm')}</h2>
+        {target.kind === 'bundle' ? <p className="ya-meta">{t('appl.apply.mergedNote')}</p> : null}
+        {target.filledByResults.length ? <p className="ya-meta">{t('appl.apply.filledByResults', { count: new Set(target.filledByResults.map((f) => f.field)).size })}</p> : null}
+        <SchemaForm schema={target.schema} form={form} initialValues={values} hideMaterials onValuesChange={(_, v) => setValues((p) => ({ ...p, ...v }))} />
+      </Card>
+
+      <Card className="yw-card" style={{ display: step === 1 ? undefined : 'none' }}>
+        <h2 className="yw-section-title">{t('appl.apply.stepMaterials')}</h2>
+        {exempt.length ? (
+          <section aria-labelledby="exempt-h">
+            <h3 id="exempt-h" className="yw-card-title">
+              {t('appl.materials.exemptTitle')}
+            </h3>
+            <p className="ya-meta">{t('appl.materials.exemptLead')}</p>
+            <ul className="ya-list" data-testid="exempt-materials">
+              {exempt.map((m) => (
+                <li key={m.key}>
+                  <div className="ya-row">
+                    <CheckCircleOutlined aria-hidden="true" style={{ color: '#1e6b34' }} />
+                    <strong className="ya-grow">{m.name}</strong>
+                    <Tag>{t('appl.materials.exempt')}</Tag>
+                  </div>
+                  <div className="ya-meta">
+                    {t('appl.materials.from', { source: loc(m.sourceLabel, lang) || loc(m.licenceTypeLabel, lang) || m.source.kind })}
+                    {m.condition ? ` · ${t('appl.materials.condition', { condition: m.condition })}` : ''}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
+        <section aria-labelledby="upload-h" className="yw-block">
+          <h3 id="upload-h" className="yw-card-title">
+            {t('appl.materials.uploadTitle')}
+          </h3>
+          {materialFields.length ? (
+            <SchemaForm schema={target.schema} form={matForm} only={materialFields} initialValues={values} onValuesChange={(_, v) => setValues((p) => ({ ...p, ...v }))} />
+          ) : null}
+          {toUpload.filter((m) => !materialFields.some((f) => target.schema.properties?.[f]?.['x-material'] === m.key)).length ? (
+            <ul className="ya-list" data-testid="window-materials">
+              {toUpload
+                .filter((m) => !materialFields.some((f) => target.schema.properties?.[f]?.['x-material'] === m.key))
+                .map((m) => (
+                  <li key={m.key}>
+                    <strong>{m.name}</strong> <span className="ya-meta">{t(`appl.materials.req.${m.requirement}`, { defaultValue: m.requirement })}</span>
+                    <div className="ya-meta">{m.acceptance ?? t('appl.materials.checkedAtAcceptance')}</div>
+                  </li>
+                ))}
+            </ul>
+          ) : !materialFields.length ? (
+            <p className="ya-meta">{t('appl.materials.noneToUpload')}</p>
+          ) : null}
+        </section>
+      </Card>
+
+      {step === 2 ? (
+        <Card className="yw-card" data-testid="review">
+          <h2 className="yw-section-title">{t('appl.apply.stepReview')}</h2>
+          <p className="ya-meta">{t('appl.apply.reviewLead')}</p>
+          <dl className="ya-kv">
+            {answers.map(([k, s]) => (
+              <div key={k} style={{ display: 'contents' }}>
+                <dt>{s.title ?? k}</dt>
+                <dd data-testid={`review-${k}`}>{String(values[k])}</dd>
+              </div>
+            ))}
+            {materialFields
+              .filter((k) => values[k])
+              .map((k) => (
+                <div key={k} style={{ display: 'contents' }}>
+                  <dt>{target.schema.properties?.[k]?.title ?? k}</dt>
+                  <dd>{fileIdOf(values[k]) ? t('appl.form.uploaded') : String(values[k])}</dd>
+                </div>
+              ))}
+          </dl>
+          {target.kind === 'bundle' ? (
+            <>
+              <h3 className="yw-card-title yw-block">{t('appl.apply.itemsIncluded')}</h3>
+              <ol>
+                {target.items.map((i) => (
+                  <li key={i.id}>
+                    {i.name}
+                    {i.department ? <span className="ya-meta">（{i.department}）</span> : null}
+                  </li>
+                ))}
+              </ol>
+            </>
+          ) : null}
+          <h3 className="yw-card-title yw-block">{t('appl.apply.fees')}</h3>
+          {target.fees.length ? (
+            <ul>
+              {target.fees.map((f, i) => (
+                <li key={i}>
+                  {f.name} {f.amountFen !== undefined ? money(f.amountFen, lang) : f.standard}
+                </li>
+              ))}
+              <li className="ya-meta">{t('appl.apply.feesWhen')}</li>
+            </ul>
+          ) : (
+            <p>{t('appl.apply.free')}</p>
+          )}
+          <Alert type="info" showIcon title={t('appl.apply.declaration')} />
+        </Card>
+      ) : null}
+
+      <div className="ya-actions">
+        {step > 0 ? <Button onClick={() => setStep(step - 1)}>{t('appl.apply.back')}</Button> : null}
+        {!elder || step < 2 ? (
+          <Button icon={<SaveOutlined aria-hidden="true" />} loading={saving && !submitting} onClick={() => void save()} data-testid="save-draft">
+            {t('appl.apply.saveDraft')}
+          </Button>
+        ) : null}
+        {step < 2 ? (
+          <Button type="primary" onClick={() => void next()} loading={saving} data-testid="apply-next">
+            {t('appl.apply.next')}
+          </Button>
+        ) : (
+          <Button type="primary" onClick={() => void submit()} loading={submitting} data-testid="apply-submit">
+            {t('appl.apply.submit')}
+          </Button>
+        )}
+      </div>
+      {savedAt ? (
+        <p className="ya-meta" role="status" data-testid="draft-saved">
+          {t('appl.apply.savedAt', { time: formatTime(savedAt, lang) })}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** 收件回执: number, items, tracking link; printable. */
+function Receipt({ app, target }: { app: Application; target: ApplyTarget }) {
+  const { t } = useTranslation();
+  const { lang } = usePrefs();
+  usePageTitle(t('appl.receipt.title'));
+  const r = app.receipt;
+  const track = `/portal/applications/${app.id}`;
+  return (
+    <div className="yw-page" data-testid="apply-receipt">
+      <Result
+        status="success"
+        title={<h1 className="yw-result-title">{t('appl.receipt.title')}</h1>}
+        subTitle={t('appl.receipt.lead')}
+        extra={
+          <Space wrap className="ya-no-print">
+            <Link to={track} className="yw-link-button yw-link-button-primary" data-testid="receipt-track">
+              {t('appl.receipt.track')}
+            </Link>
+            <Button icon={<PrinterOutlined aria-hidden="true" />} onClick={() => window.print()}>
+              {t('appl.receipt.print')}
+            </Button>
+          </Space>
+        }
+      />
+      <div className="ya-receipt">
+        <dl className="ya-kv">
+          <dt>{t('appl.receipt.number')}</dt>
+          <dd data-testid="receipt-number">{app.number}</dd>
+          <dt>{t('appl.receipt.what')}</dt>
+          <dd>{app.title}</dd>
+          <dt>{t('appl.receipt.applicant')}</dt>
+          <dd>{app.applicant.name}</dd>
+          <dt>{t('appl.receipt.submittedAt')}</dt>
+          <dd>{formatTime(app.submittedAt, lang)}</dd>
+          <dt>{t('appl.receipt.state')}</dt>
+          <dd>{loc(app.stateLabel, lang)}</dd>
+          {target.promisedDays !== null ? (
+            <>
+              <dt>{t('appl.receipt.promised')}</dt>
+              <dd>{t('appl.clock.days', { count: target.promisedDays })}</dd>
+            </>
+          ) : null}
+          <dt>{t('appl.receipt.trackUrl')}</dt>
+          <dd>{r?.trackUrl ?? `${window.location.origin}${track}`}</dd>
+        </dl>
+        {r?.items?.length ? (
+          <>
+            <h2 className="yw-card-title yw-block">{t('appl.apply.itemsIncluded')}</h2>
+            <ol>
+              {r.items.map((i) => (
+                <li key={i.number}>
+                  {i.number} {i.name} <span className="ya-meta">{i.department}</span>
+                </li>
+              ))}
+            </ol>
+          </>
+        ) : null}
+        {target.fees.length ? <Alert className="yw-block" type="info" showIcon title={t('appl.receipt.feeLater')} /> : null}
+      </div>
+    </div>
+  );
+}

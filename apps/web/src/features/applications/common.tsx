@@ -1,0 +1,155 @@
+/** Small pieces shared by the portal and workbench pages of applications: badges, days left, timeline, errors. */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Alert } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { ApiError } from '../../api';
+import { usePrefs } from '../../prefs';
+import { loc, type Clock, type Sla, type TimelineEvent } from './model';
+import './applications.css';
+
+const STATE_TONE: Record<string, string> = {
+  draft: 'draft',
+  concluded: 'done',
+  approved: 'done',
+  denied: 'bad',
+  not_accepted: 'bad',
+  withdrawn: 'draft',
+  stopped: 'bad',
+  supplement_requested: 'warning',
+  special_procedure: 'paused',
+  waiting: 'paused',
+};
+
+export function StateBadge({ state, label }: { state: string; label: { zh: string; en: string } }) {
+  const { lang } = usePrefs();
+  return (
+    <span className={`ya-badge ya-badge-${STATE_TONE[state] ?? 'state'}`} data-testid="state-badge" data-state={state}>
+      {loc(label, lang)}
+    </span>
+  );
+}
+
+export function SlaBadge({ sla, paused }: { sla: Sla | null; paused?: boolean }) {
+  const { t } = useTranslation();
+  if (paused) return <span className="ya-badge ya-badge-paused">{t('appl.sla.paused')}</span>;
+  if (!sla) return null;
+  return (
+    <span className={`ya-badge ya-badge-${sla}`} data-testid="sla-badge" data-sla={sla}>
+      {t(`appl.sla.${sla}`)}
+    </span>
+  );
+}
+
+/** "3 working days left" / "overdue by 2 working days" / "due today". */
+export function DaysLeft({ days, due }: { days: number | null | undefined; due?: string | null }) {
+  const { t } = useTranslation();
+  if (days === null || days === undefined) return due ? <span className="ya-meta">{t('appl.clock.dueOn', { date: due })}</span> : null;
+  const text = days > 0 ? t('appl.clock.daysLeft', { count: days }) : days === 0 ? t('appl.clock.dueToday') : t('appl.clock.overdueBy', { count: -days });
+  return (
+    <span className="ya-days" data-testid="days-left">
+      {text}
+      {due ? <span className="ya-meta"> · {t('appl.clock.dueOn', { date: due })}</span> : null}
+    </span>
+  );
+}
+
+/** The legal and promised clock, as the applicant and the officer both see it. */
+export function ClockSummary({ clock }: { clock: Clock }) {
+  const { t } = useTranslation();
+  if (!clock.promisedDue && !clock.legalDue) {
+    return <p className="ya-meta">{clock.stopped ? t('appl.clock.stopped') : t('appl.clock.notStarted')}</p>;
+  }
+  return (
+    <dl className="ya-kv" data-testid="clock">
+      <dt>{t('appl.clock.promised')}</dt>
+      <dd>
+        <DaysLeft days={clock.daysLeft} due={clock.promisedDue} /> <SlaBadge sla={clock.sla} paused={clock.paused} />
+      </dd>
+      <dt>{t('appl.clock.legal')}</dt>
+      <dd>
+        <DaysLeft days={clock.legalDaysLeft} due={clock.legalDue} />
+      </dd>
+      {clock.paused ? (
+        <>
+          <dt>{t('appl.clock.pausedLabel')}</dt>
+          <dd>{t(`appl.clock.pause.${clock.pauseReason ?? 'supplement'}`, { defaultValue: clock.pauseReason ?? '' })}</dd>
+        </>
+      ) : null}
+      {clock.pausedDays ? (
+        <>
+          <dt>{t('appl.clock.pausedDays')}</dt>
+          <dd>{t('appl.clock.days', { count: clock.pausedDays })}</dd>
+        </>
+      ) : null}
+    </dl>
+  );
+}
+
+export function formatTime(iso: string | null | undefined, lang: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return d.toLocaleString(lang.startsWith('zh') ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
+export function Timeline({ events, showInternal = false }: { events: TimelineEvent[]; showInternal?: boolean }) {
+  const { t } = useTranslation();
+  const { lang } = usePrefs();
+  const shown = events.filter((e) => showInternal || e.visibility === 'public');
+  if (!shown.length) return <p className="ya-meta">{t('appl.timeline.empty')}</p>;
+  return (
+    <ol className="ya-timeline" data-testid="timeline">
+      {shown.map((e) => (
+        <li key={e.id} className={e.visibility === 'internal' ? 'ya-internal' : undefined}>
+          <time dateTime={e.at}>{formatTime(e.at, lang)}</time>
+          <div>{loc(e.message, lang)}</div>
+          {e.actor.department || e.actor.name ? (
+            <div className="ya-who">
+              {[e.actor.department, e.actor.name].filter(Boolean).join(' · ')}
+              {e.visibility === 'internal' ? ` · ${t('appl.timeline.internal')}` : ''}
+            </div>
+          ) : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** An API error shown in the UI language (with the field, when the server names one). */
+export function ErrorAlert({ error, onClose }: { error: unknown; onClose?: () => void }) {
+  const { t } = useTranslation();
+  const { lang } = usePrefs();
+  if (!error) return null;
+  const text = error instanceof ApiError ? error.text(lang) : t('error.generic');
+  return <Alert className="yw-block-sm" type="error" showIcon role="alert" title={text} closable={!!onClose} onClose={onClose} data-testid="error-alert" />;
+}
+
+/** Load something once (and again on `reload()`), with loading and error state. */
+export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => Promise<void>; setData: (v: T) => void } {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const fnRef = useRef(fn);
+  fnRef.current = fn;
+  const reload = useCallback(async () => {
+    setLoading(true);
+    try {
+      setData(await fnRef.current());
+      setError(null);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  }, []);
+  useEffect(() => {
+    void reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  return { data, error, loading, reload, setData };
+}
+
+export function money(fen: number | undefined, lang: string): string {
+  if (fen === undefined) return '';
+  const yuan = (fen / 100).toFixed(2);
+  return lang.startsWith('zh') ? `${yuan} 元` : `CNY ${yuan}`;
+}
