@@ -31,6 +31,10 @@ import { createNotifications, notificationRoutes, type NotificationService } fro
 import { createFiles, fileRoutes, type FileService } from './modules/files';
 import { catalogPlugin, createCatalog, type CatalogService } from './modules/catalog';
 import { catalogReader, createApplications, type ApplicationsModule } from './modules/applications';
+import { createReviews, type ReviewsModule } from './modules/reviews';
+import { createInteraction, type InteractionModule } from './modules/interaction';
+import { createOversight, oversightPlugin, type OversightService } from './modules/oversight';
+import { ResourcesService, resourcesRoutes } from './modules/resources';
 import { demoRoutes, seedDemo } from './demo/seed';
 
 export interface Services {
@@ -54,8 +58,16 @@ export interface Services {
   catalog: CatalogService;
   /** Applications (办件) and the approval engine; `subscribe(type, fn)` for its outbox events, `useClock` in tests. */
   applications: ApplicationsModule;
+  /** Oversight (一网统管): measures, dashboards, alerts and work orders, evaluation index. */
+  oversight: OversightService;
+  /** The data resource catalog (政务信息资源目录) and the providers' rows; the open data portal reads rows through it. */
+  resources: ResourcesService;
   /** Where 免提交 materials come from: licences register `elicence`, the exchange `shared_data`; applications asks. */
   materialSources: MaterialSources;
+  /** Reviews (好差评) and rectification; `reviewStats(db, filter)` is the module's export for oversight. */
+  reviews: ReviewsModule;
+  /** Public interaction (12345, knowledge base, Open311); `inquiryRates(db, filter)` for oversight. */
+  interaction: InteractionModule;
 }
 
 export interface RouteInfo {
@@ -218,7 +230,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // E-licences: 授权用证 / 免提交 materials, and issuance when an item resulting in a licence is approved.
   materialSources.register(licences.materialSource());
   licences.issueOnApproval(applications);
-  app.decorate('services', { org, identity, jobs, transparency, licences, notifications, files, catalog, payments: payments.service, paySimulator: payments.simulator, applications, materialSources });
+  const reviews = createReviews({ db, config, org, jobs, applications, catalog, files, log: app.log });
+  const interaction = createInteraction({ db, org, crypto: crypto_, jobs, applications, catalog, files, contacts: identity });
+  const oversight = createOversight({ db, org, jobs, nodeRegion: config.NODE_REGION, refreshSeconds: config.OVERSIGHT_REFRESH_SECONDS, demoHistory: config.OVERSIGHT_DEMO_HISTORY ?? !process.env.VITEST, log: app.log });
+  const resources = new ResourcesService(db, org, crypto_);
+  app.decorate('services', { org, identity, jobs, transparency, licences, notifications, files, catalog, payments: payments.service, paySimulator: payments.simulator, applications, materialSources, resources, reviews, interaction, oversight });
 
   await app.register(authenticate, { identity });
   await app.register(auditPlugin, { strict: config.STRICT_AUDIT });
@@ -237,6 +253,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await api.register(fileRoutes(files));
       await api.register(catalogPlugin(catalog));
       await api.register(applications.routes());
+      await api.register(resourcesRoutes(resources));
+      await api.register(reviews.routes());
+      await api.register(interaction.routes());
+      await api.register(oversightPlugin(oversight, { schedule: config.JOB_RUNNER }));
       if (config.DEMO_DATA) await api.register(demoRoutes());
     },
     { prefix: '/api' },

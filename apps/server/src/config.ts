@@ -65,6 +65,17 @@ export const ConfigSchema = Type.Object({
   /** Share of an application's (or a process step's) time in working days after which it is in warning (预警),
    * e.g. 0.8: warned when at most 20 % of the working days are left. Overdue (超期) is always past the due date. */
   APPLICATION_WARNING_SHARE: Type.Number({ default: 0.8, exclusiveMinimum: 0, maximum: 1 }),
+  /** Oversight: seconds between roll-up refreshes and alert-rule evaluations; dashboards are exact as of the last refresh (its time is shown). */
+  OVERSIGHT_REFRESH_SECONDS: Type.Integer({ default: 60, minimum: 5, maximum: 86400 }),
+  /** Oversight demo: load 25 months of demo application history and 36 months of market-entity events with the demo node.
+   * Unset = on in demo mode, except under the test runner (VITEST), where tests opt in. */
+  OVERSIGHT_DEMO_HISTORY: Type.Optional(Type.Boolean()),
+  /** Open data row API (datastore_search, rows, downloads): requests per minute per signed-in account or API token. */
+  OPENDATA_RATE_PER_MINUTE: Type.Integer({ default: 600, minimum: 1 }),
+  /** Open data row API: requests per minute per client address for anonymous callers. */
+  OPENDATA_ANON_RATE_PER_MINUTE: Type.Integer({ default: 120, minimum: 1 }),
+  /** Working days within which the owning department answers a data request (需求征集). */
+  OPENDATA_REQUEST_ANSWER_DAYS: Type.Integer({ default: 10, minimum: 1, maximum: 60 }),
   /** Payment provider (统一支付渠道). 'simulated': the built-in simulated gateway at PUBLIC_URL/pay-sim (or at
    * PAYMENT_PROVIDER_URL). A real adapter (provincial non-tax platform, UnionPay, WeChat Pay) adds its name here. */
   PAYMENT_PROVIDER: Type.Union([Type.Literal('simulated')], { default: 'simulated' }),
@@ -101,6 +112,22 @@ export const ConfigSchema = Type.Object({
   FILES_VIRUS_SCANNER: Type.Union([Type.Literal('none'), Type.Literal('eicar')], { default: 'none' }),
   /** Hours between sweeps that delete orphan blobs (written, but their upload never committed); 0 = never. */
   FILES_SWEEP_HOURS: Type.Integer({ default: 24, minimum: 0 }),
+  /** E-licences: seconds a verifier may cache an issuer's status list — the bound on how late a suspension or revocation is seen. */
+  LICENCE_STATUS_TTL_SECONDS: Type.Integer({ default: 300, minimum: 1, maximum: 86_400 }),
+  /** E-licences: seconds a holder's presentation (link and QR code with the chosen fields) stays valid. */
+  LICENCE_PRESENTATION_TTL_SECONDS: Type.Integer({ default: 600, minimum: 30, maximum: 86_400 }),
+  /** Reviews (好差评): minutes after giving a review during which its author may correct it (not review again). */
+  REVIEW_CORRECTION_MINUTES: Type.Integer({ default: 30, minimum: 0, maximum: 7 * 24 * 60 }),
+  /** Hours after the invitation (at conclusion) when an unrated application gets one reminder. */
+  REVIEW_REMINDER_HOURS: Type.Integer({ default: 72, minimum: 1, maximum: 24 * 60 }),
+  /** Days a window visit's rating link (window device / SMS) stays valid. */
+  REVIEW_VISIT_LINK_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 90 }),
+  /** Gaming detection: this many top ratings from one device or address within REVIEW_BURST_MINUTES are flagged. */
+  REVIEW_BURST_COUNT: Type.Integer({ default: 5, minimum: 2 }),
+  REVIEW_BURST_MINUTES: Type.Integer({ default: 10, minimum: 1 }),
+  /** Gaming detection: REVIEW_FAST_COUNT reviews of one department within a day, each given at most this many seconds after conclusion, are flagged. */
+  REVIEW_FAST_SECONDS: Type.Integer({ default: 10, minimum: 1 }),
+  REVIEW_FAST_COUNT: Type.Integer({ default: 5, minimum: 2 }),
 });
 
 export type Config = Static<typeof ConfigSchema> & { PUBLIC_URL: string; DATA_SECRET: string };

@@ -10,6 +10,10 @@ import { systemAdminContext } from '../shared/actor';
 import { registerIdpEnterprise, registerIdpPerson } from '../modules/idp';
 import * as demo from './data';
 import { seedDemoCatalog } from '../modules/catalog';
+import { seedDemoResources } from '../modules/resources';
+import { seedDemoLicences } from '../modules/licences/licences.demo';
+import { seedDemoOversight } from '../modules/oversight';
+import { seedDemoReviewsAndInquiries } from '../modules/reviews';
 
 const MARKER = 'demo.loaded';
 const VERSION = 1;
@@ -72,6 +76,10 @@ export async function seedDemo(app: FastifyInstance): Promise<boolean> {
   }
 
   await seedDemoCatalog(app.services.catalog, org, ctx);
+  await seedDemoResources(app.services.resources, org, ctx, db);
+  await seedDemoLicences(app.services, ctx);
+  await seedDemoReviewsAndInquiries(app, ctx);
+  await seedDemoOversight(db, app.services.oversight, org, ctx, { history: app.services.oversight.demoHistory });
 
   await db.insertInto('node_meta').values({ key: MARKER, value: JSON.stringify({ version: VERSION, at: new Date().toISOString() }) }).execute();
   app.log.info({ ms: Date.now() - started }, 'demo node loaded');

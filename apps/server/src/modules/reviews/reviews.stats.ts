@@ -1,0 +1,137 @@
+/**
+ * Public statistics of reviews (好差评公示) and the rectification ledger. `reviewStats(db, filter)`
+ * is exported for the oversight module. Only valid reviews count (an appeal upheld annuls one);
+ * levels are the current ones (after a correction or a re-rating). Rates are null when nothing
+ * was counted (no default ratings: an unrated service is not "satisfied").
+ *
+ * - good rate (好评率): levels 3–5 / all reviews; bad reviews (差评): current level 1–2;
+ *   firstBad: reviews that were 差评 when given;
+ * - rectification rate (整改率): cases fed back or closed / cases (annulled cases excluded);
+ * - on-time rate (按时整改率): rectified cases with no late step / rectified cases.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../../db/database';
+import { maskName, maskPersonalDataInText } from '../../shared/masking';
+import { getRegion, subtreePattern } from '../../shared/regions';
+import { CASE_STATES, } from './reviews.errors';
+import { LEVELS } from './reviews.service';
+
+export type StatsGroup = 'department' | 'item' | 'region' | 'channel' | 'month' | 'none';
+
+export interface StatsFilter {
+  /** A region and everything under it. */
+  regionCode?: string;
+  departmentId?: string;
+  itemId?: string;
+  channel?: string;
+  /** Inclusive dates 'YYYY-MM-DD' (China time) of when the review was given. */
+  from?: string;
+  to?: string;
+  groupBy?: StatsGroup;
+}
+
+export interface StatsRow {
+  key: string | null;
+  name: string | null;
+  total: number;
+  good: number;
+  bad: number;
+  firstBad: number;
+  goodRate: number | null;
+  cases: number;
+  rectified: number;
+  rectificationRate: number | null;
+  onTime: number;
+  onTimeRate: number | null;
+  byLevel: Record<string, number>;
+}
+
+const rate = (a: number, b: number) => (b ? Math.round((a / b) * 10000) / 10000 : null);
+
+export async function reviewStats(db: Db, f: StatsFilter = {}): Promise<StatsRow[]> {
+  const group = f.groupBy ?? 'none';
+  const key = {
+    department: sql`r.department_id::text`,
+    item: sql`r.item_id::text`,
+    region: sql`r.region_code`,
+    channel: sql`r.channel`,
+    month: sql`to_char(r.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')`,
+    none: sql`NULL::text`,
+  }[group];
+  const where = [sql`r.status = 'valid'`];
+  if (f.regionCode) where.push(sql`r.region_code LIKE ${subtreePattern(f.regionCode)}`);
+  if (f.departmentId) where.push(sql`r.department_id = ${f.departmentId}`);
+  if (f.itemId) where.push(sql`r.item_id = ${f.itemId}`);
+  if (f.channel) where.push(sql`r.channel = ${f.channel}`);
+  if (f.from) where.push(sql`(r.created_at AT TIME ZONE 'Asia/Shanghai')::date >= ${f.from}::date`);
+  if (f.to) where.push(sql`(r.created_at AT TIME ZONE 'Asia/Shanghai')::date <= ${f.to}::date`);
+  const rows = await sql<{ key: string | null; name: string | null; total: number; good: number; bad: number; first_bad: number; cases: number; rectified: number; on_time: number; l1: number; l2: number; l3: number; l4: number; l5: number }>`
+    SELECT ${key} AS key, max(r.subject_title) AS name,
+      count(*)::int AS total,
+      count(*) FILTER (WHERE r.level >= 3)::int AS good,
+      count(*) FILTER (WHERE r.level <= 2)::int AS bad,
+      count(*) FILTER (WHERE r.first_level <= 2)::int AS first_bad,
+      count(c.id) FILTER (WHERE c.state <> 'annulled')::int AS cases,
+      count(c.id) FILTER (WHERE c.state IN ('awaiting_rerate','closed'))::int AS rectified,
+      count(c.id) FILTER (WHERE c.state IN ('awaiting_rerate','closed') AND c.late_steps = 0)::int AS on_time,
+      count(*) FILTER (WHERE r.level = 1)::int AS l1, count(*) FILTER (WHERE r.level = 2)::int AS l2,
+      count(*) FILTER (WHERE r.level = 3)::int AS l3, count(*) FILTER (WHERE r.level = 4)::int AS l4,
+      count(*) FILTER (WHERE r.level = 5)::int AS l5
+    FROM reviews r LEFT JOIN rectification_cases c ON c.review_id = r.id
+    WHERE ${sql.join(where, sql` AND `)}
+    GROUP BY 1 ORDER BY count(*) DESC, 1`.execute(db);
+  const names = new Map<string, string>();
+  if (group === 'department') {
+    const ids = rows.rows.map((r) => r.key).filter((k): k is string => !!k);
+    if (ids.length) for (const d of (await sql<{ id: string; name: string }>`SELECT id::text, name FROM departments WHERE id::text IN (${sql.join(ids)})`.execute(db)).rows) names.set(d.id, d.name);
+  }
+  return rows.rows.map((r) => ({
+    key: r.key,
+    name: group === 'department' ? (names.get(r.key ?? '') ?? null) : group === 'item' ? r.name : group === 'region' ? (getRegion(r.key ?? '')?.name ?? r.key) : group === 'none' ? null : r.key,
+    total: r.total,
+    good: r.good,
+    bad: r.bad,
+    firstBad: r.first_bad,
+    goodRate: rate(r.good, r.total),
+    cases: r.cases,
+    rectified: r.rectified,
+    rectificationRate: rate(r.rectified, r.cases),
+    onTime: r.on_time,
+    onTimeRate: rate(r.on_time, r.rectified),
+    byLevel: { '5': r.l5, '4': r.l4, '3': r.l3, '2': r.l2, '1': r.l1 },
+  }));
+}
+
+/** The public ledger (整改台账公示): every case, personal data masked. */
+export async function rectificationLedger(db: Db, f: { regionCode?: string; limit?: number; offset?: number } = {}) {
+  const rows = await sql<{ number: string; state: string; step_due: string; late_steps: number; created_at: Date; closed_at: Date | null; measures: string | null; verify_finding: string | null; appeal_decision: string | null; dept: string | null; subject_title: string; reviewer_name: string; first_level: number; level: number; comment: string | null; channel: string; rerated: boolean }>`
+    SELECT c.number, c.state, c.step_due, c.late_steps, c.created_at, c.closed_at, c.measures, c.verify_finding, c.appeal_decision, d.name AS dept,
+           r.subject_title, r.reviewer_name, r.first_level, r.level, r.comment, r.channel, r.rerated
+    FROM rectification_cases c JOIN reviews r ON r.id = c.review_id LEFT JOIN departments d ON d.id = c.department_id
+    WHERE ${f.regionCode ? sql`c.region_code LIKE ${subtreePattern(f.regionCode)}` : sql`true`}
+    ORDER BY c.created_at DESC LIMIT ${f.limit ?? 50} OFFSET ${f.offset ?? 0}`.execute(db);
+  const total = await sql<{ n: number }>`SELECT count(*)::int AS n FROM rectification_cases c WHERE ${f.regionCode ? sql`c.region_code LIKE ${subtreePattern(f.regionCode)}` : sql`true`}`.execute(db);
+  return {
+    total: total.rows[0].n,
+    items: rows.rows.map((c) => ({
+      number: c.number,
+      department: c.dept,
+      subject: c.subject_title,
+      reviewer: maskName(c.reviewer_name),
+      firstLevel: c.first_level,
+      firstLevelLabel: LEVELS[c.first_level as 1],
+      level: c.level,
+      levelLabel: LEVELS[c.level as 1],
+      rerated: c.rerated,
+      comment: c.comment ? maskPersonalDataInText(c.comment) : null,
+      channel: c.channel,
+      state: c.state,
+      stateLabel: CASE_STATES[c.state],
+      measures: c.measures ? maskPersonalDataInText(c.measures) : null,
+      appealUpheld: c.appeal_decision === 'upheld',
+      onTime: ['awaiting_rerate', 'closed'].includes(c.state) ? c.late_steps === 0 : null,
+      openedAt: c.created_at.toISOString(),
+      closedAt: c.closed_at?.toISOString() ?? null,
+    })),
+  };
+}
