@@ -1,0 +1,153 @@
+/**
+ * The data resource catalog on both databases: public metadata, who may maintain what, the
+ * validation rules (personal data never open, key field among the fields), optimistic updates,
+ * and the rows' access paths (by subject, keyset pages with filters, the change feed by region).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { DB_KINDS, expectProblem, staffLogin, tableCounts, testApp, type Client } from '../../../../../test/helpers';
+import { people } from '../../demo/data';
+import { demoItems } from '../catalog/demo/items';
+import { DEMO_RESOURCES } from './resources.demo';
+
+const sample = (departmentId: string, n: number, extra: Record<string, unknown> = {}) => ({
+  code: `TEST.RES_${n}`,
+  name: `测试资源${n}`,
+  description: '测试用数据资源',
+  providerDepartmentId: departmentId,
+  subjectKind: 'none',
+  keyField: 'no',
+  fields: [
+    { name: 'no', label: '编号', type: 'string', personal: false, sensitive: false },
+    { name: 'kind', label: '类别', type: 'string', personal: false, sensitive: false },
+    { name: 'count', label: '数量', type: 'integer', personal: false, sensitive: false },
+  ],
+  sharingClass: 'unconditional',
+  openClass: 'unconditional',
+  updateFrequency: 'daily',
+  ...extra,
+});
+
+describe('demo resources cover the catalog', () => {
+  it('has a resource for every shared_data material of the demo items', () => {
+    const names = new Set(DEMO_RESOURCES.map((r) => r.name));
+    const wanted = new Set<string>();
+    for (const item of demoItems) for (const m of (item.content as { materials?: { source: { kind: string; resource?: string } }[] }).materials ?? []) if (m.source.kind === 'shared_data') wanted.add(m.source.resource!);
+    expect(wanted.size).toBeGreaterThan(5);
+    expect([...wanted].filter((w) => !names.has(w))).toEqual([]);
+  });
+});
+
+describe.each(DB_KINDS)('resources on %s', (kind) => {
+  let app: FastifyInstance;
+  let dsj: Client;
+  let scjg: Client;
+  let deptIds: Record<string, string>;
+
+  beforeAll(async () => {
+    app = await testApp(kind);
+    dsj = await staffLogin(app, 'dsj.data');
+    scjg = await staffLogin(app, 'scjg.admin');
+    deptIds = Object.fromEntries((await app.inject({ method: 'GET', url: '/api/departments' })).json().map((d: { code: string; id: string }) => [d.code, d.id]));
+  });
+  afterAll(async () => app?.close());
+
+  it('publishes the catalog’s metadata to anyone, never rows', async () => {
+    const res = await app.inject({ method: 'GET', url: `/api/resources?limit=200` });
+    expect(res.statusCode).toBe(200);
+    const names = res.json().items.map((i: { name: string }) => i.name);
+    for (const n of ['人口基础信息库', '市场主体登记信息', '社会保险参保信息', '不动产登记信息', '公交线路', '空气质量监测']) expect(names).toContain(n);
+    const one = await app.inject({ method: 'GET', url: '/api/resources/GAJ.POPULATION' });
+    expect(one.json()).toMatchObject({ name: '人口基础信息库', provider: { code: 'FZ-GAJ' }, sharingClass: 'conditional', openClass: 'none', subjectKind: 'person', keyField: 'idNumber' });
+    expect(one.body).not.toContain(people[0].idNumber);
+    const search = await app.inject({ method: 'GET', url: `/api/resources?q=${encodeURIComponent('公交')}` });
+    expect(search.json().items.map((i: { code: string }) => i.code)).toEqual(['ZJJ.BUS_ROUTES']);
+    const open = await app.inject({ method: 'GET', url: '/api/resources?openClass=unconditional' });
+    expect(open.json().items.every((i: { subjectKind: string }) => i.subjectKind === 'none')).toBe(true);
+    expectProblem(await app.inject({ method: 'GET', url: '/api/resources/NO.SUCH' }), 404, 'NOT_FOUND');
+  });
+
+  it('lets the big data administration register resources of any provider, a department only its own', async () => {
+    const created = await dsj.req('POST', '/api/admin/resources', sample(deptIds['FZ-GAJ'], 1));
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ code: 'TEST.RES_1', provider: { code: 'FZ-GAJ' }, version: 1, status: 'active' });
+    const audit = await app.database.db.selectFrom('audit_log').select(['action', 'entity_id']).where('action', '=', 'resources.create').where('entity_id', '=', created.json().id).execute();
+    expect(audit).toHaveLength(1);
+    const own = await scjg.req('POST', '/api/admin/resources', sample(deptIds['FZ-SCJGJ'], 2));
+    expect(own.statusCode, own.body).toBe(201);
+    const before = await tableCounts(app);
+    expectProblem(await scjg.req('POST', '/api/admin/resources', sample(deptIds['FZ-GAJ'], 3)), 403, 'FORBIDDEN');
+    expectProblem(await dsj.req('POST', '/api/admin/resources', sample(deptIds['FZ-GAJ'], 1)), 409, 'RESOURCE_CODE_TAKEN', 'body/code');
+    expectProblem(await dsj.req('POST', '/api/admin/resources', sample(deptIds['FZ-GAJ'], 4, { keyField: 'missing' })), 400, 'RESOURCE_KEY_FIELD', 'body/keyField');
+    expectProblem(
+      await dsj.req('POST', '/api/admin/resources', sample(deptIds['FZ-GAJ'], 5, { fields: [{ name: 'no', label: '身份证号', type: 'string', personal: true, sensitive: true }] })),
+      400,
+      'RESOURCE_PERSONAL_NOT_OPENABLE',
+      'body/openClass',
+    );
+    expectProblem(await dsj.req('POST', '/api/admin/resources', sample(deptIds['FZ-GAJ'], 6, { subjectKind: 'person' })), 400, 'RESOURCE_PERSONAL_NOT_OPENABLE');
+    expectProblem(await dsj.req('POST', '/api/admin/resources', { ...sample(deptIds['FZ-GAJ'], 7), sharingClass: '无条件' }), 400, 'VALIDATION_FAILED');
+    expect(await tableCounts(app)).toEqual(before);
+  });
+
+  it('updates with the version read, and refuses a stale one', async () => {
+    const created = (await dsj.req('POST', '/api/admin/resources', sample(deptIds['FZ-WJW'], 10))).json();
+    const { id, code: _code, provider, createdAt: _c, updatedAt: _u, status: _s, regionCode: _r, ...rest } = created;
+    const body = { ...rest, providerDepartmentId: provider.id, description: '已更新', version: 1 };
+    const ok = await dsj.req('PUT', `/api/admin/resources/${id}`, body);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ description: '已更新', version: 2 });
+    expectProblem(await dsj.req('PUT', `/api/admin/resources/${id}`, body), 409, 'RESOURCE_VERSION_CONFLICT');
+    const retired = await dsj.req('POST', `/api/admin/resources/${id}/retire`, { reason: '测试停用' });
+    expect(retired.json().status).toBe('retired');
+    const list = (await app.inject({ method: 'GET', url: '/api/resources?limit=200' })).json().items.map((i: { id: string }) => i.id);
+    expect(list).not.toContain(id);
+    const admin = (await dsj.req('GET', '/api/admin/resources?includeRetired=true&limit=200')).json().items.find((i: { id: string }) => i.id === id);
+    expect(admin).toMatchObject({ status: 'retired', canManage: true });
+  });
+
+  it('finds a subject’s rows by keyed hash, pages by key with filters, and feeds changes by region', async () => {
+    const svc = app.services.resources;
+    const db = app.database.db;
+    const pop = (await svc.getRow(db, 'GAJ.POPULATION'))!;
+    const zhang = people.find((p) => p.name === '张伟')!;
+    const rows = await svc.rowBySubject(db, pop.id, zhang.idNumber.toLowerCase());
+    expect(rows).toHaveLength(1);
+    expect(rows[0].data).toMatchObject({ name: '张伟', idNumber: zhang.idNumber });
+    const stored = await db.selectFrom('resource_rows').select('subject_key').where('resource_id', '=', pop.id).execute();
+    expect(stored.every((r) => r.subject_key && !r.subject_key.includes(zhang.idNumber))).toBe(true);
+
+    const bus = (await svc.getRow(db, 'ZJJ.BUS_ROUTES'))!;
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof svc.pageRows>> = await svc.pageRows(db, bus, { after, limit: 100 });
+      seen.push(...page.rows.map((r) => r.rowKey));
+      after = page.next;
+    } while (after);
+    expect(seen).toHaveLength(240);
+    expect([...seen].sort()).toEqual(seen);
+    const filtered = await svc.pageRows(db, bus, { filters: { fare: 2 }, fields: ['routeNo', 'fare'], limit: 1000 });
+    expect(filtered.rows.length).toBeGreaterThan(0);
+    expect(filtered.rows.every((r) => r.data.fare === 2 && Object.keys(r.data).length === 2)).toBe(true);
+    await expect(svc.pageRows(db, bus, { filters: { nope: 1 } })).rejects.toMatchObject({ code: 'RESOURCE_FILTER_INVALID' });
+
+    // A provider's system writes a change; the feed of its district sees it, another district's does not.
+    const points = (await svc.getRow(db, 'XZSPJ.SERVICE_POINTS'))!;
+    const last = (await svc.changesSince(db, points.id, { afterSeq: 0, limit: 1000 })).at(-1)!.seq;
+    const write = await (await staffLogin(app, 'xzsp.admin')).req('POST', '/api/resources/XZSPJ.SERVICE_POINTS/rows', {
+      rows: [{ regionCode: '350102', data: { pointId: 'FZ-SP-0001', name: '鼓楼区政务服务中心（新址）', level: '区级政务服务中心', district: '鼓楼区', items: 1200 } }],
+    });
+    expect(write.statusCode, write.body).toBe(200);
+    const gulou = await svc.changesSince(db, points.id, { afterSeq: last, regionCode: '350102' });
+    expect(gulou.map((r) => r.data.name)).toEqual(['鼓楼区政务服务中心（新址）']);
+    expect(await svc.changesSince(db, points.id, { afterSeq: last, regionCode: '350103' })).toEqual([]);
+    expect((await svc.changesSince(db, points.id, { afterSeq: last, regionCode: '350100' })).length).toBe(1);
+    expectProblem(await dsj.req('POST', '/api/resources/XZSPJ.SERVICE_POINTS/rows', { rows: [{ data: { pointId: 'X', items: 'many' } }] }), 400, 'RESOURCE_ROW_INVALID');
+    expectProblem(await scjg.req('POST', '/api/resources/XZSPJ.SERVICE_POINTS/rows', { rows: [{ data: { pointId: 'X' } }] }), 403, 'FORBIDDEN');
+    const preview = await dsj.req('GET', '/api/admin/resources/GAJ.POPULATION/rows');
+    expect(preview.statusCode).toBe(200);
+    expect(preview.body).not.toContain(zhang.idNumber);
+    expect(preview.json().total).toBe(people.length);
+  });
+});
