@@ -250,6 +250,33 @@ const EXPECTED: Record<string, Expect> = {
     ]),
   ),
   'GET /api/escalations': { allowed: ['supervisor', 'platform_admin'] },
+  // Data resource catalog (政务信息资源目录): metadata public; managed by data/department admins (their own providers), platform admins.
+  'GET /api/resources': { allowed: PUBLIC },
+  'GET /api/resources/:id': { allowed: PUBLIC, sample: () => ({ url: '/api/resources/ZJJ.BUS_ROUTES' }) },
+  'GET /api/admin/resources': { allowed: ['dept_admin', 'data_admin', 'platform_admin'] },
+  'POST /api/admin/resources': {
+    allowed: ['dept_admin', 'data_admin', 'platform_admin'],
+    sample: (i) => ({
+      body: {
+        code: `MATRIX.R${i.n}`, name: `矩阵测试资源${i.n}`, providerDepartmentId: i.departmentId, subjectKind: 'none', keyField: 'no',
+        fields: [{ name: 'no', label: '编号', type: 'string', personal: false, sensitive: false }], sharingClass: 'unconditional', openClass: 'unconditional', updateFrequency: 'daily',
+      },
+    }),
+  },
+  'PUT /api/admin/resources/:id': {
+    allowed: ['dept_admin', 'data_admin', 'platform_admin'],
+    sample: (i) => ({
+      url: '/api/admin/resources/NO.SUCH',
+      body: {
+        name: `矩阵测试资源${i.n}`, providerDepartmentId: i.departmentId, subjectKind: 'none', keyField: 'no', version: 1,
+        fields: [{ name: 'no', label: '编号', type: 'string', personal: false, sensitive: false }], sharingClass: 'unconditional', openClass: 'unconditional', updateFrequency: 'daily',
+      },
+    }),
+  },
+  'POST /api/admin/resources/:id/retire': { allowed: ['dept_admin', 'data_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/resources/NO.SUCH/retire', body: { reason: '测试停用' } }) },
+  'POST /api/admin/resources/:id/reactivate': { allowed: ['dept_admin', 'data_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/resources/NO.SUCH/reactivate', body: { reason: '测试启用' } }) },
+  'GET /api/admin/resources/:id/rows': { allowed: ['dept_admin', 'data_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/resources/NO.SUCH/rows' }) },
+  'POST /api/resources/:id/rows': { allowed: ['dept_admin', 'data_admin', 'platform_admin', 'machine'], sample: () => ({ url: '/api/resources/NO.SUCH/rows', body: { rows: [{ data: { no: '1' } }] } }) },
 };
 
 const isDocs = (url: string) => url === '/docs' || url.startsWith('/docs/');
