@@ -219,6 +219,8 @@ export function ApplyPage() {
   if (submitted) return <Receipt app={submitted} target={target} />;
 
   const exempt = target.materials.filter((m) => m.exempt);
+  // Answers an earlier item's result fills in and the form therefore does not ask.
+  const notAsked = new Set(target.filledByResults.map((f) => f.field).filter((f) => !target.schema.properties?.[f])).size;
   const toUpload = target.materials.filter((m) => !m.exempt);
   const stepItems = [{ title: t('appl.apply.stepForm') }, { title: t('appl.apply.stepMaterials') }, { title: t('appl.apply.stepReview') }];
   const answers = orderedFields(target.schema).filter(([k, s]) => !s['x-material'] && values[k] !== undefined && values[k] !== '');
@@ -251,7 +253,7 @@ export function ApplyPage() {
       <Card className="yw-card" style={{ display: step === 0 ? undefined : 'none' }}>
         <h2 className="yw-section-title">{t('appl.apply.stepForm')}</h2>
         {target.kind === 'bundle' ? <p className="ya-meta">{t('appl.apply.mergedNote')}</p> : null}
-        {target.filledByResults.length ? <p className="ya-meta">{t('appl.apply.filledByResults', { count: new Set(target.filledByResults.map((f) => f.field)).size })}</p> : null}
+        {notAsked ? <p className="ya-meta">{t('appl.apply.filledByResults', { count: notAsked })}</p> : null}
         <SchemaForm schema={target.schema} form={form} initialValues={values} hideMaterials onValuesChange={(_, v) => setValues((p) => ({ ...p, ...v }))} />
       </Card>
 

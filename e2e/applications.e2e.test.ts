@@ -1,0 +1,312 @@
+/**
+ * One-stop applications in a real browser against the real server: 李娜 applies for the demo
+ * 新生儿出生一件事 through the pages (the merged form, a validation message, a draft saved on one
+ * device and resumed and submitted on another, the receipt); officers of the health commission
+ * (WJW), public security (GAJ), healthcare security (YBJ) and human resources and social security
+ * (RSJ) act in their workbench — GAJ and YBJ at the same time, in two browsers — and 李娜 sees
+ * the concluded bundle with its results and one merged timeline. The pages are scanned with axe
+ * (Chinese and English, elder mode, phone). Every wait is on an effect (a row, a state, a
+ * message), never a fixed delay.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  axeSerious,
+  demoAccounts,
+  launchBrowser,
+  newContext,
+  personSignIn,
+  PHONE,
+  setPrefs,
+  staffSignIn,
+  startServer,
+  type AxeFinding,
+  type DemoAccounts,
+  type RunningServer,
+} from './harness';
+
+const POLL = { timeout: 60_000, interval: 250 };
+
+let server: RunningServer;
+let browser: Browser;
+let demo: DemoAccounts;
+let bundleId: string;
+const contexts: BrowserContext[] = [];
+
+async function open(prefs: Parameters<typeof newContext>[2] = {}): Promise<Page> {
+  const c = await newContext(browser, server.url, prefs);
+  contexts.push(c);
+  return c.newPage();
+}
+
+async function signInLiNa(page: Page, returnTo: string) {
+  const li = demo.people.find((p) => p.name === '李娜')!;
+  await personSignIn(page, li.idNumber, li.password, returnTo);
+  await page.waitForURL((u) => u.pathname + u.search === returnTo || u.pathname === returnTo.split('?')[0]);
+}
+
+/** An officer's browser, signed in to the workbench. */
+async function officer(username: string): Promise<Page> {
+  const s = demo.staff.find((x) => x.username === username);
+  if (!s) throw new Error(`no demo staff account ${username}`);
+  const page = await open();
+  await staffSignIn(page, s.username, s.password);
+  await page.waitForURL(/\/workbench$/);
+  return page;
+}
+
+/** Opens the officer's task for an application, refreshing the list until the engine has opened it. */
+async function openTask(page: Page, applicationId: string) {
+  await page.goto('/workbench/tasks');
+  await page.getByTestId('task-list-page').waitFor();
+  const row = page.locator(`[data-testid="task-row"][data-application="${applicationId}"]`);
+  await expect
+    .poll(async () => {
+      if ((await row.count()) > 0) return true;
+      await page.getByTestId('tasks-refresh').click();
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      return (await row.count()) > 0;
+    }, POLL)
+    .toBe(true);
+  await row.locator('a').first().click();
+  await page.getByTestId('act-panel').waitFor();
+}
+
+async function accept(page: Page, applicationId: string) {
+  await openTask(page, applicationId);
+  expect(await page.getByTestId('task-detail').getAttribute('data-action')).toBe('accept');
+  await page.getByTestId('do-accept').click();
+  await page.getByTestId('act-done').waitFor();
+  expect(await page.getByTestId('task-detail').getAttribute('data-task-state')).toBe('completed');
+}
+
+async function review(page: Page, applicationId: string, opinion: string) {
+  await openTask(page, applicationId);
+  expect(await page.getByTestId('task-detail').getAttribute('data-action')).toBe('review');
+  await page.getByTestId('act-note').fill(opinion);
+  await page.getByTestId('do-review').click();
+  await page.getByTestId('act-done').waitFor();
+}
+
+/** Approves; when the server says dependent items need result fields, the form asks for them. */
+async function approve(page: Page, applicationId: string, result: Record<string, string> = {}) {
+  await openTask(page, applicationId);
+  expect(await page.getByTestId('task-detail').getAttribute('data-action')).toBe('decide');
+  await page.getByTestId('act-note').fill('符合法定条件，准予。');
+  const fill = async () => {
+    for (const [k, v] of Object.entries(result)) {
+      const input = page.getByTestId(`result-${k}`);
+      if (await input.count()) await input.fill(v);
+    }
+  };
+  await fill();
+  await page.getByTestId('do-approve').click();
+  if (Object.keys(result).length) {
+    // First time round the server names the fields the following items need.
+    await expect.poll(async () => (await page.getByTestId('act-done').count()) > 0 || (await page.getByTestId('result-fields').count()) > 0, POLL).toBe(true);
+    if (!(await page.getByTestId('act-done').count())) {
+      await fill();
+      await page.getByTestId('do-approve').click();
+    }
+  }
+  await page.getByTestId('act-done').waitFor();
+}
+
+async function apiGet<T>(page: Page, path: string): Promise<T> {
+  return page.evaluate(async (p) => {
+    const r = await fetch(p);
+    if (!r.ok) throw new Error(`${p} → ${r.status}`);
+    return r.json();
+  }, path) as Promise<T>;
+}
+
+describe('one-stop applications in the browser', { timeout: 900_000 }, () => {
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    demo = await demoAccounts(server.url);
+    const bundles = (await (await fetch(`${server.url}/api/catalog/bundles`)).json()) as { id: string; code: string }[];
+    bundleId = bundles.find((b) => b.code === 'newborn')!.id;
+  }, 420_000);
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') console.error(`server output so far:\n${server?.output().slice(-4000)}`);
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('李娜 applies for the 新生儿出生 bundle; four departments act, two in parallel; she sees it concluded', async () => {
+    // ---- device A: the merged form, a validation message, a draft saved on the server ----
+    const a = await open();
+    await signInLiNa(a, `/portal/applications/new?bundle=${bundleId}`);
+    await a.getByTestId('apply-page').waitFor();
+    await a.locator('#childName').waitFor();
+    // The merged form asks shared questions once, and not what an earlier item's result fills in.
+    expect(await a.locator('#idNumber').count()).toBe(1);
+    expect(await a.locator('#birthCertificateNo').count()).toBe(0);
+    await a.locator('#childName').fill('林小宝');
+    await a.getByText('男', { exact: true }).click();
+    await a.locator('#childBirthDate').fill('2026-02-20');
+    await a.locator('#applicantName').fill('李娜');
+    await a.locator('#idNumber').fill(demo.people.find((p) => p.name === '李娜')!.idNumber);
+    await a.locator('#mobile').fill('1380059'); // too short
+    await a.getByTestId('apply-next').click();
+    await a.getByText('请填写 11 位手机号码').waitFor();
+    await a.locator('#mobile').fill('13800591002');
+    await a.getByTestId('save-draft').click();
+    await a.waitForURL(/\/portal\/applications\/new\?draft=/);
+    await a.getByTestId('draft-saved').waitFor();
+    const draftId = new URL(a.url()).searchParams.get('draft')!;
+
+    // ---- device B: resume the draft from "my applications" ----
+    const b = await open();
+    await signInLiNa(b, '/portal/applications');
+    await b.getByTestId('my-applications').waitFor();
+    await b.locator('.ant-segmented-item-label').getByText('草稿', { exact: true }).click();
+    await b.locator(`[data-testid="application-row"][data-id="${draftId}"] a`).click();
+    await b.waitForURL(new RegExp(`draft=${draftId}`));
+    await expect.poll(() => b.locator('#childName').inputValue(), POLL).toBe('林小宝');
+    expect(await b.locator('#mobile').inputValue()).toBe('13800591002');
+    await b.locator('#householdNo').fill('350103000567');
+    await b.locator('#bankAccount').fill('6222020200112233445');
+    await b.locator('#address').fill('福建省福州市台江区江滨中大道 100 号');
+    await b.getByTestId('apply-next').click();
+    // Materials: those the platform fetches itself are shown as not to be submitted.
+    await b.getByTestId('exempt-materials').waitFor();
+    expect(await b.getByTestId('exempt-materials').textContent()).toContain('免提交');
+    await b.getByTestId('apply-next').click();
+    await b.getByTestId('review').waitFor();
+    expect(await b.getByTestId('review-childName').textContent()).toBe('林小宝');
+    await b.getByTestId('apply-submit').click();
+    await b.getByTestId('apply-receipt').waitFor();
+    const number = (await b.getByTestId('receipt-number').textContent())!;
+    expect(number).toMatch(/\S+/);
+    await b.getByTestId('receipt-track').click();
+    await b.waitForURL(/\/portal\/applications\/[0-9a-f-]{36}$/);
+    const appId = b.url().split('/').pop()!;
+    expect(appId).toBe(draftId);
+    await b.getByTestId('bundle-children').waitFor();
+    expect(await b.getByTestId('child-row').count()).toBe(5);
+
+    // Device A still shows the draft: saving again is refused and it offers the current state.
+    await a.getByTestId('save-draft').click();
+    await a.getByTestId('reload-draft').waitFor();
+
+    // The children (one per item) as 李娜 sees them.
+    const detail = await apiGet<{ children: { id: string; item: { id: string }; title: string }[] }>(b, `/api/applications/${appId}`);
+    const child = (title: string) => detail.children.find((c) => c.title.includes(title))!.id;
+    const birth = child('出生医学证明');
+    const hukou = child('出生登记');
+    const enrol = child('医疗保险');
+    const card = child('社会保障卡');
+    const maternity = child('生育');
+
+    // ---- WJW: the birth certificate ----
+    const wjwWindow = await officer('wjw.window');
+    await accept(wjwWindow, birth);
+    const wjwDecider = await officer('wjw.decider');
+    await approve(wjwDecider, birth, { birthCertificateNo: 'Q350100260001' });
+
+    // ---- GAJ and YBJ in parallel, each in its own browser ----
+    const [gajWindow, ybjWindow] = await Promise.all([officer('gaj.window'), officer('ybj.window')]);
+    await Promise.all([openTask(gajWindow, hukou), openTask(ybjWindow, maternity)]);
+    // Both tasks are open at the same time in two departments.
+    expect(await gajWindow.getByTestId('task-detail').getAttribute('data-task-state')).toBe('open');
+    expect(await ybjWindow.getByTestId('task-detail').getAttribute('data-task-state')).toBe('open');
+    await Promise.all([
+      (async () => {
+        await gajWindow.getByTestId('do-accept').click();
+        await gajWindow.getByTestId('act-done').waitFor();
+        const gajDecider = await officer('gaj.decider');
+        await openTask(gajDecider, hukou);
+        // The household registration received the birth certificate number from WJW's result.
+        expect(await gajDecider.locator('[data-field="birthCertificateNo"]').textContent()).toBe('Q350100260001');
+        await approve(gajDecider, hukou, { householdNo: '350103000567' });
+      })(),
+      (async () => {
+        await ybjWindow.getByTestId('do-accept').click();
+        await ybjWindow.getByTestId('act-done').waitFor();
+        await review(await officer('ybj.reviewer'), maternity, '材料齐全，符合生育津贴发放条件。');
+      })(),
+    ]);
+    const ybjDecider = await officer('ybj.decider');
+    await approve(ybjDecider, maternity);
+
+    // ---- YBJ: medical insurance, which starts once the household number exists ----
+    await accept(ybjWindow, enrol);
+    await approve(ybjDecider, enrol);
+
+    // ---- RSJ: the social security card ----
+    await accept(await officer('rsj.window'), card);
+    await review(await officer('rsj.reviewer'), card, '同意制发社会保障卡。');
+    await approve(await officer('rsj.decider'), card);
+
+    // ---- 李娜 sees one concluded application, its results and one timeline ----
+    await b.goto(`/portal/applications/${appId}`);
+    await expect
+      .poll(async () => {
+        await b.reload();
+        await b.getByTestId('application-detail').waitFor();
+        return b.getByTestId('application-detail').getAttribute('data-state');
+      }, POLL)
+      .toBe('concluded');
+    expect(await b.getByTestId('outcome').getAttribute('data-outcome')).toBe('approved');
+    expect(await b.locator('[data-testid="child-row"][data-state="concluded"]').count()).toBe(5);
+    const results = await b.getByTestId('child-result').allTextContents();
+    expect(results.join('|')).toContain('出生医学证明');
+    expect(results.join('|')).toContain('居民户口簿');
+    const timeline = (await b.getByTestId('timeline').textContent())!;
+    expect(timeline).toContain('一件事已全部办结');
+    for (const dept of ['福州市卫生健康委员会', '福州市公安局', '福州市医疗保障局', '福州市人力资源和社会保障局']) expect(timeline).toContain(dept);
+    // The applicant never sees an officer's name.
+    expect(timeline).not.toContain('wjw.');
+    // The list shows one application, concluded.
+    await b.goto('/portal/applications');
+    await b.locator('.ant-segmented-item-label').getByText('已结束', { exact: true }).click();
+    await b.locator(`[data-testid="application-row"][data-id="${appId}"]`).waitFor();
+  });
+
+  it('the applications pages pass axe in Chinese and English, elder mode and on a phone', async () => {
+    const findings: AxeFinding[] = [];
+    const scan = async (page: Page, path: string, ready: string, label: string) => {
+      for (const mode of [
+        { lang: 'zh-CN', elder: false },
+        { lang: 'en', elder: true },
+      ] as const) {
+        await setPrefs(page, mode);
+        await page.goto(path);
+        await page.getByTestId(ready).waitFor();
+        await page.waitForFunction((lang) => document.documentElement.lang === lang, mode.lang);
+        const l = `${label} ${mode.lang}${mode.elder ? ' elder' : ''} ${path}`;
+        findings.push(...(await axeSerious(page, l)));
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        if (overflow > 0) findings.push({ id: 'horizontal-overflow', impact: 'serious', help: `${l}: ${overflow}px wider than the viewport`, targets: [] });
+      }
+    };
+    for (const [vp, viewport] of [
+      ['desktop', undefined],
+      ['phone', PHONE],
+    ] as const) {
+      const citizen = await open(viewport ? { viewport } : {});
+      await signInLiNa(citizen, '/portal/applications');
+      const list = await apiGet<{ id: string }[]>(citizen, '/api/applications');
+      await scan(citizen, '/portal/applications', 'my-applications', `citizen ${vp}`);
+      await scan(citizen, `/portal/applications/new?bundle=${bundleId}`, 'schema-form', `citizen ${vp}`);
+      if (list[0]) await scan(citizen, `/portal/applications/${list[0].id}`, 'application-detail', `citizen ${vp}`);
+      const clerk = await open(viewport ? { viewport } : {});
+      const s = demo.staff.find((x) => x.username === 'rsj.decider')!;
+      await staffSignIn(clerk, s.username, s.password);
+      await clerk.waitForURL(/\/workbench$/);
+      await scan(clerk, '/workbench/tasks', 'task-list-page', `officer ${vp}`);
+      await scan(clerk, '/workbench/deadlines', 'deadlines-page', `officer ${vp}`);
+      await scan(clerk, '/workbench/applications', 'dept-applications', `officer ${vp}`);
+      const done = await apiGet<{ id: string }[]>(clerk, '/api/tasks?scope=done');
+      if (done[0]) await scan(clerk, `/workbench/tasks/${done[0].id}`, 'task-detail', `officer ${vp}`);
+    }
+    expect(findings, JSON.stringify(findings, null, 2)).toEqual([]);
+  });
+});
