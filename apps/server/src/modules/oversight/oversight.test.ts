@@ -1,0 +1,257 @@
+/**
+ * Oversight on both databases, with the demo history: figures recompute from the raw rows to the
+ * same number; the roll-up equals a live computation (also after new rows); dashboards in JSON and
+ * CSV; scope; evaluation index with versions; alerts → work orders → deadline timer → handling
+ * measured; market entities; maps. Bad input is refused with the reason and changes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { DB_KINDS, expectProblem, staffLogin, tableCounts, testApp, type Client } from '../../../../../test/helpers';
+import { DEFAULT_INDEX } from './oversight.evaluation';
+import { MEASURES, valueOf, combine, checkDefinitions } from './oversight.measures';
+import { OVERSIGHT_QUEUES } from './index';
+
+const month = (d = new Date()) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 7);
+function addMonths(ym: string, n: number) {
+  const [y, m] = ym.split('-').map(Number);
+  const t = y * 12 + m - 1 + n;
+  return `${Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, '0')}`;
+}
+
+describe.each(DB_KINDS)('oversight on %s', (kind) => {
+  let app: FastifyInstance;
+  let sup: Client;
+  let gl: Client;
+  let admin: Client;
+  const now = month();
+  const from = addMonths(now, -5);
+
+  beforeAll(async () => {
+    app = await testApp(kind, { OVERSIGHT_DEMO_HISTORY: true });
+    [sup, gl, admin] = await Promise.all([staffLogin(app, 'fz.supervisor'), staffLogin(app, 'gl.supervisor'), staffLogin(app, 'admin')]);
+  }, 240_000);
+  afterAll(async () => app?.close());
+
+  it('defines every measure over facts of its source', () => {
+    expect(checkDefinitions()).toEqual([]);
+  });
+
+  it('computes a figure and recomputes it from the raw rows to the same number', async () => {
+    for (const id of ['on_time_rate', 'application_volume', 'avg_days_used', 'deadline_compression', 'exempt_share', 'market_net_growth']) {
+      const res = await sup.req('GET', `/api/oversight/measures/${id}?region=350100&from=${from}&to=${now}`);
+      expect(res.statusCode, res.body).toBe(200);
+      const fig = res.json();
+      expect(fig.provenance.formula.zh).toMatch(/=/);
+      expect(Date.parse(fig.provenance.snapshotAt)).toBeGreaterThan(0);
+      const rows = await sup.req('GET', `${fig.provenance.rows}&limit=50000`);
+      expect(rows.statusCode, rows.body).toBe(200);
+      const raw = rows.json();
+      expect(raw.rows.length).toBe(raw.total);
+      const sums: Record<string, number> = {};
+      for (const r of raw.rows) for (const f of raw.facts) sums[f] = (sums[f] ?? 0) + Number(r[f]);
+      const m = MEASURES.find((x) => x.id === id)!;
+      // The counts behind the figure are the sums of the rows, and the value follows from them.
+      for (const [fact, n] of Object.entries(fig.total.counts)) expect(sums[fact], `${id} ${fact}`).toBe(n);
+      expect(valueOf(m, sums)).toBe(fig.total.value);
+      if (id === 'application_volume') expect(fig.total.value).toBeGreaterThan(100);
+      if (m.den) expect(combine(m.den, sums)).toBeGreaterThan(0);
+    }
+  });
+
+  it('keeps the roll-up equal to a live computation, also after rows change (incremental refresh)', async () => {
+    const live = await sup.req('GET', `/api/oversight/measures/on_time_rate?region=350100&from=${from}&to=${now}&breakdown=department&live=true`);
+    const rolled = await sup.req('GET', `/api/oversight/measures/on_time_rate?region=350100&from=${from}&to=${now}&breakdown=department`);
+    expect(rolled.json().groups.map((g: any) => [g.key, g.value, g.counts])).toEqual(live.json().groups.map((g: any) => [g.key, g.value, g.counts]));
+    // A case decided late in an earlier month: after the next refresh the roll-up follows.
+    const target = addMonths(now, -2);
+    await sql`UPDATE applications SET decided_at = (promised_due + 3)::timestamp AT TIME ZONE 'UTC', state = 'concluded', updated_at = now()
+      WHERE id = (SELECT id FROM applications WHERE number LIKE 'DEMO%' AND decided_at IS NOT NULL AND to_char(submitted_at, 'YYYY-MM') = ${target} AND region_code LIKE '3501%' AND (decided_at AT TIME ZONE 'UTC' + interval '8 hours')::date <= promised_due ORDER BY number LIMIT 1)`.execute(app.database.db);
+    const stale = (await sup.req('GET', `/api/oversight/measures/late_decided?region=350100&from=${target}&to=${target}`)).json();
+    const fresh = (await sup.req('GET', `/api/oversight/measures/late_decided?region=350100&from=${target}&to=${target}&live=true`)).json();
+    expect(fresh.total.value).toBe(stale.total.value + 1);
+    const r = await sup.req('POST', '/api/oversight/refresh', {});
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().refreshed.find((x: any) => x.source === 'applications').mode).toMatch(/^incremental:[1-9]/);
+    const after = (await sup.req('GET', `/api/oversight/measures/late_decided?region=350100&from=${target}&to=${target}`)).json();
+    expect(after.total.value).toBe(fresh.total.value);
+    expect(Date.parse(after.provenance.snapshotAt)).toBeGreaterThan(Date.parse(stale.provenance.snapshotAt));
+    const v = await app.services.oversight.engine.verify('applications', '350000');
+    expect(v.equal).toBe(true);
+  });
+
+  it('serves declared dashboards as JSON and CSV, with comparisons, rankings and unavailable measures said plainly', async () => {
+    const list = (await sup.req('GET', '/api/oversight/dashboards')).json();
+    expect(list.map((d: any) => d.id)).toEqual(expect.arrayContaining(['overview', 'overdue', 'service', 'exchange', 'market']));
+    const started = Date.now();
+    const res = await sup.req('GET', `/api/oversight/dashboards/overview?from=${addMonths(now, -2)}&to=${now}`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(Date.now() - started).toBeLessThan(kind === 'postgres' ? 1000 : 3000);
+    const d = res.json();
+    const kpi = d.widgets.find((w: any) => w.id === 'kpi-application_volume');
+    expect(kpi.value).toBeGreaterThan(0);
+    expect(kpi.previous).toBeGreaterThan(0);
+    expect(kpi.change).toBe(Math.round((kpi.value - kpi.previous) * 100) / 100);
+    const rank = d.widgets.find((w: any) => w.id === 'rank-departments');
+    expect(rank.top).toHaveLength(3);
+    expect(rank.bottom).toHaveLength(3);
+    const byKey = new Map(rank.groups.map((g: any) => [g.key, g.value]));
+    expect(byKey.get(rank.top[0])).toBeGreaterThanOrEqual(byKey.get(rank.bottom[0]) as number);
+    expect(d.widgets.find((w: any) => w.id === 'trend-volume').groups).toHaveLength(12);
+    const map = d.widgets.find((w: any) => w.id === 'map');
+    expect(map.groups.map((g: any) => g.key)).toContain('350102');
+    // Every figure of the overview carries provenance.
+    for (const w of d.widgets.filter((x: any) => x.available)) expect(w.provenance.formula.zh).toBeTruthy();
+    const avail = (await sup.req('GET', '/api/oversight/measures')).json();
+    for (const w of d.widgets.filter((x: any) => !x.available)) {
+      expect(avail.find((m: any) => m.id === w.measure).available).toBe(false);
+      expect(w.reason.zh).toMatch(/尚未接入/);
+    }
+    const csv = await sup.req('GET', `/api/oversight/dashboards/overview?from=${addMonths(now, -2)}&to=${now}&format=csv`);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.body).toContain('kpi-application_volume');
+    expect(csv.body.split('\r\n').length).toBeGreaterThan(20);
+    const mapOther = (await sup.req('GET', `/api/oversight/dashboards/overview?mapMeasure=on_time_rate`)).json();
+    expect(mapOther.widgets.find((w: any) => w.id === 'map').measure).toBe('on_time_rate');
+  });
+
+  it('limits a supervisor to their region subtree', async () => {
+    expectProblem(await gl.req('GET', '/api/oversight/measures/application_volume?region=350100'), 403, 'OVERSIGHT_REGION_OUT_OF_SCOPE', 'region');
+    const own = (await gl.req('GET', '/api/oversight/measures/application_volume?breakdown=region')).json();
+    expect(own.provenance.filters.region).toBe('350102');
+    expect(own.groups.every((g: any) => g.key === '350102')).toBe(true);
+    expectProblem(await sup.req('GET', '/api/oversight/measures/no_such_measure'), 400, 'OVERSIGHT_UNKNOWN_MEASURE', 'measure');
+    expectProblem(await sup.req('GET', '/api/oversight/measures/application_volume?from=2026-05&to=2026-01'), 400, 'OVERSIGHT_BAD_PERIOD', 'from');
+  });
+
+  it('monitors market entities: registrations, cancellations, stock and net growth by industry and region, with bands', async () => {
+    const d = (await sup.req('GET', `/api/oversight/dashboards/market?from=${addMonths(now, -1)}&to=${addMonths(now, -1)}`)).json();
+    const k = (id: string) => d.widgets.find((w: any) => w.id === `kpi-${id}`);
+    expect(k('market_registrations').value).toBeGreaterThan(0);
+    expect(k('market_net_growth').value).toBe(k('market_registrations').value - k('market_cancellations').value);
+    // Stock at the end of a month = stock at the end of the previous + net growth of the month.
+    expect(k('market_stock').value - k('market_stock').previous).toBe(k('market_net_growth').value);
+    const band = d.widgets.find((w: any) => w.id === 'band-registrations');
+    expect(band.band).toHaveLength(12);
+    expect(band.band.every((b: any) => b.points === 2 && b.low <= b.high)).toBe(true);
+    const ind = d.widgets.find((w: any) => w.id === 'industry-registrations');
+    expect(ind.groups.find((g: any) => g.key === 'F').label).toMatch(/批发和零售业/);
+  });
+
+  it('ranks regions by a versioned evaluation index and refuses a bad configuration with the reason', async () => {
+    const e = (await sup.req('GET', `/api/oversight/evaluation?region=350100&from=${addMonths(now, -2)}&to=${now}`)).json();
+    expect(e.selfAssessment).toBe(true);
+    expect(e.version).toBe(1);
+    expect(e.ranking.length).toBeGreaterThan(3);
+    expect(e.ranking[0].score).toBeGreaterThanOrEqual(e.ranking[1].score);
+    const top = e.ranking[0];
+    expect(top.score).toBeGreaterThan(0);
+    expect(top.score).toBeLessThanOrEqual(100);
+    expect(['非常高', '高', '中', '低']).toContain(top.grade.zh);
+    expect(top.weakest).toHaveLength(3);
+    expect(e.unavailable.map((u: any) => u.measure)).not.toContain('on_time_rate');
+    // Score = Σ w·n ÷ Σ w over the indicators with data.
+    const scored = top.indicators.filter((i: any) => i.normalised !== null);
+    const expected = (scored.reduce((s: number, i: any) => s + i.weight * i.normalised, 0) / scored.reduce((s: number, i: any) => s + i.weight, 0)) * 100;
+    expect(Math.abs(top.score - expected)).toBeLessThan(0.1);
+    const page = (await sup.req('GET', `/api/oversight/evaluation/regions/${top.code}`)).json();
+    expect(page.rank.rank).toBeGreaterThanOrEqual(1);
+    expect(page.overall.weakest.length).toBeGreaterThan(0);
+    const pub = await app.inject({ method: 'GET', url: '/api/public/evaluation/methodology' });
+    expect(pub.statusCode).toBe(200);
+    expect(pub.json().indicators.find((i: any) => i.id === 'guide_accuracy').formula.zh).toMatch(/指南准确度/);
+
+    const before = await tableCounts(app);
+    const bad = async (mutate: (c: any) => void, field: string | undefined, re: RegExp) => {
+      const cfg = JSON.parse(JSON.stringify({ ...DEFAULT_INDEX, grades: DEFAULT_INDEX.grades.map((g) => ({ ...g, min: Number.isFinite(g.min) ? g.min : null })) }));
+      mutate(cfg);
+      const body = expectProblem(await admin.req('POST', '/api/oversight/index/versions', { config: cfg, note: 'bad' }), 422, 'OVERSIGHT_INDEX_CONFIG_INVALID', field);
+      expect(body.message.en).toMatch(re);
+    };
+    await bad((c) => (c.indicators[0].weight = 0.2), 'config/indicators', /weights sum to 1.05/);
+    await bad((c) => (c.indicators[1].measure = 'happiness'), 'config/indicators/1/measure', /unknown measure happiness/);
+    await bad((c) => {
+      c.derived = [{ id: 'a_x', name: { zh: '甲', en: 'A' }, expr: 'b_x + on_time_rate' }, { id: 'b_x', name: { zh: '乙', en: 'B' }, expr: 'a_x * 2' }];
+      c.indicators[0].measure = 'a_x';
+    }, 'config/derived', /cycle: a_x → b_x → a_x/);
+    expect(await tableCounts(app)).toEqual(before);
+    expect((await sup.req('GET', '/api/oversight/index/versions')).json()).toHaveLength(1);
+
+    const cfg = JSON.parse(JSON.stringify({ ...DEFAULT_INDEX, grades: DEFAULT_INDEX.grades.map((g) => ({ ...g, min: Number.isFinite(g.min) ? g.min : null })) }));
+    cfg.derived = [{ id: 'timeliness', name: { zh: '时效', en: 'Timeliness' }, expr: '(on_time_rate + 100 - late_decided * 0) / 2' }];
+    cfg.indicators[0].measure = 'timeliness';
+    const ok = await admin.req('POST', '/api/oversight/index/versions', { config: cfg, note: '派生时效指标' });
+    expect(ok.statusCode, ok.body).toBe(201);
+    const e2 = (await sup.req('GET', `/api/oversight/evaluation?region=350100&from=${addMonths(now, -2)}&to=${now}`)).json();
+    expect(e2.version).toBe(2);
+  });
+
+  it('raises alerts that dispatch work orders with a deadline; the timer marks them overdue; handling is measured', async () => {
+    const rules = (await sup.req('GET', '/api/oversight/alert-rules')).json();
+    expect(rules.length).toBeGreaterThanOrEqual(3);
+    const alerts = (await sup.req('GET', '/api/oversight/alerts')).json();
+    expect(alerts.length).toBeGreaterThan(0);
+    const a = alerts.find((x: any) => x.measure === 'overdue_open');
+    expect(a.value).toBeGreaterThan(3);
+    expect(a.provenance.formula.zh).toBeTruthy();
+    const wo = (await sup.req('GET', `/api/oversight/work-orders/${a.workOrderId}`)).json();
+    expect(wo.departmentId).toBe(a.departmentId);
+    expect(wo.dueDate > new Date().toISOString().slice(0, 10)).toBe(true);
+    // The deadline timer is a durable job.
+    const job = await app.database.db.selectFrom('jobs').selectAll().where('queue', '=', OVERSIGHT_QUEUES.due).where('dedupe_key', '=', wo.id).executeTakeFirst();
+    expect(job?.state).toBe('pending');
+    // Evaluating again raises nothing twice.
+    const again = await sup.req('POST', `/api/oversight/alert-rules/${a.ruleId}/evaluate`, {});
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json().rules[0].raised).toEqual([]);
+
+    // The department answers, the timer fires after its deadline (still not closed: overdue), the supervisor closes.
+    const dept = await app.services.org.department(wo.departmentId);
+    const staff = (await app.database.db.selectFrom('accounts').select('username').where('department_id', '=', wo.departmentId).where('kind', '=', 'officer').execute()).map((s) => s.username!);
+    const officer = await staffLogin(app, staff.find((u) => u.endsWith('.admin')) ?? staff[0]);
+    expect((await officer.req('GET', '/api/oversight/work-orders')).json().map((w: any) => w.id)).toContain(wo.id);
+    const other = await staffLogin(app, 'scjg.admin');
+    if (dept?.code !== 'FZ-SCJGJ') {
+      expect((await other.req('GET', `/api/oversight/work-orders/${wo.id}`)).statusCode).toBe(404);
+    }
+    const resp = await officer.req('POST', `/api/oversight/work-orders/${wo.id}/respond`, { response: '已逐件督办，三日内办结' });
+    expect(resp.statusCode, resp.body).toBe(200);
+    await app.database.db.updateTable('jobs').set({ run_at: new Date(Date.now() - 1000) }).where('dedupe_key', '=', wo.id).execute();
+    await app.services.jobs.drain();
+    expect((await sup.req('GET', `/api/oversight/work-orders/${wo.id}`)).json().overdue).toBe(true);
+    const closed = await sup.req('POST', `/api/oversight/work-orders/${wo.id}/close`, { note: '核实已整改' });
+    expect(closed.statusCode, closed.body).toBe(200);
+    expectProblem(await sup.req('POST', `/api/oversight/work-orders/${wo.id}/close`, { note: '再次' }), 409, 'OVERSIGHT_WORK_ORDER_STATE', 'status');
+    expect((await sup.req('GET', `/api/oversight/alerts/${a.id}`)).json().status).toBe('closed');
+    await sup.req('POST', '/api/oversight/refresh', {});
+    const handled = (await sup.req('GET', `/api/oversight/measures/work_orders?region=350100&from=${now}&to=${now}`)).json();
+    expect(handled.total.value).toBe(alerts.filter((x: any) => x.workOrderId && x.period === now && x.regionCode.startsWith('3501')).length);
+    const onTime = (await sup.req('GET', `/api/oversight/measures/work_order_on_time_rate?region=350100&from=${now}&to=${now}`)).json();
+    expect(onTime.total.counts.orders).toBe(handled.total.value);
+  });
+
+  it('creates rules, refuses bad ones, and serves the schematic map until an operator map with its 审图号 is uploaded', async () => {
+    const scjg = (await app.services.org.departmentByCode('FZ-SCJGJ'))!.id;
+    expectProblem(await sup.req('POST', '/api/oversight/alert-rules', { name: '缺阈值', measure: 'overdue_open', regionCode: '350100', breakdown: 'department', kind: 'threshold', op: 'above', deadlineDays: 5 }), 422, 'OVERSIGHT_RULE_INVALID', 'threshold');
+    expectProblem(await sup.req('POST', '/api/oversight/alert-rules', { name: '无部门', measure: 'overdue_open', regionCode: '350100', breakdown: 'region', kind: 'threshold', op: 'above', threshold: 1, deadlineDays: 5 }), 422, 'OVERSIGHT_RULE_INVALID', 'assignDepartmentId');
+    expectProblem(await gl.req('POST', '/api/oversight/alert-rules', { name: '越权', measure: 'overdue_open', regionCode: '350100', breakdown: 'department', kind: 'threshold', op: 'above', threshold: 1, deadlineDays: 5 }), 403, 'OVERSIGHT_REGION_OUT_OF_SCOPE', 'region');
+    const created = await sup.req('POST', '/api/oversight/alert-rules', { name: '区域办件量低', measure: 'application_volume', regionCode: '350100', breakdown: 'region', kind: 'threshold', op: 'below', threshold: 1000000, assignDepartmentId: scjg, deadlineDays: 3 });
+    expect(created.statusCode, created.body).toBe(201);
+    const ev = (await sup.req('POST', `/api/oversight/alert-rules/${created.json().id}/evaluate`, { period: addMonths(now, -1) })).json();
+    expect(ev.rules[0].raised.length).toBeGreaterThan(3);
+
+    const demo = (await app.inject({ method: 'GET', url: '/api/oversight/geo/350100' })).json();
+    expect(demo.meta.demo).toBe(true);
+    expect(demo.meta.notice.zh).toMatch(/示意图 非正式地图/);
+    expect(demo.geojson.features.map((f: any) => f.properties.code)).toContain('350102');
+    const before = await tableCounts(app);
+    const noCode = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: '鼓楼区' }, geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] } }] };
+    expectProblem(await admin.req('POST', '/api/oversight/geo', { name: '福州市', approvalNumber: '闽S(2024)12号', geojson: noCode }), 422, 'OVERSIGHT_GEOJSON_INVALID', 'geojson/features/0/properties/code');
+    expect(await tableCounts(app)).toEqual(before);
+    const real = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code: '350102', name: '鼓楼区' }, geometry: { type: 'Polygon', coordinates: [[[119.28, 26.08], [119.31, 26.08], [119.31, 26.1], [119.28, 26.08]]] } }] };
+    expect((await admin.req('POST', '/api/oversight/geo', { name: '福州市行政区划', approvalNumber: '闽S(2024)12号', geojson: real })).statusCode).toBe(201);
+    const op = (await app.inject({ method: 'GET', url: '/api/oversight/geo/350100' })).json();
+    expect(op.meta.approvalNumber).toBe('闽S(2024)12号');
+    expect(op.meta.demo).toBe(false);
+  });
+});
