@@ -6,6 +6,7 @@ import { AreaLayout } from '../components/AreaLayout';
 import { TaskTiles } from '../components/AreaPages';
 import { usePageTitle } from '../components/usePageTitle';
 import { usePrefs } from '../prefs';
+import { SearchBox } from '../features/catalog/common';
 import { SECTIONS } from '../areas/nav';
 import { areaPath, homeAreaOf } from '../session';
 
@@ -24,6 +25,9 @@ export default function PublicHome() {
         <div className="yw-hero-inner">
           <h1 className="yw-hero-title">{region ? t('public.titleWithRegion', { region }) : t('public.title')}</h1>
           <p className="yw-hero-slogan">{t('public.slogan')}</p>
+          <div className="yc-hero-search" data-testid="home-search">
+            <SearchBox base="/services" large />
+          </div>
           <div className="yw-hero-actions">
             {me ? (
               <Link to={areaPath(homeAreaOf(me.account))} className="yw-link-button yw-link-button-inverse yw-link-button-large">
