@@ -90,6 +90,8 @@ export function SearchBox({ base, initial = '', large = false, autoFocus = false
       <AutoComplete
         value={value}
         options={options}
+        // Enter searches what was typed; a suggestion is taken only when chosen.
+        defaultActiveFirstOption={false}
         onChange={(v) => setValue(v)}
         onSelect={(v: string) => {
           setValue(v);
