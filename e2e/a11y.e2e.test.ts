@@ -105,10 +105,11 @@ describe('accessibility (axe, WCAG 2.1 AA)', { timeout: 600_000 }, () => {
       pages: [
         ['/portal', 'portal-home'],
         ['/portal/licences', 'coming-soon'],
+        ['/portal/applications', 'my-applications'],
         ['/workbench', 'forbidden'],
       ],
     },
-    staffVisitor('officer', (s) => s.roles.includes('window_clerk'), 'workbench', [['/workbench/tasks', 'coming-soon']]),
+    staffVisitor('officer', (s) => s.roles.includes('window_clerk'), 'workbench', [['/workbench/tasks', 'task-list-page'], ['/workbench/deadlines', 'deadlines-page']]),
     staffVisitor('data admin', (s) => s.kind === 'data_admin', 'admin', [['/admin/regions', 'forbidden']]),
     staffVisitor('platform admin', (s) => s.kind === 'platform_admin', 'admin'),
     staffVisitor('supervisor', (s) => s.kind === 'supervisor', 'oversight', [['/oversight/dashboard', 'coming-soon']]),

@@ -90,7 +90,7 @@ describe('web shell', { timeout: 120_000 }, () => {
     await page.locator('input[autocomplete="current-password"]').fill(officer.password);
     await page.getByTestId('staff-submit').click();
     await page.waitForURL(/\/workbench\/tasks$/);
-    await expect.poll(() => page.getByTestId('coming-soon').isVisible(), POLL).toBe(true);
+    await expect.poll(() => page.getByTestId('task-list-page').isVisible(), POLL).toBe(true);
     await context.close();
   });
 
@@ -261,7 +261,7 @@ describe('web shell', { timeout: 120_000 }, () => {
     const drawer = page.locator('.yw-drawer');
     await drawer.getByRole('link', { name: '待办任务' }).click();
     await page.waitForURL(/\/workbench\/tasks$/);
-    await page.getByTestId('coming-soon').waitFor();
+    await page.getByTestId('task-list-page').waitFor();
     // No horizontal scrolling at 390 px.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
