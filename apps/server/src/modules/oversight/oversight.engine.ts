@@ -12,6 +12,7 @@ import { fromDayNumber, toDayNumber } from '../../shared/dates';
 import { getRegion, subtreePattern } from '../../shared/regions';
 import { column, combine, MEASURE_BY_ID, SOURCE_BY_ID, SOURCES, valueOf, type MeasureDef, type SourceDef, type Text } from './oversight.measures';
 import { oversightErrors } from './oversight.errors';
+import { MODULE_VIEWS } from './oversight.views';
 
 export type Breakdown = 'none' | 'region' | 'department' | 'item' | 'category' | 'period';
 
@@ -95,6 +96,8 @@ function groupExpr(b: Breakdown, root: string): RawBuilder<string> {
 export class MeasureEngine {
   private availability = new Map<string, boolean>();
   private availabilityAt = 0;
+  /** Why a module's facts view could not be created (its tables changed), by source. */
+  readonly viewErrors = new Map<string, string>();
 
   constructor(
     private readonly db: Db,
@@ -105,8 +108,26 @@ export class MeasureEngine {
   async available(): Promise<Map<string, boolean>> {
     if (Date.now() - this.availabilityAt < 30_000 && this.availability.size) return this.availability;
     const names = SOURCES.map((s) => s.view);
-    const rows = (await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.views WHERE table_schema = 'public' AND table_name = ANY(${names})`.execute(this.db)).rows;
-    const have = new Set(rows.map((r) => r.name));
+    const views = async () => new Set((await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.views WHERE table_schema = 'public' AND table_name = ANY(${names})`.execute(this.db)).rows.map((r) => r.name));
+    let have = await views();
+    // Views over other modules' tables appear once those tables do (oversight.views.ts).
+    const missing = SOURCES.filter((s) => !have.has(s.view) && MODULE_VIEWS[s.id]);
+    if (missing.length) {
+      const tables = new Set((await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`.execute(this.db)).rows.map((r) => r.name));
+      let created = false;
+      for (const s of missing) {
+        const v = MODULE_VIEWS[s.id];
+        if (!v.requires.every((t) => tables.has(t))) continue;
+        try {
+          await sql.raw(v.sql).execute(this.db);
+          created = true;
+          this.viewErrors.delete(s.id);
+        } catch (e) {
+          this.viewErrors.set(s.id, (e as Error).message);
+        }
+      }
+      if (created) have = await views();
+    }
     this.availability = new Map(SOURCES.map((s) => [s.id, have.has(s.view)]));
     this.availabilityAt = Date.now();
     return this.availability;

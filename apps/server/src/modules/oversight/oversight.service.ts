@@ -22,7 +22,10 @@ import { oversightErrors } from './oversight.errors';
 import { baseMeasures, DEFAULT_INDEX, evalRpn, gradeOf, loadConfig, normalise, storeConfig, tokenize, toRpn, validateIndexConfig, type IndexConfig } from './oversight.evaluation';
 import { demoProvider, mapUnits, validateGeoJson, type FeatureCollection, type GeoProvider, type MapMeta } from './oversight.geo';
 import { MEASURE_BY_ID, MEASURES, SOURCE_BY_ID, SOURCES, type SourceDef, type Text } from './oversight.measures';
+import { CATEGORIES as INQUIRY_CATEGORIES } from '../interaction';
 import './oversight.tables';
+
+const REVIEW_CHANNELS: Record<string, string> = { web: '网站', mobile: '移动端', window_device: '窗口评价器', '12345': '12345 热线', sms: '短信' };
 
 export const QUEUES = { tick: 'oversight.tick', due: 'oversight.work_order_due' } as const;
 export const OVERSIGHT_READERS = ['supervisor', 'platform_admin'] as const;
@@ -120,6 +123,8 @@ export class OversightService {
         if (s.id === 'market') out.set(k, INDUSTRY_SECTIONS[k] ? `${k} ${INDUSTRY_SECTIONS[k].zh}` : k);
         else if (s.id === 'work_orders') out.set(k, MEASURE_BY_ID.get(k)?.name.zh ?? k);
         else if (s.id === 'catalog') out.set(k, k === 'bundle' ? '一件事' : '事项');
+        else if (s.id === 'inquiries') out.set(k, INQUIRY_CATEGORIES.find((c) => c.code === k)?.zh ?? k);
+        else if (s.id === 'reviews') out.set(k, REVIEW_CHANNELS[k] ?? k);
         else out.set(k, k);
       }
     }
@@ -145,7 +150,7 @@ export class OversightService {
         denominator: m.den ?? null,
         scale: m.scale ?? 1,
         available: ok,
-        reason: ok ? null : { zh: `${s.module} 模块的数据（${s.view}）尚未接入`, en: `the ${s.module} module's data (${s.view}) is not installed` },
+        reason: ok ? null : this.engine.viewErrors.has(s.id) ? { zh: `无法建立 ${s.view}：${this.engine.viewErrors.get(s.id)}`, en: `cannot create ${s.view}: ${this.engine.viewErrors.get(s.id)}` } : { zh: `${s.module} 模块的数据（${s.view}）尚未接入`, en: `the ${s.module} module's data (${s.view}) is not installed` },
       };
     });
   }
