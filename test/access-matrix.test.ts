@@ -277,6 +277,77 @@ const EXPECTED: Record<string, Expect> = {
   'POST /api/admin/resources/:id/reactivate': { allowed: ['dept_admin', 'data_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/resources/NO.SUCH/reactivate', body: { reason: '测试启用' } }) },
   'GET /api/admin/resources/:id/rows': { allowed: ['dept_admin', 'data_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/resources/NO.SUCH/rows' }) },
   'POST /api/resources/:id/rows': { allowed: ['dept_admin', 'data_admin', 'platform_admin', 'machine'], sample: () => ({ url: '/api/resources/NO.SUCH/rows', body: { rows: [{ data: { no: '1' } }] } }) },
+  // Reviews (好差评): people review their own concluded applications; window clerks record visits rated by link
+  // (public); officers handle their department's rectification cases, supervisors their region's; statistics public.
+  ...(() => {
+    const PEOPLE: Actor[] = ['citizen', 'enterprise', 'agent'];
+    const OFFICERS: Actor[] = ['window_clerk', 'reviewer', 'decider', 'dept_admin'];
+    const CASES: Actor[] = [...OFFICERS, 'supervisor', 'platform_admin'];
+    const SUPERVISORS: Actor[] = ['supervisor', 'platform_admin'];
+    const nil = '00000000-0000-4000-8000-000000000000';
+    const online = { overall: 5, efficiency: 5, guide_accuracy: 5, convenience: 5, platform_usability: 5 };
+    const onsite = { overall: 5, efficiency: 5, service_level: 5, attitude: 5 };
+    const e: Record<string, Expect> = {
+      'GET /api/reviews/mine': { allowed: PEOPLE },
+      'POST /api/reviews': { allowed: PEOPLE, sample: () => ({ body: { applicationId: nil, channel: 'web', level: 5, scores: online } }) },
+      'GET /api/reviews/:id': { allowed: PEOPLE, sample: () => ({ url: `/api/reviews/${nil}` }) },
+      'PUT /api/reviews/:id': { allowed: PEOPLE, sample: () => ({ url: `/api/reviews/${nil}`, body: { level: 5, scores: online } }) },
+      'POST /api/reviews/:id/rerate': { allowed: PEOPLE, sample: () => ({ url: `/api/reviews/${nil}/rerate`, body: { level: 5, scores: online } }) },
+      'POST /api/reviews/visits': { allowed: ['window_clerk'], sample: () => ({ body: {} }) },
+      'GET /api/reviews/visits/:token': { allowed: PUBLIC, sample: () => ({ url: '/api/reviews/visits/no-such-token-000' }) },
+      'POST /api/reviews/visits/:token': { allowed: PUBLIC, sample: () => ({ url: '/api/reviews/visits/no-such-token-000', body: { channel: 'window_device', level: 5, scores: onsite } }) },
+      'POST /api/reviews/visits/:token/rerate': { allowed: PUBLIC, sample: () => ({ url: '/api/reviews/visits/no-such-token-000/rerate', body: { channel: 'sms', level: 5, scores: onsite } }) },
+      'GET /api/rectification/cases': { allowed: CASES },
+      'GET /api/rectification/cases/:id': { allowed: CASES, sample: () => ({ url: `/api/rectification/cases/${nil}` }) },
+      'POST /api/rectification/cases/:id/verify': { allowed: OFFICERS, sample: () => ({ url: `/api/rectification/cases/${nil}/verify`, body: { finding: 'confirmed', note: '核实情况' } }) },
+      'POST /api/rectification/cases/:id/rectify': { allowed: OFFICERS, sample: () => ({ url: `/api/rectification/cases/${nil}/rectify`, body: { measures: '整改措施' } }) },
+      'POST /api/rectification/cases/:id/feedback': { allowed: OFFICERS, sample: () => ({ url: `/api/rectification/cases/${nil}/feedback`, body: { message: '反馈内容' } }) },
+      'POST /api/rectification/evidence': { allowed: ['dept_admin'], sample: () => ({ body: { filename: 'evidence.pdf', contentType: 'application/pdf', dataBase64: samplePdf('matrix').toString('base64') } }) },
+      'GET /api/rectification/cases/:id/evidence/:fileId': { allowed: CASES, sample: () => ({ url: `/api/rectification/cases/${nil}/evidence/${nil}` }) },
+      'POST /api/rectification/cases/:id/appeal': { allowed: ['dept_admin'], sample: () => ({ url: `/api/rectification/cases/${nil}/appeal`, body: { reason: '恶意差评', evidenceFileIds: [nil] } }) },
+      'POST /api/rectification/cases/:id/appeal-decision': { allowed: SUPERVISORS, sample: () => ({ url: `/api/rectification/cases/${nil}/appeal-decision`, body: { uphold: false, note: '驳回申诉' } }) },
+      'GET /api/rectification/flags': { allowed: SUPERVISORS },
+      'POST /api/follow-ups/sample': { allowed: SUPERVISORS, sample: () => ({ body: { source: 'rectification', count: 1 } }) },
+      'GET /api/follow-ups': { allowed: SUPERVISORS },
+      'POST /api/follow-ups/:id': { allowed: SUPERVISORS, sample: () => ({ url: `/api/follow-ups/${nil}`, body: { reached: false, note: '未接通' } }) },
+      'GET /api/admin/rectification-deadlines': { allowed: ['supervisor', 'platform_admin'] },
+      'PUT /api/admin/rectification-deadlines/:regionCode': { allowed: ['platform_admin'], sample: () => ({ url: '/api/admin/rectification-deadlines/350100', body: { verifyDays: 1, rectifyDays: 5, feedbackDays: 1 } }) },
+      'GET /api/public/reviews/stats': { allowed: PUBLIC, sample: () => ({ url: '/api/public/reviews/stats?groupBy=department' }) },
+      'GET /api/public/reviews/ledger': { allowed: PUBLIC },
+      // 12345 interaction: anyone may file (only reports anonymously); handlers by department or region; Open311 public (api_key to post).
+      'GET /api/inquiries/categories': { allowed: PUBLIC },
+      'GET /api/inquiries/regions': { allowed: PUBLIC },
+      'POST /api/inquiries': { allowed: PUBLIC, sample: () => ({ body: { kind: 'report', category: 'food-safety', title: '矩阵测试举报', content: '矩阵测试举报的具体内容。', regionCode: '350102' } }) },
+      'GET /api/inquiries/mine': { allowed: PEOPLE },
+      'GET /api/inquiries/track/:number': { allowed: PUBLIC, sample: () => ({ url: '/api/inquiries/track/20260101000001?code=AAAA-BBBB-CCCC-DDDD' }) },
+      'GET /api/inquiries': { allowed: CASES },
+      'GET /api/inquiries/:id': { allowed: [...PEOPLE, ...CASES], sample: () => ({ url: `/api/inquiries/${nil}` }) },
+      'POST /api/inquiries/:id/dispatch': { allowed: SUPERVISORS, sample: (i) => ({ url: `/api/inquiries/${nil}/dispatch`, body: { departmentId: i.departmentId } }) },
+      'POST /api/inquiries/:id/return': { allowed: OFFICERS, sample: () => ({ url: `/api/inquiries/${nil}/return`, body: { reason: '不属本部门职责' } }) },
+      'POST /api/inquiries/:id/respond': { allowed: OFFICERS, sample: () => ({ url: `/api/inquiries/${nil}/respond`, body: {} }) },
+      'POST /api/inquiries/:id/reply': { allowed: OFFICERS, sample: () => ({ url: `/api/inquiries/${nil}/reply`, body: { reply: '答复内容' } }) },
+      'POST /api/inquiries/:id/confirm': { allowed: PUBLIC, sample: () => ({ url: `/api/inquiries/${nil}/confirm`, body: { resolved: true, satisfaction: 5 } }) },
+      'POST /api/inquiries/:id/escalate': { allowed: SUPERVISORS, sample: () => ({ url: `/api/inquiries/${nil}/escalate`, body: { note: '督办' } }) },
+      'GET /api/public/inquiries/rates': { allowed: PUBLIC },
+      'GET /api/knowledge': { allowed: PUBLIC, sample: () => ({ url: `/api/knowledge?q=${encodeURIComponent('营业执照')}` }) },
+      'GET /api/knowledge/:id': { allowed: PUBLIC, sample: () => ({ url: `/api/knowledge/${nil}` }) },
+      'POST /api/knowledge': { allowed: OFFICERS, sample: () => ({ body: { inquiryId: nil, question: '问题内容', answer: '答复内容' } }) },
+      'PUT /api/knowledge/:id': { allowed: OFFICERS, sample: () => ({ url: `/api/knowledge/${nil}`, body: { question: '问题内容', answer: '答复内容', published: false } }) },
+      'GET /api/admin/inquiry-rules': { allowed: SUPERVISORS },
+      'PUT /api/admin/inquiry-rules': { allowed: ['platform_admin'], sample: (i) => ({ body: { category: 'other', regionPrefix: '3501', departmentId: i.departmentId } }) },
+      'GET /api/admin/inquiry-deadlines': { allowed: SUPERVISORS },
+      'PUT /api/admin/inquiry-deadlines/:regionCode/:urgency': { allowed: ['platform_admin'], sample: () => ({ url: '/api/admin/inquiry-deadlines/000000/normal', body: { respondHours: 24, resolveDays: 15 } }) },
+      'POST /api/admin/open311-keys': { allowed: ['platform_admin'], sample: (i) => ({ body: { name: `矩阵客户端${i.n}` } }) },
+      'GET /api/open311/v2/services/:file': { allowed: PUBLIC, sample: () => ({ url: '/api/open311/v2/services/road-damage.json' }) },
+      'GET /api/open311/v2/requests/:file': { allowed: PUBLIC, sample: () => ({ url: '/api/open311/v2/requests/20260101000001.xml' }) },
+    };
+    for (const f of ['json', 'xml']) {
+      e[`GET /api/open311/v2/services.${f}`] = { allowed: PUBLIC };
+      e[`GET /api/open311/v2/requests.${f}`] = { allowed: PUBLIC };
+      e[`POST /api/open311/v2/requests.${f}`] = { allowed: PUBLIC, sample: () => ({ url: `/api/open311/v2/requests.${f}`, form: true, body: { api_key: 'demo-open311-key-2026', service_code: 'streetlight', lat: '26.06', long: '119.31', description: '路灯不亮（矩阵测试）' } }) };
+    }
+    return e;
+  })(),
 };
 
 const isDocs = (url: string) => url === '/docs' || url.startsWith('/docs/');
