@@ -6,6 +6,7 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db } from '../../db/database';
 import type { ApplicationsTable, ApplicationTasksTable, ApplicationEventsTable, ApplicationEscalationsTable } from '../../db/types';
+import './applications.tables';
 
 export type AppRow = Selectable<ApplicationsTable>;
 export type TaskRow = Selectable<ApplicationTasksTable>;
@@ -13,7 +14,7 @@ export type EventRow = Selectable<ApplicationEventsTable>;
 export type EscalationRow = Selectable<ApplicationEscalationsTable>;
 
 /** A row to insert: JSON columns as objects (stringified here). */
-export type NewApp = Omit<Insertable<ApplicationsTable>, 'form_data' | 'context' | 'steps' | 'supplement' | 'outcome' | 'result' | 'receipt'> & {
+export type NewApp = Omit<Insertable<ApplicationsTable>, 'form_data' | 'context' | 'steps' | 'supplement' | 'outcome' | 'result' | 'receipt' | 'materials'> & {
   form_data: Record<string, unknown>;
   context: Record<string, unknown>;
   steps: unknown[] | null;
@@ -21,10 +22,11 @@ export type NewApp = Omit<Insertable<ApplicationsTable>, 'form_data' | 'context'
   outcome?: Record<string, unknown> | null;
   result?: Record<string, unknown> | null;
   receipt?: Record<string, unknown> | null;
+  materials?: Record<string, unknown>[] | null;
 };
 
 /** A patch: JSON columns as objects. */
-export type AppPatch = Partial<Omit<Updateable<ApplicationsTable>, 'form_data' | 'context' | 'steps' | 'supplement' | 'outcome' | 'result' | 'receipt'>> & {
+export type AppPatch = Partial<Omit<Updateable<ApplicationsTable>, 'form_data' | 'context' | 'steps' | 'supplement' | 'outcome' | 'result' | 'receipt' | 'materials'>> & {
   form_data?: Record<string, unknown>;
   context?: Record<string, unknown>;
   steps?: unknown[] | null;
@@ -32,9 +34,10 @@ export type AppPatch = Partial<Omit<Updateable<ApplicationsTable>, 'form_data' |
   outcome?: Record<string, unknown> | null;
   result?: Record<string, unknown> | null;
   receipt?: Record<string, unknown> | null;
+  materials?: Record<string, unknown>[] | null;
 };
 
-const JSON_COLUMNS = ['form_data', 'context', 'steps', 'supplement', 'outcome', 'result', 'receipt'] as const;
+const JSON_COLUMNS = ['form_data', 'context', 'steps', 'supplement', 'outcome', 'result', 'receipt', 'materials'] as const;
 
 function encode<T extends Record<string, unknown>>(row: T): Record<string, unknown> {
   const out: Record<string, unknown> = { ...row };

@@ -32,6 +32,8 @@ import { catalogPayments, handlePaymentEvents } from './applications.payments';
 import { applicationRoutes } from './applications.routes';
 import type { PaymentsService } from '../payments';
 import type { FileService } from '../files';
+import { notify, type NotificationService } from '../notifications';
+import { deliverNotifications } from './applications.notify';
 import type { MaterialSources } from '../../shared/material-sources';
 import { ApplicantService } from './applications.service';
 import { TasksService } from './applications.tasks';
@@ -54,7 +56,7 @@ export interface ApplicationsOptions {
   /** Unified payment: fees of the catalog become orders; `payment.*` outbox events move applications on. */
   payments?: Pick<PaymentsService, 'createOrder'>;
   /** The inbox (always) and SMS / e-mail: the applicant is told at acceptance, supplement request, decision and result. */
-  notifications?: unknown;
+  notifications?: NotificationService;
   /** Materials storage: uploaded materials cite files; officers of the handling department may read them. */
   files?: FileService;
   /** Where 免提交 materials come from (licences: `elicence`; exchange: `shared_data`). */
@@ -95,7 +97,10 @@ export class ApplicationsModule {
     this.tasks = new TasksService(o.db, this.engine, this.applicant, o.catalog, share, o.config.PUBLIC_URL);
     o.jobs.handle(QUEUES.timer, (job) => this.engine.onTimer(job));
     o.jobs.handle(QUEUES.conclude, (job) => this.engine.onConclude(job));
-    o.jobs.handle(QUEUES.outbox, (job) => this.engine.dispatch(job));
+    o.jobs.handle(QUEUES.outbox, async (job) => {
+      if (o.notifications) await deliverNotifications(o.db, notify, job, (err, e) => o.log.error({ err, event: e.type, template: e.template }, 'application notification not sent: template and params do not fit'));
+      await this.engine.dispatch(job);
+    });
     if (payments) handlePaymentEvents(o.jobs, this.applicant);
   }
 
