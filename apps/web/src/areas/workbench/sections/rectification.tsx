@@ -1,0 +1,179 @@
+import { useState } from 'react';
+import { Alert, Button, Card, Descriptions, Input, Select, Space, Table, Tag } from 'antd';
+import { ReloadOutlined } from '@ant-design/icons';
+import { Link, Route, Routes, useParams } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
+import { usePrefs } from '../../../prefs';
+import { useSession } from '../../../auth';
+import { Loading, NotFound } from '../../../components/States';
+import { usePageTitle } from '../../../components/usePageTitle';
+import { ErrorAlert, useLoad } from '../../../features/applications/common';
+import { LevelTag } from '../../../features/reviews/components';
+import { fmtTime, reviewsApi, type CaseRow, type CaseView } from '../../../features/reviews/model';
+
+/** 差评整改 (/workbench/rectification): the department's cases with their step deadlines; one case (:id). */
+export default function WorkbenchRectification() {
+  return (
+    <Routes>
+      <Route index element={<Cases />} />
+      <Route path=":id" element={<OneCase />} />
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
+}
+
+const SLA_COLOR = { normal: 'green', warning: 'orange', overdue: 'red' } as const;
+
+function VisitRecorder() {
+  const { t } = useTranslation();
+  const [name, setName] = useState('');
+  const [link, setLink] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <Card size="small" className="yw-block-sm" title={<h2 className="rv-card-title">{t('rv.visit.record')}</h2>}>
+      <Space wrap>
+        <label className="rv-field-inline">
+          {t('rv.visit.personName')}
+          <Input value={name} onChange={(e) => setName(e.target.value)} maxLength={50} style={{ width: 180 }} data-testid="visit-person" />
+        </label>
+        <Button
+          data-testid="visit-create"
+          onClick={() =>
+            reviewsApi.createVisit(name.trim() || undefined).then(
+              (v) => {
+                setLink(`${location.origin}${v.link}`);
+                setError(null);
+              },
+              setError,
+            )
+          }
+        >
+          {t('rv.visit.record')}
+        </Button>
+      </Space>
+      <ErrorAlert error={error} />
+      {link && (
+        <p className="yw-block-sm">
+          {t('rv.visit.link')} <a href={link} data-testid="visit-link">{link}</a>
+        </p>
+      )}
+    </Card>
+  );
+}
+
+function Cases() {
+  const { t } = useTranslation();
+  const { lang } = usePrefs();
+  const { me } = useSession();
+  usePageTitle(t('nav.workbench.rectification'));
+  const { data, error, loading, reload } = useLoad(() => reviewsApi.cases(), []);
+  const clerk = !!me?.account.roles.includes('window_clerk');
+  return (
+    <div className="yw-page" data-testid="rectification-page">
+      <h1 className="yw-page-title">{t('nav.workbench.rectification')}</h1>
+      <p className="yw-lead">{t('rv.rect.lead')}</p>
+      {clerk && <VisitRecorder />}
+      <Button className="yw-block-sm" icon={<ReloadOutlined aria-hidden="true" />} onClick={() => void reload()} data-testid="cases-refresh">
+        {t('rv.refresh')}
+      </Button>
+      <ErrorAlert error={error} />
+      {loading && !data ? (
+        <Loading />
+      ) : (
+        <Table<CaseRow>
+          rowKey="id"
+          dataSource={data ?? []}
+          pagination={{ pageSize: 20, hideOnSinglePage: true }}
+          locale={{ emptyText: t('rv.rect.empty') }}
+          onRow={(r) => ({ 'data-testid': 'case-row', 'data-number': r.number, 'data-state': r.state }) as React.HTMLAttributes<HTMLElement>}
+          columns={[
+            { title: t('rv.rect.number'), dataIndex: 'number', render: (v: string, r) => <Link to={r.id}>{v}</Link> },
+            { title: t('rv.rect.subject'), dataIndex: 'subject' },
+            { title: t('rv.rect.review'), render: (_: unknown, r) => <LevelTag level={r.firstLevel} /> },
+            { title: t('rv.rect.state'), render: (_: unknown, r) => t(`rv.caseState.${r.state}`) },
+            { title: t('rv.rect.due'), render: (_: unknown, r) => r.stepDue ?? '—' },
+            { title: t('rv.rect.sla'), render: (_: unknown, r) => (r.stepDue ? <Tag color={SLA_COLOR[r.slaState]}>{t(`rv.sla.${r.slaState}`)}</Tag> : null) },
+            { title: '', render: (_: unknown, r) => fmtTime(r.createdAt, lang) },
+          ]}
+        />
+      )}
+    </div>
+  );
+}
+
+function OneCase() {
+  const { id } = useParams();
+  const { t } = useTranslation();
+  const { lang } = usePrefs();
+  usePageTitle(t('nav.workbench.rectification'));
+  const { data, error, loading, setData } = useLoad(() => reviewsApi.case(id!), [id]);
+  const [finding, setFinding] = useState<string>();
+  const [text, setText] = useState('');
+  const [actError, setActError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  if (loading && !data) return <Loading />;
+  if (!data) return <ErrorAlert error={error} />;
+  const c: CaseView = data;
+  const act = async (action: 'verify' | 'rectify' | 'feedback') => {
+    const body: Record<string, string> = action === 'verify' ? { finding: finding ?? '', note: text } : action === 'rectify' ? { measures: text } : { message: text };
+    try {
+      setData(await reviewsApi.step(c.id, action, body));
+      setText('');
+      setSaved(true);
+      setActError(null);
+    } catch (e) {
+      setActError(e);
+    }
+  };
+  const step = c.state === 'verifying' ? 'verify' : c.state === 'rectifying' ? 'rectify' : c.state === 'feedback' ? 'feedback' : null;
+  const label = step === 'verify' ? t('rv.rect.note') : step === 'rectify' ? t('rv.rect.measures') : t('rv.rect.message');
+  return (
+    <div className="yw-page" data-testid="case-detail" data-state={c.state}>
+      <h1 className="yw-page-title">{t('rv.mine.case', { number: c.number, state: t(`rv.caseState.${c.state}`) })}</h1>
+      <Descriptions bordered size="small" column={1} className="yw-block-sm">
+        <Descriptions.Item label={t('rv.rect.subject')}>{c.review.subject}</Descriptions.Item>
+        <Descriptions.Item label={t('rv.rect.review')}>
+          <LevelTag level={c.review.firstLevel} /> {c.review.comment}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('rv.rect.reviewer')}>{c.review.reviewer}</Descriptions.Item>
+        <Descriptions.Item label={t('rv.rect.due')}>
+          <span data-testid="case-due">{c.stepDue ?? '—'}</span> {c.stepDue && <Tag color={SLA_COLOR[c.slaState]}>{t(`rv.sla.${c.slaState}`)}</Tag>}
+        </Descriptions.Item>
+        {c.verify && <Descriptions.Item label={t('rv.rect.finding')}>{t(`rv.rect.findingOpt.${c.verify.finding}`)} · {c.verify.note}</Descriptions.Item>}
+        {c.measures && <Descriptions.Item label={t('rv.rect.measures')}>{c.measures}</Descriptions.Item>}
+        {c.feedback && <Descriptions.Item label={t('rv.rect.message')}>{c.feedback}</Descriptions.Item>}
+        {c.lateSteps > 0 && <Descriptions.Item label={t('rv.rect.sla')}>{t('rv.rect.lateSteps', { n: c.lateSteps })}</Descriptions.Item>}
+      </Descriptions>
+      {saved && <Alert className="yw-block-sm" type="success" showIcon role="status" title={t('rv.rect.done')} data-testid="case-saved" />}
+      {step && (
+        <Card className="yw-block-sm" data-testid="case-act">
+          {step === 'verify' && (
+            <label className="rv-field">
+              <span>{t('rv.rect.finding')}</span>
+              <Select aria-label={t('rv.rect.finding')} value={finding} onChange={setFinding} style={{ width: 240 }} data-testid="case-finding" options={['confirmed', 'partly', 'not_confirmed'].map((f) => ({ value: f, label: t(`rv.rect.findingOpt.${f}`) }))} />
+            </label>
+          )}
+          <label className="rv-field">
+            <span>{label}</span>
+            <Input.TextArea value={text} onChange={(e) => setText(e.target.value)} rows={3} maxLength={2000} data-testid="case-text" />
+          </label>
+          <ErrorAlert error={actError} />
+          <Button type="primary" onClick={() => void act(step)} data-testid={`case-${step}`}>
+            {step === 'verify' ? t('rv.rect.doVerify') : step === 'rectify' ? t('rv.rect.doRectify') : t('rv.rect.doFeedback')}
+          </Button>
+          <p className="yw-block-sm">{t('rv.rect.appealNote')}</p>
+        </Card>
+      )}
+      <Card title={<h2 className="rv-card-title">{t('rv.rect.events')}</h2>} className="yw-block-sm">
+        <ul className="rv-list">
+          {c.events.map((e, i) => (
+            <li key={i}>
+              {fmtTime(e.at, lang)} {e.actor ? `· ${e.actor}` : ''} · {e.note}
+            </li>
+          ))}
+        </ul>
+      </Card>
+      <Link to="/workbench/rectification">{t('rv.back')}</Link>
+    </div>
+  );
+}
