@@ -10,3 +10,7 @@ export { signJws, verifyJws, decodeJws } from './crypto/jws';
 export { SM2_DEFAULT_ID, sm2Sign, sm2Verify, sm3, sm4Decrypt, sm4Encrypt } from './crypto/sm';
 export { SdJwtError, issueSdJwt, issueSdJwtVc, presentSdJwt, verifySdJwt, type DisclosureSpec, type LicencePayload, type SdJwtVerified, type SdJwtVerifyOptions } from './sd-jwt';
 export { STATUS, StatusList, StatusListError, emptyStatusList, readStatusListToken, signStatusListToken } from './status-list';
+export { licenceUsesOf } from './licences.wallet';
+export { seedDemoLicences } from './licences.demo';
+export { LICENCE_TYPES, licenceType, type LicenceTypeDef } from './licences.types';
+export { verifyPresentation, REFUSALS, type TrustResolver, type VerificationResult } from './verifier';

@@ -18,8 +18,14 @@ import type { OrgService } from '../org';
 import { appendToLog } from '../transparency';
 import { createSigner, generateSigningKey, jwkThumbprint, publicJwk, type Jwk, type Signer, type SigningAlg } from './crypto/algorithms';
 import { licenceErrors } from './licences.errors';
-import { issuerKeysRepo, statusListsRepo } from './licences.repository';
+import { issuerKeysRepo, licencesRepo, statusListsRepo } from './licences.repository';
 import { StatusList, emptyStatusList, signStatusListToken, type BitsPerStatus } from './status-list';
+import type { MaterialSource } from '../../shared/material-sources';
+import { LicenceIssuance, effectiveStatus } from './licences.issuance';
+import { LICENCE_TYPES } from './licences.types';
+import { elicenceSource } from './licences.material-source';
+import { LicenceVerification } from './licences.verification';
+import { LicenceWallet } from './licences.wallet';
 
 export interface IssuerKeyInfo {
   kid: string;
@@ -29,16 +35,70 @@ export interface IssuerKeyInfo {
   jwk: Jwk;
 }
 
+export interface LicenceOptions {
+  /** Seconds a verifier may cache a status list: the bound on how late a suspension or revocation is seen. */
+  statusTtlSeconds?: number;
+  /** Seconds a holder's presentation (link, QR) stays valid. */
+  presentationTtlSeconds?: number;
+  /** This node's region (GB/T 2260), named in the trust list. */
+  nodeRegion?: string;
+}
+
 export class LicenceService {
   private readonly signers = new Map<string, Signer>();
   private readonly tokens = new Map<string, { token: string; lst: string; refreshAt: number }>();
+  /** Issuance into wallets and status changes. */
+  readonly issuance: LicenceIssuance;
+  /** Trust list, verification API (signed, logged). */
+  readonly verification: LicenceVerification;
+  /** Holders' wallets: licences, renditions, presentations, uses. */
+  readonly wallet: LicenceWallet;
+  readonly statusTtlSeconds: number;
 
   constructor(
-    private readonly db: Db,
+    readonly db: Db,
     private readonly crypto: FieldCrypto,
     private readonly org: OrgService,
     private readonly publicUrl: string,
-  ) {}
+    options: LicenceOptions = {},
+  ) {
+    this.statusTtlSeconds = options.statusTtlSeconds ?? 300;
+    const presentationTtlSeconds = options.presentationTtlSeconds ?? 600;
+    this.issuance = new LicenceIssuance(db, crypto, org, this, { publicUrl, statusTtlSeconds: this.statusTtlSeconds });
+    this.verification = new LicenceVerification(db, crypto, org, this, { publicUrl, presentationTtlSeconds, nodeRegion: options.nodeRegion ?? '350000' });
+    this.wallet = new LicenceWallet(db, crypto, org, this.issuance, { publicUrl, presentationTtlSeconds });
+  }
+
+  /** The `elicence` material source (授权用证 / 免提交) for app.ts to register. */
+  materialSource(): MaterialSource {
+    return elicenceSource({ org: this.org, issuance: this.issuance, verification: this.verification });
+  }
+
+  /** Licences a department issued, newest first (all departments' when null). */
+  async issuedList(departmentId: string | null) {
+    const rows = await licencesRepo.ofDepartment(this.db, departmentId, 500);
+    return rows.map((r) => ({
+      id: r.id,
+      type: r.type,
+      typeName: LICENCE_TYPES[r.type] ? { zh: LICENCE_TYPES[r.type].zh, en: LICENCE_TYPES[r.type].en } : { zh: r.type, en: r.type },
+      number: r.number,
+      holderName: r.holder_name,
+      holderKind: r.holder_kind,
+      departmentId: r.department_id,
+      status: effectiveStatus(r),
+      statusReason: r.status_reason,
+      validFrom: r.valid_from.toISOString(),
+      validUntil: r.valid_until ? r.valid_until.toISOString() : null,
+      source: r.source,
+      applicationId: r.application_id,
+      issuedAt: r.created_at.toISOString(),
+    }));
+  }
+
+  /** Issues licences when applications whose item results in one are approved (the applications outbox). */
+  issueOnApproval(applications: { subscribe(type: string, fn: (event: Record<string, unknown> & { type: string }) => Promise<void>): void }): void {
+    applications.subscribe('application.state_changed', (event) => this.issuance.onApplicationEvent(event));
+  }
 
   /** Platform admins manage every issuer; a department admin only their own department's. */
   private async assertMayManage(ctx: RequestContext, departmentId: string, field: string): Promise<void> {
@@ -64,7 +124,7 @@ export class LicenceService {
       await recordAudit(trx, ctx, { action: 'licences.issuer_key.rotate', entityType: 'licence_issuer_key', entityId: kid, detail: { departmentId, alg, retiredKid: previous?.kid ?? null } });
       await appendToLog(trx, { type: 'licence.issuer_key.activated', subject: departmentId, kid, alg, jwk, retiredKid: previous?.kid ?? null });
       return { kid, alg, jwk, retiredKid: previous?.kid ?? null };
-    });
+    }).finally(() => this.verification.invalidate());
   }
 
   /** Withdraws a key (compromise): it leaves the JWKS and nothing it signed verifies any more. */
@@ -78,6 +138,7 @@ export class LicenceService {
       await appendToLog(trx, { type: 'licence.issuer_key.revoked', subject: key.department_id, kid, reason });
     });
     this.signers.delete(kid);
+    this.verification.invalidate();
   }
 
   /** The published keys (JWKS, RFC 7517): active and retired keys of every issuer, or of one. */
@@ -142,14 +203,21 @@ export class LicenceService {
     if (!Number.isInteger(index) || index < 0 || index >= head.size) throw licenceErrors.statusIndexOutOfRange(head.size);
     if (!Number.isInteger(status) || status < 0 || status >= 2 ** head.bits) throw licenceErrors.statusValueInvalid(head.bits);
     await this.db.transaction().execute(async (trx) => {
-      const row = (await statusListsRepo.byId(trx, listId, true))!; // locked: concurrent changes serialize
-      const list = StatusList.decompressStatusList(row.lst, row.bits as BitsPerStatus);
-      const previous = list.getStatus(index);
-      list.setStatus(index, status);
-      await statusListsRepo.setList(trx, listId, list.compressStatusList());
+      const previous = await this.writeStatus(trx, listId, index, status);
       await recordAudit(trx, ctx, { action: 'licences.status.set', entityType: 'licence_status_list', entityId: listId, detail: { index, status, previous } });
       await appendToLog(trx, { type: 'licence.status.changed', subject: `${this.statusListUri(listId)}#${index}`, status, previous });
     });
+  }
+
+  /** Writes one entry of a status list inside the caller's transaction (the list row is locked); returns the previous value. */
+  async writeStatus(trx: Db, listId: string, index: number, status: number): Promise<number> {
+    const row = await statusListsRepo.byId(trx, listId, true); // locked: concurrent changes serialize
+    if (!row) throw licenceErrors.statusListNotFound('params/id');
+    const list = StatusList.decompressStatusList(row.lst, row.bits as BitsPerStatus);
+    const previous = list.getStatus(index);
+    list.setStatus(index, status);
+    await statusListsRepo.setList(trx, listId, list.compressStatusList());
+    return previous;
   }
 
   /**

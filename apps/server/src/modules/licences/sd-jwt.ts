@@ -72,6 +72,8 @@ export interface SdJwtVerifyOptions {
   /** Seconds since the epoch (default: now). */
   now?: number;
   requiredClaimKeys?: string[];
+  /** Clock skew allowed on iat / nbf / exp of the token and of its status list token (default 0). */
+  skewSeconds?: number;
 }
 
 export interface SdJwtVerified {
@@ -88,7 +90,7 @@ export interface SdJwtVerified {
  * referenced by a digest in the signed payload (directly, or through another referenced
  * Disclosure), and no digest or Disclosure may appear twice. Otherwise a holder could add claims.
  */
-function assertDisclosuresReferenced(compact: string, payload: Record<string, unknown>): void {
+export function assertDisclosuresReferenced(compact: string, payload: Record<string, unknown>): void {
   const parts = compact.split('~');
   const disclosures = parts.slice(1, -1); // the last part is the KB-JWT or empty
   const byDigest = new Map<string, unknown>();
@@ -166,7 +168,7 @@ export async function verifySdJwt(compact: string, opts: SdJwtVerifyOptions): Pr
   const sd = opts.vc ? new SDJwtVcInstance(config) : new SDJwtInstance(config);
   let result;
   try {
-    result = await sd.verify(compact, { currentDate: opts.now, keyBindingNonce: opts.keyBinding?.nonce, requiredClaimKeys: opts.requiredClaimKeys });
+    result = await sd.verify(compact, { currentDate: opts.now, skewSeconds: opts.skewSeconds, keyBindingNonce: opts.keyBinding?.nonce, requiredClaimKeys: opts.requiredClaimKeys });
   } catch (err) {
     if (err instanceof SdJwtError) throw err;
     throw new SdJwtError(/Key Binding|Nonce|sd_hash/i.test((err as Error).message) ? 'KEY_BINDING' : 'INVALID', (err as Error).message);
