@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { demoBundleId, demoItemId } from '../apps/server/src/modules/catalog/demo/seed';
 import {
   axeSerious,
   demoAccounts,
@@ -93,6 +94,15 @@ describe('accessibility (axe, WCAG 2.1 AA)', { timeout: 600_000 }, () => {
         ['/', 'public-home'],
         ['/login', 'oidc-person'],
         ['/login?type=staff', 'staff-form'],
+        ['/services', 'services-home'],
+        [`/services?q=${encodeURIComponent('营业执照')}`, 'result'],
+        [`/services/items/${demoItemId('scjg.change')}`, 'materials'],
+        [`/services/bundles/${demoBundleId('newborn')}`, 'materials'],
+        ['/ratings', 'ratings-summary'],
+        ['/ask', 'map-picker'],
+        ['/knowledge', 'public-knowledge'],
+        ['/evaluation', 'ov-evaluation'],
+        ['/evaluation/methodology', 'ov-methodology'],
       ],
     },
     {
@@ -106,13 +116,16 @@ describe('accessibility (axe, WCAG 2.1 AA)', { timeout: 600_000 }, () => {
         ['/portal', 'portal-home'],
         ['/portal/licences', 'coming-soon'],
         ['/portal/applications', 'my-applications'],
+        ['/portal/reviews', 'my-reviews'],
+        ['/portal/inquiries', 'my-inquiries'],
+        ['/portal/inquiries/new', 'map-picker'],
         ['/workbench', 'forbidden'],
       ],
     },
-    staffVisitor('officer', (s) => s.roles.includes('window_clerk'), 'workbench', [['/workbench/tasks', 'task-list-page'], ['/workbench/deadlines', 'deadlines-page']]),
+    staffVisitor('officer', (s) => s.roles.includes('window_clerk'), 'workbench', [['/workbench/tasks', 'task-list-page'], ['/workbench/deadlines', 'deadlines-page'], ['/workbench/rectification', 'rectification-page'], ['/workbench/inquiries', 'dept-inquiries']]),
     staffVisitor('data admin', (s) => s.kind === 'data_admin', 'admin', [['/admin/regions', 'forbidden']]),
-    staffVisitor('platform admin', (s) => s.kind === 'platform_admin', 'admin'),
-    staffVisitor('supervisor', (s) => s.kind === 'supervisor', 'oversight', [['/oversight/dashboard', 'coming-soon']]),
+    staffVisitor('platform admin', (s) => s.kind === 'platform_admin', 'admin', [['/admin/items', 'admin-row'], [`/admin/items/${demoItemId('scjg.change')}`, 'catalog-editor']]),
+    staffVisitor('supervisor', (s) => s.kind === 'supervisor', 'oversight', [['/oversight/practices', 'coming-soon'], ['/oversight/dashboard', 'ov-overview'], ['/oversight/overdue', 'ov-overdue'], ['/oversight/evaluation', 'ov-evaluation']]),
   ];
 
   for (const [viewportName, viewport] of VIEWPORTS) {

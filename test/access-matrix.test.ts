@@ -184,6 +184,36 @@ const EXPECTED: Record<string, Expect> = {
   // Verification material of e-licence issuers: public by design.
   'GET /api/licences/issuers/jwks': { allowed: PUBLIC },
   'GET /api/licences/status-lists/:id': { allowed: PUBLIC, sample: () => ({ url: '/api/licences/status-lists/00000000-0000-4000-8000-000000000000' }) },
+  // E-licences: verification is public (answers signed and logged); wallets are the holder's; issuing and status
+  // changes belong to the issuing department (its deciders, admins and systems); the trust list to platform admins.
+  'GET /api/licences/types': { allowed: PUBLIC },
+  'GET /api/licences/node-key': { allowed: PUBLIC },
+  'GET /api/licences/trust-list': { allowed: PUBLIC },
+  'POST /api/licences/verify': { allowed: PUBLIC, sample: () => ({ body: { presentation: 'not-a-presentation-at-all~~' } }) },
+  'GET /api/licences/presentations/:id': { allowed: PUBLIC, sample: () => ({ url: '/api/licences/presentations/AAAAAAAAAAAAAAAAAAAAAA' }) },
+  'GET /api/licences/wallet': { allowed: ['citizen', 'enterprise', 'agent'] },
+  'GET /api/licences/wallet/:id': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/licences/wallet/00000000-0000-4000-8000-000000000000' }) },
+  'GET /api/licences/wallet/:id/rendition': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/licences/wallet/00000000-0000-4000-8000-000000000000/rendition' }) },
+  'POST /api/licences/wallet/:id/presentations': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/licences/wallet/00000000-0000-4000-8000-000000000000/presentations', body: { fields: ['name'] } }) },
+  'GET /api/licences/uses': { allowed: ['citizen', 'enterprise', 'agent'] },
+  'POST /api/licences/issue': {
+    allowed: ['machine', 'decider', 'dept_admin', 'platform_admin'],
+    sample: () => ({ body: { type: 'food_business_licence', holder: { kind: 'enterprise', creditCode: enterprises[0].uscc }, fields: { mainBusiness: '餐饮服务经营者（小型餐馆）' } } }),
+  },
+  'GET /api/licences/issued': { allowed: ['window_clerk', 'reviewer', 'decider', 'dept_admin', 'platform_admin'] },
+  'POST /api/licences/:id/status': {
+    allowed: ['machine', 'decider', 'dept_admin', 'platform_admin'],
+    sample: () => ({ url: '/api/licences/00000000-0000-4000-8000-000000000000/status', body: { action: 'suspend', reason: '测试暂停' } }),
+  },
+  'POST /api/licences/issuers/:departmentId/keys': { allowed: ['dept_admin', 'platform_admin'], sample: (i) => ({ url: `/api/licences/issuers/${i.departmentId}/keys`, body: { alg: 'EdDSA' } }) },
+  'GET /api/admin/licences/trusted-issuers': { allowed: ['platform_admin'] },
+  'POST /api/admin/licences/trusted-issuers': {
+    allowed: ['platform_admin'],
+    sample: (i) => ({
+      body: { iss: `https://other-region.example/issuers/${i.n}`, name: '外省签发机构', nameEn: 'Another region’s issuer', regionCode: '110000', jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'rfc8037' }] } },
+    }),
+  },
+  'DELETE /api/admin/licences/trusted-issuers/:id': { allowed: ['platform_admin'], sample: () => ({ url: '/api/admin/licences/trusted-issuers/00000000-0000-4000-8000-000000000000' }) },
   // Notifications: everyone with an inbox (not machine clients) sees only their own; templates are the platform admin's.
   'GET /api/notifications': { allowed: SIGNED_IN.filter((a) => a !== 'machine') },
   'GET /api/notifications/unread-count': { allowed: SIGNED_IN.filter((a) => a !== 'machine') },
@@ -346,6 +376,85 @@ const EXPECTED: Record<string, Expect> = {
       e[`GET /api/open311/v2/requests.${f}`] = { allowed: PUBLIC };
       e[`POST /api/open311/v2/requests.${f}`] = { allowed: PUBLIC, sample: () => ({ url: `/api/open311/v2/requests.${f}`, form: true, body: { api_key: 'demo-open311-key-2026', service_code: 'streetlight', lat: '26.06', long: '119.31', description: '路灯不亮（矩阵测试）' } }) };
     }
+    return e;
+  })(),
+  // Oversight: supervisors (their region) and platform admins read measures, dashboards, the index, alerts and work
+  // orders; the responsible department's officers answer their work orders; the index, its methodology, statistics and maps are public.
+  ...(() => {
+    const READERS: Actor[] = ['supervisor', 'platform_admin'];
+    const HANDLERS: Actor[] = ['window_clerk', 'reviewer', 'decider', 'dept_admin'];
+    const nil = '00000000-0000-4000-8000-000000000000';
+    const e: Record<string, Expect> = {
+      'GET /api/oversight/measures': { allowed: READERS },
+      'GET /api/oversight/measures/:id': { allowed: READERS, sample: () => ({ url: '/api/oversight/measures/application_volume?region=350100&breakdown=department' }) },
+      'GET /api/oversight/measures/:id/rows': { allowed: READERS, sample: () => ({ url: '/api/oversight/measures/on_time_rate/rows?region=350100&limit=5' }) },
+      'GET /api/oversight/dashboards': { allowed: READERS },
+      'GET /api/oversight/dashboards/:id': { allowed: READERS, sample: () => ({ url: '/api/oversight/dashboards/overview?region=350100' }) },
+      'GET /api/oversight/freshness': { allowed: READERS },
+      'POST /api/oversight/refresh': { allowed: READERS, sample: () => ({ body: {} }) },
+      'GET /api/oversight/evaluation': { allowed: READERS, sample: () => ({ url: '/api/oversight/evaluation?region=350100' }) },
+      'GET /api/oversight/evaluation/regions/:code': { allowed: READERS, sample: () => ({ url: '/api/oversight/evaluation/regions/350102' }) },
+      'GET /api/oversight/index/versions': { allowed: READERS },
+      'POST /api/oversight/index/versions': { allowed: ['platform_admin'], sample: () => ({ body: { note: 'matrix', config: { name: { zh: '测试', en: 'Test' }, dimensions: [{ id: 'effectiveness', name: { zh: '服务成效度', en: 'Effectiveness' } }], indicators: [{ id: 'on_time', dimension: 'effectiveness', name: { zh: '按时办结率', en: 'On time' }, measure: 'on_time_rate', floor: 80, target: 100, weight: 1 }], grades: [{ label: { zh: '高', en: 'High' }, min: 80 }, { label: { zh: '低', en: 'Low' }, min: null }] } } }) },
+      'GET /api/oversight/alert-rules': { allowed: READERS },
+      'POST /api/oversight/alert-rules': { allowed: READERS, sample: () => ({ body: { name: '矩阵测试规则', measure: 'overdue_open', regionCode: '350100', breakdown: 'department', kind: 'threshold', op: 'above', threshold: 1000, deadlineDays: 5 } }) },
+      'PUT /api/oversight/alert-rules/:id/enabled': { allowed: READERS, sample: () => ({ url: `/api/oversight/alert-rules/${nil}/enabled`, body: { enabled: false } }) },
+      'POST /api/oversight/alert-rules/:id/evaluate': { allowed: READERS, sample: () => ({ url: `/api/oversight/alert-rules/${nil}/evaluate`, body: {} }) },
+      'GET /api/oversight/alerts': { allowed: READERS },
+      'GET /api/oversight/alerts/:id': { allowed: READERS, sample: () => ({ url: `/api/oversight/alerts/${nil}` }) },
+      'GET /api/oversight/work-orders': { allowed: [...READERS, ...HANDLERS] },
+      'GET /api/oversight/work-orders/:id': { allowed: [...READERS, ...HANDLERS], sample: () => ({ url: `/api/oversight/work-orders/${nil}` }) },
+      'POST /api/oversight/work-orders/:id/respond': { allowed: HANDLERS, sample: () => ({ url: `/api/oversight/work-orders/${nil}/respond`, body: { response: '已整改' } }) },
+      'POST /api/oversight/work-orders/:id/close': { allowed: READERS, sample: () => ({ url: `/api/oversight/work-orders/${nil}/close`, body: { note: '已核实' } }) },
+      'GET /api/oversight/geo/:region': { allowed: PUBLIC, sample: () => ({ url: '/api/oversight/geo/350100' }) },
+      'POST /api/oversight/geo': { allowed: ['platform_admin'], sample: () => ({ body: { name: '矩阵测试地图', approvalNumber: '闽S(2024)1号', geojson: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code: '350102' }, geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] } }] } } }) },
+      'GET /api/public/evaluation': { allowed: PUBLIC },
+      'GET /api/public/evaluation/regions/:code': { allowed: PUBLIC, sample: () => ({ url: '/api/public/evaluation/regions/350100' }) },
+      'GET /api/public/evaluation/methodology': { allowed: PUBLIC },
+      'GET /api/public/service-statistics': { allowed: PUBLIC },
+    };
+    return e;
+  })(),
+  // Open data (数据开放): the portal and the CKAN Action API are public (a dataset's access level is checked
+  // inside: account / approved application); people rate, apply and request data; publishers manage their
+  // departments' datasets (scope in the service). CKAN routes answer in CKAN's envelope, not problem+json.
+  ...(() => {
+    const nil = '00000000-0000-4000-8000-000000000000';
+    const PEOPLE = SIGNED_IN.filter((a) => a !== 'machine');
+    const PUBLISHERS: Actor[] = ['data_admin', 'dept_admin', 'platform_admin'];
+    const e: Record<string, Expect> = {
+      'GET /api/opendata/datasets': { allowed: PUBLIC, sample: () => ({ url: `/api/opendata/datasets?q=${encodeURIComponent('公交')}&facets=organization,tags` }) },
+      'GET /api/opendata/vocabulary': { allowed: PUBLIC },
+      'GET /api/opendata/datasets/:id': { allowed: PUBLIC, sample: () => ({ url: '/api/opendata/datasets/zjj-bus-routes' }) },
+      'GET /api/opendata/datasets/:id/rows': { allowed: PUBLIC, sample: () => ({ url: '/api/opendata/datasets/zjj-bus-routes/rows?limit=1' }) },
+      'GET /api/opendata/datasets/:id/download/:format': { allowed: PUBLIC, sample: () => ({ url: '/api/opendata/datasets/zjj-bus-routes/download/csv' }) },
+      'GET /api/opendata/datasets/:id/ratings': { allowed: PUBLIC, sample: () => ({ url: '/api/opendata/datasets/zjj-bus-routes/ratings' }) },
+      'GET /api/opendata/datasets/:id/dcat': { allowed: PUBLIC, sample: () => ({ url: '/api/opendata/datasets/zjj-bus-routes/dcat' }) },
+      'PUT /api/opendata/datasets/:id/rating': { allowed: PEOPLE, sample: () => ({ url: '/api/opendata/datasets/zjj-bus-routes/rating', body: { stars: 4, comment: '矩阵测试' } }) },
+      'POST /api/opendata/datasets/:id/access-requests': { allowed: PEOPLE, sample: () => ({ url: '/api/opendata/datasets/wjw-medical-institutions/access-requests', body: { purpose: '访问矩阵测试用途', acceptTerms: true } }) },
+      'GET /api/opendata/my/access-requests': { allowed: PEOPLE },
+      'GET /api/opendata/dcat/catalog': { allowed: PUBLIC, sample: () => ({ url: '/api/opendata/dcat/catalog?format=jsonld&pageSize=2' }) },
+      'GET /api/opendata/dcat/metrics': { allowed: PUBLIC },
+      'GET /api/opendata/statistics': { allowed: PUBLIC },
+      'GET /api/opendata/requests': { allowed: PUBLIC },
+      'GET /api/opendata/requests/:id': { allowed: PUBLIC, sample: () => ({ url: `/api/opendata/requests/${nil}` }) },
+      'POST /api/opendata/requests': { allowed: PEOPLE, sample: (i) => ({ body: { title: `矩阵测试需求${i.n}`, description: '希望开放测试用的数据' } }) },
+      'GET /api/opendata/my/requests': { allowed: PEOPLE },
+      'POST /api/opendata/requests/:id/close': { allowed: PEOPLE, sample: () => ({ url: `/api/opendata/requests/${nil}/close`, body: {} }) },
+      'GET /api/admin/opendata/candidates': { allowed: PUBLISHERS },
+      'POST /api/admin/opendata/check': { allowed: PUBLISHERS, sample: () => ({ body: { resourceId: nil } }) },
+      'POST /api/admin/opendata/datasets': { allowed: PUBLISHERS, sample: () => ({ body: { resourceId: nil, accessLevel: 'open', licence: 'cc-by-4.0', themes: ['TRAN'] } }) },
+      'GET /api/admin/opendata/datasets': { allowed: PUBLISHERS },
+      'POST /api/admin/opendata/datasets/:id/withdraw': { allowed: PUBLISHERS, sample: () => ({ url: `/api/admin/opendata/datasets/${nil}/withdraw`, body: { reason: '矩阵测试' } }) },
+      'GET /api/admin/opendata/access-requests': { allowed: PUBLISHERS },
+      'POST /api/admin/opendata/access-requests/:id/decide': { allowed: PUBLISHERS, sample: () => ({ url: `/api/admin/opendata/access-requests/${nil}/decide`, body: { approve: true } }) },
+      'GET /api/admin/opendata/requests': { allowed: PUBLISHERS },
+      'POST /api/admin/opendata/requests/:id/answer': { allowed: PUBLISHERS, sample: () => ({ url: `/api/admin/opendata/requests/${nil}/answer`, body: { kind: 'will_open', answer: '矩阵测试' } }) },
+      'GET /api/3/action/:action': { allowed: PUBLIC, sample: () => ({ url: '/api/3/action/package_search?rows=1' }) },
+      'POST /api/3/action/:action': { allowed: PUBLIC, sample: () => ({ url: '/api/3/action/package_search', body: { rows: 1 } }) },
+      'GET /api/action/:action': { allowed: PUBLIC, sample: () => ({ url: '/api/action/status_show' }) },
+      'POST /api/action/:action': { allowed: PUBLIC, sample: () => ({ url: '/api/action/package_list', body: {} }) },
+    };
     return e;
   })(),
 };

@@ -1,0 +1,90 @@
+/**
+ * Oversight in a real browser against the real server with the demo history: a supervisor opens
+ * the overview (figures with their provenance), drills from the map into a region and from the
+ * ranking into a department, follows an alert to its work order and closes it; the public
+ * evaluation page and its methodology are readable without signing in.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { demoAccounts, launchBrowser, newContext, staffSignIn, startServer, type DemoAccounts, type RunningServer } from './harness';
+
+const POLL = { timeout: 30_000, interval: 100 };
+
+let server: RunningServer;
+let browser: Browser;
+let demo: DemoAccounts;
+
+describe('oversight pages', { timeout: 180_000 }, () => {
+  beforeAll(async () => {
+    server = await startServer({ OVERSIGHT_DEMO_HISTORY: 'true' });
+    browser = await launchBrowser();
+    demo = await demoAccounts(server.url);
+  }, 600_000);
+
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') console.error(`server output so far:\n${server?.output().slice(-4000)}`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('lets a supervisor drill from the map into a region and a department, and follow an alert to its work order', async () => {
+    const sup = demo.staff.find((s) => s.username === 'fz.supervisor')!;
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    await staffSignIn(page, sup.username, sup.password);
+    await page.waitForURL(/\/oversight$/);
+
+    const started = Date.now();
+    const overview = page.waitForResponse((r) => r.url().includes('/api/oversight/dashboards/overview') && r.status() === 200);
+    await page.goto('/oversight/dashboard');
+    await overview;
+    await expect.poll(() => page.getByTestId('kpi-application_volume').isVisible(), POLL).toBe(true);
+    const loadMs = Date.now() - started;
+    console.log(`overview shown in ${loadMs} ms`);
+    const kpiText = await page.getByTestId('kpi-application_volume').innerText();
+    expect(kpiText).toMatch(/\d/);
+    // A figure's provenance: formula, data time, counts.
+    await page.getByTestId('kpi-on_time_rate').getByRole('button').click();
+    await expect.poll(() => page.getByTestId('provenance').first().innerText(), POLL).toMatch(/按时办结率 = /);
+    await page.keyboard.press('Escape');
+    // The map shows the schematic notice, and drills into a region.
+    await expect.poll(() => page.getByTestId('map-notice').innerText(), POLL).toContain('示意图 非正式地图');
+    await page.getByTestId('map-region-350102').click();
+    await page.waitForURL(/\/oversight\/dashboard\/region\/350102/);
+    await expect.poll(() => page.getByTestId('ov-region').isVisible(), POLL).toBe(true);
+    await expect.poll(() => page.getByTestId('region-score').innerText(), POLL).toMatch(/得分/);
+    // From the department ranking into a department.
+    const ranking = page.getByTestId('ranking-rank-departments');
+    await expect.poll(() => ranking.locator('a').count(), POLL).toBeGreaterThan(0);
+    await ranking.locator('a').first().click();
+    await page.waitForURL(/\/oversight\/dashboard\/department\//);
+    await expect.poll(() => page.getByTestId('ov-department').isVisible(), POLL).toBe(true);
+    await expect.poll(() => page.getByTestId('kpi-application_volume').innerText(), POLL).toMatch(/\d/);
+
+    // An alert leads to its work order, which the supervisor closes.
+    await page.goto('/oversight/overdue');
+    const link = page.getByTestId('alert-work-order').first();
+    await link.waitFor({ timeout: 30_000 });
+    await link.click();
+    await page.waitForURL(/\/oversight\/overdue\/work-orders\//);
+    await expect.poll(() => page.getByTestId('wo-status').innerText(), POLL).toMatch(/待办理|已反馈/);
+    await page.getByRole('textbox', { name: '办结意见' }).fill('经核实已督促整改');
+    await page.getByTestId('wo-close').click();
+    await expect.poll(() => page.getByTestId('wo-status').innerText(), POLL).toBe('已办结');
+    await context.close();
+  });
+
+  it('publishes the evaluation index and its methodology without signing in', async () => {
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    await page.goto('/evaluation');
+    await expect.poll(() => page.getByTestId('self-assessment').innerText(), POLL).toMatch(/自评估/);
+    await expect.poll(() => page.getByTestId('ov-eval-ranking').locator('tbody tr').count(), POLL).toBeGreaterThan(0);
+    await page.goto('/evaluation/methodology');
+    await expect.poll(() => page.getByTestId('ov-methodology-table').innerText(), POLL).toMatch(/指南准确度/);
+    await context.close();
+  });
+});
