@@ -10,6 +10,7 @@ import { STATES, type State } from './applications.machine';
 import { STEP_ACTIONS, type Step } from './applications.process';
 import { actionLabel, roleLabel, taskStateLabel } from './applications.errors';
 import type { AppRow, EventRow, TaskRow } from './applications.repository';
+import type { MaterialRecord } from './applications.materials';
 import { ctxOf, type Departments } from './applications.engine';
 
 export interface PresentOptions {
@@ -118,6 +119,32 @@ export function presentTask(t: TaskRow, o: Pick<PresentOptions, 'now' | 'share' 
   };
 }
 
+/**
+ * The materials of an application: the applicant sees what was handed in and what was taken from
+ * government data (with where from); the officer also sees the evidence's data and reference.
+ */
+export function presentMaterials(app: AppRow, officer: boolean) {
+  if (app.state === 'draft') return ((app.context as { materialInput?: unknown[] }).materialInput ?? []) as unknown[];
+  const list = (app.materials ?? []) as unknown as MaterialRecord[];
+  return list.map((m) => ({
+    key: m.key,
+    name: m.name,
+    requirement: m.requirement,
+    source: m.source,
+    exempt: m.exempt,
+    status: m.status,
+    files: m.files,
+    ...(m.evidence
+      ? {
+          evidence: officer
+            ? m.evidence
+            : { status: m.evidence.status, kind: m.evidence.kind, verified: m.evidence.verified, from: m.evidence.from, checkedAt: m.evidence.checkedAt, ...(m.evidence.reason ? { reason: m.evidence.reason } : {}) },
+        }
+      : {}),
+    ...(m.licenceId ? { licenceId: m.licenceId } : {}),
+  }));
+}
+
 export function presentApplication(app: AppRow, o: PresentOptions, extra: { children?: AppRow[]; timeline?: EventRow[]; tasks?: TaskRow[] } = {}) {
   const c = ctxOf(app);
   const officer = o.audience === 'officer';
@@ -146,6 +173,8 @@ export function presentApplication(app: AppRow, o: PresentOptions, extra: { chil
     currentStep: presentStep(app, o),
     awaiting: app.awaiting,
     payment: c.payment ?? null,
+    materials: presentMaterials(app, officer),
+    materialCounts: { total: app.materials_total, exempt: app.materials_exempt, elicence: app.materials_elicence },
     supplement: app.state === 'supplement_requested' ? app.supplement : null,
     specialProcedure: app.state === 'special_procedure' ? (c.specialProcedure ?? null) : null,
     outcome: app.outcome,
@@ -171,6 +200,8 @@ export function presentApplication(app: AppRow, o: PresentOptions, extra: { chil
             supplement: ch.state === 'supplement_requested' ? ch.supplement : null,
             awaiting: ch.awaiting,
             payment: ctxOf(ch).payment ?? null,
+            materials: presentMaterials(ch, officer),
+            materialCounts: { total: ch.materials_total, exempt: ch.materials_exempt, elicence: ch.materials_elicence },
             outcome: ch.outcome,
             result: ch.result,
             receipt: ch.receipt,

@@ -25,8 +25,19 @@ export const ListQuery = Type.Object(
 
 export const FormData = Type.Object({}, { additionalProperties: true, description: "form data: the item's form (JSON Schema) or the bundle's merged form" });
 
+export const MaterialInput = Type.Object(
+  {
+    key: Text(48),
+    fileIds: Type.Optional(Type.Array(Uuid, { maxItems: 20, uniqueItems: true, description: 'files uploaded with POST /api/files, owned by the applicant' })),
+    licenceId: Type.Optional(Text(100, 1)),
+  },
+  { additionalProperties: false, description: "a material of the item: files handed in, or for an e-licence material (免提交) the licence the applicant authorises (licenceId)" },
+);
+export const MaterialsInput = Type.Array(MaterialInput, { maxItems: 60 });
+
 export const CreateBody = Type.Object(
   {
+    materials: Type.Optional(MaterialsInput),
     itemId: Type.Optional(Uuid),
     bundleId: Type.Optional(Uuid),
     version: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'published version applied for (default: the latest)' })),
@@ -38,7 +49,7 @@ export const CreateBody = Type.Object(
 export type CreateBodyT = Static<typeof CreateBody>;
 
 export const SaveDraftBody = Type.Object(
-  { formData: FormData, version: Type.Integer({ minimum: 1, description: 'the version of the draft last read (another device may have saved since)' }) },
+  { formData: FormData, materials: Type.Optional(MaterialsInput), version: Type.Integer({ minimum: 1, description: 'the version of the draft last read (another device may have saved since)' }) },
   { additionalProperties: false },
 );
 
@@ -87,7 +98,14 @@ export const TaskSchema = Type.Object(
 );
 
 export const TaskView = Type.Object(
-  { task: TaskSchema, application: ApplicationSchema, materials: Type.Array(Open('material')), specialProcedures: Type.Array(Open('special procedure')), notAcceptedReasons: Type.Array(Open('reason code')) },
+  {
+    task: TaskSchema,
+    application: ApplicationSchema,
+    materials: Type.Array(Open('material: handed in (files) or 免提交 (evidence from an e-licence or shared data)')),
+    materialCounts: Type.Optional(Open('materials of the item: total, exempt (免提交, resolved), elicence')),
+    specialProcedures: Type.Array(Open('special procedure')),
+    notAcceptedReasons: Type.Array(Open('reason code')),
+  },
   { additionalProperties: false },
 );
 

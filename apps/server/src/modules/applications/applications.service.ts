@@ -23,8 +23,10 @@ import { validateForm, withoutRequired, type FormProblem } from './applications.
 import { canTransition, stateConflict, transition, type State } from './applications.machine';
 import { presentApplication, type PresentOptions } from './applications.presenter';
 import type { catalogPayments } from './applications.payments';
+import type { MaterialSources } from '../../shared/material-sources';
+import { checkMaterialInput, grantFiles, materialCounts, resolveMaterials, type FileRef, type MaterialInput, type MaterialRecord } from './applications.materials';
 import { buildSteps } from './applications.process';
-import { appsRepo, eventsRepo, idempotencyRepo, tasksRepo, type AppRow, type NewApp } from './applications.repository';
+import { appsRepo, eventsRepo, idempotencyRepo, tasksRepo, type AppPatch, type AppRow, type NewApp } from './applications.repository';
 
 export interface ApplicantServiceOptions {
   db: Db;
@@ -36,6 +38,8 @@ export interface ApplicantServiceOptions {
   warningShare: number;
   /** Unified payment (optional: without it fees are waived and said so). */
   payments?: ReturnType<typeof catalogPayments>;
+  /** Where 免提交 materials come from. */
+  sources?: MaterialSources;
 }
 
 export interface CreateInput {
@@ -43,7 +47,14 @@ export interface CreateInput {
   bundleId?: string;
   version?: number;
   formData?: Record<string, unknown>;
+  materials?: MaterialInput[];
   submit?: boolean;
+}
+
+/** Materials of a submission, checked before its transaction. */
+interface PreparedMaterials {
+  input: MaterialInput[];
+  files: Map<string, FileRef>;
 }
 
 export interface SupplementInput {
@@ -207,6 +218,34 @@ export class ApplicantService {
     if (problems.length) throw appErrors.formInvalid(problems);
   }
 
+  /** Checks the material input against the item(s) and the files module, before the transaction. */
+  private async prepareMaterials(ownerId: string, p: Prepared, input: MaterialInput[]): Promise<PreparedMaterials> {
+    const all = p.kind === 'item' ? p.version.content.materials : [...p.items.values()].flatMap((iv) => iv.content.materials);
+    const unique = [...new Map(all.map((m) => [m.key, m])).values()];
+    return { input, files: await checkMaterialInput(this.o.db, ownerId, unique, input) };
+  }
+
+  /** Resolves and stores the materials of an item row being submitted; grants its departments the files. */
+  private async materialsOf(trx: Db, ctx: RequestContext, app: AppRow, iv: ItemVersion, number: string, m: PreparedMaterials): Promise<AppPatch> {
+    const mine = iv.content.materials;
+    const input = m.input.filter((x) => mine.some((cm) => cm.key === x.key));
+    const list = await resolveMaterials(mine, input, m.files, {
+      trx,
+      ctx,
+      sources: this.o.sources,
+      holder: { kind: app.applicant_kind as 'person' | 'enterprise', accountId: app.applicant_id, displayName: app.applicant_name },
+      purpose: { applicationId: app.id, applicationNo: number, itemId: iv.id, itemName: iv.content.name, departmentId: iv.content.departmentId },
+      now: this.engine.now(),
+      fieldOf: (key) => {
+        const i = m.input.findIndex((x) => x.key === key);
+        return i >= 0 ? `body/materials/${i}/fileIds` : 'body/materials';
+      },
+    });
+    const departments = [iv.content.departmentId, ...buildSteps(iv.content).flatMap((s) => s.departments)];
+    await grantFiles(trx, app.id, list.flatMap((x) => x.files.map((f) => f.id)), departments);
+    return { materials: list as unknown as Record<string, unknown>[], ...materialCounts(list) };
+  }
+
   private async number(trx: Db): Promise<string> {
     const seq = await appsRepo.nextNumber(trx);
     return `${this.o.nodeRegion}${chinaDate(this.engine.now()).replace(/-/g, '')}${String(seq).padStart(6, '0')}`;
@@ -242,14 +281,15 @@ export class ApplicantService {
     const p = await this.target(actor, { itemId: input.itemId, bundleId: input.bundleId, version: input.version }, 'body');
     const form = input.formData ?? {};
     if (input.submit) this.validate(p, form);
+    const mats = await this.prepareMaterials(who.id, p, input.materials ?? []);
     const id = randomUUID();
     const now = this.engine.now();
     const created = await this.o.db.transaction().execute(async (trx) => {
       if (input.submit && !(await idempotencyRepo.claim(trx, { account_id: actor.accountId, key: idempotencyKey!, request_hash: hash, application_id: id, status: 201 }))) return null;
-      const row = this.draftRow(id, actor, p, form, now);
+      const row = { ...this.draftRow(id, actor, p, form, now), context: { materialInput: input.materials ?? [] } };
       await appsRepo.insert(trx, row);
       const app = (await appsRepo.lock(trx, id))!;
-      if (input.submit) await this.submitLocked(trx, ctx, app, p, form);
+      if (input.submit) await this.submitLocked(trx, ctx, app, p, form, mats);
       else await this.engine.event(trx, app, { type: 'draft', visibility: 'public', who: whoOf(actor, ctx), message: { zh: '保存草稿', en: 'Draft saved' } });
       await recordAudit(trx, ctx, { action: input.submit ? 'application.submit' : 'application.draft.create', entityType: 'application', entityId: id, detail: { kind: app.kind, title: app.title, number: app.number } });
       return app;
@@ -310,7 +350,7 @@ export class ApplicantService {
   }
 
   /** Submits a locked draft: numbers it, builds the process (or the bundle's children) and starts work. */
-  private async submitLocked(trx: Db, ctx: RequestContext, app: AppRow, p: Prepared, form: Record<string, unknown>): Promise<void> {
+  private async submitLocked(trx: Db, ctx: RequestContext, app: AppRow, p: Prepared, form: Record<string, unknown>, mats: PreparedMaterials): Promise<void> {
     const actor = requireActor(ctx);
     const who = whoOf(actor, ctx);
     const now = this.engine.now();
@@ -327,6 +367,7 @@ export class ApplicantService {
           promised_days: c.promisedLimit.days,
           submitted_at: now,
           context: this.itemContext(p.version) as Record<string, unknown>,
+          ...(await this.materialsOf(trx, ctx, app, p.version, number, mats)),
         },
         message: { zh: `提交申请，办件编号 ${number}`, en: `Application submitted, number ${number}` },
         data: { number },
@@ -408,6 +449,9 @@ export class ApplicantService {
       };
       await appsRepo.insert(trx, row);
       const child = (await appsRepo.lock(trx, row.id))!;
+      const mpatch = await this.materialsOf(trx, ctx, child, iv, row.number!, mats);
+      await appsRepo.update(trx, child.id, mpatch);
+      Object.assign(child, mpatch, { version: child.version + 1 });
       children.push(child);
       await this.engine.event(trx, child, {
         type: 'submit',
@@ -422,11 +466,15 @@ export class ApplicantService {
     for (const child of children) if (child.state === 'submitted') await this.engine.openStep(trx, child, 0, who);
   }
 
-  async saveDraft(ctx: RequestContext, id: string, input: { formData: Record<string, unknown>; version: number }) {
+  async saveDraft(ctx: RequestContext, id: string, input: { formData: Record<string, unknown>; materials?: MaterialInput[]; version: number }) {
     const app = await this.own(ctx, id);
     if (app.state !== 'draft') throw appErrors.notDraft();
     await this.o.db.transaction().execute(async (trx) => {
-      const ok = await appsRepo.updateIfVersion(trx, id, input.version, { form_data: this.sealForm(input.formData), draft_saved_at: this.engine.now() });
+      const ok = await appsRepo.updateIfVersion(trx, id, input.version, {
+        form_data: this.sealForm(input.formData),
+        draft_saved_at: this.engine.now(),
+        ...(input.materials ? { context: { ...ctxOf(app), materialInput: input.materials } } : {}),
+      });
       if (!ok) {
         const cur = (await appsRepo.byId(trx, id))!;
         if (cur.state !== 'draft') throw appErrors.notDraft();
@@ -462,11 +510,12 @@ export class ApplicantService {
     const p = await this.target(actor, { itemId: app.item_id, bundleId: app.bundle_id, version: app.item_version ?? app.bundle_version }, 'draft');
     const form = this.openForm(app.form_data);
     this.validate(p, form);
+    const mats = await this.prepareMaterials(app.applicant_id, p, ((ctxOf(app) as { materialInput?: MaterialInput[] }).materialInput ?? []));
     const done = await this.o.db.transaction().execute(async (trx) => {
       if (!(await idempotencyRepo.claim(trx, { account_id: actor.accountId, key: idempotencyKey, request_hash: hash, application_id: id, status: 200 }))) return false;
       const locked = await appsRepo.lock(trx, id);
       if (!locked || locked.state !== 'draft') throw appErrors.alreadySubmitted();
-      await this.submitLocked(trx, ctx, locked, p, form);
+      await this.submitLocked(trx, ctx, locked, p, form, mats);
       await recordAudit(trx, ctx, { action: 'application.submit', entityType: 'application', entityId: id, detail: { kind: locked.kind, title: locked.title, number: locked.number } });
       return true;
     });
@@ -527,6 +576,19 @@ export class ApplicantService {
       mapping = bv?.derived.mergedForm.mapping ?? {};
     } else targets = [found];
     if (!targets.length || targets.some((t) => t.state !== 'supplement_requested')) throw stateConflict(found.state, 'supplement');
+    // Files handed in with the supplement: the applicant's own, for materials of the item(s).
+    const supplied = (input.materials ?? []).filter((m) => m.fileId);
+    const files = new Map<string, FileRef>();
+    if (supplied.length) {
+      const catalogMaterials: { key: string; name: string; requirement: string; source: { kind: string } }[] = [];
+      for (const t of targets) {
+        const iv = await this.o.catalog.itemVersion(t.item_id!, t.item_version!);
+        catalogMaterials.push(...(iv?.content.materials ?? []));
+      }
+      const known = [...new Map(catalogMaterials.map((m) => [m.key, m])).values()];
+      const checked = await checkMaterialInput(this.o.db, found.applicant_id, known, (input.materials ?? []).map((m) => ({ key: m.key, fileIds: m.fileId ? [m.fileId] : [] })));
+      for (const [k, v] of checked) files.set(k, v);
+    }
     const forms = new Map<string, Record<string, unknown>>();
     for (const t of targets) {
       let share: Record<string, unknown> = patch;
@@ -547,9 +609,21 @@ export class ApplicantService {
       for (const t of targets) {
         const app = (await appsRepo.lock(trx, t.id))!;
         const returnTo = ((app.supplement as { returnTo?: State } | null)?.returnTo ?? 'submitted') as State;
+        // Supplied files join their materials; the departments of the process may read them.
+        let mpatch: AppPatch = {};
+        if (supplied.length && Array.isArray(app.materials)) {
+          const list = (app.materials as unknown as MaterialRecord[]).map((m) => {
+            const add = supplied.filter((x) => x.key === m.key).map((x) => files.get(x.fileId!)!).filter(Boolean);
+            if (!add.length) return m;
+            return { ...m, files: [...m.files, ...add.filter((f) => !m.files.some((g) => g.id === f.id))], status: (m.exempt ? (m.status === 'resolved' ? 'resolved' : 'uploaded_instead') : 'handed_in') as MaterialRecord['status'] };
+          });
+          const steps = (app.steps ?? []) as unknown as { departments: string[] }[];
+          await grantFiles(trx, app.id, supplied.map((x) => x.fileId!).filter((id) => files.has(id)), [app.department_id ?? '', ...steps.flatMap((st) => st.departments)].filter(Boolean));
+          mpatch = { materials: list as unknown as Record<string, unknown>[], ...materialCounts(list) };
+        }
         await this.engine.move(trx, app, 'supplement', who, {
           target: returnTo,
-          patch: { form_data: this.sealForm(forms.get(t.id)!), supplement: { ...(app.supplement ?? {}), answeredAt: this.engine.now().toISOString(), note: input.note ?? null, materials: input.materials ?? [] } },
+          patch: { ...mpatch, form_data: this.sealForm(forms.get(t.id)!), supplement: { ...(app.supplement ?? {}), answeredAt: this.engine.now().toISOString(), note: input.note ?? null, materials: input.materials ?? [] } },
           message: { zh: `申请人已补正${input.note ? `：${input.note}` : ''}`, en: `The applicant supplemented${input.note ? `: ${input.note}` : ''}` },
           data: { fields: Object.keys(patch), materials: (input.materials ?? []).map((m) => m.key) },
         });

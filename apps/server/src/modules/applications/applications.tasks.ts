@@ -21,6 +21,7 @@ import { appealOf, ctxOf, SYSTEM, type Engine, type ItemContext, type Who } from
 import { appErrors } from './applications.errors';
 import { NOT_ACCEPTED_REASONS, type NotAcceptedReason } from './applications.machine';
 import { presentTask } from './applications.presenter';
+import type { MaterialRecord } from './applications.materials';
 import type { StepAction } from './applications.process';
 import { appsRepo, escalationsRepo, tasksRepo, type AppRow, type TaskRow } from './applications.repository';
 import { whoOf, type ApplicantService } from './applications.service';
@@ -103,7 +104,21 @@ export class TasksService {
     return {
       task: presentTask(t, { now: this.engine.now(), share: this.warningShare, departments: this.engine.departments, paused: app.paused_at }),
       application: await this.applicant.view(app.id, 'officer'),
-      materials: (iv?.content.materials ?? []).map((m) => ({ key: m.key, name: m.name, requirement: m.requirement, source: m.source.kind, exempt: m.source.kind !== 'applicant' })),
+      materials: (iv?.content.materials ?? []).map((m) => {
+        const rec = ((app.materials ?? []) as unknown as MaterialRecord[]).find((x) => x.key === m.key);
+        return {
+          key: m.key,
+          name: m.name,
+          requirement: m.requirement,
+          source: m.source.kind,
+          exempt: m.source.kind !== 'applicant',
+          status: rec?.status ?? null,
+          files: (rec?.files ?? []).map((f) => ({ ...f, url: `/api/files/${f.id}` })),
+          evidence: rec?.evidence ?? null,
+          licenceId: rec?.licenceId ?? null,
+        };
+      }),
+      materialCounts: { total: app.materials_total, exempt: app.materials_exempt, elicence: app.materials_elicence },
       specialProcedures: ctxOf(app).specialProcedures ?? [],
       notAcceptedReasons: Object.entries(NOT_ACCEPTED_REASONS).map(([code, l]) => ({ code, ...l })),
     };

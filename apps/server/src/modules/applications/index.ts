@@ -34,6 +34,7 @@ import type { PaymentsService } from '../payments';
 import type { FileService } from '../files';
 import { notify, type NotificationService } from '../notifications';
 import { deliverNotifications } from './applications.notify';
+import { departmentMayRead } from './applications.materials';
 import type { MaterialSources } from '../../shared/material-sources';
 import { ApplicantService } from './applications.service';
 import { TasksService } from './applications.tasks';
@@ -93,7 +94,9 @@ export class ApplicationsModule {
       payment: o.payment ?? payments ?? noPayments,
       log: o.log,
     });
-    this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share, payments });
+    this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share, payments, sources: o.materialSources });
+    // Officers of a department handling an application may read the files it cites.
+    o.files?.policy.allowRead(async (actor, file) => actor.kind === 'officer' && !!actor.departmentId && (await departmentMayRead(o.db, actor.departmentId, file.id)));
     this.tasks = new TasksService(o.db, this.engine, this.applicant, o.catalog, share, o.config.PUBLIC_URL);
     o.jobs.handle(QUEUES.timer, (job) => this.engine.onTimer(job));
     o.jobs.handle(QUEUES.conclude, (job) => this.engine.onConclude(job));
