@@ -24,6 +24,7 @@ import {
   type DemoAccounts,
   type RunningServer,
 } from './harness';
+import { demoItemId } from '../apps/server/src/modules/catalog/demo/seed';
 
 const POLL = { timeout: 60_000, interval: 250 };
 
@@ -72,11 +73,19 @@ async function openTask(page: Page, applicationId: string) {
   await page.getByTestId('act-panel').waitFor();
 }
 
+/** Clicks an act's button and waits for its effect; an error the page shows fails the test with its text. */
+async function actAndWait(page: Page, testId: string) {
+  await page.getByTestId(testId).click();
+  const done = page.getByTestId('act-done');
+  const err = page.getByTestId('act-panel').getByTestId('error-alert');
+  await expect.poll(async () => (await done.count()) > 0 || (await err.count()) > 0, POLL).toBe(true);
+  if (!(await done.count())) throw new Error(`${testId}: ${await err.first().textContent()}`);
+}
+
 async function accept(page: Page, applicationId: string) {
   await openTask(page, applicationId);
   expect(await page.getByTestId('task-detail').getAttribute('data-action')).toBe('accept');
-  await page.getByTestId('do-accept').click();
-  await page.getByTestId('act-done').waitFor();
+  await actAndWait(page, 'do-accept');
   expect(await page.getByTestId('task-detail').getAttribute('data-task-state')).toBe('completed');
 }
 
@@ -84,8 +93,7 @@ async function review(page: Page, applicationId: string, opinion: string) {
   await openTask(page, applicationId);
   expect(await page.getByTestId('task-detail').getAttribute('data-action')).toBe('review');
   await page.getByTestId('act-note').fill(opinion);
-  await page.getByTestId('do-review').click();
-  await page.getByTestId('act-done').waitFor();
+  await actAndWait(page, 'do-review');
 }
 
 /** Approves; when the server says dependent items need result fields, the form asks for them. */
@@ -268,6 +276,109 @@ describe('one-stop applications in the browser', { timeout: 900_000 }, () => {
     await b.goto('/portal/applications');
     await b.locator('.ant-segmented-item-label').getByText('已结束', { exact: true }).click();
     await b.locator(`[data-testid="application-row"][data-id="${appId}"]`).waitFor();
+  });
+
+  it('a supplement asks exactly what is missing, the fee is paid on the provider\'s page, a denial says how to appeal', async () => {
+    const itemId = demoItemId('gaj.id-first'); // 居民身份证首次申领: 受理 → 审查 → 缴费 → 决定
+    // Its legal limit (40 working days) reaches into next year; the demo calendar data ends with
+    // the current year, so a platform administrator enters next year's arrangement first, as an
+    // operator does once the State Council publishes it (here a test arrangement).
+    const admin = await open();
+    const adminAccount = demo.staff.find((x) => x.kind === 'platform_admin')!;
+    await staffSignIn(admin, adminAccount.username, adminAccount.password);
+    await admin.waitForURL(/\/admin$/);
+    const entered = await admin.evaluate(async () => {
+      const me = await (await fetch('/api/auth/me')).json();
+      const cal = await (await fetch('/api/calendar')).json();
+      const year = cal.to + 1;
+      const d = (md: string) => `${year}-${md}`;
+      const holidays = ['01-01', '02-08', '02-09', '02-10', '02-11', '02-12', '04-05', '05-03', '05-04', '05-05', '06-09', '09-15', '10-01', '10-04', '10-05', '10-06', '10-07'].map(d);
+      const r = await fetch(`/api/admin/calendar/${year}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
+        body: JSON.stringify({ holidays, workdays: [], source: 'e2e test arrangement' }),
+      });
+      return r.status;
+    });
+    expect([204, 409]).toContain(entered);
+    const li = await open();
+    await signInLiNa(li, `/portal/applications/new?item=${itemId}`);
+    await li.locator('#applicantName').fill('李娜');
+    await li.locator('#idNumber').fill(demo.people.find((p) => p.name === '李娜')!.idNumber);
+    await li.getByTestId('apply-next').click();
+    await li.getByTestId('apply-next').click();
+    await li.getByTestId('review').waitFor();
+    expect(await li.getByTestId('review').textContent()).toContain('20.00 元');
+    await li.getByTestId('apply-submit').click();
+    await li.getByTestId('apply-receipt').waitFor();
+    await li.getByTestId('receipt-track').click();
+    await li.waitForURL(/\/portal\/applications\/[0-9a-f-]{36}$/);
+    const appId = li.url().split('/').pop()!;
+
+    // The window clerk asks for the mobile number, with a reason (一次性告知).
+    const clerk = await officer('gaj.window');
+    await openTask(clerk, appId);
+    await clerk.getByTestId('open-supplement').click();
+    const modal = clerk.locator('.ant-modal');
+    await modal.getByText('联系电话', { exact: true }).click();
+    await clerk.getByTestId('supp-reason-field:mobile').fill('请填写本人手机号码，用于证件办理进度通知');
+    await clerk.getByTestId('send-supplement').click();
+    await clerk.getByTestId('act-done').waitFor();
+
+    // 李娜 answers exactly that: the supplement form has the one field asked for.
+    await li.reload();
+    const form = li.getByTestId('supplement-form');
+    await form.waitFor();
+    expect(await form.textContent()).toContain('请填写本人手机号码');
+    expect(await form.locator('input:not([type="file"]):not([type="radio"])').count()).toBe(1);
+    await form.getByTestId('supplement-submit').click();
+    await li.getByText('请填写“联系电话”').waitFor(); // required: it was asked for
+    await form.locator('#mobile').fill('13800591002');
+    await form.getByTestId('supplement-submit').click();
+    await expect.poll(() => li.getByTestId('application-detail').getAttribute('data-state'), POLL).toBe('submitted');
+
+    // Accepted, reviewed; the payment step waits for the fee.
+    await accept(clerk, appId);
+    await review(await officer('gaj.reviewer'), appId, '符合首次申领条件。');
+    await expect
+      .poll(async () => {
+        await li.reload();
+        await li.getByTestId('application-detail').waitFor();
+        return li.getByTestId('pay-button').count();
+      }, POLL)
+      .toBe(1);
+    expect(await li.getByTestId('pay-amount').textContent()).toContain('20.00');
+    await li.getByTestId('pay-button').click();
+    // The simulated provider's hosted checkout page, then back to the application.
+    await li.waitForURL(/\/pay-sim\//);
+    await li.getByRole('button', { name: /确认支付/ }).click();
+    await li.waitForURL(new RegExp(`/portal/applications/${appId}`));
+    await expect
+      .poll(async () => {
+        await li.reload();
+        await li.getByTestId('application-detail').waitFor();
+        return li.getByTestId('application-detail').getAttribute('data-awaiting');
+      }, POLL)
+      .toBe('');
+    expect(await li.getByTestId('timeline').textContent()).toMatch(/已缴纳/);
+
+    // The decider denies, with reasons; the applicant is told how to appeal.
+    const decider = await officer('gaj.decider');
+    await openTask(decider, appId);
+    await decider.getByTestId('decide-choice').getByText('不予', { exact: true }).click();
+    await decider.getByTestId('act-note').fill('经审查，不符合首次申领条件。');
+    await decider.getByTestId('deny-reasons').fill('申请人已领取过居民身份证，应办理换领而非首次申领');
+    await decider.getByTestId('do-deny').click();
+    await decider.getByTestId('act-done').waitFor();
+    await expect
+      .poll(async () => {
+        await li.reload();
+        await li.getByTestId('application-detail').waitFor();
+        return li.getByTestId('outcome').getAttribute('data-outcome').catch(() => null);
+      }, POLL)
+      .toBe('denied');
+    expect(await li.getByTestId('outcome').textContent()).toContain('应办理换领而非首次申领');
+    expect(await li.getByTestId('appeal').textContent()).toMatch(/行政复议|诉讼/);
   });
 
   it('the applications pages pass axe in Chinese and English, elder mode and on a phone', async () => {

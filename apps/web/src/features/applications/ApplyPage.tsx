@@ -344,7 +344,7 @@ export function ApplyPage() {
             <ul>
               {target.fees.map((f, i) => (
                 <li key={i}>
-                  {f.name} {f.amountFen !== undefined ? money(f.amountFen, lang) : f.standard}
+                  {f.name}：{f.amount !== undefined ? money(Math.round(f.amount * 100), lang) : ''} {f.standard ? <span className="ya-meta">（{f.standard}）</span> : null}
                 </li>
               ))}
               <li className="ya-meta">{t('appl.apply.feesWhen')}</li>

@@ -12,7 +12,7 @@ import { get, post } from '../../api';
 import { usePrefs } from '../../prefs';
 import { Loading } from '../../components/States';
 import { usePageTitle } from '../../components/usePageTitle';
-import { ClockSummary, DaysLeft, ErrorAlert, formatTime, SlaBadge, StateBadge, Timeline, useLoad } from './common';
+import { ClockSummary, DaysLeft, ErrorAlert, formatTime, money, SlaBadge, StateBadge, Timeline, useLoad } from './common';
 import { applicationsApi, FINAL_STATES, loadTarget, loc, WITHDRAWABLE, type Application, type ApplyTarget, type ChildApplication, type SupplementRequest } from './model';
 import { applyServerErrors, cleanValues, FileField, fileIdOf, SchemaForm } from './SchemaForm';
 
@@ -100,7 +100,7 @@ export function ApplicationDetail() {
   for (const c of children) if (c.supplement) supplements.push({ who: c, s: c.supplement });
   const awaitingPay = [app, ...children].filter((a) => a.awaiting === 'payment');
   return (
-    <div className="yw-page" data-testid="application-detail" data-state={app.state}>
+    <div className="yw-page" data-testid="application-detail" data-state={app.state} data-awaiting={[app, ...children].some((a) => a.awaiting === 'payment') ? 'payment' : ''}>
       <p className="ya-no-print">
         <Link to="/portal/applications">{t('appl.detail.back')}</Link>
       </p>
@@ -118,7 +118,7 @@ export function ApplicationDetail() {
         <SupplementForm key={who.id} root={app} target={who} request={s} onDone={(a) => setData(a)} />
       ))}
       {awaitingPay.map((a) => (
-        <PayCard key={a.id} applicationId={a.id} title={a.title} />
+        <PayCard key={a.id} app={a} onRenewed={() => void reload()} />
       ))}
       <OutcomeCard app={app} />
 
@@ -325,48 +325,81 @@ interface Order {
   id: string;
   orderNo: string;
   state: string;
-  amountFen?: number;
-  items?: { name: string; amountFen: number }[];
+  amountFen: number;
+  expiresAt?: string | null;
 }
 
-/** 缴费: the order the department opened for this application; pay on the provider's page. */
-function PayCard({ applicationId, title }: { applicationId: string; title: string }) {
+/**
+ * 缴费: the order the department's payment step opened for this application (统一支付); paid on
+ * the provider's hosted page, which returns here. An expired, cancelled or failed order can be
+ * renewed (POST /api/applications/:id/payment).
+ */
+function PayCard({ app, onRenewed }: { app: Application | ChildApplication; onRenewed: () => void }) {
   const { t } = useTranslation();
   const { lang } = usePrefs();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const { data: orders } = useLoad(() => get<Order[]>(`/api/payments/orders?subjectType=application&subjectId=${applicationId}`), [applicationId]);
-  const open = (orders ?? []).find((o) => ['created', 'pending'].includes(o.state));
+  const ref = app.payment ?? null;
+  const { data: order, reload } = useLoad<Order | null>(async () => {
+    if (ref?.orderId) return get<Order>(`/api/payments/orders/${ref.orderId}`);
+    const list = await get<Order[]>(`/api/payments/orders?subjectType=application&subjectId=${app.id}`);
+    return list[0] ?? null;
+  }, [app.id, ref?.orderId]);
+  const state = order?.state ?? ref?.state ?? null;
+  const open = !!order && ['created', 'pending'].includes(order.state);
+  const closed = !!state && ['expired', 'cancelled', 'failed'].includes(state);
   async function pay() {
-    if (!open) return;
+    if (!order) return;
     setBusy(true);
     setError(null);
     try {
-      const r = await post<{ payUrl: string }>(`/api/payments/orders/${open.id}/pay`);
+      const r = await post<{ payUrl: string }>(`/api/payments/orders/${order.id}/pay`);
       window.location.assign(r.payUrl);
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  }
+  async function renew() {
+    setBusy(true);
+    setError(null);
+    try {
+      await post(`/api/applications/${app.id}/payment`);
+      onRenewed();
+      await reload();
     } catch (e) {
       setError(e);
     } finally {
       setBusy(false);
     }
   }
-  const amount = open?.amountFen;
+  const amount = order?.amountFen ?? ref?.amountFen;
   return (
-    <Card className="yw-card yw-block" data-testid="pay-card">
+    <Card className="yw-card yw-block" data-testid="pay-card" data-payment-state={state ?? ''}>
       <h2 className="yw-section-title">{t('appl.pay.title')}</h2>
-      <p>{t('appl.pay.lead', { what: title })}</p>
+      <p>{t('appl.pay.lead', { what: app.title })}</p>
       <ErrorAlert error={error} />
-      {open ? (
-        <Space wrap>
-          {amount !== undefined ? <strong>{(amount / 100).toFixed(2)} {lang.startsWith('zh') ? '元' : 'CNY'}</strong> : null}
-          <span className="ya-meta">{t('appl.pay.orderNo', { no: open.orderNo })}</span>
+      <Space wrap>
+        {amount !== undefined ? <strong data-testid="pay-amount">{money(amount, lang)}</strong> : null}
+        {order ? <span className="ya-meta">{t('appl.pay.orderNo', { no: order.orderNo })}</span> : null}
+        {order?.expiresAt && open ? <span className="ya-meta">{t('appl.pay.expires', { time: formatTime(order.expiresAt, lang) })}</span> : null}
+        {open ? (
           <Button type="primary" loading={busy} onClick={() => void pay()} data-testid="pay-button">
             {t('appl.pay.pay')}
           </Button>
-        </Space>
-      ) : (
-        <p className="ya-meta">{orders ? t('appl.pay.noOrder') : t('common.loading')}</p>
-      )}
+        ) : closed ? (
+          <>
+            <span>{t(`appl.pay.state.${state}`, { defaultValue: state ?? '' })}</span>
+            <Button type="primary" loading={busy} onClick={() => void renew()} data-testid="pay-renew">
+              {t('appl.pay.renew')}
+            </Button>
+          </>
+        ) : state === 'paid' ? (
+          <span role="status">{t('appl.pay.paid')}</span>
+        ) : (
+          <span className="ya-meta">{t('appl.pay.noOrder')}</span>
+        )}
+      </Space>
     </Card>
   );
 }

@@ -110,6 +110,19 @@ export interface ChildApplication {
   receipt: Receipt | null;
   received: { itemId: string; result?: { name: string; fields?: Record<string, unknown> } }[];
   awaiting?: string | null;
+  payment?: PaymentRef | null;
+}
+
+/** The payment order an application's payment step waits for (统一支付). */
+export interface PaymentRef {
+  orderId: string;
+  orderNo: string;
+  amountFen: number;
+  state: string;
+  step: number;
+  expiresAt: string | null;
+  paidAt: string | null;
+  refundedFen: number;
 }
 
 export interface TaskSummary {
@@ -165,6 +178,7 @@ export interface Application {
   result: Result | null;
   receipt: Receipt | null;
   received: ChildApplication['received'];
+  payment?: PaymentRef | null;
   children?: ChildApplication[];
   timeline?: TimelineEvent[];
   tasks?: TaskSummary[];
@@ -247,12 +261,12 @@ export interface CatalogMaterial {
   items?: { key: string; itemId: string }[];
 }
 
+/** A catalog fee: `amount` in yuan (the payment order counts fen). */
 export interface Fee {
   name: string;
   standard?: string;
-  amountFen?: number;
-  legalBasis?: string;
-  [k: string]: unknown;
+  amount?: number;
+  basis?: string;
 }
 
 export interface ApplyTarget {
