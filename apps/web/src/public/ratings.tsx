@@ -40,6 +40,7 @@ export default function PublicRatings() {
             </div>
             <Table<StatsRow>
               rowKey={(r) => String(r.key)}
+              scroll={{ x: 'max-content' }}
               dataSource={d.grouped}
               pagination={false}
               size="small"
@@ -58,6 +59,7 @@ export default function PublicRatings() {
             <h2 className="rv-h2">{t('rv.pub.ledger')}</h2>
             <Table<LedgerRow>
               rowKey="number"
+              scroll={{ x: 'max-content' }}
               dataSource={d.ledger.items}
               pagination={{ pageSize: 10, hideOnSinglePage: true }}
               size="small"
@@ -80,6 +82,7 @@ export default function PublicRatings() {
             <h2 className="rv-h2">{t('rv.pub.rates')}</h2>
             <Table
               rowKey={(r) => String(r.key)}
+              scroll={{ x: 'max-content' }}
               dataSource={d.rates}
               pagination={false}
               size="small"

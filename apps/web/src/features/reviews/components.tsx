@@ -372,6 +372,7 @@ export function InquiryTable({ rows, base, testid }: { rows: InquiryView[]; base
   return (
     <Table
       rowKey="id"
+      scroll={{ x: 'max-content' }}
       dataSource={rows}
       pagination={{ pageSize: 20, hideOnSinglePage: true }}
       locale={{ emptyText: t('rv.inq.empty') }}

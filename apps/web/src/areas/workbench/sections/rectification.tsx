@@ -82,6 +82,7 @@ function Cases() {
       ) : (
         <Table<CaseRow>
           rowKey="id"
+          scroll={{ x: 'max-content' }}
           dataSource={data ?? []}
           pagination={{ pageSize: 20, hideOnSinglePage: true }}
           locale={{ emptyText: t('rv.rect.empty') }}
