@@ -4,7 +4,7 @@
  * themes, labels, the accuracy score and the package signing key. Staff read drafts; department
  * admins and platform admins edit (data scope in the service, see catalog.policy.ts).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { PACKAGE_MAX_BYTES } from './catalog.package';
@@ -105,57 +105,56 @@ export function catalogRoutes(svc: CatalogService) {
       config: readers,
     }, async () => svc.synonyms());
 
-    // ---- editors: items -----------------------------------------------------------------------
-    r.post('/admin/catalog/items', {
-      schema: { tags: TAGS, summary: 'Create an item (as a draft)', body: S.ItemContentSchema, response: { 201: S.AdminItemSchema } },
-      config: editors,
-    }, async (req, reply) => reply.code(201).send(await svc.createItem(req.ctx, req.body as S.ItemContent)));
+    // ---- editors: items and bundles (versioned entries: draft → publish → retire) ---------------
+    // Both kinds have the same life cycle and the same five routes; only the content schema, the
+    // presented shape and the service calls differ.
+    const entries = [
+      {
+        path: 'items', noun: 'an item', content: S.ItemContentSchema, shape: S.AdminItemSchema,
+        publishSummary: 'Publish the draft as a new immutable version (errors block it)', retireSummary: 'Retire an item: hidden from search, history kept',
+        create: (req: FastifyRequest) => svc.createItem(req.ctx, req.body as S.ItemContent),
+        save: (req: FastifyRequest, id: string) => svc.saveItemDraft(req.ctx, id, req.body as S.ItemContent),
+        discard: (req: FastifyRequest, id: string) => svc.discardItemDraft(req.ctx, id),
+        publish: (req: FastifyRequest, id: string) => svc.publishItem(req.ctx, id),
+        retire: (req: FastifyRequest, id: string, reason: string) => svc.retireItem(req.ctx, id, reason),
+      },
+      {
+        path: 'bundles', noun: 'a bundle', content: S.BundleContentSchema, shape: S.AdminBundleSchema,
+        publishSummary: 'Publish a bundle (pins the current versions of its items)', retireSummary: 'Retire a bundle',
+        create: (req: FastifyRequest) => svc.createBundle(req.ctx, req.body as S.BundleContent),
+        save: (req: FastifyRequest, id: string) => svc.saveBundleDraft(req.ctx, id, req.body as S.BundleContent),
+        discard: (req: FastifyRequest, id: string) => svc.discardBundleDraft(req.ctx, id),
+        publish: (req: FastifyRequest, id: string) => svc.publishBundle(req.ctx, id),
+        retire: (req: FastifyRequest, id: string, reason: string) => svc.retireBundle(req.ctx, id, reason),
+      },
+    ];
+    for (const e of entries) {
+      const base = `/admin/catalog/${e.path}`;
+      r.post(base, {
+        schema: { tags: TAGS, summary: `Create ${e.noun} (as a draft)`, body: e.content, response: { 201: e.shape } },
+        config: editors,
+      }, async (req, reply) => reply.code(201).send(await e.create(req)));
 
-    r.put('/admin/catalog/items/:id/draft', {
-      schema: { tags: TAGS, summary: 'Save the draft of an item', params: S.IdParams, body: S.ItemContentSchema, response: { 200: S.AdminItemSchema } },
-      config: editors,
-    }, async (req) => svc.saveItemDraft(req.ctx, req.params.id, req.body as S.ItemContent));
+      r.put(`${base}/:id/draft`, {
+        schema: { tags: TAGS, summary: `Save the draft of ${e.noun}`, params: S.IdParams, body: e.content, response: { 200: e.shape } },
+        config: editors,
+      }, async (req) => e.save(req, req.params.id));
 
-    r.delete('/admin/catalog/items/:id/draft', {
-      schema: { tags: TAGS, summary: 'Discard the draft (back to the published version)', params: S.IdParams, response: { 200: S.AdminItemSchema } },
-      config: editors,
-    }, async (req) => svc.discardItemDraft(req.ctx, req.params.id));
+      r.delete(`${base}/:id/draft`, {
+        schema: { tags: TAGS, summary: `Discard the draft of ${e.noun} (back to the published version)`, params: S.IdParams, response: { 200: e.shape } },
+        config: editors,
+      }, async (req) => e.discard(req, req.params.id));
 
-    r.post('/admin/catalog/items/:id/publish', {
-      schema: { tags: TAGS, summary: 'Publish the draft as a new immutable version (errors block it)', params: S.IdParams, response: { 200: S.AdminItemSchema } },
-      config: editors,
-    }, async (req) => svc.publishItem(req.ctx, req.params.id));
+      r.post(`${base}/:id/publish`, {
+        schema: { tags: TAGS, summary: e.publishSummary, params: S.IdParams, response: { 200: e.shape } },
+        config: editors,
+      }, async (req) => e.publish(req, req.params.id));
 
-    r.post('/admin/catalog/items/:id/retire', {
-      schema: { tags: TAGS, summary: 'Retire an item: hidden from search, history kept', params: S.IdParams, body: S.RetireBody, response: { 200: S.AdminItemSchema } },
-      config: editors,
-    }, async (req) => svc.retireItem(req.ctx, req.params.id, req.body.reason));
-
-    // ---- editors: bundles ---------------------------------------------------------------------
-    r.post('/admin/catalog/bundles', {
-      schema: { tags: TAGS, summary: 'Create a bundle (as a draft)', body: S.BundleContentSchema, response: { 201: S.AdminBundleSchema } },
-      config: editors,
-    }, async (req, reply) => reply.code(201).send(await svc.createBundle(req.ctx, req.body as S.BundleContent)));
-
-    r.put('/admin/catalog/bundles/:id/draft', {
-      schema: { tags: TAGS, summary: 'Save the draft of a bundle', params: S.IdParams, body: S.BundleContentSchema, response: { 200: S.AdminBundleSchema } },
-      config: editors,
-    }, async (req) => svc.saveBundleDraft(req.ctx, req.params.id, req.body as S.BundleContent));
-
-    r.delete('/admin/catalog/bundles/:id/draft', {
-      schema: { tags: TAGS, summary: 'Discard the draft of a bundle', params: S.IdParams, response: { 200: S.AdminBundleSchema } },
-      config: editors,
-    }, async (req) => svc.discardBundleDraft(req.ctx, req.params.id));
-
-    r.post('/admin/catalog/bundles/:id/publish', {
-      schema: { tags: TAGS, summary: 'Publish a bundle (pins the current versions of its items)', params: S.IdParams, response: { 200: S.AdminBundleSchema } },
-      config: editors,
-    }, async (req) => svc.publishBundle(req.ctx, req.params.id));
-
-    r.post('/admin/catalog/bundles/:id/retire', {
-      schema: { tags: TAGS, summary: 'Retire a bundle', params: S.IdParams, body: S.RetireBody, response: { 200: S.AdminBundleSchema } },
-      config: editors,
-    }, async (req) => svc.retireBundle(req.ctx, req.params.id, req.body.reason));
+      r.post(`${base}/:id/retire`, {
+        schema: { tags: TAGS, summary: e.retireSummary, params: S.IdParams, body: S.RetireBody, response: { 200: e.shape } },
+        config: editors,
+      }, async (req) => e.retire(req, req.params.id, req.body.reason));
+    }
 
     // ---- packages (一地创新、多地复用) -------------------------------------------------------------
     r.post('/admin/catalog/packages/export', {

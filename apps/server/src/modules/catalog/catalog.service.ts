@@ -106,6 +106,7 @@ export class CatalogService {
   private synonymGroups: SynonymGroup[] = [];
   private deptAt = 0;
   private deptMap = new Map<string, Department>();
+  private deptLoading: Promise<Map<string, Department>> | null = null;
   /** Serialised guides as bytes: a read sends them as they are (no JSON or UTF-8 encoding per request). */
   private guideCache = new Map<string, { body: Buffer; at: number }>();
   private uses = new Map<string, number>();
@@ -130,12 +131,29 @@ export class CatalogService {
     this.vocabAt = Date.now();
   }
 
+  /**
+   * Departments by id, cached. A stale copy is served while one refresh runs in the background
+   * (a national node has tens of thousands of departments: requests should not queue behind, or
+   * each repeat, that read); the first load and `force` (an id not seen yet) wait for it.
+   */
   private async departmentsById(force = false): Promise<Map<string, Department>> {
-    if (force || Date.now() - this.deptAt > VOCAB_TTL_MS) {
-      this.deptMap = new Map((await this.org.departments()).map((d) => [d.id, d]));
-      this.deptAt = Date.now();
-    }
+    if (force || this.deptAt === 0) return this.loadDepartments();
+    if (Date.now() - this.deptAt > VOCAB_TTL_MS) this.loadDepartments().catch(() => undefined);
     return this.deptMap;
+  }
+
+  private loadDepartments(): Promise<Map<string, Department>> {
+    this.deptLoading ??= this.org
+      .departments()
+      .then((list) => {
+        this.deptMap = new Map(list.map((d) => [d.id, d]));
+        this.deptAt = Date.now();
+        return this.deptMap;
+      })
+      .finally(() => {
+        this.deptLoading = null;
+      });
+    return this.deptLoading;
   }
 
   private async department(id: string): Promise<Department | undefined> {
