@@ -5,7 +5,7 @@
  * errors remain), retire; export a signed package, import one after a dry-run preview.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, Button, Checkbox, Form, Input, InputNumber, Modal, Segmented, Select, Space, Switch, Table, Tabs } from 'antd';
+import { Alert, Button, Checkbox, Form, Input, InputNumber, Modal, Segmented, Select, Space, Switch, Table } from 'antd';
 import { Link, Route, Routes, useNavigate, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../api';
@@ -18,6 +18,7 @@ import { catalogApi, useLoad, type AdminEntry, type Finding } from './model';
 
 type Kind = 'items' | 'bundles';
 type Content = Record<string, unknown>;
+type View = 'form' | 'json' | 'versions';
 
 export function CatalogAdminRoutes({ kind }: { kind: Kind }) {
   return (
@@ -158,6 +159,7 @@ function Editor({ kind }: { kind: Kind }) {
   const [actionError, setActionError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [dirty, setDirty] = useState(false);
+  const [view, setView] = useState<View>('form');
   usePageTitle(data ? t('cat.admin.editTitle', { name: data.name }) : t('cat.admin.itemsTitle'));
 
   useEffect(() => {
@@ -237,7 +239,7 @@ function Editor({ kind }: { kind: Kind }) {
 
   return (
     <div className="yw-page" data-testid="catalog-editor">
-      <nav className="yc-meta yw-block-sm" aria-label={t('cat.guide.breadcrumb')}>
+      <nav className="yc-meta yc-crumbs yw-block-sm" aria-label={t('cat.guide.breadcrumb')}>
         <Link to="..">{t(isItem ? 'cat.admin.itemsTitle' : 'cat.admin.bundlesTitle')}</Link> / {data.name}
       </nav>
       <h1 className="yw-page-title">{t('cat.admin.editTitle', { name: data.name })}</h1>
@@ -289,12 +291,18 @@ function Editor({ kind }: { kind: Kind }) {
           </ul>
         </section>
       ) : null}
-      <Tabs
-        items={[
-          {
-            key: 'form',
-            label: t('cat.admin.tabForm'),
-            children: (
+      <Segmented
+        className="yw-block-sm"
+        value={view}
+        onChange={(x) => setView(x as View)}
+        options={[
+          { value: 'form', label: t('cat.admin.tabForm') },
+          { value: 'json', label: t('cat.admin.tabJson') },
+          { value: 'versions', label: t('cat.admin.tabVersions') },
+        ]}
+        aria-label={t('cat.admin.view')}
+      />
+      {view === 'form' ? (
               <Form layout="vertical" component="div">
                 <div className="yc-editor-grid">
                   {field(t('cat.admin.f.name'), 'name', <Input id="f-name" value={String(get('name') ?? '')} onChange={(e) => set('name', e.target.value)} data-testid="field-name" />)}
@@ -380,12 +388,7 @@ function Editor({ kind }: { kind: Kind }) {
                   <FindingsFor findings={findings} path="items" />
                 )}
               </Form>
-            ),
-          },
-          {
-            key: 'json',
-            label: t('cat.admin.tabJson'),
-            children: (
+      ) : view === 'json' ? (
               <div>
                 <p className="yc-meta">{t('cat.admin.jsonHelp')}</p>
                 <Input.TextArea
@@ -408,12 +411,7 @@ function Editor({ kind }: { kind: Kind }) {
                 />
                 {jsonError ? <Alert type="error" title={t('cat.admin.jsonInvalid', { message: jsonError })} /> : null}
               </div>
-            ),
-          },
-          {
-            key: 'versions',
-            label: t('cat.admin.tabVersions'),
-            children: (
+      ) : (
               <Table
                 rowKey="version"
                 size="small"
@@ -424,10 +422,7 @@ function Editor({ kind }: { kind: Kind }) {
                   { title: t('cat.admin.publishedAt'), dataIndex: 'publishedAt', render: (x: string) => x.slice(0, 16).replace('T', ' ') },
                 ]}
               />
-            ),
-          },
-        ]}
-      />
+      )}
       <Space className="yw-block">
         <Button onClick={() => navigate('..')}>{t('cat.admin.back')}</Button>
       </Space>
@@ -463,7 +458,7 @@ function ImportPage({ kind }: { kind: Kind }) {
   ];
   return (
     <div className="yw-page" data-testid="catalog-import">
-      <nav className="yc-meta yw-block-sm" aria-label={t('cat.guide.breadcrumb')}>
+      <nav className="yc-meta yc-crumbs yw-block-sm" aria-label={t('cat.guide.breadcrumb')}>
         <Link to="..">{t(kind === 'items' ? 'cat.admin.itemsTitle' : 'cat.admin.bundlesTitle')}</Link> / {t('cat.admin.import')}
       </nav>
       <h1 className="yw-page-title">{t('cat.admin.import')}</h1>

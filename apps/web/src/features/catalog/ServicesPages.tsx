@@ -290,7 +290,7 @@ export function ItemGuideView({ g, base }: { g: ItemGuide; base: string }) {
   const applyHref = `/portal/applications/new?item=${g.id}`;
   return (
     <>
-      <nav aria-label={t('cat.guide.breadcrumb')} className="yc-meta yw-block-sm">
+      <nav aria-label={t('cat.guide.breadcrumb')} className="yc-meta yc-crumbs yw-block-sm">
         <Link to={base}>{t('cat.home.title')}</Link> / {g.name}
       </nav>
       <h1 className="yw-page-title" data-testid="guide-title">{g.name}</h1>
@@ -527,7 +527,7 @@ export function BundleGuideView({ b, base }: { b: BundleGuide; base: string }) {
   const name = (itemId: string) => b.items.find((i) => i.id === itemId)?.name ?? itemId;
   return (
     <>
-      <nav aria-label={t('cat.guide.breadcrumb')} className="yc-meta yw-block-sm">
+      <nav aria-label={t('cat.guide.breadcrumb')} className="yc-meta yc-crumbs yw-block-sm">
         <Link to={base}>{base.endsWith('/bundles') ? t('cat.bundle.listTitle') : t('cat.home.title')}</Link> / {b.name}
       </nav>
       <h1 className="yw-page-title" data-testid="guide-title">
