@@ -118,8 +118,7 @@ describe('好差评: a 差评 rectified within its deadline, re-rated, in public
     expect(await detail.getAttribute('data-state')).toBe('verifying');
     expect(await reviewer.getByTestId('case-due').textContent()).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(await axeSerious(reviewer, 'case detail')).toEqual([]);
-    await reviewer.getByTestId('case-finding').click();
-    await reviewer.getByRole('option', { name: '情况属实' }).click();
+    await reviewer.getByTestId('case-finding').selectOption('confirmed');
     await reviewer.getByTestId('case-text').fill('调取窗口录像核实：材料清单未一次性告知，情况属实。');
     await reviewer.getByTestId('case-verify').click();
     await expect.poll(() => detail.getAttribute('data-state'), POLL).toBe('rectifying');
@@ -157,8 +156,7 @@ describe('好差评: a 差评 rectified within its deadline, re-rated, in public
     await page.waitForURL(/\/portal\/inquiries\/new$/);
     await page.getByTestId('inquiry-form').waitFor();
     await page.getByTestId('inq-kind-complaint').check();
-    await page.getByTestId('inq-category').click();
-    await page.getByRole('option', { name: /消费维权/ }).click();
+    await page.getByTestId('inq-category').selectOption('consumer');
     await page.getByTestId('inq-title').fill('网店拒不退款');
     await page.getByTestId('inq-content').fill('在鼓楼区某商店购买的商品有质量问题，商家拒绝退款。');
     // A point by clicking in the box of the region (鼓楼区), shown as a pin and as coordinates.

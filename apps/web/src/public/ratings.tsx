@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { Card, Segmented, Table, Tag } from 'antd';
+import { Card, Segmented, Table } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { AreaLayout } from '../components/AreaLayout';
 import { Loading } from '../components/States';
 import { usePageTitle } from '../components/usePageTitle';
 import { usePrefs } from '../prefs';
 import { ErrorAlert, useLoad } from '../features/applications/common';
-import { LevelTag } from '../features/reviews/components';
+import { LevelTag, RvTag } from '../features/reviews/components';
 import { fmtTime, inquiriesApi, pct, reviewsApi, type LedgerRow, type StatsRow } from '../features/reviews/model';
 
 /** /ratings: 好差评公示 — statistics by department, service, region, channel or month; the rectification ledger; the 12345 rates. */
@@ -74,8 +74,8 @@ export default function PublicRatings() {
                 { title: t('rv.pub.now'), render: (_: unknown, r) => (r.rerated ? <LevelTag level={r.level} /> : '—') },
                 { title: t('rv.pub.comment'), dataIndex: 'comment' },
                 { title: t('rv.pub.measures'), dataIndex: 'measures' },
-                { title: t('rv.rect.state'), render: (_: unknown, r) => (r.appealUpheld ? <Tag>{t('rv.pub.appealUpheld')}</Tag> : t(`rv.caseState.${r.state}`)) },
-                { title: t('rv.pub.onTime'), render: (_: unknown, r) => (r.onTime === null ? '—' : r.onTime ? <Tag color="green">{t('rv.pub.onTime')}</Tag> : <Tag color="red">{t('rv.pub.late')}</Tag>) },
+                { title: t('rv.rect.state'), render: (_: unknown, r) => (r.appealUpheld ? <RvTag>{t('rv.pub.appealUpheld')}</RvTag> : t(`rv.caseState.${r.state}`)) },
+                { title: t('rv.pub.onTime'), render: (_: unknown, r) => (r.onTime === null ? '—' : r.onTime ? <RvTag tone="good">{t('rv.pub.onTime')}</RvTag> : <RvTag tone="bad">{t('rv.pub.late')}</RvTag>) },
                 { title: '', render: (_: unknown, r) => fmtTime(r.openedAt, lang) },
               ]}
             />

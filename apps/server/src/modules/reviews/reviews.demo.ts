@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { RequestContext } from '../../shared/actor';
+import { isInSubtree } from '../../shared/regions';
 import { demoItemId } from '../catalog';
 import type { ReviewsModule } from './index';
 import { seedDemoInteraction } from '../interaction';
@@ -49,6 +50,8 @@ export async function seedDemoReviews(app: FastifyInstance, reviews: ReviewsModu
 
 /** The one call of demo/seed.ts: reviews, then inquiries and the knowledge base. */
 export async function seedDemoReviewsAndInquiries(app: FastifyInstance, base: RequestContext): Promise<void> {
+  // The demo node is Fuzhou (Fujian); a node elsewhere gets no demo reviews or inquiries.
+  if (!isInSubtree('350102', app.services.org.nodeRegion)) return;
   await seedDemoReviews(app, app.services.reviews, base);
   await seedDemoInteraction(app, app.services.interaction, base);
 }

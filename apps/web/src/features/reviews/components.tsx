@@ -5,7 +5,7 @@
  * typing, the inquiry detail with its confirmation, and the statistics tables.
  */
 import { useEffect, useState, type ReactNode } from 'react';
-import { Alert, Button, Card, Descriptions, Input, Select, Table, Tag } from 'antd';
+import { Alert, Button, Card, Descriptions, Input, Table } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { usePrefs } from '../../prefs';
@@ -15,9 +15,33 @@ import { LEVELS, fmtTime, inquiriesApi, isBad, pct, pick, type Category, type In
 
 // ---- rating ------------------------------------------------------------------------------------
 
+export type Tone = 'good' | 'info' | 'warn' | 'bad' | 'plain';
+
+/** A status tag whose colours meet WCAG AA (antd's preset tag colours do not at 12px). */
+export function RvTag({ tone = 'plain', children }: { tone?: Tone; children: ReactNode }) {
+  return <span className={`rv-tag rv-tag-${tone}`}>{children}</span>;
+}
+
 export function LevelTag({ level }: { level: number }) {
   const { t } = useTranslation();
-  return <Tag color={level >= 4 ? 'green' : level === 3 ? 'blue' : 'red'}>{t(`rv.level.${level}`)}</Tag>;
+  return <RvTag tone={level >= 4 ? 'good' : level === 3 ? 'info' : 'bad'}>{t(`rv.level.${level}`)}</RvTag>;
+}
+
+/** A native select: accessible, keyboard-friendly, and testable with selectOption. */
+export function NativeSelect({ label, value, onChange, options, testid, placeholder }: { label: string; value: string | undefined; onChange: (v: string) => void; options: { value: string; label: string }[]; testid?: string; placeholder?: string }) {
+  return (
+    <label className="rv-field">
+      <span>{label}</span>
+      <select className="rv-select" value={value ?? ''} onChange={(e) => onChange(e.target.value)} data-testid={testid}>
+        {placeholder !== undefined && <option value="">{placeholder}</option>}
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 }
 
 export function RatingForm({ indicators, title, submitLabel, onSubmit, testid = 'rating-form' }: { indicators: readonly string[]; title: string; submitLabel?: string; onSubmit: (r: Rating) => Promise<void>; testid?: string }) {
@@ -212,6 +236,9 @@ export function InquiryForm({ kinds, onSubmit }: InquiryFormProps) {
     inquiriesApi.regions().then(setRegions, setError);
   }, []);
   const options = cats.filter((c) => c.kinds.includes(kind));
+  useEffect(() => {
+    if (category && !options.some((c) => c.code === category)) setCategory(undefined);
+  }, [kind, category, options]);
   const box = regions.find((r) => r.regionCode === regionCode) ?? regions.find((r) => r.regionCode === '350100');
   const submit = async () => {
     setBusy(true);
@@ -238,18 +265,18 @@ export function InquiryForm({ kinds, onSubmit }: InquiryFormProps) {
         </fieldset>
       )}
       <div className="rv-grid">
-        <label className="rv-field">
-          <span>{t('rv.inq.category')}</span>
-          <Select aria-label={t('rv.inq.category')} value={category} onChange={setCategory} options={options.map((c) => ({ value: c.code, label: `${c.group} · ${pick(c, lang)}` }))} data-testid="inq-category" style={{ width: '100%' }} />
-        </label>
-        <label className="rv-field">
-          <span>{t('rv.inq.region')}</span>
-          <Select aria-label={t('rv.inq.region')} value={regionCode} onChange={(v) => { setRegionCode(v); setPoint(null); }} options={regions.map((r) => ({ value: r.regionCode, label: r.name }))} data-testid="inq-region" style={{ width: '100%' }} />
-        </label>
-        <label className="rv-field">
-          <span>{t('rv.inq.urgency')}</span>
-          <Select aria-label={t('rv.inq.urgency')} value={urgency} onChange={setUrgency} options={['normal', 'urgent'].map((u) => ({ value: u, label: t(`rv.inq.urgencyOpt.${u}`) }))} style={{ width: '100%' }} />
-        </label>
+        <NativeSelect label={t('rv.inq.category')} value={category} onChange={setCategory} placeholder="—" options={options.map((c) => ({ value: c.code, label: `${c.group} · ${pick(c, lang)}` }))} testid="inq-category" />
+        <NativeSelect
+          label={t('rv.inq.region')}
+          value={regionCode}
+          onChange={(v) => {
+            setRegionCode(v);
+            setPoint(null);
+          }}
+          options={regions.map((r) => ({ value: r.regionCode, label: r.name }))}
+          testid="inq-region"
+        />
+        <NativeSelect label={t('rv.inq.urgency')} value={urgency} onChange={setUrgency} options={['normal', 'urgent'].map((u) => ({ value: u, label: t(`rv.inq.urgencyOpt.${u}`) }))} testid="inq-urgency" />
       </div>
       <label className="rv-field">
         <span>{t('rv.inq.title')}</span>
@@ -274,9 +301,9 @@ export function InquiryStateTag({ i }: { i: InquiryView }) {
   const { t } = useTranslation();
   return (
     <>
-      <Tag color={i.state === 'closed' ? 'green' : i.state === 'replied' ? 'blue' : 'gold'}>{t(`rv.inq.states.${i.state}`)}</Tag>
-      {(i.overdue || i.responseOverdue) && <Tag color="red">{t('rv.inq.overdue')}</Tag>}
-      {i.escalated && <Tag color="volcano">{t('rv.inq.escalated')}</Tag>}
+      <RvTag tone={i.state === 'closed' ? 'good' : i.state === 'replied' ? 'info' : 'warn'}>{t(`rv.inq.states.${i.state}`)}</RvTag>
+      {(i.overdue || i.responseOverdue) && <RvTag tone="bad">{t('rv.inq.overdue')}</RvTag>}
+      {i.escalated && <RvTag tone="bad">{t('rv.inq.escalated')}</RvTag>}
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Button, Card, List, Space, Tag } from 'antd';
+import { Alert, Button, Card, List, Space } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { Link, Route, Routes, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
@@ -7,7 +7,7 @@ import { usePrefs } from '../../../prefs';
 import { Loading, NotFound } from '../../../components/States';
 import { usePageTitle } from '../../../components/usePageTitle';
 import { ErrorAlert, useLoad } from '../../../features/applications/common';
-import { LevelTag, RatingForm, ReviewSummary } from '../../../features/reviews/components';
+import { LevelTag, RatingForm, ReviewSummary, RvTag } from '../../../features/reviews/components';
 import { INDICATORS, fmtTime, reviewsApi, type ReviewView } from '../../../features/reviews/model';
 
 /** 好差评 (/portal/reviews): my concluded applications to rate, and rating one (rate/:applicationId). */
@@ -59,8 +59,8 @@ function MyReviews() {
                 description={
                   <>
                     {a.department} · {t('rv.mine.concludedAt', { time: fmtTime(a.concludedAt, lang) })}{' '}
-                    {a.review ? <LevelTag level={a.review.level} /> : <Tag>{t('rv.mine.unrated')}</Tag>}
-                    {a.review?.caseState && <Tag color="orange">{t(`rv.caseState.${a.review.caseState}`)}</Tag>}
+                    {a.review ? <LevelTag level={a.review.level} /> : <RvTag>{t('rv.mine.unrated')}</RvTag>}
+                    {a.review?.caseState && <RvTag tone="warn">{t(`rv.caseState.${a.review.caseState}`)}</RvTag>}
                   </>
                 }
               />

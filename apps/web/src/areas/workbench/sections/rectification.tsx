@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Descriptions, Input, Select, Space, Table, Tag } from 'antd';
+import { Alert, Button, Card, Descriptions, Input, Space, Table } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { Link, Route, Routes, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
@@ -8,7 +8,7 @@ import { useSession } from '../../../auth';
 import { Loading, NotFound } from '../../../components/States';
 import { usePageTitle } from '../../../components/usePageTitle';
 import { ErrorAlert, useLoad } from '../../../features/applications/common';
-import { LevelTag } from '../../../features/reviews/components';
+import { LevelTag, NativeSelect, RvTag } from '../../../features/reviews/components';
 import { fmtTime, reviewsApi, type CaseRow, type CaseView } from '../../../features/reviews/model';
 
 /** 差评整改 (/workbench/rectification): the department's cases with their step deadlines; one case (:id). */
@@ -22,7 +22,7 @@ export default function WorkbenchRectification() {
   );
 }
 
-const SLA_COLOR = { normal: 'green', warning: 'orange', overdue: 'red' } as const;
+const SLA_TONE = { normal: 'good', warning: 'warn', overdue: 'bad' } as const;
 
 function VisitRecorder() {
   const { t } = useTranslation();
@@ -93,7 +93,7 @@ function Cases() {
             { title: t('rv.rect.review'), render: (_: unknown, r) => <LevelTag level={r.firstLevel} /> },
             { title: t('rv.rect.state'), render: (_: unknown, r) => t(`rv.caseState.${r.state}`) },
             { title: t('rv.rect.due'), render: (_: unknown, r) => r.stepDue ?? '—' },
-            { title: t('rv.rect.sla'), render: (_: unknown, r) => (r.stepDue ? <Tag color={SLA_COLOR[r.slaState]}>{t(`rv.sla.${r.slaState}`)}</Tag> : null) },
+            { title: t('rv.rect.sla'), render: (_: unknown, r) => (r.stepDue ? <RvTag tone={SLA_TONE[r.slaState]}>{t(`rv.sla.${r.slaState}`)}</RvTag> : null) },
             { title: '', render: (_: unknown, r) => fmtTime(r.createdAt, lang) },
           ]}
         />
@@ -138,7 +138,7 @@ function OneCase() {
         </Descriptions.Item>
         <Descriptions.Item label={t('rv.rect.reviewer')}>{c.review.reviewer}</Descriptions.Item>
         <Descriptions.Item label={t('rv.rect.due')}>
-          <span data-testid="case-due">{c.stepDue ?? '—'}</span> {c.stepDue && <Tag color={SLA_COLOR[c.slaState]}>{t(`rv.sla.${c.slaState}`)}</Tag>}
+          <span data-testid="case-due">{c.stepDue ?? '—'}</span> {c.stepDue && <RvTag tone={SLA_TONE[c.slaState]}>{t(`rv.sla.${c.slaState}`)}</RvTag>}
         </Descriptions.Item>
         {c.verify && <Descriptions.Item label={t('rv.rect.finding')}>{t(`rv.rect.findingOpt.${c.verify.finding}`)} · {c.verify.note}</Descriptions.Item>}
         {c.measures && <Descriptions.Item label={t('rv.rect.measures')}>{c.measures}</Descriptions.Item>}
@@ -149,10 +149,7 @@ function OneCase() {
       {step && (
         <Card className="yw-block-sm" data-testid="case-act">
           {step === 'verify' && (
-            <label className="rv-field">
-              <span>{t('rv.rect.finding')}</span>
-              <Select aria-label={t('rv.rect.finding')} value={finding} onChange={setFinding} style={{ width: 240 }} data-testid="case-finding" options={['confirmed', 'partly', 'not_confirmed'].map((f) => ({ value: f, label: t(`rv.rect.findingOpt.${f}`) }))} />
-            </label>
+            <NativeSelect label={t('rv.rect.finding')} value={finding} onChange={setFinding} placeholder="—" testid="case-finding" options={['confirmed', 'partly', 'not_confirmed'].map((f) => ({ value: f, label: t(`rv.rect.findingOpt.${f}`) }))} />
           )}
           <label className="rv-field">
             <span>{label}</span>
