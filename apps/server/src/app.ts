@@ -35,6 +35,9 @@ import { createReviews, type ReviewsModule } from './modules/reviews';
 import { createInteraction, type InteractionModule } from './modules/interaction';
 import { createOversight, oversightPlugin, type OversightService } from './modules/oversight';
 import { ResourcesService, resourcesRoutes } from './modules/resources';
+import { ExchangeService, exchangeRoutes, sharedDataSource } from './modules/exchange';
+import { licenceUsesOf } from './modules/licences';
+import { ckanPlugin, createOpenData, openDataPlugin, type OpenDataService } from './modules/opendata';
 import { demoRoutes, seedDemo } from './demo/seed';
 
 export interface Services {
@@ -62,6 +65,10 @@ export interface Services {
   oversight: OversightService;
   /** The data resource catalog (政务信息资源目录) and the providers' rows; the open data portal reads rows through it. */
   resources: ResourcesService;
+  /** The data sharing exchange: grants, calls, receipts, 我的数据使用记录; registers the `shared_data` material source. */
+  exchange: ExchangeService;
+  /** Open data portal (数据开放): datasets, CKAN API, DCAT-AP; `openDataUsage(db, …)` is the module's export for oversight. */
+  opendata: OpenDataService;
   /** Where 免提交 materials come from: licences register `elicence`, the exchange `shared_data`; applications asks. */
   materialSources: MaterialSources;
   /** Reviews (好差评) and rectification; `reviewStats(db, filter)` is the module's export for oversight. */
@@ -234,7 +241,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const interaction = createInteraction({ db, org, crypto: crypto_, jobs, applications, catalog, files, contacts: identity });
   const oversight = createOversight({ db, org, jobs, nodeRegion: config.NODE_REGION, refreshSeconds: config.OVERSIGHT_REFRESH_SECONDS, demoHistory: config.OVERSIGHT_DEMO_HISTORY ?? !process.env.VITEST, log: app.log });
   const resources = new ResourcesService(db, org, crypto_);
-  app.decorate('services', { org, identity, jobs, transparency, licences, notifications, files, catalog, payments: payments.service, paySimulator: payments.simulator, applications, materialSources, resources, reviews, interaction, oversight });
+  const exchange = new ExchangeService({ db, org, resources, crypto: crypto_, transparency, publicUrl: config.PUBLIC_URL, licenceUsesOf });
+  await exchange.init();
+  materialSources.register(sharedDataSource(exchange));
+  const opendata = createOpenData({ db, org, jobs, log: app.log, config, resources });
+  app.decorate('services', { org, identity, jobs, transparency, licences, notifications, files, catalog, payments: payments.service, paySimulator: payments.simulator, applications, materialSources, resources, exchange, reviews, interaction, oversight, opendata });
 
   await app.register(authenticate, { identity });
   await app.register(auditPlugin, { strict: config.STRICT_AUDIT });
@@ -254,6 +265,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await api.register(catalogPlugin(catalog));
       await api.register(applications.routes());
       await api.register(resourcesRoutes(resources));
+      await api.register(exchangeRoutes(exchange));
+      await api.register(openDataPlugin(opendata));
       await api.register(reviews.routes());
       await api.register(interaction.routes());
       await api.register(oversightPlugin(oversight, { schedule: config.JOB_RUNNER }));
@@ -261,6 +274,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     },
     { prefix: '/api' },
   );
+  // The CKAN Action API at the paths CKAN clients hard-code (CKAN envelope errors, see modules/opendata).
+  await app.register(ckanPlugin(opendata));
   if (builtinIdp) {
     await app.register(
       idpRoutes({
@@ -297,5 +312,6 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // The sequencer stops before the database closes (preClose runs before any onClose hook).
   transparency.start();
   app.addHook('preClose', async () => transparency.stop());
+  app.addHook('preClose', async () => exchange.recorder.drain());
   return app;
 }

@@ -11,6 +11,8 @@ import { registerIdpEnterprise, registerIdpPerson } from '../modules/idp';
 import * as demo from './data';
 import { seedDemoCatalog } from '../modules/catalog';
 import { seedDemoResources } from '../modules/resources';
+import { seedDemoExchange } from '../modules/exchange';
+import { seedDemoOpenData } from '../modules/opendata';
 import { seedDemoLicences } from '../modules/licences/licences.demo';
 import { seedDemoOversight } from '../modules/oversight';
 import { seedDemoReviewsAndInquiries } from '../modules/reviews';
@@ -77,6 +79,8 @@ export async function seedDemo(app: FastifyInstance): Promise<boolean> {
 
   await seedDemoCatalog(app.services.catalog, org, ctx);
   await seedDemoResources(app.services.resources, org, ctx, db);
+  await seedDemoExchange(app.services.exchange, app.services.resources, org, db, ctx);
+  await seedDemoOpenData(app.services.opendata);
   await seedDemoLicences(app.services, ctx);
   await seedDemoReviewsAndInquiries(app, ctx);
   await seedDemoOversight(db, app.services.oversight, org, ctx, { history: app.services.oversight.demoHistory });

@@ -202,7 +202,11 @@ export function catalogQuads(c: CatalogPage): Quad[] {
       // In the change feed a withdrawn dataset is listed as a record marked deleted, so harvesters remove it.
       const rec = namedNode(`${c.baseUrl}/api/opendata/datasets/${d.id}#record`);
       out.push(quad(cat, p('dcat:record'), rec), quad(rec, A, p('dcat:CatalogRecord')), quad(rec, p('dct:modified'), dt(d.metadata_modified)));
-      out.push(quad(rec, p('adms:status'), namedNode('http://purl.org/adms/status/Withdrawn')), quad(namedNode('http://purl.org/adms/status/Withdrawn'), A, p('skos:Concept')));
+      const withdrawn = namedNode('http://purl.org/adms/status/Withdrawn');
+      // The withdrawn dataset is no longer described; the record points to it as a dcat:Resource.
+      const topic = namedNode(`${c.baseUrl}/api/opendata/datasets/${d.id}`);
+      out.push(quad(rec, p('foaf:primaryTopic'), topic), quad(topic, A, p('dcat:Resource')));
+      out.push(quad(rec, p('adms:status'), withdrawn), quad(withdrawn, A, p('skos:Concept')), quad(withdrawn, p('skos:prefLabel'), literal('Withdrawn', 'en')));
       continue;
     }
     out.push(quad(cat, p('dcat:dataset'), datasetQuads(out, c.baseUrl, d)));
