@@ -381,6 +381,35 @@ describe('one-stop applications in the browser', { timeout: 900_000 }, () => {
     expect(await li.getByTestId('appeal').textContent()).toMatch(/行政复议|诉讼/);
   });
 
+  it('an agent (代办) applies in the principal\'s name, in elder mode', async () => {
+    const agent = demo.people.find((p) => p.name === '陈明')!;
+    const principal = demo.people.find((p) => p.name === '王秀英')!;
+    const page = await open({ elder: true });
+    await personSignIn(page, agent.idNumber, agent.password, '/portal');
+    await page.waitForURL(/\/portal$/);
+    const acted = await page.evaluate(async () => {
+      const me = await (await fetch('/api/auth/me')).json();
+      const target = me.options.principals[0];
+      const r = await fetch('/api/auth/act', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken }, body: JSON.stringify({ as: 'principal', id: target.id }) });
+      return r.status;
+    });
+    expect(acted).toBe(200);
+    await page.goto(`/portal/applications/new?item=${demoItemId('gaj.id-renewal')}`);
+    await page.getByTestId('acting-for').waitFor();
+    expect(await page.getByTestId('acting-for').textContent()).toContain('王秀英');
+    await page.locator('#applicantName').fill('王秀英');
+    await page.locator('#idNumber').fill(principal.idNumber);
+    await page.getByTestId('apply-next').click();
+    await page.getByTestId('apply-next').click();
+    await page.getByTestId('apply-submit').click();
+    await page.getByTestId('apply-receipt').waitFor();
+    expect(await page.getByTestId('apply-receipt').textContent()).toContain('王秀英');
+    await page.getByTestId('receipt-qr').waitFor();
+    // Elder mode: every button is a big target.
+    const heights = await page.locator('main button:visible, main a.yw-link-button:visible').evaluateAll((els) => els.map((el) => el.getBoundingClientRect().height));
+    expect(Math.min(...heights)).toBeGreaterThanOrEqual(44);
+  });
+
   it('the applications pages pass axe in Chinese and English, elder mode and on a phone', async () => {
     const findings: AxeFinding[] = [];
     const scan = async (page: Page, path: string, ready: string, label: string) => {

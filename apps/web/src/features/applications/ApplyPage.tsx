@@ -6,7 +6,7 @@
  * Drafts are saved on the server, so they can be resumed from another device.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Alert, Button, Card, Form, Result, Space, Steps, Tag } from 'antd';
+import { Alert, Button, Card, Form, QRCode, Result, Space, Steps, Tag } from 'antd';
 import { CheckCircleOutlined, PrinterOutlined, SaveOutlined } from '@ant-design/icons';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
@@ -427,6 +427,7 @@ function Receipt({ app, target }: { app: Application; target: ApplyTarget }) {
           <dt>{t('appl.receipt.trackUrl')}</dt>
           <dd>{r?.trackUrl ?? `${window.location.origin}${track}`}</dd>
         </dl>
+        <TrackQr url={r?.trackUrl ?? `${window.location.origin}${track}`} />
         {r?.items?.length ? (
           <>
             <h2 className="yw-card-title yw-block">{t('appl.apply.itemsIncluded')}</h2>
@@ -442,5 +443,18 @@ function Receipt({ app, target }: { app: Application; target: ApplyTarget }) {
         {target.fees.length ? <Alert className="yw-block" type="info" showIcon title={t('appl.receipt.feeLater')} /> : null}
       </div>
     </div>
+  );
+}
+
+/** The tracking address as a QR code (scan with a phone to follow the progress). */
+export function TrackQr({ url }: { url: string }) {
+  const { t } = useTranslation();
+  return (
+    <figure className="yw-block-sm" style={{ margin: '16px 0 0' }} data-testid="receipt-qr">
+      <div role="img" aria-label={t('appl.receipt.qr')}>
+        <QRCode value={url} size={128} bordered={false} type="canvas" />
+      </div>
+      <figcaption className="ya-meta">{t('appl.receipt.qr')}</figcaption>
+    </figure>
   );
 }

@@ -15,6 +15,7 @@ import { usePageTitle } from '../../components/usePageTitle';
 import { ClockSummary, DaysLeft, ErrorAlert, formatTime, money, SlaBadge, StateBadge, Timeline, useLoad } from './common';
 import { applicationsApi, FINAL_STATES, loadTarget, loc, WITHDRAWABLE, type Application, type ApplyTarget, type ChildApplication, type SupplementRequest } from './model';
 import { applyServerErrors, cleanValues, FileField, fileIdOf, SchemaForm } from './SchemaForm';
+import { TrackQr } from './ApplyPage';
 
 type Filter = 'active' | 'drafts' | 'done' | 'all';
 
@@ -185,6 +186,7 @@ export function ApplicationDetail() {
               </>
             ) : null}
           </dl>
+          {app.receipt.trackUrl ? <TrackQr url={app.receipt.trackUrl} /> : null}
           <Button className="yw-block ya-no-print" onClick={() => window.print()}>
             {t('appl.receipt.print')}
           </Button>

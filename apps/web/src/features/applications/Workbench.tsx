@@ -89,9 +89,7 @@ export function TaskTable({ tasks, onChanged, empty }: { tasks: TaskRow[]; onCha
             </div>
             <div className="ya-row ya-meta">
               <span>{r.application.number}</span>
-              <span>
-                {r.stage.name}（{loc(r.actionLabel, lang)}）
-              </span>
+              <span>{t('appl.wb.stageAction', { stage: r.stage.name, action: loc(r.actionLabel, lang) })}</span>
               <span>{r.application.applicant.name}</span>
               {r.state === 'open' ? <DaysLeft days={r.daysLeft} due={r.dueDate} /> : <span>{loc(r.stateLabel, lang)}</span>}
               {r.assignee ? <span>{t('appl.wb.claimedBy', { name: r.assignee.name })}</span> : null}
@@ -127,7 +125,7 @@ export function TaskTable({ tasks, onChanged, empty }: { tasks: TaskRow[]; onCha
             </div>
           ),
         },
-        { title: t('appl.wb.col.stage'), key: 'stage', render: (_, r) => `${r.stage.name}（${loc(r.actionLabel, lang)}）${r.signKind !== 'single' ? ` · ${t(`appl.sign.${r.signKind}`, { defaultValue: r.signKind })}` : ''}` },
+        { title: t('appl.wb.col.stage'), key: 'stage', render: (_, r) => `${t('appl.wb.stageAction', { stage: r.stage.name, action: loc(r.actionLabel, lang) })}${r.signKind !== 'single' ? ` · ${t(`appl.sign.${r.signKind}`, { defaultValue: r.signKind })}` : ''}` },
         { title: t('appl.wb.col.applicant'), key: 'applicant', render: (_, r) => r.application.applicant.name },
         { title: t('appl.wb.col.submitted'), key: 'submitted', render: (_, r) => formatTime(r.application.submittedAt, lang) },
         {
