@@ -18,9 +18,9 @@ export async function seedDemoReviews(app: FastifyInstance, reviews: ReviewsModu
   const ctxOf = (username: string) => app.services.identity.accountContext({ username }, base);
   const device = { ...base, ip: '10.20.0.8' };
   const plan: { clerk: string; item: string; levels: number[] }[] = [
-    { clerk: 'scjg.window', item: 'scjg.change', levels: [5, 5, 4, 5, 3, 4] },
-    { clerk: 'gaj.window', item: 'gaj.id-renewal', levels: [5, 4, 4, 5, 2] },
-    { clerk: 'rsj.window', item: 'scjg.food', levels: [5, 5, 4] },
+    { clerk: 'scjg.window', item: 'scjg.change', levels: [5, 4, 3, 5] },
+    { clerk: 'gaj.window', item: 'gaj.id-renewal', levels: [5, 4, 2] },
+    { clerk: 'scjg.window', item: 'scjg.food', levels: [5, 4] },
   ];
   let n = 0;
   for (const p of plan) {
