@@ -6,7 +6,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { demoAccounts, launchBrowser, newContext, staffSignIn, startServer, type DemoAccounts, type RunningServer } from './harness';
+import type { DemoAccounts, RunningServer } from './harness';
+
+// The demo node with its oversight history takes long to load on a busy machine: allow more than the default.
+process.env.E2E_READY_TIMEOUT_MS ??= '420000';
+let h: typeof import('./harness');
 
 const POLL = { timeout: 30_000, interval: 100 };
 
@@ -16,9 +20,10 @@ let demo: DemoAccounts;
 
 describe('oversight pages', { timeout: 180_000 }, () => {
   beforeAll(async () => {
-    server = await startServer({ OVERSIGHT_DEMO_HISTORY: 'true' });
-    browser = await launchBrowser();
-    demo = await demoAccounts(server.url);
+    h = await import('./harness');
+    server = await h.startServer({ OVERSIGHT_DEMO_HISTORY: 'true' });
+    browser = await h.launchBrowser();
+    demo = await h.demoAccounts(server.url);
   }, 600_000);
 
   afterEach((ctx) => {
@@ -32,9 +37,9 @@ describe('oversight pages', { timeout: 180_000 }, () => {
 
   it('lets a supervisor drill from the map into a region and a department, and follow an alert to its work order', async () => {
     const sup = demo.staff.find((s) => s.username === 'fz.supervisor')!;
-    const context = await newContext(browser, server.url);
+    const context = await h.newContext(browser, server.url);
     const page = await context.newPage();
-    await staffSignIn(page, sup.username, sup.password);
+    await h.staffSignIn(page, sup.username, sup.password);
     await page.waitForURL(/\/oversight$/);
 
     const started = Date.now();
@@ -78,7 +83,7 @@ describe('oversight pages', { timeout: 180_000 }, () => {
   });
 
   it('publishes the evaluation index and its methodology without signing in', async () => {
-    const context = await newContext(browser, server.url);
+    const context = await h.newContext(browser, server.url);
     const page = await context.newPage();
     await page.goto('/evaluation');
     await expect.poll(() => page.getByTestId('self-assessment').innerText(), POLL).toMatch(/自评估/);

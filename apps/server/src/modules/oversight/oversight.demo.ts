@@ -7,8 +7,8 @@
  * registrations and cancellations. Every figure is then computed from these rows like any other.
  */
 import { sql } from 'kysely';
-import type { RequestContext } from '../../shared/actor';
 import { chinaDate } from '../../shared/dates';
+import type { RequestContext } from '../../shared/actor';
 import type { Db } from '../../db/database';
 import type { OrgService } from '../org';
 import { mapUnits } from './oversight.geo';
@@ -50,12 +50,11 @@ export async function seedDemoOversight(db: Db, svc: OversightService, org: OrgS
   }
   if (opts.history) {
     await svc.refresh(ctx, true);
-    const now = chinaDate(new Date()).slice(0, 7);
-    await svc.evaluateRules(ctx, { period: now });
+    await svc.evaluateRules(ctx);
   }
 }
 
-async function seedApplications(db: Db, count: number) {
+export async function seedApplications(db: Db, count: number) {
   const done = await sql<{ n: number }>`SELECT count(*)::int AS n FROM applications WHERE number LIKE 'DEMO%'`.execute(db);
   if (done.rows[0].n > 0) return;
   const fz = ['350100', ...mapUnits('350100').map((u) => u.code)];

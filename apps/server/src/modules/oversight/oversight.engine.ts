@@ -16,6 +16,9 @@ import { MODULE_VIEWS } from './oversight.views';
 
 export type Breakdown = 'none' | 'region' | 'department' | 'item' | 'category' | 'period';
 
+/** Per-dashboard memo of sums queries (and snapshot times). */
+export type SumsCache = Map<string, Promise<Map<string, Record<string, number>>>>;
+
 export interface Filters {
   region: string;
   department?: string;
@@ -142,12 +145,23 @@ export class MeasureEngine {
   }
 
   async snapshotTime(source: string): Promise<string | null> {
-    const r = await this.db.selectFrom('oversight_rollup_state').select('refreshed_at').where('source', '=', source).executeTakeFirst();
+    const rows = await this.db.selectFrom('oversight_rollup_state').select(['source', 'refreshed_at']).execute();
+    const r = rows.find((x) => x.source === source);
     return r ? new Date(r.refreshed_at).toISOString() : null;
   }
 
   /** Sums of the source's facts grouped by `breakdown`, from the roll-up or live from the view. */
-  async sums(s: SourceDef, f: Filters, breakdown: Breakdown, opts: { live?: boolean; cumulative?: boolean } = {}): Promise<Map<string, Record<string, number>>> {
+  async sums(s: SourceDef, f: Filters, breakdown: Breakdown, opts: { live?: boolean; cumulative?: boolean; cache?: SumsCache } = {}): Promise<Map<string, Record<string, number>>> {
+    if (opts.cache) {
+      // Widgets of one dashboard share sums: several measures of one source read the same facts.
+      const key = JSON.stringify([s.id, f.region, f.department ?? null, f.item ?? null, f.category ?? null, f.from, f.to, breakdown, !!opts.live, !!opts.cumulative]);
+      let hit = opts.cache.get(key);
+      if (!hit) {
+        hit = this.sums(s, f, breakdown, { ...opts, cache: undefined });
+        opts.cache.set(key, hit);
+      }
+      return hit;
+    }
     const cols = s.facts.map((fact, i) => sql.raw(`sum(f${i + 1})::float8 AS ${fact}`));
     const from = opts.live
       ? sql`(SELECT region_code, department_id, item_id, category, date_trunc('month', day)::date AS period, ${sql.raw(s.facts.map((fact, i) => `${fact} AS f${i + 1}`).join(', '))} FROM ${sql.table(s.view)}) r`
@@ -172,14 +186,14 @@ export class MeasureEngine {
   }
 
   /** One measure over the filters, as a total and by the breakdown, with provenance. */
-  async compute(id: string, f: Filters, breakdown: Breakdown = 'none', opts: { live?: boolean } = {}): Promise<Result> {
+  async compute(id: string, f: Filters, breakdown: Breakdown = 'none', opts: { live?: boolean; cache?: SumsCache } = {}): Promise<Result> {
     const { m, s } = await this.requireMeasure(id);
     const cumulative = !!m.cumulative;
     const facts = [...new Set([...m.num, ...(m.den ?? [])].map((x) => x.replace(/^-/, '')))];
     const pick = (sums: Record<string, number>) => Object.fromEntries(facts.map((x) => [x, sums[x] ?? 0]));
     const [totals, grouped, snapshot] = await Promise.all([
-      this.sums(s, f, 'none', { live: opts.live, cumulative }),
-      breakdown === 'none' ? Promise.resolve(new Map<string, Record<string, number>>()) : this.sums(s, f, breakdown, { live: opts.live, cumulative: cumulative && breakdown !== 'period' }),
+      this.sums(s, f, 'none', { live: opts.live, cumulative, cache: opts.cache }),
+      breakdown === 'none' ? Promise.resolve(new Map<string, Record<string, number>>()) : this.sums(s, f, breakdown, { live: opts.live, cumulative: cumulative && breakdown !== 'period', cache: opts.cache }),
       opts.live ? Promise.resolve(new Date().toISOString()) : this.snapshotTime(s.id),
     ]);
     let groupMap = grouped;
@@ -189,7 +203,7 @@ export class MeasureEngine {
       for (let ym = f.from; monthsBetween(ym, f.to) >= 1; ym = addMonths(ym, 1)) keys.push(ym);
       groupMap = new Map(keys.map((k) => [k, grouped.get(k) ?? {}]));
       if (cumulative) {
-        const before = await this.sums(s, { ...f, to: addMonths(f.from, -1) }, 'none', { live: opts.live, cumulative: true });
+        const before = await this.sums(s, { ...f, to: addMonths(f.from, -1) }, 'none', { live: opts.live, cumulative: true, cache: opts.cache });
         let run: Record<string, number> = { ...(before.get('all') ?? {}) };
         for (const k of keys) {
           const add = grouped.get(k) ?? {};

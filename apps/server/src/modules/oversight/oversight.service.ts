@@ -17,7 +17,7 @@ import { chinaEndOfDay } from '../../shared/dates';
 import { enqueue, type JobRunner } from '../jobs';
 import type { OrgService } from '../org';
 import { DASHBOARD_BY_ID, DASHBOARDS, INDUSTRY_SECTIONS, type Widget } from './oversight.dashboards';
-import { addMonths, MeasureEngine, monthsBetween, previousPeriod, type Breakdown, type Filters, type Result } from './oversight.engine';
+import { addMonths, MeasureEngine, monthsBetween, previousPeriod, type Breakdown, type Filters, type Result, type SumsCache } from './oversight.engine';
 import { oversightErrors } from './oversight.errors';
 import { baseMeasures, DEFAULT_INDEX, evalRpn, gradeOf, loadConfig, normalise, storeConfig, tokenize, toRpn, validateIndexConfig, type IndexConfig } from './oversight.evaluation';
 import { demoProvider, mapUnits, validateGeoJson, type FeatureCollection, type GeoProvider, type MapMeta } from './oversight.geo';
@@ -65,6 +65,7 @@ export class OversightService {
   /** Whether the demo loader adds the demo history (see oversight.demo.ts). */
   readonly demoHistory: boolean;
   private itemNames = new Map<string, string>();
+  private deptNames: { at: number; list: Promise<{ id: string; name: string }[]> } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -108,7 +109,8 @@ export class OversightService {
     if (b === 'region') {
       for (const k of keys) out.set(k, getRegion(k)?.name ?? k);
     } else if (b === 'department') {
-      const depts = await this.org.departments();
+      if (!this.deptNames || Date.now() - this.deptNames.at > 60_000) this.deptNames = { at: Date.now(), list: this.org.departments() };
+      const depts = await this.deptNames.list;
       const byId = new Map(depts.map((d) => [d.id, d.name]));
       for (const k of keys) out.set(k, byId.get(k) ?? (k || '（未指定部门）'));
     } else if (b === 'item') {
@@ -198,11 +200,12 @@ export class OversightService {
     const started = Date.now();
     const f = this.filters(ctx, q);
     if (q.mapMeasure && !MEASURE_BY_ID.has(q.mapMeasure)) throw oversightErrors.unknownMeasure(q.mapMeasure, 'mapMeasure');
-    const widgets = await Promise.all(d.widgets.map((w) => this.widget(w.chart === 'map' && q.mapMeasure ? { ...w, measure: q.mapMeasure } : w, f)));
+    const cache: SumsCache = new Map();
+    const widgets = await Promise.all(d.widgets.map((w) => this.widget(w.chart === 'map' && q.mapMeasure ? { ...w, measure: q.mapMeasure } : w, f, cache)));
     return { id: d.id, title: d.title, description: d.description, filters: f, previous: previousPeriod(f), generatedAt: new Date().toISOString(), millis: Date.now() - started, freshness: await this.freshness(), widgets };
   }
 
-  private async widget(w: Widget, f: Filters) {
+  private async widget(w: Widget, f: Filters, cache: SumsCache) {
     const m = MEASURE_BY_ID.get(w.measure)!;
     const base = { id: w.id, title: w.title, chart: w.chart, measure: w.measure, name: m.name, unit: m.unit, higherIsBetter: m.higherIsBetter, breakdown: w.breakdown, comparison: w.comparison, formula: m.formula };
     const avail = await this.engine.available();
@@ -211,7 +214,7 @@ export class OversightService {
       return { ...base, available: false, reason: { zh: `暂无数据来源：${s.module} 模块的数据尚未接入`, en: `No data source yet: the ${s.module} module's data is not installed` } };
     }
     if (w.chart === 'kpi') {
-      const [cur, prev] = await Promise.all([this.engine.compute(w.measure, f, 'none'), this.engine.compute(w.measure, previousPeriod(f), 'none')]);
+      const [cur, prev] = await Promise.all([this.engine.compute(w.measure, f, 'none', { cache }), this.engine.compute(w.measure, previousPeriod(f), 'none', { cache })]);
       const v = cur.total.value;
       const p = prev.total.value;
       return { ...base, available: true, value: v, counts: cur.total.counts, previous: p, previousCounts: prev.total.counts, change: v !== null && p !== null ? Math.round((v - p) * 100) / 100 : null, provenance: cur.provenance };
@@ -219,11 +222,11 @@ export class OversightService {
     if (w.chart === 'line' || w.chart === 'band') {
       const months = w.months ?? 12;
       const tf = { ...f, from: addMonths(f.to, -(months - 1)) };
-      const r = await this.engine.compute(w.measure, tf, 'period');
+      const r = await this.engine.compute(w.measure, tf, 'period', { cache });
       let band: { key: string; mean: number; low: number; high: number; points: number; outside: 'above' | 'below' | null }[] | undefined;
       if (w.chart === 'band' && w.band) {
         const L = w.band.cycle === 'year' ? 12 : 1;
-        const hist = await this.engine.compute(w.measure, { ...f, from: addMonths(tf.from, -L * w.band.cycles), to: f.to }, 'period');
+        const hist = await this.engine.compute(w.measure, { ...f, from: addMonths(tf.from, -L * w.band.cycles), to: f.to }, 'period', { cache });
         const byKey = new Map(hist.groups.map((g) => [g.key, g.value]));
         band = r.groups.map((g) => {
           const pts = Array.from({ length: w.band!.cycles }, (_, i) => byKey.get(addMonths(g.key, -L * (i + 1)))).filter((x): x is number => typeof x === 'number');
@@ -237,7 +240,7 @@ export class OversightService {
       return { ...base, available: true, groups: r.groups, band, provenance: r.provenance };
     }
     const wantPrev = w.comparison === 'previous_period';
-    const [cur, prev] = await Promise.all([this.engine.compute(w.measure, f, w.breakdown), wantPrev ? this.engine.compute(w.measure, previousPeriod(f), w.breakdown) : Promise.resolve(null)]);
+    const [cur, prev] = await Promise.all([this.engine.compute(w.measure, f, w.breakdown, { cache }), wantPrev ? this.engine.compute(w.measure, previousPeriod(f), w.breakdown, { cache }) : Promise.resolve(null)]);
     const prevBy = new Map((prev?.groups ?? []).map((g) => [g.key, g.value]));
     const groups = cur.groups.map((g) => ({ ...g, previous: wantPrev ? (prevBy.get(g.key) ?? null) : undefined }));
     const ranked = groups.filter((g) => g.value !== null).sort((a, b) => (m.higherIsBetter ? b.value! - a.value! : a.value! - b.value!));
@@ -316,9 +319,10 @@ export class OversightService {
     const avail = await this.engine.available();
     const bases = [...new Set(cfg.indicators.flatMap((i) => baseMeasures(cfg, i.measure)))];
     const usable = bases.filter((b) => avail.get(MEASURE_BY_ID.get(b)!.source));
+    const cache: SumsCache = new Map();
     const per = async (ff: Filters) => {
-      const results = await Promise.all(usable.map(async (b) => [b, await this.engine.compute(b, ff, 'region')] as const));
-      const totals = await Promise.all(usable.map(async (b) => [b, (await this.engine.compute(b, ff, 'none')).total.value] as const));
+      const results = await Promise.all(usable.map(async (b) => [b, await this.engine.compute(b, ff, 'region', { cache })] as const));
+      const totals = await Promise.all(usable.map(async (b) => [b, (await this.engine.compute(b, ff, 'none', { cache })).total.value] as const));
       return { byRegion: new Map(results.map(([b, r]) => [b, new Map(r.groups.map((g) => [g.key, g.value]))])), total: new Map(totals) };
     };
     const [cur, prev] = await Promise.all([per(f), per(previousPeriod(f))]);
@@ -477,21 +481,25 @@ export class OversightService {
    * with a deadline in working days and a durable timer that marks it overdue.
    */
   async evaluateRules(ctx: RequestContext, opts: { ruleId?: string; period?: string } = {}) {
+    if (opts.period && !YM.test(opts.period)) throw oversightErrors.badPeriod('月份格式应为 YYYY-MM', 'period must be YYYY-MM', 'period');
+    // Without a month: a drop is judged on the last complete month (the current one is still
+    // filling up), a surge on the current month (already above is above).
+    const periodOf = (op: string) => opts.period ?? (op === 'below' ? addMonths(currentMonth(), -1) : currentMonth());
     const period = opts.period ?? currentMonth();
-    if (!YM.test(period)) throw oversightErrors.badPeriod('月份格式应为 YYYY-MM', 'period must be YYYY-MM', 'period');
     let q = this.db.selectFrom('oversight_alert_rules').selectAll();
     q = opts.ruleId ? q.where('id', '=', opts.ruleId) : q.where('enabled', '=', true);
     const rules = await q.execute();
     if (opts.ruleId && (!rules.length || !isInSubtree(rules[0].region_code, this.scopeRegion(ctx)))) throw errors.notFound('Alert rule', '预警规则');
     const avail = await this.engine.available();
-    const report: { ruleId: string; checked: number; raised: string[]; skipped?: string }[] = [];
+    const report: { ruleId: string; period?: string; checked: number; raised: string[]; skipped?: string }[] = [];
     for (const rule of rules) {
       const m = MEASURE_BY_ID.get(rule.measure);
       if (!m || !avail.get(m.source)) {
         report.push({ ruleId: rule.id, checked: 0, raised: [], skipped: 'measure not available' });
         continue;
       }
-      const f: Filters = { region: rule.region_code, from: period, to: period };
+      const rulePeriod = periodOf(rule.op);
+      const f: Filters = { region: rule.region_code, from: rulePeriod, to: rulePeriod };
       const cur = await this.engine.compute(rule.measure, f, rule.breakdown as Breakdown);
       const groups = rule.breakdown === 'none' ? [{ ...cur.total, label: getRegion(rule.region_code)?.name ?? rule.region_code, key: rule.region_code }] : cur.groups;
       let history: Map<string, number | null>[] = [];
@@ -500,7 +508,7 @@ export class OversightService {
         const L = band.cycle === 'year' ? 12 : 1;
         history = await Promise.all(
           Array.from({ length: band.cycles }, async (_, i) => {
-            const ym = addMonths(period, -L * (i + 1));
+            const ym = addMonths(rulePeriod, -L * (i + 1));
             const r = await this.engine.compute(rule.measure, { ...f, from: ym, to: ym }, rule.breakdown as Breakdown);
             return rule.breakdown === 'none' ? new Map([[rule.region_code, r.total.value]]) : new Map(r.groups.map((g) => [g.key, g.value]));
           }),
@@ -528,10 +536,10 @@ export class OversightService {
         const departmentId = rule.breakdown === 'department' ? g.key : rule.assign_department_id;
         if (!departmentId) continue;
         const regionCode = rule.breakdown === 'region' ? g.key : rule.region_code;
-        const id = await this.raise(ctx, rule, { key: g.key, label: g.label, value: g.value, counts: g.counts }, period, departmentId, regionCode, expected, cur.provenance);
+        const id = await this.raise(ctx, rule, { key: g.key, label: g.label, value: g.value, counts: g.counts }, rulePeriod, departmentId, regionCode, expected, cur.provenance);
         if (id) raised.push(id);
       }
-      report.push({ ruleId: rule.id, checked: groups.length, raised });
+      report.push({ ruleId: rule.id, period: rulePeriod, checked: groups.length, raised });
     }
     // Evaluating on request is an action even when nothing breaches: it is audited.
     if (opts.ruleId) {
