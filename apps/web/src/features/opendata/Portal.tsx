@@ -43,9 +43,17 @@ function SubNav({ base }: { base: string }) {
   );
 }
 
+/** Tag colours dark enough on their tint for WCAG AA (antd's preset tags are not). */
+export const TONES = {
+  green: { color: '#135200', background: '#f6ffed', borderColor: '#b7eb8f' },
+  blue: { color: '#003a8c', background: '#e6f4ff', borderColor: '#91caff' },
+  orange: { color: '#873800', background: '#fff7e6', borderColor: '#ffd591' },
+  red: { color: '#820014', background: '#fff1f0', borderColor: '#ffa39e' },
+} as const;
+
 function AccessTag({ level }: { level: Pkg['access_level'] }) {
   const { t } = useTranslation();
-  return <Tag color={level === 'open' ? 'green' : level === 'account' ? 'blue' : 'orange'}>{t(`od.access.${level}`)}</Tag>;
+  return <Tag style={TONES[level === 'open' ? 'green' : level === 'account' ? 'blue' : 'orange']}>{t(`od.access.${level}`)}</Tag>;
 }
 
 function SearchPage({ base }: { base: string }) {
@@ -416,7 +424,7 @@ function RequestsPage({ base }: { base: string }) {
           renderItem={(r) => (
             <List.Item data-testid="od-request">
               <List.Item.Meta
-                title={<>{r.title} <Tag>{t(`od.status.${r.status}`)}</Tag>{r.overdue && <Tag color="red">{t('od.overdue')}</Tag>}</>}
+                title={<>{r.title} <Tag>{t(`od.status.${r.status}`)}</Tag>{r.overdue && <Tag style={TONES.red}>{t('od.overdue')}</Tag>}</>}
                 description={
                   <>
                     <div>{r.description}</div>
