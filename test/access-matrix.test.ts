@@ -258,6 +258,13 @@ const EXPECTED: Record<string, Expect> = {
   },
   'POST /api/applications/:id/supplement': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/supplement', body: {} }) },
   'POST /api/applications/:id/payment': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/payment' }) },
+  'GET /api/admin/items/:id/process': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/items/00000000-0000-4000-8000-000000000000/process' }) },
+  'GET /api/admin/items/:id/process.bpmn': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/items/00000000-0000-4000-8000-000000000000/process.bpmn' }) },
+  'PUT /api/admin/items/:id/process': {
+    allowed: ['dept_admin', 'platform_admin'],
+    sample: () => ({ url: '/api/admin/items/00000000-0000-4000-8000-000000000000/process', body: { bpmn: '<bpmn:definitions></bpmn:definitions>' } }),
+  },
+  'DELETE /api/admin/items/:id/process': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/items/00000000-0000-4000-8000-000000000000/process' }) },
   'GET /api/tasks': { allowed: ['window_clerk', 'reviewer', 'decider', 'dept_admin'] },
   'GET /api/tasks/:id': { allowed: ['window_clerk', 'reviewer', 'decider', 'dept_admin'], sample: () => ({ url: '/api/tasks/00000000-0000-4000-8000-000000000000' }) },
   ...Object.fromEntries(

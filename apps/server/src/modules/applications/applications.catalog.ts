@@ -1,3 +1,4 @@
+import type { Condition } from './applications.conditions';
 /**
  * What the applications module reads from the service catalog — and nothing more. The catalog
  * module owns items and bundles; we read their immutable published versions through this narrow
@@ -17,6 +18,8 @@ export interface StageContent {
   budgetDays: number;
   kind: 'single' | 'countersign' | 'anysign' | 'sequential';
   materials?: string[];
+  /** Only in processes imported from BPMN (application_processes): the stage runs when the form data meet it. */
+  condition?: Condition;
 }
 
 export interface ItemContent {

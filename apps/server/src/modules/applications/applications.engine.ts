@@ -45,6 +45,7 @@ import {
 } from './applications.clock';
 import { CLOCK_RUNNING, FINAL_STATES, STATES, STOP_REASONS, TRANSITIONS, bundleOutcome, bundleStateOf, canTransition, transition, type Action, type State } from './applications.machine';
 import { verdict, type Step } from './applications.process';
+import { evaluate } from './applications.conditions';
 
 export const QUEUES = {
   timer: 'applications.timer',
@@ -442,7 +443,22 @@ export class Engine {
   }
 
   async nextStep(trx: Db, app: AppRow, index: number, who: Who): Promise<void> {
-    if (index < asSteps(app).length) return this.openStep(trx, app, index, who);
+    const steps = asSteps(app);
+    // Conditional steps (processes imported from BPMN) whose condition the form data do not meet are skipped.
+    let form: Record<string, unknown> | null = null;
+    while (index < steps.length && steps[index].condition) {
+      form ??= this.o.forms.open(app.form_data);
+      if (evaluate(steps[index].condition!, form)) break;
+      await this.event(trx, app, {
+        type: 'step_skipped',
+        visibility: 'internal',
+        who: SYSTEM,
+        message: { zh: `「${steps[index].stageName}」环节的条件不满足，跳过`, en: `The "${steps[index].stageName}" step's condition is not met; skipped` },
+        data: { step: index, stage: steps[index].stageKey },
+      });
+      index++;
+    }
+    if (index < steps.length) return this.openStep(trx, app, index, who);
     await this.scheduleConclusion(trx, app);
   }
 

@@ -17,6 +17,7 @@
  * cancelled; `sequential` (依次审批) the departments in order, a disagreement stops the chain.
  */
 import type { ItemContent } from './applications.catalog';
+import type { Condition } from './applications.conditions';
 
 export type StepAction = 'accept' | 'review' | 'decide' | 'deliver';
 export type SignKind = 'single' | 'countersign' | 'anysign' | 'sequential';
@@ -36,6 +37,8 @@ export interface Step {
   materials: string[];
   /** The item's payment step (缴费) follows this step. */
   paymentAfter: boolean;
+  /** The step runs only when the form data meet it (processes imported from BPMN); skipped otherwise. */
+  condition?: Condition;
 }
 
 export const STEP_ACTIONS: Record<StepAction, { zh: string; en: string }> = {
@@ -63,6 +66,7 @@ export function buildSteps(item: Pick<ItemContent, 'departmentId' | 'process'>):
       role: s.role as StageRole,
       budgetDays: s.budgetDays,
       materials: s.materials ?? [],
+      ...(s.condition ? { condition: s.condition } : {}),
     };
     if (i === 0) {
       // Acceptance is one department's act, whatever the stage lists.

@@ -11,13 +11,16 @@ import type { Role } from '../../shared/actor';
 import * as S from './applications.schemas';
 import type { ApplicantService } from './applications.service';
 import type { TasksService } from './applications.tasks';
+import type { ProcessDefinitions } from './applications.definitions';
 
 const APPLICANTS: Role[] = ['citizen', 'enterprise', 'agent'];
 const OFFICERS: Role[] = ['window_clerk', 'reviewer', 'decider'];
 const OFFICER_READERS: Role[] = [...OFFICERS, 'dept_admin'];
 const SUPERVISION: Role[] = ['supervisor', 'platform_admin'];
 
-export function applicationRoutes(apps: ApplicantService, tasks: TasksService) {
+const PROCESS_ADMINS: Role[] = ['dept_admin', 'platform_admin'];
+
+export function applicationRoutes(apps: ApplicantService, tasks: TasksService, defs: ProcessDefinitions) {
   return async function routes(app: FastifyInstance) {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['applications'];
@@ -113,6 +116,34 @@ export function applicationRoutes(apps: ApplicantService, tasks: TasksService) {
     act('deliver', 'Deliver the result (办结送达)', S.DeliverBody, (t, req) => t.deliver(req.ctx, req.params.id, req.body));
     act('special-procedure', 'Start a special procedure (特别程序): the clock pauses', S.SpecialProcedureBody, (t, req) => t.startSpecialProcedure(req.ctx, req.params.id, req.body));
     act('special-procedure/end', 'End the special procedure: the clock resumes, due dates move later', S.NoteBody, (t, req) => t.endSpecialProcedure(req.ctx, req.params.id, req.body ?? {}));
+
+    // ---- process definitions (BPMN 2.0) --------------------------------------------------------
+    const ptags = ['processes'];
+    r.get('/admin/items/:id/process', {
+      schema: { tags: ptags, summary: "An item's process in force: imported from BPMN, or the catalog's", params: S.IdParams, response: { 200: S.ProcessView } },
+      config: { access: PROCESS_ADMINS },
+    }, async (req) => defs.get(req.ctx, req.params.id));
+
+    r.get('/admin/items/:id/process.bpmn', {
+      schema: { tags: ptags, summary: "Export an item's process as BPMN 2.0 XML (opens in Camunda Modeler / bpmn.io)", params: S.IdParams, produces: ['application/xml'] },
+      config: { access: PROCESS_ADMINS },
+    }, async (req, reply) => {
+      const xml = await defs.exportBpmn(req.ctx, req.params.id);
+      return reply.header('content-type', 'application/xml; charset=utf-8').header('content-disposition', `attachment; filename="process-${req.params.id}.bpmn"`).send(xml);
+    });
+
+    r.put('/admin/items/:id/process', {
+      schema: { tags: ptags, summary: "Import an item's process from BPMN 2.0 XML (conditions on form data allowed); dryRun previews", params: S.IdParams, body: S.ProcessImportBody, response: { 200: S.ProcessView } },
+      config: { access: PROCESS_ADMINS },
+    }, async (req) => defs.importBpmn(req.ctx, req.params.id, req.body));
+
+    r.delete('/admin/items/:id/process', {
+      schema: { tags: ptags, summary: "Remove the imported process: the catalog's applies again", params: S.IdParams },
+      config: { access: PROCESS_ADMINS },
+    }, async (req, reply) => {
+      await defs.remove(req.ctx, req.params.id);
+      return reply.code(204).send();
+    });
 
     // ---- supervision -------------------------------------------------------------------------
     r.get('/escalations', {

@@ -153,3 +153,15 @@ export const EscalationQuery = Type.Object(
   { additionalProperties: false },
 );
 export const EscalationList = Type.Array(Open('an overdue application escalated to supervision (督办)'));
+
+// ---- process definitions -------------------------------------------------------------------
+
+export const ProcessImportBody = Type.Object(
+  { bpmn: Type.String({ minLength: 20, maxLength: 1_000_000, description: 'BPMN 2.0 XML' }), dryRun: Type.Optional(Type.Boolean({ description: 'check and show the process without saving it' })) },
+  { additionalProperties: false },
+);
+
+export const ProcessView = Type.Object(
+  { itemId: Type.String(), itemName: Type.String(), source: Type.String(), process: Open('stages (role, department(s), budget, kind, condition) and the payment step'), updatedAt: Nullable(Type.String()) },
+  { additionalProperties: true },
+);

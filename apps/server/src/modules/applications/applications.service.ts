@@ -40,6 +40,8 @@ export interface ApplicantServiceOptions {
   payments?: ReturnType<typeof catalogPayments>;
   /** Where 免提交 materials come from. */
   sources?: MaterialSources;
+  /** Processes imported from BPMN, which replace the catalog's for new applications. */
+  definitions?: { override(itemId: string): Promise<import('./applications.bpmn').ProcessDef | null> };
 }
 
 export interface CreateInput {
@@ -171,7 +173,7 @@ export class ApplicantService {
       const v = await this.o.catalog.itemVersion(t.itemId, version);
       if (!v) throw appErrors.itemNotFound(f);
       objects(v.content.serviceObjects);
-      return { kind: 'item', version: v };
+      return { kind: 'item', version: await this.withProcess(v) };
     }
     const f = field === 'body' ? 'body/bundleId' : 'bundleId';
     const offer = await this.o.catalog.bundleOffer(t.bundleId!);
@@ -185,9 +187,15 @@ export class ApplicantService {
     for (const it of bv.content.items) {
       const iv = await this.o.catalog.itemVersion(it.itemId, bv.derived.itemVersions[it.itemId]);
       if (!iv) throw appErrors.bundleNotFound(f);
-      items.set(it.itemId, iv);
+      items.set(it.itemId, await this.withProcess(iv));
     }
     return { kind: 'bundle', version: bv, items, childForms: new Map() };
+  }
+
+  /** The item version with the process new applications run (an imported one replaces the catalog's). */
+  private async withProcess(v: ItemVersion): Promise<ItemVersion> {
+    const p = await this.o.definitions?.override(v.id);
+    return p ? { ...v, content: { ...v.content, process: p } } : v;
   }
 
   /** Validates the form for submission (the item's schema; a bundle's merged form and each child's). */

@@ -35,6 +35,7 @@ import type { FileService } from '../files';
 import { notify, type NotificationService } from '../notifications';
 import { deliverNotifications } from './applications.notify';
 import { departmentMayRead } from './applications.materials';
+import { ProcessDefinitions } from './applications.definitions';
 import type { MaterialSources } from '../../shared/material-sources';
 import { ApplicantService } from './applications.service';
 import { TasksService } from './applications.tasks';
@@ -44,6 +45,9 @@ export { ManualClock, systemClock, type Clock } from './applications.clock';
 export { STATES, TRANSITIONS, NOT_ACCEPTED_REASONS, bundleStateOf, transition } from './applications.machine';
 export { QUEUES, noPayments, type PaymentPort } from './applications.engine';
 export { buildSteps, verdict, type Step } from './applications.process';
+export { toBpmn, fromBpmn, type ProcessDef, type ProcessStage } from './applications.bpmn';
+export { parseCondition, printCondition, evaluate, type Condition } from './applications.conditions';
+export type { MaterialRecord } from './applications.materials';
 
 export interface ApplicationsOptions {
   db: Db;
@@ -69,6 +73,7 @@ export class ApplicationsModule {
   readonly applicant: ApplicantService;
   readonly tasks: TasksService;
   readonly engine: Engine;
+  readonly definitions: ProcessDefinitions;
   private readonly clockRef: { current: Clock };
   private readonly defaultPayment: PaymentPort;
 
@@ -84,6 +89,7 @@ export class ApplicationsModule {
     };
     const payments = o.payments ? catalogPayments(o.payments) : undefined;
     this.defaultPayment = o.payment ?? payments ?? noPayments;
+    this.definitions = new ProcessDefinitions(o.db, o.catalog, o.org);
     this.engine = new Engine({
       db: o.db,
       forms,
@@ -94,7 +100,7 @@ export class ApplicationsModule {
       payment: o.payment ?? payments ?? noPayments,
       log: o.log,
     });
-    this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share, payments, sources: o.materialSources });
+    this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share, payments, sources: o.materialSources, definitions: this.definitions });
     // Officers of a department handling an application may read the files it cites.
     o.files?.policy.allowRead(async (actor, file) => actor.kind === 'officer' && !!actor.departmentId && (await departmentMayRead(o.db, actor.departmentId, file.id)));
     this.tasks = new TasksService(o.db, this.engine, this.applicant, o.catalog, share, o.config.PUBLIC_URL);
@@ -130,7 +136,7 @@ export class ApplicationsModule {
   }
 
   routes() {
-    return applicationRoutes(this.applicant, this.tasks);
+    return applicationRoutes(this.applicant, this.tasks, this.definitions);
   }
 }
 
