@@ -161,8 +161,9 @@ describe('好差评: a 差评 rectified within its deadline, re-rated, in public
     await page.getByTestId('inq-content').fill('在鼓楼区某商店购买的商品有质量问题，商家拒绝退款。');
     // A point by clicking in the box of the region (鼓楼区), shown as a pin and as coordinates.
     const box = page.getByTestId('map-box');
+    await box.scrollIntoViewIfNeeded();
     const bb = (await box.boundingBox())!;
-    await page.mouse.click(bb.x + bb.width / 2, bb.y + bb.height / 2);
+    await box.click({ position: { x: bb.width / 2, y: bb.height / 2 } });
     await page.getByTestId('map-pin').waitFor();
     const lat = Number(await page.getByTestId('map-lat').inputValue());
     expect(lat).toBeGreaterThan(26.05);

@@ -178,7 +178,7 @@ export function MapPicker({ box, value, onChange }: { box: RegionBox; value: { l
         </label>
         <Button onClick={() => onChange(null)}>{t('rv.map.clear')}</Button>
       </div>
-      <p aria-live="polite">{value ? t('rv.map.chosen', { lat: value.lat, lng: value.lng }) : t('rv.map.none')}</p>
+      <p aria-live="polite">{value ? t('rv.map.chosen', { lat: value.lat, lon: value.lng }) : t('rv.map.none')}</p>
     </div>
   );
 }
