@@ -314,6 +314,31 @@ const EXPECTED: Record<string, Expect> = {
   'POST /api/admin/resources/:id/reactivate': { allowed: ['dept_admin', 'data_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/resources/NO.SUCH/reactivate', body: { reason: '测试启用' } }) },
   'GET /api/admin/resources/:id/rows': { allowed: ['dept_admin', 'data_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/resources/NO.SUCH/rows' }) },
   'POST /api/resources/:id/rows': { allowed: ['dept_admin', 'data_admin', 'platform_admin', 'machine'], sample: () => ({ url: '/api/resources/NO.SUCH/rows', body: { rows: [{ data: { no: '1' } }] } }) },
+  // Data sharing exchange: department systems (machine) call and request; data admins decide; people see uses of their data.
+  'GET /api/exchange/keys': { allowed: PUBLIC },
+  'POST /api/exchange/token': { allowed: PUBLIC, sample: () => ({ body: { grant_type: 'client_credentials' } }) },
+  'GET /api/exchange/client-keys': { allowed: ['dept_admin', 'data_admin', 'platform_admin'] },
+  'POST /api/exchange/clients/:clientId/keys': { allowed: ['dept_admin', 'data_admin', 'platform_admin'], sample: () => ({ url: '/api/exchange/clients/no-such-client/keys', body: { jwk: { kty: 'OKP' } } }) },
+  'POST /api/exchange/requests': {
+    allowed: ['dept_admin', 'data_admin', 'platform_admin', 'machine'],
+    sample: () => ({ body: { resource: 'NO.SUCH', kinds: ['query'], fields: ['x'], purpose: '矩阵测试用途', legalBasis: '', validUntil: '2030-01-01T00:00:00Z', quotaPerDay: 1 } }),
+  },
+  'GET /api/exchange/requests': { allowed: ['dept_admin', 'data_admin', 'platform_admin', 'machine'] },
+  'GET /api/exchange/requests/:id': { allowed: ['dept_admin', 'data_admin', 'platform_admin', 'machine'], sample: () => ({ url: '/api/exchange/requests/00000000-0000-4000-8000-000000000000' }) },
+  'POST /api/exchange/requests/:id/decision': { allowed: ['data_admin', 'platform_admin'], sample: () => ({ url: '/api/exchange/requests/00000000-0000-4000-8000-000000000000/decision', body: { approve: false, reason: '矩阵测试' } }) },
+  'GET /api/exchange/grants': { allowed: ['dept_admin', 'data_admin', 'platform_admin', 'machine'] },
+  'POST /api/exchange/grants/:id/revoke': { allowed: ['data_admin', 'platform_admin'], sample: () => ({ url: '/api/exchange/grants/00000000-0000-4000-8000-000000000000/revoke', body: { reason: '矩阵测试' } }) },
+  'POST /api/exchange/query': { allowed: ['machine'], sample: () => ({ body: { resource: 'NO.SUCH', subject: 'x', purpose: '矩阵测试' } }) },
+  'POST /api/exchange/verify': { allowed: ['machine'], sample: () => ({ body: { resource: 'NO.SUCH', subject: 'x', claims: { name: 'x' }, purpose: '矩阵测试' } }) },
+  'POST /api/exchange/subscriptions': { allowed: ['machine'], sample: () => ({ body: { resource: 'NO.SUCH', regionCode: '350102' } }) },
+  'GET /api/exchange/subscriptions': { allowed: ['machine'] },
+  'GET /api/exchange/subscriptions/:id/changes': { allowed: ['machine'], sample: () => ({ url: '/api/exchange/subscriptions/00000000-0000-4000-8000-000000000000/changes' }) },
+  'GET /api/exchange/my-uses': { allowed: ['citizen', 'enterprise', 'agent'] },
+  'GET /api/exchange/my-uses/:id/proof': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/exchange/my-uses/00000000-0000-4000-8000-000000000000/proof' }) },
+  'POST /api/exchange/my-uses/:id/flag': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/exchange/my-uses/00000000-0000-4000-8000-000000000000/flag', body: { reason: '矩阵测试反映' } }) },
+  'GET /api/exchange/cases': { allowed: ['data_admin', 'platform_admin'] },
+  'POST /api/exchange/cases/:id/resolve': { allowed: ['data_admin', 'platform_admin'], sample: () => ({ url: '/api/exchange/cases/00000000-0000-4000-8000-000000000000/resolve', body: { finding: 'no_misuse', resolution: '矩阵测试' } }) },
+  'GET /api/exchange/stats': { allowed: ['dept_admin', 'data_admin', 'platform_admin'] },
   // Reviews (好差评): people review their own concluded applications; window clerks record visits rated by link
   // (public); officers handle their department's rectification cases, supervisors their region's; statistics public.
   ...(() => {

@@ -1,5 +1,5 @@
 import { Type, type Static, type TLiteral } from '@sinclair/typebox';
-import { FIELD_TYPES, OPEN_CLASSES, SHARING_CLASSES, SUBJECT_KINDS, UPDATE_FREQUENCIES } from './resources.types';
+import { OPEN_CLASSES, SHARING_CLASSES, SUBJECT_KINDS, UPDATE_FREQUENCIES } from './resources.types';
 
 function lit<const T extends readonly string[]>(values: T, description?: string) {
   return Type.Union(values.map((v) => Type.Literal(v)) as unknown as { -readonly [K in keyof T]: TLiteral<T[K]> }, description ? { description } : {});
@@ -10,7 +10,7 @@ export const FieldSchema = Type.Object(
     name: Type.String({ pattern: '^[a-z][A-Za-z0-9_]{0,39}$', description: 'machine name (the key in row data)' }),
     label: Type.String({ minLength: 1, maxLength: 60, description: '数据项名称' }),
     labelEn: Type.Optional(Type.String({ maxLength: 80 })),
-    type: lit(FIELD_TYPES),
+    type: Type.Union([Type.Literal('string'), Type.Literal('integer'), Type.Literal('number'), Type.Literal('boolean'), Type.Literal('date'), Type.Literal('datetime')]),
     personal: Type.Boolean({ description: '个人信息' }),
     sensitive: Type.Boolean({ description: '敏感个人信息' }),
   },

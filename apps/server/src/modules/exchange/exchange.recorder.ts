@@ -1,0 +1,141 @@
+/**
+ * Group commit of data calls. Each call's record (receipt) is handed to the recorder and the
+ * response waits until it is durable. Whatever arrives while one batch is being written goes into
+ * the next: under load one transaction carries hundreds of calls — their receipts, one
+ * transparency-log entry listing them all, and the daily quota counters — while an idle call waits
+ * only for its own small transaction.
+ *
+ * Quotas are exact: the batch adds its calls to each grant's counter for the day with
+ * `INSERT … ON CONFLICT DO UPDATE … RETURNING used` (the row lock serializes processes), and the
+ * calls beyond the quota are turned into refusals before anything is written.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Insertable } from 'kysely';
+import { sql } from 'kysely';
+import type { Db } from '../../db/database';
+import { appendToLog, canonicalJson } from '../transparency';
+import { sha256b64u } from './exchange.crypto';
+import type { ExchangeCallsTable } from './exchange.types';
+
+export type CallRecord = Omit<Insertable<ExchangeCallsTable>, 'batch_id' | 'result_hash' | 'fields'> & { fields: string[] };
+
+export interface PendingCall {
+  record: CallRecord;
+  /** The signed part of the answer (without the log reference); its hash is logged. */
+  result: Record<string, unknown>;
+  /** Quota to count the call against (successful calls only). */
+  quota?: { grantId: string; perDay: number };
+  /** Builds the refusal when the quota turns out to be used up at commit. */
+  onQuotaExceeded?: () => { result: Record<string, unknown>; reasonCode: string };
+}
+
+export interface Recorded {
+  receiptId: string;
+  batchId: string;
+  leafHash: string;
+  result: Record<string, unknown>;
+  quotaExceeded: boolean;
+}
+
+interface Waiting extends PendingCall {
+  resolve: (r: Recorded) => void;
+  reject: (e: unknown) => void;
+}
+
+/** China Standard Time day (quotas reset at midnight in Beijing). */
+export function chinaDay(d = new Date()): string {
+  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** Writes calls in one transaction (also used directly, inside a caller's transaction, for single calls). */
+export async function writeCalls(trx: Db, calls: PendingCall[]): Promise<{ batchId: string; leafHash: string; exceeded: Set<number> }> {
+  const exceeded = new Set<number>();
+  // Quota: count the batch's successful calls per grant, refuse the excess.
+  const perGrant = new Map<string, { perDay: number; idx: number[] }>();
+  calls.forEach((c, i) => {
+    if (!c.quota) return;
+    const g = perGrant.get(c.quota.grantId) ?? { perDay: c.quota.perDay, idx: [] };
+    g.idx.push(i);
+    perGrant.set(c.quota.grantId, g);
+  });
+  if (perGrant.size) {
+    const day = chinaDay();
+    const rows = await trx
+      .insertInto('exchange_usage')
+      .values([...perGrant].map(([grantId, g]) => ({ grant_id: grantId, day, used: g.idx.length })))
+      .onConflict((oc) => oc.columns(['grant_id', 'day']).doUpdateSet({ used: sql`exchange_usage.used + excluded.used` }))
+      .returning(['grant_id', 'used'])
+      .execute();
+    for (const r of rows) {
+      const g = perGrant.get(r.grant_id)!;
+      const over = Math.min(g.idx.length, r.used - g.perDay);
+      if (over > 0) {
+        for (const i of g.idx.slice(g.idx.length - over)) exceeded.add(i);
+        await trx.updateTable('exchange_usage').set({ used: sql`used - ${over}` }).where('grant_id', '=', r.grant_id).where('day', '=', day).execute();
+      }
+    }
+  }
+  for (const i of exceeded) {
+    const c = calls[i];
+    const refusal = c.onQuotaExceeded!();
+    c.result = refusal.result;
+    c.record = { ...c.record, outcome: 'refused', reason_code: refusal.reasonCode };
+  }
+  const batchId = randomUUID();
+  const hashes = calls.map((c) => sha256b64u(canonicalJson(c.result)));
+  const { leafHash } = await appendToLog(trx, {
+    type: 'exchange.calls',
+    subject: batchId,
+    calls: calls.map((c, i) => ({ receipt: c.record.id, resultHash: hashes[i], outcome: c.record.outcome, resource: c.record.resource_code, client: c.record.client_id ?? null, kind: c.record.kind })),
+  });
+  await trx.insertInto('exchange_batches').values({ id: batchId, leaf_hash: leafHash, size: calls.length }).execute();
+  for (let i = 0; i < calls.length; i += 500) {
+    await trx
+      .insertInto('exchange_calls')
+      .values(calls.slice(i, i + 500).map((c, j) => ({ ...c.record, fields: JSON.stringify(c.record.fields), result_hash: hashes[i + j], batch_id: batchId })))
+      .execute();
+  }
+  return { batchId, leafHash, exceeded };
+}
+
+export class CallRecorder {
+  private queue: Waiting[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxBatch = 1000,
+  ) {}
+
+  record(call: PendingCall): Promise<Recorded> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...call, resolve, reject });
+      if (!this.running) this.running = this.loop();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    // Let the calls already in flight on this tick join the first batch.
+    await new Promise((r) => setImmediate(r));
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const out = await this.db.transaction().execute((trx) => writeCalls(trx, batch));
+          batch.forEach((c, i) =>
+            c.resolve({ receiptId: c.record.id, batchId: out.batchId, leafHash: out.leafHash, result: c.result, quotaExceeded: out.exceeded.has(i) }),
+          );
+        } catch (err) {
+          for (const c of batch) c.reject(err);
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /** Waits until everything handed in is written (shutdown, tests). */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+  }
+}
