@@ -4,6 +4,7 @@
  *   npx tsx bench/catalog-search.ts                       # 1,000,000 items on a throwaway PostgreSQL 15 cluster
  *   npx tsx bench/catalog-search.ts --embedded --n 100000 # the embedded PGlite database
  *   options: --n N  --duration seconds (per load phase, default 20)  --connections 8
+ *            --url postgres://… (reuse a database kept by an earlier --keep run: no generation; the search indexes are rebuilt and timed)
  *            --diagnose (one client: each query's latency; PostgreSQL logs plans of slow statements)
  *            --keep (leave the database and server up after the run, until Ctrl-C)
  *
@@ -47,6 +48,11 @@ const DURATION = opt('duration', 20);
 const CONNECTIONS = opt('connections', 8);
 const DIAGNOSE = flag('diagnose');
 const KEEP = flag('keep');
+/** An existing database from an earlier `--keep` run: skips generation, rebuilds the search indexes (timed). */
+const REUSE_URL = (() => {
+  const i = argv.indexOf('--url');
+  return i >= 0 ? argv[i + 1] : undefined;
+})();
 const BATCH = 1000;
 const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 const VARIANTS = ['', '（延续）', '（变更）', '（注销）', '（补办）'];
@@ -98,7 +104,8 @@ async function generate(db: Awaited<ReturnType<typeof openDatabase>>['db']) {
   let made = 0;
   const t0 = performance.now();
   let pending: Promise<void>[] = [];
-  const flush = async (rows: Parameters<typeof bulkRepo.insertPublished>[1]) => bulkRepo.insertPublished(db, rows);
+  const docIds = new Map<string, number>();
+  const flush = async (rows: Parameters<typeof bulkRepo.insertPublished>[1]) => bulkRepo.insertPublished(db, rows, docIds);
   let batch: Parameters<typeof bulkRepo.insertPublished>[1] = [];
   outer: for (const r of chosen) {
     for (const t of templates) {
@@ -141,6 +148,7 @@ async function generate(db: Awaited<ReturnType<typeof openDatabase>>['db']) {
   log(`generated ${fmt(made, 0)} items in ${fmt((performance.now() - t0) / 1000)} s`);
 
   const ti = performance.now();
+  await bulkRepo.countDocEntries(db);
   await bulkRepo.createSearchIndexes(db);
   const buildSeconds = (performance.now() - ti) / 1000;
   await sql`ANALYZE`.execute(db);
@@ -151,6 +159,23 @@ async function generate(db: Awaited<ReturnType<typeof openDatabase>>['db']) {
   log(`  ${bulkRepo.searchIndexNames.map((n) => `${n} ${mb(sizes.get(n) ?? 0)}`).join(', ')}; texts table ${mb(sizes.get('catalog_search_docs') ?? 0)}, entries table ${mb(sizes.get('catalog_search') ?? 0)}, versions ${mb(sizes.get('catalog_item_versions') ?? 0)}`);
   const one = await db.selectFrom('catalog_search').select('entity_id').where('name', '=', '食品经营许可证核发').limit(1).executeTakeFirstOrThrow();
   return { buildSeconds, sizes, indexBytes, docs, guideId: one.entity_id };
+}
+
+async function reuse(db: Awaited<ReturnType<typeof openDatabase>>['db']) {
+  const made = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM catalog_search`.execute(db)).rows[0].n);
+  log(`reusing ${fmt(made, 0)} entries; rebuilding the search indexes`);
+  await bulkRepo.dropSearchIndexes(db);
+  const ti = performance.now();
+  await bulkRepo.countDocEntries(db);
+  await bulkRepo.createSearchIndexes(db);
+  const buildSeconds = (performance.now() - ti) / 1000;
+  const sizes = new Map((await bulkRepo.sizes(db)).map((x) => [x.name, Number(x.bytes)]));
+  const docs = await bulkRepo.docCount(db);
+  const indexBytes = bulkRepo.searchIndexNames.reduce((a, n) => a + (sizes.get(n) ?? 0), 0);
+  log(`search index built in ${fmt(buildSeconds)} s: ${fmt(docs, 0)} distinct texts for ${fmt(made, 0)} entries`);
+  log(`  ${bulkRepo.searchIndexNames.map((n) => `${n} ${mb(sizes.get(n) ?? 0)}`).join(', ')}; texts table ${mb(sizes.get('catalog_search_docs') ?? 0)}, entries table ${mb(sizes.get('catalog_search') ?? 0)}`);
+  const one = await db.selectFrom('catalog_search').select('entity_id').where('name', '=', '食品经营许可证核发').limit(1).executeTakeFirstOrThrow();
+  return { buildSeconds, sizes, indexBytes, docs, guideId: one.entity_id, made };
 }
 
 function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
@@ -226,16 +251,17 @@ const SEARCHES = [
 async function main() {
   log(`catalog search benchmark: ${EMBEDDED ? 'embedded PGlite' : 'PostgreSQL 15'}, ${fmt(N, 0)} items, ${CONNECTIONS} connections, ${DURATION} s per phase`);
   const explain: Record<string, string> = DIAGNOSE ? { session_preload_libraries: 'auto_explain', 'auto_explain.log_min_duration': '20', 'auto_explain.log_analyze': 'on' } : {};
-  const cluster = EMBEDDED ? null : await startPgCluster({ fast: true, settings: { shared_buffers: '2GB', maintenance_work_mem: '1GB', work_mem: '16MB', max_wal_size: '16GB', effective_cache_size: '12GB', random_page_cost: '1.1', ...explain } });
+  const cluster = EMBEDDED || REUSE_URL ? null : await startPgCluster({ fast: true, settings: { shared_buffers: '2GB', maintenance_work_mem: '1GB', work_mem: '16MB', max_wal_size: '16GB', effective_cache_size: '12GB', random_page_cost: '1.1', ...explain } });
   const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-bench-'));
   const children: ChildProcess[] = [];
   try {
-    const handle = await openDatabase({ url: cluster?.url, dataDir });
+    const dbUrl = REUSE_URL ?? cluster?.url;
+    const handle = await openDatabase({ url: dbUrl, dataDir });
     await migrateToLatest(handle.db);
-    const gen = await generate(handle.db);
+    const gen = REUSE_URL ? await reuse(handle.db) : await generate(handle.db);
     await handle.close();
 
-    const env: Record<string, string> = cluster ? { DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '10' } : { DATA_DIR: dataDir };
+    const env: Record<string, string> = dbUrl ? { DATABASE_URL: dbUrl, DATABASE_POOL_SIZE: '10' } : { DATA_DIR: dataDir };
     const ts = performance.now();
     const server = await startServer(env);
     children.push(server.child);
@@ -278,7 +304,7 @@ async function main() {
     log(`GUIDE READ (${fmt(guide.length, 0)} bytes): server ${fmt(g.rps, 0)} req/s (p50 ${g.p50} ms, p99 ${g.p99} ms); bare node:http ${fmt(b.rps, 0)} req/s; ratio ${fmt((100 * g.rps) / b.rps)} %`);
 
     console.log('\nSUMMARY');
-    console.log(`  database            ${EMBEDDED ? 'PGlite (embedded)' : 'PostgreSQL 15'}; items ${fmt(N, 0)}`);
+    console.log(`  database            ${EMBEDDED ? 'PGlite (embedded)' : 'PostgreSQL 15'}; items ${fmt('made' in gen ? Number(gen.made) : N, 0)}${REUSE_URL ? ' (reused)' : ''}`);
     console.log(`  index build         ${fmt(gen.buildSeconds)} s; search indexes ${mb(gen.indexBytes)} (${fmt(gen.docs, 0)} distinct texts: GIN ${mb((gen.sizes.get('catalog_search_docs_terms') ?? 0) + (gen.sizes.get('catalog_search_docs_name_terms') ?? 0))}; entry indexes ${mb((gen.sizes.get('catalog_search_doc_use') ?? 0) + (gen.sizes.get('catalog_search_doc_region') ?? 0))})`);
     console.log(`  search (8 clients)  p50 ${s.p50} ms (target ≤ 15), p99 ${s.p99} ms (target ≤ 60), ${fmt(s.rps, 0)} req/s`);
     console.log(`  guide read          ${fmt(g.rps, 0)} req/s vs bare node:http ${fmt(b.rps, 0)} req/s = ${fmt((100 * g.rps) / b.rps)} % (target ≥ 40 %)`);

@@ -48,6 +48,9 @@ import * as V from './catalog.vocabulary';
  * sample of about this many entries (type, object, theme, depth and the total stay exact).
  */
 export const SEARCH_CAP = 2_000;
+/** How long a process reuses the facet counts of a query (see `facets`). */
+const FACET_TTL_MS = 30_000;
+const FACET_CACHE_SIZE = 1_000;
 /** How long a process trusts its cached "latest version" of a guide (other processes may publish). */
 const GUIDE_TTL_MS = 5_000;
 const VERSION_TTL_MS = 60_000;
@@ -107,6 +110,8 @@ export class CatalogService {
   private deptAt = 0;
   private deptMap = new Map<string, Department>();
   private deptLoading: Promise<Map<string, Department>> | null = null;
+  /** Facet counts by query and filters (see FACET_TTL_MS). */
+  private facetCache = new Map<string, { at: number; value: Awaited<ReturnType<typeof searchRepo.facets>> }>();
   /** Serialised guides as bytes: a read sends them as they are (no JSON or UTF-8 encoding per request). */
   private guideCache = new Map<string, { body: Buffer; at: number }>();
   private uses = new Map<string, number>();
@@ -168,6 +173,7 @@ export class CatalogService {
 
   /** Drops every cached guide of an entry (latest and versions: their status fields change). */
   private forget(id: string) {
+    this.facetCache.clear();
     for (const key of [...this.guideCache.keys()]) if (key === id || key.startsWith(`${id}@`)) this.guideCache.delete(key);
   }
 
@@ -882,7 +888,7 @@ export class CatalogService {
     const run = (c: typeof compiled) =>
       Promise.all([
         searchRepo.page(this.db, { terms: c.codes, words: c.parsed.terms.map((t) => t.alternatives), filters, q: normalize(p.q), limit: p.limit, offset: p.offset }),
-        p.facets ? searchRepo.facets(this.db, { terms: c.codes, filters, cap: SEARCH_CAP, regionDigits }) : Promise.resolve(null),
+        p.facets ? this.facets(c.codes, filters, regionDigits) : Promise.resolve(null),
       ]);
     let [hits, facetResult] = await run(compiled);
     const filtered = Object.values(filters).some((v) => v !== undefined);
@@ -926,6 +932,21 @@ export class CatalogService {
         crossProvince: facetList('crossProvince'),
       },
     };
+  }
+
+  /**
+   * Totals and facet counts change only when something is published or retired; they are kept
+   * for FACET_TTL_MS per query and filters (dropped at once when this process publishes or
+   * retires; another process's change shows within the TTL). The page of hits is never cached.
+   */
+  private async facets(terms: number[][][], filters: SearchFilters, regionDigits: number) {
+    const key = JSON.stringify([terms, filters, regionDigits]);
+    const hit = this.facetCache.get(key);
+    if (hit && Date.now() - hit.at < FACET_TTL_MS) return hit.value;
+    const value = await searchRepo.facets(this.db, { terms, filters, cap: SEARCH_CAP, regionDigits });
+    if (this.facetCache.size >= FACET_CACHE_SIZE) this.facetCache.delete(this.facetCache.keys().next().value!);
+    this.facetCache.set(key, { at: Date.now(), value });
+    return value;
   }
 
   private presentHit(h: SearchHit, words: string[], depts: Map<string, Department>) {
