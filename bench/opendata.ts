@@ -164,8 +164,8 @@ async function generateRows(app: FastifyInstance) {
     const e = Math.min(N_ROWS, s + CHUNK);
     await sql`INSERT INTO resource_rows (resource_id, row_key, region_code, data, updated_at)
       SELECT ${res.id}::uuid, lpad(g::text, 9, '0'), '350100',
-        jsonb_build_object('permitNo', lpad(g::text, 9, '0'), 'district', (ARRAY[${sql.join(PLACES.map((p) => sql`${p}`))}])[1 + (g * 7919) % ${PLACES.length}],
-          'category', 'C' || lpad(((g * 104729) % 50)::text, 2, '0'), 'amount', round(((g * 2654435761) % 1000000) / 100.0, 2),
+        jsonb_build_object('permitNo', lpad(g::text, 9, '0'), 'district', (ARRAY[${sql.join(PLACES.map((p) => sql`${p}`))}])[1 + (g::bigint * 7919) % ${PLACES.length}],
+          'category', 'C' || lpad(((g::bigint * 104729) % 50)::text, 2, '0'), 'amount', round(((g::bigint * 2654435761) % 1000000) / 100.0, 2),
           'issuedOn', to_char(date '2016-01-01' + (g % 3650), 'YYYY-MM-DD')),
         now()
       FROM generate_series(${s + 1}::int, ${e}::int) g`.execute(db);

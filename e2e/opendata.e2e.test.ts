@@ -17,7 +17,11 @@ const contexts: BrowserContext[] = [];
 async function open(lang: 'zh-CN' | 'en' = 'zh-CN'): Promise<Page> {
   const c = await newContext(browser, server.url, { lang });
   contexts.push(c);
-  return c.newPage();
+  const page = await c.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  // A busy shared machine: the first render of a lazily loaded page can take a while.
+  page.setDefaultTimeout(90_000);
+  return page;
 }
 
 describe('open data portal: search → dataset → preview → download', { timeout: 600_000 }, () => {

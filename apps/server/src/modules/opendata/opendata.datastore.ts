@@ -139,13 +139,19 @@ function parseSort(sort: string | undefined, byName: Map<string, SourceColumn>):
   return keys;
 }
 
-function encodeCursor(values: unknown[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
+/** A keyset cursor: the sort values of the last row, and the total of the first page (not counted again on later pages). */
+interface Cursor {
+  k: unknown[];
+  t?: number | null;
+  e?: boolean;
 }
-function decodeCursor(cursor: string, n: number): unknown[] {
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+function decodeCursor(cursor: string, n: number): Cursor {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === n) return v;
+    if (v && Array.isArray(v.k) && v.k.length === n && (v.t === undefined || v.t === null || typeof v.t === 'number')) return v;
   } catch {
     /* fall through */
   }
@@ -193,9 +199,11 @@ export async function datastoreSearch(db: Db, src: RowSource, columns: SourceCol
   const sortKeys = parseSort(q.sort, byName);
   const uniform = sortKeys.every((k) => k.desc === sortKeys[0].desc);
   const pageWhere = [...where];
+  let carried: Cursor | null = null;
   if (q.cursor) {
     if (!uniform) throw new DatastoreError('cursor', 'keyset paging needs one sort direction for all sort fields');
-    const vals = decodeCursor(q.cursor, sortKeys.length);
+    carried = decodeCursor(q.cursor, sortKeys.length);
+    const vals = carried.k;
     const lhs = sql.join(sortKeys.map((k) => col(k.column)));
     const rhs = sql.join(sortKeys.map((k, i) => typedParam(k.column, vals[i])));
     pageWhere.push(sortKeys[0].desc ? sql`(${lhs}) < (${rhs})` : sql`(${lhs}) > (${rhs})`);
@@ -214,12 +222,12 @@ export async function datastoreSearch(db: Db, src: RowSource, columns: SourceCol
   const rows = await sql<Record<string, unknown> & { _id: string; data: Record<string, unknown> }>`SELECT ${selectList} FROM resource_rows ${whereSql(pageWhere)} ORDER BY ${orderSql} LIMIT ${q.limit + 1} OFFSET ${offset}`.execute(db);
   const more = rows.rows.length > q.limit;
   const page = rows.rows.slice(0, q.limit);
-  let cursor: string | null = null;
-  if (uniform && page.length) {
+  const lastValues = (() => {
+    if (!uniform || !page.length) return null;
     const last = page[page.length - 1];
     let si = 0;
-    cursor = encodeCursor(sortKeys.map((k) => cursorValue(k.column.name === KEY ? last._id : last[`__s${si++}`])));
-  }
+    return sortKeys.map((k) => cursorValue(k.column.name === KEY ? last._id : last[`__s${si++}`]));
+  })();
   const withId = !q.fields?.length || q.fields.includes(KEY);
   const records = page.map((r) => {
     const out: Record<string, unknown> = withId ? { _id: r._id } : {};
@@ -230,7 +238,10 @@ export async function datastoreSearch(db: Db, src: RowSource, columns: SourceCol
 
   let total: number | null = null;
   let estimated = false;
-  if (q.includeTotal !== false) {
+  if (q.includeTotal !== false && carried && typeof carried.t === 'number') {
+    total = carried.t;
+    estimated = !!carried.e;
+  } else if (q.includeTotal !== false) {
     const threshold = q.totalEstimationThreshold ?? 100_000;
     const est = await estimateRows(db, where);
     if (est !== null && est > threshold) {
@@ -252,7 +263,7 @@ export async function datastoreSearch(db: Db, src: RowSource, columns: SourceCol
     limit: q.limit,
     offset,
     sort: sortKeys.map((k) => `${k.column.name} ${k.desc ? 'desc' : 'asc'}`).join(', '),
-    cursor,
+    cursor: lastValues ? encodeCursor({ k: lastValues, t: total, e: estimated }) : null,
     more,
   };
 }

@@ -195,6 +195,24 @@ export const datasetsRepo = {
     ]);
     return { rows: rows.rows, count: Number(count.rows[0].n) };
   },
+  /**
+   * Counts per value of several facet fields over the matching datasets, in one statement: the
+   * matching rows are read once (a materialised CTE) and each field is grouped from it.
+   */
+  async facets(db: Db, where: RawBuilder<unknown>[], fields: ('tags' | 'themes' | 'formats' | 'department_id' | 'licence' | 'access_level')[], limit: number) {
+    if (!fields.length) return new Map<string, { value: string; count: number }[]>();
+    const whereSql = where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;
+    const parts = fields.map((f, i) => {
+      const expr = ['tags', 'themes', 'formats'].includes(f) ? sql`unnest(${sql.id(f)})` : sql`${sql.id(f)}::text`;
+      return sql`(SELECT ${i}::int AS f, v, n FROM (SELECT v, count(*) AS n FROM (SELECT ${expr} AS v FROM m) s GROUP BY v ORDER BY count(*) DESC, v LIMIT ${limit}) x)`;
+    });
+    const cols = sql.join([...new Set(fields)].map((f) => sql.id(f)));
+    const r = await sql<{ f: number; v: string; n: string }>`WITH m AS MATERIALIZED (SELECT ${cols} FROM opendata_datasets ${whereSql}) ${sql.join(parts, sql` UNION ALL `)}`.execute(db);
+    const out = new Map<string, { value: string; count: number }[]>(fields.map((f) => [f, []]));
+    for (const row of r.rows) out.get(fields[Number(row.f)])!.push({ value: row.v, count: Number(row.n) });
+    for (const list of out.values()) list.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+    return out;
+  },
   /** Counts per value of a facet field over the matching datasets (top `limit`). */
   async facet(db: Db, where: RawBuilder<unknown>[], field: 'tags' | 'themes' | 'formats' | 'department_id' | 'licence' | 'access_level', limit: number) {
     const whereSql = where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;

@@ -133,6 +133,8 @@ export class OpenDataService {
   private readonly statsBuffer = new Map<string, { day: string; dataset_id: string; department_id: string; views: number; downloads: number; api_calls: number }>();
   private flushTimer: NodeJS.Timeout | null = null;
   private deptCache: { at: number; list: Department[] } | null = null;
+  /** Facet counts of the whole published catalog, cleared whenever a dataset is published or withdrawn. */
+  readonly facetCache = new Map<string, Map<string, { value: string; count: number }[]>>();
 
   constructor(readonly opts: OpenDataOptions) {
     this.db = opts.db;
@@ -272,7 +274,7 @@ export class OpenDataService {
     } catch {
       rowCount = null;
     }
-    return this.db.transaction().execute(async (trx) => {
+    const published = await this.db.transaction().execute(async (trx) => {
       await datasetsRepo.insert(trx, {
         id,
         name,
@@ -302,10 +304,13 @@ export class OpenDataService {
         search_bigrams: searchTerms([title, description, tags.join(' '), r.code, dept.name].join(' ')),
       });
       await distributionsRepo.insert(trx, formats.map((format, i) => ({ id: randomUUID(), dataset_id: id, format, position: i })));
+      this.facetCache.clear();
       await recordAudit(trx, ctx, { action: 'opendata.dataset.publish', entityType: 'opendata_dataset', entityId: id, detail: { resourceId: r.id, accessLevel: input.accessLevel, fields: cols.map((c) => c.name) } });
       await this.notifyMatchingRequests(trx, { id, title, resourceId: r.id, terms: searchTerms(`${title} ${tags.join(' ')}`) });
       return this.packageShow(trx, id, actor);
     });
+    this.facetCache.clear();
+    return published;
   }
 
   /** Inserts a dataset without a catalog resource (metadata only; bench and harvesting). Caller audits. */
@@ -322,17 +327,21 @@ export class OpenDataService {
       search_bigrams: searchTerms([d.title, d.description, d.tags.join(' '), dept.name].join(' ')),
     });
     await distributionsRepo.insert(trx, formats.map((format, i) => ({ id: randomUUID(), dataset_id: id, format, position: i })));
+    this.facetCache.clear();
     return id;
   }
 
   async withdraw(ctx: RequestContext, id: string, reason: string) {
     const d = await this.datasetOr404(this.db, id);
     if (!(await this.canManage(ctx.actor, d.department_id))) throw E.notYours();
-    return this.db.transaction().execute(async (trx) => {
+    const out = await this.db.transaction().execute(async (trx) => {
       await datasetsRepo.setStatus(trx, d.id, 'withdrawn');
+      this.facetCache.clear();
       await recordAudit(trx, ctx, { action: 'opendata.dataset.withdraw', entityType: 'opendata_dataset', entityId: d.id, detail: { reason } });
       return this.packageShow(trx, d.id, ctx.actor, true);
     });
+    this.facetCache.clear();
+    return out;
   }
 
   /** Recomputes a dataset's quality (availability probed by reading a row). */
@@ -513,14 +522,22 @@ export class OpenDataService {
     const where = datasetsRepo.conditions({ terms: queryTerms(text), clauses, orgIds: await this.orgIds(), includeWithdrawn: !!p.includeWithdrawn });
     const order = this.sortSql(p.sort, !!text.trim());
     const rows = Math.min(Math.max(p.rows ?? 10, 0), 1000);
-    const { rows: found, count } = await datasetsRepo.search(this.db, where, order, rows, p.start ?? 0);
+    const fields = [...new Set(p.facetFields ?? [])].filter((f): f is FacetField => f in FACET_COLUMNS);
+    // The whole catalog's facets (no text, no filter: the portal's landing page) are kept until the
+    // next publish or withdrawal; any other query counts its own matches.
+    const unfiltered = !text.trim() && !clauses.length && !p.includeWithdrawn;
+    const facetKey = `${fields.join(',')}|${p.facetLimit ?? 50}`;
+    const cached = unfiltered ? this.facetCache.get(facetKey) : undefined;
+    const [{ rows: found, count }, facetRows] = await Promise.all([
+      datasetsRepo.search(this.db, where, order, rows, p.start ?? 0),
+      cached ?? datasetsRepo.facets(this.db, where, fields.map((f) => FACET_COLUMNS[f]), p.facetLimit ?? 50),
+    ]);
+    if (unfiltered && !cached) this.facetCache.set(facetKey, facetRows);
     const facets: Record<string, Record<string, number>> = {};
     const searchFacets: Record<string, { title: string; items: { name: string; display_name: string; count: number }[] }> = {};
     const depts = await this.departments();
-    for (const f of p.facetFields ?? []) {
-      const colName = FACET_COLUMNS[f as FacetField];
-      if (!colName) continue;
-      const items = await datasetsRepo.facet(this.db, where, colName, p.facetLimit ?? 50);
+    for (const f of fields) {
+      const items = facetRows.get(FACET_COLUMNS[f]) ?? [];
       const named = items.map((i) => {
         if (f === 'organization') {
           const d = depts.find((x) => x.id === i.value);
