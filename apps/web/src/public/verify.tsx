@@ -112,7 +112,7 @@ function Outcome({ v }: { v: SignedVerification }) {
           </Descriptions>
           <Space wrap className="yw-block-sm">
             <Tag>{t('lic.issuer')}：{zh ? l.issuer.name : l.issuer.nameEn}</Tag>
-            {!l.issuer.local && <Tag color="blue">{t('lic.verify.otherRegion')}</Tag>}
+            {!l.issuer.local && <Tag style={{ color: '#0a3670', background: '#eaf1fb', borderColor: '#9dbbe6' }}>{t('lic.verify.otherRegion')}</Tag>}
             <Tag>{l.alg}</Tag>
             {l.validUntil && <Tag>{t('lic.validity')}：{l.validUntil.slice(0, 10)}</Tag>}
           </Space>

@@ -74,6 +74,8 @@ export interface SdJwtVerifyOptions {
   requiredClaimKeys?: string[];
   /** Clock skew allowed on iat / nbf / exp of the token and of its status list token (default 0). */
   skewSeconds?: number;
+  /** The issuer-signed JWT whose signature the caller has already verified with the resolved key (not checked twice). */
+  issuerSignatureVerified?: string;
 }
 
 export interface SdJwtVerified {
@@ -150,7 +152,7 @@ export async function verifySdJwt(compact: string, opts: SdJwtVerifyOptions): Pr
   let status: number | undefined;
   const config = {
     hasher: sha256Hasher,
-    verifier: bySignature(key),
+    verifier: (data: string, sig: string) => (opts.issuerSignatureVerified !== undefined && opts.issuerSignatureVerified === `${data}.${sig}`) || bySignature(key)(data, sig),
     kbVerifier: (data: string, sig: string, p: JwtPayload) => bySignature(p.cnf?.jwk as Jwk | undefined)(data, sig),
     statusListFetcher: async (uri: string) => {
       if (!opts.fetchStatusList) throw new SdJwtError('STATUS_UNAVAILABLE', 'no status list fetcher');

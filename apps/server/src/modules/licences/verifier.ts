@@ -6,7 +6,10 @@
  * nothing of the licence.
  */
 import { verifySignature, type Jwk } from './crypto/algorithms';
+import { createHash } from 'node:crypto';
 import { SdJwtError, assertDisclosuresReferenced, verifySdJwt } from './sd-jwt';
+import { decodeJws } from './crypto/jws';
+import { parseStatusList, STATUS_LIST_TYP, type StatusList } from './status-list';
 import { codeOfVct, licenceType } from './licences.types';
 
 export interface TrustedIssuerKey {
@@ -130,7 +133,7 @@ export async function verifyPresentation(presentation: string, opts: VerifyOptio
   }
   checks.issuerTrusted = true;
   // The issuer's signature first, so that "expired" or "revoked" is never said of a forgery.
-  checks.signature = verifySignature(header.alg, key.jwk, Buffer.from(`${h}.${p}`, 'ascii'), Buffer.from(s, 'base64url'));
+  checks.signature = verifiedOnce(`${key.jwk.kty}.${key.jwk.crv}.${key.jwk.x}.${key.jwk.y ?? ''}`, parts[0], () => verifySignature(header.alg as string, key.jwk, Buffer.from(`${h}.${p}`, 'ascii'), Buffer.from(s, 'base64url')));
   if (!checks.signature) return refuse('SIGNATURE_INVALID');
   if (typeof payload.exp === 'number' && payload.exp <= now) {
     checks.notExpired = false;
@@ -155,49 +158,53 @@ export async function verifyPresentation(presentation: string, opts: VerifyOptio
     checks.keyBinding = false;
     return refuse('KEY_BINDING_INVALID');
   }
-  let statusUnavailable = false;
+  if (typeof payload.vct !== 'string') return refuse('MALFORMED');
   let verified;
   try {
+    // Disclosures and the holder binding (the issuer signature is already checked above).
     verified = await verifySdJwt(compact, {
-      vc: true,
       now,
-      // A status list token signed a moment ago may carry the next second as its iat.
       skewSeconds: 60,
-      // The licence by its key; a status list token only when the same issuer signed it (any of its keys).
-      resolveIssuerKey: (hdr, pl) => (pl.iss !== payload.iss ? undefined : hdr.kid === header.kid ? key.jwk : resolveStatusKey(hdr)),
+      issuerSignatureVerified: parts[0],
+      resolveIssuerKey: () => key.jwk,
       keyBinding: { nonce: String(kbPayload.nonce ?? ''), aud: opts.audience, maxAgeSeconds: opts.maxPresentationAgeSeconds },
-      fetchStatusList: async (uri) => {
-        const token = await opts.trust.statusListToken(uri);
-        if (!token) {
-          statusUnavailable = true;
-          throw new SdJwtError('STATUS_UNAVAILABLE', `status list ${uri} unavailable`);
-        }
-        return token;
-      },
     });
   } catch (err) {
-    const e = err as SdJwtError;
-    if (statusUnavailable || e.reason === 'STATUS_UNAVAILABLE') {
-      if (!opts.allowUncheckedStatus) return refuse('STATUS_UNAVAILABLE');
-      try {
-        verified = await verifySdJwt(compact, { vc: false, now, resolveIssuerKey: () => key.jwk, keyBinding: { nonce: String(kbPayload.nonce ?? ''), aud: opts.audience, maxAgeSeconds: opts.maxPresentationAgeSeconds } });
-        checks.status = 'unchecked';
-      } catch (err2) {
-        return refusalOf(err2 as SdJwtError, checks, refuse);
-      }
-    } else return refusalOf(e, checks, refuse);
+    return refusalOf(err as SdJwtError, checks, refuse);
   }
   checks.keyBinding = true;
-  if (verified.status) {
-    checks.status = verified.status.name;
-    if (verified.status.value === 1) return refuse('REVOKED', 'revoked');
-    if (verified.status.value === 2) return refuse('SUSPENDED', 'suspended');
-    if (verified.status.value !== 0) return refuse('REVOKED', 'revoked');
-  } else if (checks.status === null) checks.status = payload.status ? 'unchecked' : 'none';
+
+  // Status: the issuer's Token Status List, signed by the same issuer.
+  const ref = (payload.status as { status_list?: { idx?: unknown; uri?: unknown } } | undefined)?.status_list;
+  if (ref) {
+    if (typeof ref.uri !== 'string' || !Number.isInteger(ref.idx)) return refuse('MALFORMED');
+    const list = await statusListFor(ref.uri, String(payload.iss), opts.trust, now);
+    if (!list) {
+      if (!opts.allowUncheckedStatus) return refuse('STATUS_UNAVAILABLE');
+      checks.status = 'unchecked';
+    } else {
+      let value: number;
+      try {
+        value = list.getStatus(ref.idx as number);
+      } catch {
+        return refuse('MALFORMED');
+      }
+      checks.status = value === 0 ? 'valid' : value === 2 ? 'suspended' : 'invalid';
+      if (value === 2) return refuse('SUSPENDED', 'suspended');
+      if (value !== 0) return refuse('REVOKED', 'revoked');
+    }
+  } else checks.status = 'none';
 
   const code = codeOfVct(payload.vct) ?? String(payload.licence_type ?? '');
   const def = licenceType(code);
-  const disclosed = Object.fromEntries(Object.entries(verified.claims).filter(([k]) => !META.has(k)));
+  // In the type's field order (the order of disclosures is the holder's, and says nothing).
+  const order = ['licence_no', ...(def?.fields.map((f) => f.key) ?? [])];
+  const rank = (k: string) => (order.indexOf(k) < 0 ? order.length : order.indexOf(k));
+  const disclosed = Object.fromEntries(
+    Object.entries(verified.claims)
+      .filter(([k]) => !META.has(k))
+      .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b)),
+  );
   const fieldLabels = Object.fromEntries(Object.keys(disclosed).map((k) => {
     const fd = def?.fields.find((x) => x.key === k);
     return [k, fd ? { zh: fd.zh, en: fd.en } : k === 'licence_no' ? { zh: '证照编号', en: 'Licence number' } : { zh: k, en: k }];
@@ -219,12 +226,6 @@ export async function verifyPresentation(presentation: string, opts: VerifyOptio
       fieldLabels,
     },
   };
-
-  // A status list token is signed by the same issuer, possibly with another of its keys.
-  async function resolveStatusKey(hdr: Record<string, unknown>): Promise<Jwk | undefined> {
-    const k = await opts.trust.issuerKey(String(payload.iss), String(hdr.kid ?? ''));
-    return typeof k === 'object' ? k.jwk : undefined;
-  }
 }
 
 function refusalOf(e: SdJwtError, checks: VerificationResult['checks'], refuse: (c: RefusalCode) => VerificationResult): VerificationResult {
@@ -242,4 +243,53 @@ function refusalOf(e: SdJwtError, checks: VerificationResult['checks'], refuse: 
     return refuse('SIGNATURE_INVALID');
   }
   return refuse('MALFORMED');
+}
+
+// ---- memoised signature checks ------------------------------------------------------------------
+// The issuer-signed part of a licence is the same in every presentation of it, and a status list
+// token is the same for every licence on the list until it changes: verifying the same bytes with
+// the same key again would only burn CPU (SM2 in JavaScript costs milliseconds). Successes are
+// remembered by a digest of key and bytes; the key's trust and status are still resolved each time.
+
+const verifiedSignatures = new Set<string>();
+
+function verifiedOnce(keyId: string, bytes: string, check: () => boolean): boolean {
+  const id = createHash('sha256').update(keyId).update('\0').update(bytes).digest('base64url');
+  if (verifiedSignatures.has(id)) return true;
+  const ok = check();
+  if (ok) {
+    if (verifiedSignatures.size >= 100_000) verifiedSignatures.clear();
+    verifiedSignatures.add(id);
+  }
+  return ok;
+}
+
+const statusLists = new Map<string, { list: StatusList; exp: number | null }>();
+
+/** The verified list of a status list token (signature by the licence's issuer, type, subject, expiry), or undefined. */
+async function statusListFor(uri: string, iss: string, trust: TrustResolver, now: number): Promise<StatusList | undefined> {
+  const token = await trust.statusListToken(uri);
+  if (!token) return undefined;
+  const cached = statusLists.get(token);
+  if (cached) return cached.exp === null || cached.exp + 60 >= now ? cached.list : undefined;
+  let jws;
+  try {
+    jws = decodeJws(token);
+  } catch {
+    return undefined;
+  }
+  if (jws.header.typ !== STATUS_LIST_TYP || jws.payload.sub !== uri || (jws.payload.iss !== undefined && jws.payload.iss !== iss)) return undefined;
+  const key = await trust.issuerKey(iss, String(jws.header.kid ?? ''));
+  if (typeof key !== 'object' || !verifySignature(jws.header.alg, key.jwk, Buffer.from(jws.signingInput, 'ascii'), jws.signature)) return undefined;
+  const exp = typeof jws.payload.exp === 'number' ? jws.payload.exp : null;
+  if (exp !== null && exp + 60 < now) return undefined;
+  let list: StatusList;
+  try {
+    list = parseStatusList(jws.payload);
+  } catch {
+    return undefined;
+  }
+  if (statusLists.size >= 1000) statusLists.clear();
+  statusLists.set(token, { list, exp });
+  return list;
 }

@@ -9,7 +9,15 @@ import { usePrefs } from '../../../prefs';
 import { ErrorAlert, formatTime, useLoad } from '../../../features/applications/common';
 import { licencesApi, pick, type Presentation, type WalletLicence } from '../../../features/licences/model';
 
-const STATUS_COLOR: Record<string, string> = { valid: 'green', suspended: 'orange', revoked: 'red', expired: 'default' };
+/** Status colours with at least 4.5:1 contrast (antd's preset tag colours fall short). */
+const TONE: Record<string, { color: string; background: string; borderColor: string }> = {
+  valid: { color: '#1e6b34', background: '#eaf5ee', borderColor: '#a8d5b5' },
+  resolved: { color: '#1e6b34', background: '#eaf5ee', borderColor: '#a8d5b5' },
+  suspended: { color: '#7a4200', background: '#fff3dc', borderColor: '#f0c98a' },
+  unavailable: { color: '#7a4200', background: '#fff3dc', borderColor: '#f0c98a' },
+  revoked: { color: '#8e1f18', background: '#fdecea', borderColor: '#f1b5ae' },
+  expired: { color: '#3d3d3d', background: '#eeeeee', borderColor: '#cccccc' },
+};
 
 /** 我的证照 (/portal/licences): the wallet, one licence with field choice and a presentation QR, and the use records. */
 export default function PortalLicences() {
@@ -26,7 +34,7 @@ export default function PortalLicences() {
 function StatusTag({ l }: { l: Pick<WalletLicence, 'status' | 'statusLabel'> }) {
   const { i18n } = useTranslation();
   return (
-    <Tag color={STATUS_COLOR[l.status]} data-testid="licence-status">
+    <Tag style={TONE[l.status]} data-testid="licence-status">
       {pick(l.statusLabel, i18n.language)}
     </Tag>
   );
@@ -195,7 +203,7 @@ function Uses() {
             { title: t('lic.uses.licence'), render: (_, u) => `${pick(u.licence.typeName, i18n.language)} ${u.licence.number}` },
             { title: t('lic.uses.by'), render: (_, u) => `${zh ? u.usedBy.department : u.usedBy.departmentEn}（${u.usedBy.name}）` },
             { title: t('lic.uses.purpose'), render: (_, u) => [u.purpose.itemName, u.purpose.applicationNo, u.purpose.material].filter(Boolean).join(' · ') },
-            { title: t('lic.uses.outcome'), dataIndex: 'outcome', render: (v: string) => <Tag color={v === 'resolved' ? 'green' : 'orange'}>{t(`lic.uses.outcomes.${v}`)}</Tag> },
+            { title: t('lic.uses.outcome'), dataIndex: 'outcome', render: (v: string) => <Tag style={TONE[v]}>{t(`lic.uses.outcomes.${v}`)}</Tag> },
           ]}
         />
       )}
