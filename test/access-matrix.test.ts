@@ -257,6 +257,7 @@ const EXPECTED: Record<string, Expect> = {
     sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/withdraw', body: { reason: '测试撤回' } }),
   },
   'POST /api/applications/:id/supplement': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/supplement', body: {} }) },
+  'GET /api/applications/:id/receipt': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/receipt' }) },
   'POST /api/applications/:id/payment': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/payment' }) },
   'GET /api/admin/items/:id/process': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/items/00000000-0000-4000-8000-000000000000/process' }) },
   'GET /api/admin/items/:id/process.bpmn': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/items/00000000-0000-4000-8000-000000000000/process.bpmn' }) },

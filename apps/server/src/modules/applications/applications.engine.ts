@@ -157,7 +157,7 @@ export interface ItemContext {
   /** Result fields collected from approving signers. */
   resultFields?: Record<string, unknown>;
   denials?: { departmentId: string; reasons: string[]; opinion: string }[];
-  specialProcedure?: { name: string; limitDays: number | null; note: string | null; startedAt: string } | null;
+  specialProcedure?: { name: string; limitDays: number | null; endBy?: string | null; note: string | null; startedAt: string } | null;
   paidSteps?: number[];
 }
 
@@ -493,10 +493,20 @@ export class Engine {
    * Resumes the clock: every due date moves later by the working days of the pause; timers are
    * armed again for the new dates. Returns the working days added.
    */
-  async resume(trx: Db, app: AppRow, who: Who): Promise<number> {
+  async resume(trx: Db, app: AppRow, who: Who, capDays?: number | null): Promise<number> {
     if (!app.paused_at) return 0;
     const now = this.now();
-    const days = withCalendar(() => pausedWorkingDays(app.paused_at!, now));
+    const paused = withCalendar(() => pausedWorkingDays(app.paused_at!, now));
+    // A special procedure's time is not counted only up to its legal limit; beyond it, it is.
+    const days = capDays !== undefined && capDays !== null ? Math.min(paused, capDays) : paused;
+    if (days < paused)
+      await this.event(trx, app, {
+        type: 'special_procedure_overrun',
+        visibility: 'public',
+        who: SYSTEM,
+        message: { zh: `特别程序用时 ${paused} 个工作日，超出时限 ${capDays} 个工作日，超出部分计入办理时限`, en: `The special procedure took ${paused} working days, beyond its limit of ${capDays}; the excess counts against the time limit` },
+        data: { pausedDays: paused, limitDays: capDays },
+      });
     const patch: AppPatch = {
       paused_at: null,
       pause_reason: null,

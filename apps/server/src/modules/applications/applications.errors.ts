@@ -53,6 +53,10 @@ export const appErrors = {
   notAwaitingPayment: () => errors.conflict('APPLICATION_NOT_AWAITING_PAYMENT', '该办件当前无需缴费', 'The application is not awaiting payment'),
   paymentOrderOpen: (orderId: string) =>
     new AppError(409, 'PAYMENT_ORDER_STILL_OPEN', '该办件的缴费订单仍然有效，请直接支付', 'The payment order of this application is still open; pay it', undefined, { orderId }),
+  mandateScope: (what: string) =>
+    new AppError(403, 'MANDATE_SCOPE', `委托书的代办范围不包括「${what}」，请委托人补充授权`, `The mandate does not cover "${what}"; the principal must extend it`),
+  mandateInvalid: () => new AppError(403, 'MANDATE_INVALID', '委托已撤销或不在有效期内', 'The mandate is revoked or not in force'),
+  noReceipt: () => errors.conflict('RECEIPT_NOT_YET', '该办件尚未出具回执', 'The application has no receipt yet'),
   reasonRequired: () => errors.invalid('REASON_REQUIRED', 'body/reason', '请填写说明', 'An explanation is required'),
 };
 

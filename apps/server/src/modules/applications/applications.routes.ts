@@ -52,6 +52,11 @@ export function applicationRoutes(apps: ApplicantService, tasks: TasksService, d
       config: { access: APPLICANTS },
     }, async (req) => apps.get(req.ctx, req.params.id));
 
+    r.get('/applications/:id/receipt', {
+      schema: { tags, summary: 'The printable receipt (受理回执 / 收件回执) as an HTML page with a QR code of the tracking URL', params: S.IdParams, produces: ['text/html'] },
+      config: { access: APPLICANTS },
+    }, async (req, reply) => reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(await apps.receipt(req.ctx, req.params.id)));
+
     r.put('/applications/:id', {
       schema: { tags, summary: 'Save a draft (resumable on another device; optimistic version check)', params: S.IdParams, body: S.SaveDraftBody, response: { 200: S.ApplicationSchema } },
       config: { access: APPLICANTS },

@@ -23,6 +23,7 @@ import { validateForm, withoutRequired, type FormProblem } from './applications.
 import { canTransition, stateConflict, transition, type State } from './applications.machine';
 import { presentApplication, type PresentOptions } from './applications.presenter';
 import type { catalogPayments } from './applications.payments';
+import { receiptHtml } from './applications.receipt';
 import type { MaterialSources } from '../../shared/material-sources';
 import { checkMaterialInput, grantFiles, materialCounts, resolveMaterials, type FileRef, type MaterialInput, type MaterialRecord } from './applications.materials';
 import { buildSteps } from './applications.process';
@@ -40,6 +41,8 @@ export interface ApplicantServiceOptions {
   payments?: ReturnType<typeof catalogPayments>;
   /** Where 免提交 materials come from. */
   sources?: MaterialSources;
+  /** The node's name for printed receipts. */
+  nodeName?: string;
   /** Processes imported from BPMN, which replace the catalog's for new applications. */
   definitions?: { override(itemId: string): Promise<import('./applications.bpmn').ProcessDef | null> };
 }
@@ -138,6 +141,28 @@ export class ApplicantService {
     });
   }
 
+  /** The printable receipt (HTML with a QR code of the tracking URL): the acceptance receipt, or until then the submission receipt. */
+  async receipt(ctx: RequestContext, id: string): Promise<string> {
+    const app = await this.own(ctx, id);
+    const root = app.parent_id ? (await appsRepo.byId(this.o.db, app.parent_id))! : app;
+    if (!app.submitted_at || !app.number) throw appErrors.noReceipt();
+    await this.engine.departments.refresh();
+    const r: Record<string, unknown> = app.receipt ?? {
+      kind: 'submission_receipt',
+      title: '收件回执',
+      number: app.number,
+      itemName: app.title,
+      applicant: app.applicant_name,
+      department: this.engine.departments.name(app.department_id),
+      submittedAt: new Date(app.submitted_at).toISOString(),
+      promisedDays: app.promised_days,
+      trackUrl: `${this.o.publicUrl}/portal/applications/${root.id}`,
+      note: '本回执仅证明已收到申请材料；是否受理以受理回执为准。',
+    };
+    await this.o.db.transaction().execute((trx) => recordAudit(trx, ctx, { action: 'application.receipt.print', entityType: 'application', entityId: app.id, detail: { kind: r.kind } }));
+    return receiptHtml(r, `${this.o.nodeName ?? ''}一网通办`);
+  }
+
   async get(ctx: RequestContext, id: string) {
     const app = await this.own(ctx, id);
     return this.view(app.id, 'applicant');
@@ -196,6 +221,33 @@ export class ApplicantService {
   private async withProcess(v: ItemVersion): Promise<ItemVersion> {
     const p = await this.o.definitions?.override(v.id);
     return p ? { ...v, content: { ...v.content, process: p } } : v;
+  }
+
+  /**
+   * 代办: an agent may only apply for what the principal's mandate covers — `*`, the item's id,
+   * basic or implementation code, a theme as `theme:<code>`, or a bundle's id or code (which
+   * covers its items). Read before the transaction; a revoked or expired mandate is refused too.
+   */
+  private async checkMandate(actor: Actor, p: Prepared): Promise<void> {
+    const m = actor.actingFor;
+    if (!m) return;
+    const row = await this.o.db.selectFrom('mandates').select(['scope', 'revoked_at', 'valid_until', 'valid_from']).where('id', '=', m.mandateId).executeTakeFirst();
+    const now = this.engine.now();
+    if (!row || row.revoked_at || new Date(row.valid_until) <= new Date() || new Date(row.valid_from) > new Date(Math.max(now.getTime(), Date.now()))) throw appErrors.mandateInvalid();
+    const scope = new Set(((typeof row.scope === 'string' ? JSON.parse(row.scope) : row.scope) as string[]).map(String));
+    if (scope.has('*')) return;
+    const covers = (iv: ItemVersion) => {
+      const c = iv.content as ItemVersion['content'] & { basicCode?: string; themes?: readonly string[] };
+      return scope.has(iv.id) || scope.has(iv.implementationCode) || (!!c.basicCode && scope.has(c.basicCode)) || (c.themes ?? []).some((t) => scope.has(`theme:${t}`));
+    };
+    if (p.kind === 'item') {
+      if (!covers(p.version)) throw appErrors.mandateScope(p.version.content.name);
+      return;
+    }
+    const b = p.version.content as BundleVersion['content'] & { code?: string; themes?: readonly string[] };
+    if (scope.has(p.version.id) || (!!b.code && scope.has(b.code)) || (b.themes ?? []).some((t) => scope.has(`theme:${t}`))) return;
+    const outside = [...p.items.values()].filter((iv) => !covers(iv));
+    if (outside.length) throw appErrors.mandateScope(outside.map((iv) => iv.content.name).join('、'));
   }
 
   /** Validates the form for submission (the item's schema; a bundle's merged form and each child's). */
@@ -287,6 +339,7 @@ export class ApplicantService {
       if (prior) return this.replay(ctx, prior, hash);
     }
     const p = await this.target(actor, { itemId: input.itemId, bundleId: input.bundleId, version: input.version }, 'body');
+    await this.checkMandate(actor, p);
     const form = input.formData ?? {};
     if (input.submit) this.validate(p, form);
     const mats = await this.prepareMaterials(who.id, p, input.materials ?? []);
@@ -516,6 +569,7 @@ export class ApplicantService {
     if (app.state !== 'draft') throw appErrors.alreadySubmitted();
     await this.engine.departments.refresh();
     const p = await this.target(actor, { itemId: app.item_id, bundleId: app.bundle_id, version: app.item_version ?? app.bundle_version }, 'draft');
+    await this.checkMandate(actor, p);
     const form = this.openForm(app.form_data);
     this.validate(p, form);
     const mats = await this.prepareMaterials(app.applicant_id, p, ((ctxOf(app) as { materialInput?: MaterialInput[] }).materialInput ?? []));

@@ -405,7 +405,8 @@ export class TasksService {
       const c = ctxOf(app);
       const sp = (c.specialProcedures ?? []).find((s) => s.name === input.name);
       if (!sp) throw appErrors.unknownSpecialProcedure();
-      const specialProcedure = { name: sp.name, limitDays: sp.limitDays ?? null, note: input.note ?? null, startedAt: this.engine.now().toISOString() };
+      const endBy = sp.limitDays ? withCalendar(() => addWorkingDays(chinaDate(this.engine.now()), sp.limitDays!)) : null;
+      const specialProcedure = { name: sp.name, limitDays: sp.limitDays ?? null, endBy, note: input.note ?? null, startedAt: this.engine.now().toISOString() };
       await this.engine.pause(trx, app, 'special_procedure');
       await this.engine.move(trx, app, 'startSpecialProcedure', who, {
         patch: { context: { ...c, specialProcedure } as Record<string, unknown> },
@@ -423,7 +424,7 @@ export class TasksService {
         patch: { context: { ...c, specialProcedure: null } as Record<string, unknown> },
         message: { zh: `特别程序「${c.specialProcedure?.name ?? ''}」结束${input.note ? `：${input.note}` : ''}`, en: `Special procedure "${c.specialProcedure?.name ?? ''}" ended${input.note ? `: ${input.note}` : ''}` },
       });
-      await this.engine.resume(trx, app, who);
+      await this.engine.resume(trx, app, who, c.specialProcedure?.limitDays ?? null);
     });
     return this.view(taskId, ctx);
   }

@@ -100,7 +100,7 @@ export class ApplicationsModule {
       payment: o.payment ?? payments ?? noPayments,
       log: o.log,
     });
-    this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share, payments, sources: o.materialSources, definitions: this.definitions });
+    this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share, payments, sources: o.materialSources, definitions: this.definitions, nodeName: o.org.region(o.config.NODE_REGION)?.name ?? '' });
     // Officers of a department handling an application may read the files it cites.
     o.files?.policy.allowRead(async (actor, file) => actor.kind === 'officer' && !!actor.departmentId && (await departmentMayRead(o.db, actor.departmentId, file.id)));
     this.tasks = new TasksService(o.db, this.engine, this.applicant, o.catalog, share, o.config.PUBLIC_URL);
