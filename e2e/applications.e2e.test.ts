@@ -27,6 +27,8 @@ import {
 import { demoItemId } from '../apps/server/src/modules/catalog/demo/seed';
 
 const POLL = { timeout: 60_000, interval: 250 };
+/** A small well-formed PDF (the files module checks the header and the end-of-file marker). */
+const PDF = '%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n';
 
 let server: RunningServer;
 let browser: Browser;
@@ -80,6 +82,30 @@ async function actAndWait(page: Page, testId: string) {
   const err = page.getByTestId('act-panel').getByTestId('error-alert');
   await expect.poll(async () => (await done.count()) > 0 || (await err.count()) > 0, POLL).toBe(true);
   if (!(await done.count())) throw new Error(`${testId}: ${await err.first().textContent()}`);
+}
+
+/**
+ * Submits on the review step; when a 免提交 material cannot be obtained from government data
+ * (no such e-licence yet), the page asks for it as a file: upload one and submit again.
+ */
+async function submitUploadingWhatIsAsked(page: Page): Promise<string[]> {
+  const asked: string[] = [];
+  await page.getByTestId('apply-submit').click();
+  for (let round = 0; round < 6; round++) {
+    const receipt = page.getByTestId('apply-receipt');
+    const must = page.locator('[data-testid="must-upload"]');
+    await expect.poll(async () => (await receipt.count()) > 0 || (await must.count()) > asked.length, POLL).toBe(true);
+    if (await receipt.count()) return asked;
+    for (const key of await must.evaluateAll((els) => els.map((e) => e.getAttribute('data-material')!))) {
+      if (asked.includes(key)) continue;
+      asked.push(key);
+      await page.getByTestId(`material-input-${key}`).setInputFiles({ name: `${key}.pdf`, mimeType: 'application/pdf', buffer: Buffer.from(PDF, 'latin1') });
+      await page.getByTestId(`material-${key}`).getByText(`${key}.pdf`).waitFor();
+    }
+    await page.getByTestId('apply-next').click();
+    await page.getByTestId('apply-submit').click();
+  }
+  throw new Error(`still not submitted after uploading ${asked.join(', ')}`);
 }
 
 async function accept(page: Page, applicationId: string) {
@@ -183,13 +209,20 @@ describe('one-stop applications in the browser', { timeout: 900_000 }, () => {
     await b.locator('#bankAccount').fill('6222020200112233445');
     await b.locator('#address').fill('福建省福州市台江区江滨中大道 100 号');
     await b.getByTestId('apply-next').click();
-    // Materials: those the platform fetches itself are shown as not to be submitted.
+    // Materials: those the platform fetches itself are shown as not to be submitted; the
+    // registration form is uploaded (checked by content on the server).
     await b.getByTestId('exempt-materials').waitFor();
     expect(await b.getByTestId('exempt-materials').textContent()).toContain('免提交');
+    await b.getByTestId('materials-missing').waitFor();
+    await b.getByTestId('material-input-application').setInputFiles({ name: '出生医学证明首次签发登记表.pdf', mimeType: 'application/pdf', buffer: Buffer.from(PDF, 'latin1') });
+    await b.getByTestId('material-application').getByText('出生医学证明首次签发登记表.pdf').waitFor();
+    await expect.poll(async () => (await b.getByTestId('materials-missing').count()) === 0 || !(await b.getByTestId('materials-missing').textContent())?.includes('登记表'), POLL).toBe(true);
     await b.getByTestId('apply-next').click();
     await b.getByTestId('review').waitFor();
     expect(await b.getByTestId('review-childName').textContent()).toBe('林小宝');
-    await b.getByTestId('apply-submit').click();
+    expect(await b.getByTestId('review-materials').textContent()).toContain('已上传 1 个文件');
+    const asked = await submitUploadingWhatIsAsked(b);
+    if (asked.length) console.warn(`[applications e2e] 免提交 materials the sources could not provide, uploaded instead: ${asked.join(', ')}`);
     await b.getByTestId('apply-receipt').waitFor();
     const number = (await b.getByTestId('receipt-number').textContent())!;
     expect(number).toMatch(/\S+/);
@@ -213,8 +246,13 @@ describe('one-stop applications in the browser', { timeout: 900_000 }, () => {
     const card = child('社会保障卡');
     const maternity = child('生育');
 
-    // ---- WJW: the birth certificate ----
+    // ---- WJW: the birth certificate; the window sees the uploaded form and the 免提交 materials ----
     const wjwWindow = await officer('wjw.window');
+    await openTask(wjwWindow, birth);
+    const mats = wjwWindow.getByTestId('task-materials');
+    expect(await mats.locator('[data-material="application"]').getAttribute('data-status')).toBe('handed_in');
+    expect(await mats.getByTestId('material-file').first().textContent()).toContain('登记表.pdf');
+    expect(await mats.locator('[data-material="idCard"]').textContent()).toContain('免提交');
     await accept(wjwWindow, birth);
     const wjwDecider = await officer('wjw.decider');
     await approve(wjwDecider, birth, { birthCertificateNo: 'Q350100260001' });
@@ -309,7 +347,7 @@ describe('one-stop applications in the browser', { timeout: 900_000 }, () => {
     await li.getByTestId('apply-next').click();
     await li.getByTestId('review').waitFor();
     expect(await li.getByTestId('review').textContent()).toContain('20.00 元');
-    await li.getByTestId('apply-submit').click();
+    await submitUploadingWhatIsAsked(li);
     await li.getByTestId('apply-receipt').waitFor();
     await li.getByTestId('receipt-track').click();
     await li.waitForURL(/\/portal\/applications\/[0-9a-f-]{36}$/);
@@ -320,7 +358,7 @@ describe('one-stop applications in the browser', { timeout: 900_000 }, () => {
     await openTask(clerk, appId);
     await clerk.getByTestId('open-supplement').click();
     const modal = clerk.locator('.ant-modal');
-    await modal.getByText('联系电话', { exact: true }).click();
+    await modal.getByRole('checkbox', { name: '联系电话' }).check();
     await clerk.getByTestId('supp-reason-field:mobile').fill('请填写本人手机号码，用于证件办理进度通知');
     await clerk.getByTestId('send-supplement').click();
     await clerk.getByTestId('act-done').waitFor();
@@ -401,7 +439,8 @@ describe('one-stop applications in the browser', { timeout: 900_000 }, () => {
     await page.locator('#idNumber').fill(principal.idNumber);
     await page.getByTestId('apply-next').click();
     await page.getByTestId('apply-next').click();
-    await page.getByTestId('apply-submit').click();
+    // Her electronic ID card is not in the demo licence library: the page asks to upload it after all.
+    expect(await submitUploadingWhatIsAsked(page)).toEqual(['idCard']);
     await page.getByTestId('apply-receipt').waitFor();
     expect(await page.getByTestId('apply-receipt').textContent()).toContain('王秀英');
     await page.getByTestId('receipt-qr').waitFor();

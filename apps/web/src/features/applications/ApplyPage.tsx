@@ -6,7 +6,8 @@
  * Drafts are saved on the server, so they can be resumed from another device.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Alert, Button, Card, Form, QRCode, Result, Space, Steps, Tag } from 'antd';
+import { Alert, Button, Card, Form, Result, Space, Steps, Tag } from 'antd';
+import QRCode from 'qrcode';
 import { CheckCircleOutlined, PrinterOutlined, SaveOutlined } from '@ant-design/icons';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
@@ -16,7 +17,8 @@ import { usePrefs } from '../../prefs';
 import { Loading } from '../../components/States';
 import { usePageTitle } from '../../components/usePageTitle';
 import { ErrorAlert, formatTime, money } from './common';
-import { applicationsApi, loadTarget, loc, newKey, orderedFields, type Application, type ApplyTarget } from './model';
+import { applicationsApi, loadTarget, loc, newKey, orderedFields, type Application, type ApplyTarget, type FileRef, type MaterialInput } from './model';
+import { MaterialUpload } from './Materials';
 import { applyServerErrors, cleanValues, fileIdOf, SchemaForm } from './SchemaForm';
 
 const KEY_STORE = 'yiwang.submitKey.';
@@ -63,6 +65,9 @@ export function ApplyPage() {
   const [stale, setStale] = useState(false);
   const [submitting, setSubmitting] = useState(false);
   const [submitted, setSubmitted] = useState<Application | null>(null);
+  // Files handed in per material, and 免提交 materials the source could not provide (upload them after all).
+  const [mats, setMats] = useState<Record<string, FileRef[]>>({});
+  const [mustUpload, setMustUpload] = useState<string[]>([]);
   const loadedFor = useRef<string | null>(null);
 
   usePageTitle(target ? t('appl.apply.titleOf', { name: target.name }) : t('appl.apply.title'));
@@ -94,6 +99,7 @@ export function ApplyPage() {
           setValues(d.formData ?? {});
           form.setFieldsValue(d.formData ?? {});
           matForm.setFieldsValue(d.formData ?? {});
+          setMats(matsOfDraft(d, t('appl.materials.fileN')));
           setSavedAt(d.draftSavedAt ?? d.createdAt);
         } else if (itemId || bundleId) {
           const tg = await loadTarget(bundleId ? 'bundle' : 'item', (bundleId ?? itemId)!);
@@ -135,6 +141,12 @@ export function ApplyPage() {
 
   const all = () => ({ ...values, ...cleanValues(form.getFieldsValue(true)), ...cleanValues(matForm.getFieldsValue(true)) });
 
+  function materialInput(): MaterialInput[] {
+    return Object.entries(mats)
+      .filter(([, files]) => files.length)
+      .map(([key, files]) => ({ key, fileIds: files.map((f) => f.id) }));
+  }
+
   async function save(): Promise<Application | null> {
     setSaving(true);
     setError(null);
@@ -142,12 +154,12 @@ export function ApplyPage() {
       const formData = cleanValues(all());
       let d: Application;
       if (!draft) {
-        d = await applicationsApi.createDraft({ ...(target!.kind === 'bundle' ? { bundleId: target!.id } : { itemId: target!.id }), version: target!.version, formData });
+        d = await applicationsApi.createDraft({ ...(target!.kind === 'bundle' ? { bundleId: target!.id } : { itemId: target!.id }), version: target!.version, formData, materials: materialInput() });
         setDraft(d);
         loadedFor.current = `null|null|${d.id}`;
         setParams({ draft: d.id }, { replace: true });
       } else {
-        d = await applicationsApi.saveDraft(draft.id, formData, draft.version);
+        d = await applicationsApi.saveDraft(draft.id, formData, draft.version, materialInput());
         setDraft(d);
       }
       setSavedAt(d.draftSavedAt ?? new Date().toISOString());
@@ -178,6 +190,7 @@ export function ApplyPage() {
     form.setFieldsValue(d.formData ?? {});
     matForm.resetFields();
     matForm.setFieldsValue(d.formData ?? {});
+    setMats(matsOfDraft(d, t('appl.materials.fileN')));
     setStale(false);
     setError(null);
   }
@@ -210,6 +223,11 @@ export function ApplyPage() {
         setStep(0);
         setTimeout(() => applyServerErrors(form, e, lang), 0);
       }
+      if (e instanceof ApiError && e.code === 'MATERIAL_UPLOAD_REQUIRED') {
+        const key = (e.body as { material?: string })?.material;
+        if (key) setMustUpload((p) => [...new Set([...p, key])]);
+        setStep(1);
+      }
       setError(e);
     } finally {
       setSubmitting(false);
@@ -218,10 +236,14 @@ export function ApplyPage() {
 
   if (submitted) return <Receipt app={submitted} target={target} />;
 
-  const exempt = target.materials.filter((m) => m.exempt);
+  const exempt = target.materials.filter((m) => m.exempt && !mustUpload.includes(m.key));
   // Answers an earlier item's result fills in and the form therefore does not ask.
   const notAsked = new Set(target.filledByResults.map((f) => f.field).filter((f) => !target.schema.properties?.[f])).size;
-  const toUpload = target.materials.filter((m) => !m.exempt);
+  // Materials handed in as files here (those with an x-material form field are uploaded in the form).
+  const uploadable = target.materials.filter(
+    (m) => (!m.exempt || mustUpload.includes(m.key)) && !materialFields.some((f) => target.schema.properties?.[f]?.['x-material'] === m.key),
+  );
+  const missingRequired = uploadable.filter((m) => m.requirement === 'required' && !(mats[m.key] ?? []).length);
   const stepItems = [{ title: t('appl.apply.stepForm') }, { title: t('appl.apply.stepMaterials') }, { title: t('appl.apply.stepReview') }];
   const answers = orderedFields(target.schema).filter(([k, s]) => !s['x-material'] && values[k] !== undefined && values[k] !== '');
 
@@ -289,20 +311,24 @@ export function ApplyPage() {
           {materialFields.length ? (
             <SchemaForm schema={target.schema} form={matForm} only={materialFields} initialValues={values} onValuesChange={(_, v) => setValues((p) => ({ ...p, ...v }))} />
           ) : null}
-          {toUpload.filter((m) => !materialFields.some((f) => target.schema.properties?.[f]?.['x-material'] === m.key)).length ? (
-            <ul className="ya-list" data-testid="window-materials">
-              {toUpload
-                .filter((m) => !materialFields.some((f) => target.schema.properties?.[f]?.['x-material'] === m.key))
-                .map((m) => (
-                  <li key={m.key}>
-                    <strong>{m.name}</strong> <span className="ya-meta">{t(`appl.materials.req.${m.requirement}`, { defaultValue: m.requirement })}</span>
-                    <div className="ya-meta">{m.acceptance ?? t('appl.materials.checkedAtAcceptance')}</div>
-                  </li>
-                ))}
+          {uploadable.length ? (
+            <ul className="ya-list" data-testid="upload-materials">
+              {uploadable.map((m) => (
+                <li key={m.key}>
+                  <MaterialUpload id={m.key} name={m.name} required={m.requirement === 'required'} files={mats[m.key] ?? []} onChange={(files) => setMats((p) => ({ ...p, [m.key]: files }))} />
+                  {m.condition ? <div className="ya-meta">{t('appl.materials.condition', { condition: m.condition })}</div> : null}
+                  {mustUpload.includes(m.key) ? (
+                    <div className="ya-meta" role="alert" data-testid="must-upload" data-material={m.key}>
+                      {t('appl.materials.sourceUnavailable')}
+                    </div>
+                  ) : null}
+                </li>
+              ))}
             </ul>
           ) : !materialFields.length ? (
             <p className="ya-meta">{t('appl.materials.noneToUpload')}</p>
           ) : null}
+          {missingRequired.length ? <Alert className="yw-block-sm" type="warning" showIcon title={t('appl.materials.missingWarning', { names: missingRequired.map((m) => m.name).join('、') })} data-testid="materials-missing" /> : null}
         </section>
       </Card>
 
@@ -326,6 +352,19 @@ export function ApplyPage() {
                 </div>
               ))}
           </dl>
+          <h3 className="yw-card-title yw-block">{t('appl.apply.stepMaterials')}</h3>
+          <ul data-testid="review-materials">
+            {target.materials.map((m) => (
+              <li key={m.key}>
+                {m.name}：
+                {(mats[m.key] ?? []).length
+                  ? t('appl.materials.filesCount', { count: mats[m.key].length })
+                  : m.exempt
+                    ? t('appl.materials.exempt')
+                    : t('appl.materials.notHandedIn')}
+              </li>
+            ))}
+          </ul>
           {target.kind === 'bundle' ? (
             <>
               <h3 className="yw-card-title yw-block">{t('appl.apply.itemsIncluded')}</h3>
@@ -446,15 +485,33 @@ function Receipt({ app, target }: { app: Application; target: ApplyTarget }) {
   );
 }
 
-/** The tracking address as a QR code (scan with a phone to follow the progress). */
+/** The tracking address as a QR code (scan with a phone to follow the progress); an image with a text alternative. */
 export function TrackQr({ url }: { url: string }) {
   const { t } = useTranslation();
+  const [src, setSrc] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    QRCode.toDataURL(url, { margin: 1, width: 144, errorCorrectionLevel: 'M' })
+      .then((d) => live && setSrc(d))
+      .catch(() => live && setSrc(null));
+    return () => {
+      live = false;
+    };
+  }, [url]);
+  if (!src) return null;
   return (
     <figure className="yw-block-sm" style={{ margin: '16px 0 0' }} data-testid="receipt-qr">
-      <div role="img" aria-label={t('appl.receipt.qr')}>
-        <QRCode value={url} size={128} bordered={false} type="canvas" />
-      </div>
+      <img src={src} width={144} height={144} alt={t('appl.receipt.qrAlt', { url })} />
       <figcaption className="ya-meta">{t('appl.receipt.qr')}</figcaption>
     </figure>
   );
+}
+
+/** The files a draft cites per material (names are not kept with the draft: numbered). */
+function matsOfDraft(d: Application, label: string): Record<string, FileRef[]> {
+  const out: Record<string, FileRef[]> = {};
+  for (const m of (d.materials ?? []) as MaterialInput[]) {
+    if (m && typeof m.key === 'string' && Array.isArray(m.fileIds)) out[m.key] = m.fileIds.map((id, i) => ({ id, name: `${label} ${i + 1}` }));
+  }
+  return out;
 }

@@ -13,7 +13,8 @@ import { usePrefs } from '../../prefs';
 import { Loading } from '../../components/States';
 import { usePageTitle } from '../../components/usePageTitle';
 import { ClockSummary, DaysLeft, ErrorAlert, formatTime, money, SlaBadge, StateBadge, Timeline, useLoad } from './common';
-import { applicationsApi, FINAL_STATES, loadTarget, loc, WITHDRAWABLE, type Application, type ApplyTarget, type ChildApplication, type SupplementRequest } from './model';
+import { applicationsApi, FINAL_STATES, loadTarget, loc, WITHDRAWABLE, type Application, type ApplyTarget, type ChildApplication, type MaterialRecord, type SupplementRequest } from './model';
+import { MaterialsList } from './Materials';
 import { applyServerErrors, cleanValues, FileField, fileIdOf, SchemaForm } from './SchemaForm';
 import { TrackQr } from './ApplyPage';
 
@@ -100,6 +101,10 @@ export function ApplicationDetail() {
   if (app.supplement) supplements.push({ who: app, s: app.supplement });
   for (const c of children) if (c.supplement) supplements.push({ who: c, s: c.supplement });
   const awaitingPay = [app, ...children].filter((a) => a.awaiting === 'payment');
+  // One list for the applicant: a bundle's items share materials (the same key once).
+  const materials: MaterialRecord[] = [];
+  for (const m of [...((app.state !== 'draft' ? app.materials : []) ?? []), ...children.flatMap((c) => c.materials ?? [])] as MaterialRecord[])
+    if (m && 'status' in m && !materials.some((x) => x.key === m.key)) materials.push(m);
   return (
     <div className="yw-page" data-testid="application-detail" data-state={app.state} data-awaiting={[app, ...children].some((a) => a.awaiting === 'payment') ? 'payment' : ''}>
       <p className="ya-no-print">
@@ -159,6 +164,13 @@ export function ApplicationDetail() {
               </li>
             ))}
           </ul>
+        </Card>
+      ) : null}
+
+      {materials.length ? (
+        <Card className="yw-card yw-block">
+          <h2 className="yw-section-title">{t('appl.wb.materials')}</h2>
+          <MaterialsList materials={materials} />
         </Card>
       ) : null}
 

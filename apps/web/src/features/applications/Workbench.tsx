@@ -19,6 +19,7 @@ import { usePageTitle } from '../../components/usePageTitle';
 import { ClockSummary, DaysLeft, ErrorAlert, formatTime, SlaBadge, StateBadge, Timeline, useLoad } from './common';
 import { loadTarget, loc, orderedFields, tasksApi, type ApplyTarget, type TaskRow, type TaskView } from './model';
 import { fileIdOf } from './SchemaForm';
+import { MaterialsList } from './Materials';
 
 type Scope = 'todo' | 'mine' | 'done';
 
@@ -329,32 +330,9 @@ export function TaskDetailPage() {
 
       <Card className="yw-card yw-block">
         <h2 className="yw-section-title">{t('appl.wb.materials')}</h2>
-        {view.materials.length ? (
-          <ul className="ya-list" data-testid="task-materials">
-            {view.materials.map((m) => (
-              <li key={m.key}>
-                <div className="ya-row">
-                  <strong className="ya-grow">{m.name}</strong>
-                  {m.exempt ? <span className="ya-badge ya-badge-done">{t('appl.materials.exempt')}</span> : <span className="ya-badge ya-badge-state">{t(`appl.materials.req.${m.requirement}`, { defaultValue: m.requirement })}</span>}
-                </div>
-                <div className="ya-meta">
-                  {m.exempt ? t('appl.wb.exemptFrom', { source: t(`appl.materials.source.${m.source}`, { defaultValue: m.source }) }) : null}
-                  {m.evidence ? ` · ${t('appl.wb.evidence', { summary: m.evidence.summary ?? m.evidence.source ?? '', at: formatTime(m.evidence.verifiedAt, lang) })}` : m.exempt ? ` · ${t('appl.wb.evidencePending')}` : ''}
-                  {m.fileId ? (
-                    <>
-                      {' · '}
-                      <a href={`/api/files/${m.fileId}`} target="_blank" rel="noreferrer">
-                        {t('appl.wb.viewFile')}
-                      </a>
-                    </>
-                  ) : null}
-                </div>
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p className="ya-meta">{t('appl.wb.noMaterials')}</p>
-        )}
+        <div data-testid="task-materials">
+          <MaterialsList materials={view.materials} officer />
+        </div>
       </Card>
 
       <Card className="yw-card yw-block">

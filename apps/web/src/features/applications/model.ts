@@ -111,6 +111,7 @@ export interface ChildApplication {
   received: { itemId: string; result?: { name: string; fields?: Record<string, unknown> } }[];
   awaiting?: string | null;
   payment?: PaymentRef | null;
+  materials?: MaterialRecord[];
 }
 
 /** The payment order an application's payment step waits for (统一支付). */
@@ -179,6 +180,8 @@ export interface Application {
   receipt: Receipt | null;
   received: ChildApplication['received'];
   payment?: PaymentRef | null;
+  /** Submitted: MaterialRecord[]; a draft: the MaterialInput[] saved with it. */
+  materials?: (MaterialRecord | MaterialInput)[];
   children?: ChildApplication[];
   timeline?: TimelineEvent[];
   tasks?: TaskSummary[];
@@ -205,15 +208,46 @@ export interface TaskRow extends TaskSummary {
   blocked: 'supplement' | 'special_procedure' | null;
 }
 
-export interface TaskMaterial {
+export interface FileRef {
+  id: string;
+  name: string;
+  mediaType?: string;
+  size?: number;
+  url?: string;
+}
+
+/** Evidence of a 免提交 material from the licences or exchange module (the officer sees data and reference). */
+export interface Evidence {
+  status: 'resolved' | 'unavailable';
+  kind: string;
+  reference?: string | null;
+  verified: boolean;
+  data?: Record<string, unknown>;
+  from: string | null;
+  checkedAt: string;
+  reason?: LocalizedText;
+}
+
+/** A material of a submitted application: handed in (files), resolved (免提交, evidence), missing, unavailable. */
+export interface MaterialRecord {
   key: string;
   name: string;
   requirement: string;
   source: string;
   exempt: boolean;
-  /** Verified evidence of a 免提交 material, when the server resolved it (optional). */
-  evidence?: { summary?: string; source?: string; verifiedAt?: string; [k: string]: unknown } | null;
-  fileId?: string | null;
+  status: 'handed_in' | 'missing' | 'resolved' | 'unavailable' | 'uploaded_instead' | null;
+  files: FileRef[];
+  evidence?: Evidence | null;
+  licenceId?: string | null;
+}
+
+export type TaskMaterial = MaterialRecord;
+
+/** What a draft keeps of its materials: the files cited per material. */
+export interface MaterialInput {
+  key: string;
+  fileIds?: string[];
+  licenceId?: string;
 }
 
 export interface TaskView {
@@ -362,8 +396,9 @@ export const applicationsApi = {
     return get<Application[]>(`/api/applications?${s.toString()}`);
   },
   get: (id: string) => get<Application>(`/api/applications/${id}`),
-  createDraft: (body: { itemId?: string; bundleId?: string; version?: number; formData: Record<string, unknown> }) => post<Application>('/api/applications', body),
-  saveDraft: (id: string, formData: Record<string, unknown>, version: number) => put<Application>(`/api/applications/${id}`, { formData, version }),
+  createDraft: (body: { itemId?: string; bundleId?: string; version?: number; formData: Record<string, unknown>; materials?: MaterialInput[] }) => post<Application>('/api/applications', body),
+  saveDraft: (id: string, formData: Record<string, unknown>, version: number, materials?: MaterialInput[]) =>
+    put<Application>(`/api/applications/${id}`, { formData, version, ...(materials ? { materials } : {}) }),
   submit: (id: string, idempotencyKey: string) => post<Application>(`/api/applications/${id}/submit`, undefined, { headers: { 'Idempotency-Key': idempotencyKey } }),
   withdraw: (id: string, reason: string) => post<Application>(`/api/applications/${id}/withdraw`, { reason }),
   supplement: (id: string, body: { formData?: Record<string, unknown>; note?: string; materials?: { key: string; fileId?: string; note?: string }[] }) =>
