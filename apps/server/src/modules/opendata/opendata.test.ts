@@ -46,7 +46,7 @@ describe.each(DB_KINDS)('open data on %s', (kind) => {
       const pkg = (await ckan(app, 'package_show', { id: name })).json().result;
       return pkg.resources.find((r: { format: string }) => r.format === 'API').id;
     };
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => app?.close());
 
   it('publishes the demo catalog’s open resources as datasets; CKAN package_list / package_show / status_show', async () => {
@@ -405,7 +405,7 @@ describe('row API rate limit', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
     app = await testApp('pglite', { OPENDATA_ANON_RATE_PER_MINUTE: 3, OPENDATA_RATE_PER_MINUTE: 5 });
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => app?.close());
 
   it('counts per token (or address), sends X-RateLimit-* and answers 429 past the limit', async () => {

@@ -105,10 +105,9 @@ function SearchPage({ base }: { base: string }) {
                   {items.slice(0, 10).map((i) => {
                     const on = params.getAll(f).includes(i.name);
                     return (
-                      <div key={i.name}>
+                      <div key={i.name} data-testid="od-facet-item" data-value={i.name}>
                         <Checkbox
                           checked={on}
-                          data-testid="od-facet-item"
                           onChange={() => set((p) => {
                             const rest = p.getAll(f).filter((x) => x !== i.name);
                             p.delete(f);
