@@ -183,7 +183,9 @@ function startServer(env: Record<string, string>): Promise<{ child: ChildProcess
     void (async () => {
       const port = await freePort();
       const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
-        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DEMO_DATA: 'false', LOG_LEVEL: 'warn', DATA_SECRET: SECRET, STRICT_AUDIT: 'false' },
+        // No job runner: other modules' background jobs (e.g. oversight roll-ups over the million
+        // catalog rows) would share the two cores with the measured requests.
+        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DEMO_DATA: 'false', LOG_LEVEL: 'warn', DATA_SECRET: SECRET, STRICT_AUDIT: 'false', JOB_RUNNER: 'false' },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));

@@ -136,8 +136,8 @@ export type CodeTerm = number[][];
 
 export interface SearchFilters {
   departmentId?: string;
-  /** Region filter: items of these exact regions (the region and its ancestors) or of the subtree pattern. */
-  region?: { exact: string[]; pattern: string };
+  /** Region filter: entries of these regions (the region, its ancestors and its whole subtree). */
+  region?: { codes: string[] };
   itemType?: string;
   object?: string;
   theme?: string;
@@ -180,7 +180,7 @@ function docFilterSql(f: SearchFilters): RawBuilder<boolean> {
 function entryFilterSql(f: SearchFilters): RawBuilder<boolean> {
   const parts: RawBuilder<unknown>[] = [];
   if (f.departmentId) parts.push(sql`s.department_id = ${f.departmentId}::uuid`);
-  if (f.region) parts.push(sql`(s.region_code = ANY(${f.region.exact}::text[]) OR s.region_code LIKE ${f.region.pattern})`);
+  if (f.region) parts.push(sql`s.region_code = ANY(${f.region.codes}::text[])`);
   return and(parts);
 }
 

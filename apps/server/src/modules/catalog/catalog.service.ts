@@ -11,7 +11,7 @@ import type { Db } from '../../db/database';
 import { recordAudit } from '../../plugins/audit';
 import type { RequestContext } from '../../shared/actor';
 import { AppError, errors } from '../../shared/errors';
-import { ancestorsOf, getRegion, isInSubtree, subtreePattern } from '../../shared/regions';
+import { ancestorsOf, childrenOf, getRegion, isInSubtree } from '../../shared/regions';
 import type { Department, OrgService } from '../org';
 import { deriveBundle, type BundleDerived, type BundleItem } from './catalog.bundle';
 import { catalogErrors } from './catalog.errors';
@@ -880,7 +880,12 @@ export class CatalogService {
     let regionDigits = 2;
     if (p.region) {
       // Entries serving a region: its own, its ancestors' (a province's item serves its cities) and its subtree's.
-      filters.region = { exact: [p.region, ...ancestorsOf(p.region).map((r) => r.code)], pattern: subtreePattern(p.region) };
+      // Listed code by code (entries' regions are validated against the same code list), so
+      // that the (doc_id, region_code) index answers it for each matching text.
+      const subtree: string[] = [];
+      const walk = (code: string) => childrenOf(code).forEach((c) => (subtree.push(c.code), walk(c.code)));
+      walk(p.region);
+      filters.region = { codes: [p.region, ...ancestorsOf(p.region).map((r) => r.code), ...subtree] };
       regionDigits = p.region.endsWith('0000') ? 4 : 6;
     }
     let compiled = compileQuery(p.q, this.synonymMap);
