@@ -217,6 +217,7 @@ export class LicenceService {
     const previous = list.getStatus(index);
     list.setStatus(index, status);
     await statusListsRepo.setList(trx, listId, list.compressStatusList());
+    this.verification.statusChanged(listId);
     return previous;
   }
 

@@ -23,6 +23,8 @@ import { verifyPresentation, type TrustResolver, type TrustedIssuerKey, type Ver
 const NODE_KEY_META = 'licences.node_key';
 /** How long resolved issuer keys and trust entries are reused in memory (changes in this process apply at once). */
 const TRUST_CACHE_MS = 30_000;
+/** How long this node's own status list token is reused by its verification API. */
+const LOCAL_STATUS_CACHE_MS = 1000;
 
 export interface TrustListIssuer {
   iss: string;
@@ -35,7 +37,8 @@ export interface TrustListIssuer {
 
 export interface SignedVerification {
   result: VerificationResult;
-  receipt: { id: string; at: string; verifier: string; presentationSha256: string; leafHash: string };
+  /** leafHash: the log leaf of the batch holding this answer's entry; batchIndex: its position in the leaf's `entries`. */
+  receipt: { id: string; at: string; verifier: string; presentationSha256: string; leafHash: string; batchIndex: number };
   /** JWS (typ licence-verification+jwt) over { result, receipt }, signed by the node's verification key. */
   signature: string;
 }
@@ -45,6 +48,7 @@ export class LicenceVerification {
   private keyCache = new Map<string, { at: number; value: TrustedIssuerKey | 'unknown_key' }>();
   private externalCache: { at: number; byIss: Map<string, TrustListIssuer> } | null = null;
   private remoteStatus = new Map<string, { token: string; until: number }>();
+  private localStatus = new Map<string, { token: string; until: number }>();
   readonly log: LogBatcher;
   /** Fetches another node's status list token (replaceable in tests). */
   fetchRemote: (uri: string) => Promise<string | undefined> = async (uri) => {
@@ -59,7 +63,7 @@ export class LicenceVerification {
     private readonly keys: LicenceService,
     private readonly opts: { publicUrl: string; presentationTtlSeconds: number; nodeRegion: string },
   ) {
-    this.log = new LogBatcher(db);
+    this.log = new LogBatcher(db, 'licence.verification.batch');
     this.trust = this.resolverFor(db);
   }
 
@@ -75,6 +79,11 @@ export class LicenceVerification {
   invalidate(): void {
     this.keyCache.clear();
     this.externalCache = null;
+  }
+
+  /** A status list changed in this process: verifications see it at once. */
+  statusChanged(listId: string): void {
+    this.localStatus.delete(listId);
   }
 
   // ---- the node's verification key -----------------------------------------------------------
@@ -228,7 +237,7 @@ export class LicenceVerification {
     const id = randomUUID();
     const at = new Date().toISOString();
     const presentationSha256 = createHash('sha256').update(presentation).digest('base64url');
-    const leafHash = await this.log.append({
+    const { leafHash, index } = await this.log.append({
       type: 'licence.verification',
       subject: id,
       at,
@@ -240,7 +249,7 @@ export class LicenceVerification {
       vct: result.claimed.vct,
       presentationSha256,
     });
-    const receipt = { id, at, verifier, presentationSha256, leafHash };
+    const receipt = { id, at, verifier, presentationSha256, leafHash, batchIndex: index };
     const signature = signJws({ typ: 'licence-verification+jwt' }, { result, receipt }, await this.nodeSigner());
     return { result, receipt, signature };
   }

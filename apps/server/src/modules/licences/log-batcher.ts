@@ -1,16 +1,17 @@
 /**
- * Group commit for transparency log appends that belong to no other write (verification calls):
- * entries that arrive while a batch is being written go into the next one, so a burst of calls
- * costs one transaction per batch instead of one per call. Every caller's promise settles only
- * after its entry is committed to the log's queue, so a response never claims a log entry that
- * could still be lost.
+ * Batched transparency-log appends for calls that write nothing else (verification answers):
+ * entries that arrive while a batch is being written go into the next one, and each batch is ONE
+ * log leaf (`<type>.batch`, its entries in order) appended in one transaction — so a burst of calls
+ * costs one insert per batch instead of one per call. A caller's promise settles only after its
+ * batch is committed, so an answer never cites a log entry that could still be lost; the receipt
+ * names the leaf (its hash, for an inclusion proof) and the entry's position in it.
  */
 import type { Db } from '../../db/database';
 import { appendToLog, type LogEntryInput } from '../transparency';
 
 interface Pending {
   entry: LogEntryInput;
-  resolve: (leafHash: string) => void;
+  resolve: (at: { leafHash: string; index: number }) => void;
   reject: (err: unknown) => void;
 }
 
@@ -22,10 +23,11 @@ export class LogBatcher {
 
   constructor(
     private readonly db: Db,
+    private readonly batchType: string,
     private readonly maxBatch = 500,
   ) {}
 
-  append(entry: LogEntryInput): Promise<string> {
+  append(entry: LogEntryInput): Promise<{ leafHash: string; index: number }> {
     return new Promise((resolve, reject) => {
       this.queue.push({ entry, resolve, reject });
       if (!this.running) {
@@ -39,14 +41,12 @@ export class LogBatcher {
     while (this.queue.length) {
       const batch = this.queue.splice(0, this.maxBatch);
       try {
-        const hashes = await this.db.transaction().execute(async (trx) => {
-          const out: string[] = [];
-          for (const p of batch) out.push((await appendToLog(trx, p.entry)).leafHash);
-          return out;
-        });
+        const { leafHash } = await this.db.transaction().execute((trx) =>
+          appendToLog(trx, { type: this.batchType, subject: null, count: batch.length, entries: batch.map((p) => p.entry) }),
+        );
         this.stats.batches++;
         this.stats.entries += batch.length;
-        batch.forEach((p, i) => p.resolve(hashes[i]));
+        batch.forEach((p, index) => p.resolve({ leafHash, index }));
       } catch (err) {
         batch.forEach((p) => p.reject(err));
       }
