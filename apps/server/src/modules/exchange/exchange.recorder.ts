@@ -1,7 +1,7 @@
 /**
  * Group commit of data calls. Each call's record (receipt) is handed to the recorder and the
- * response waits until it is durable. Whatever arrives while one batch is being written goes into
- * the next: under load one transaction carries hundreds of calls — their receipts, one
+ * response waits until it is durable. Up to four batches are written at once; whatever arrives
+ * while they are being written goes into the next: under load one transaction carries hundreds of calls — their receipts, one
  * transparency-log entry listing them all, and the daily quota counters — while an idle call waits
  * only for its own small transaction.
  *
@@ -62,7 +62,7 @@ export async function writeCalls(trx: Db, calls: PendingCall[]): Promise<{ batch
     const day = chinaDay();
     const rows = await trx
       .insertInto('exchange_usage')
-      .values([...perGrant].map(([grantId, g]) => ({ grant_id: grantId, day, used: g.idx.length })))
+      .values([...perGrant].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grantId, g]) => ({ grant_id: grantId, day, used: g.idx.length }))) // one lock order: concurrent batches never deadlock
       .onConflict((oc) => oc.columns(['grant_id', 'day']).doUpdateSet({ used: sql`exchange_usage.used + excluded.used` }))
       .returning(['grant_id', 'used'])
       .execute();
@@ -100,22 +100,28 @@ export async function writeCalls(trx: Db, calls: PendingCall[]): Promise<{ batch
 
 export class CallRecorder {
   private queue: Waiting[] = [];
-  private running: Promise<void> | null = null;
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
 
   constructor(
     private readonly db: Db,
     private readonly maxBatch = 1000,
+    /** Batches written at once (each its own transaction; quota rows serialize them per grant). */
+    private readonly writers = 4,
   ) {}
 
   record(call: PendingCall): Promise<Recorded> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ...call, resolve, reject });
-      if (!this.running) this.running = this.loop();
+      if (this.inFlight < this.writers) {
+        this.inFlight++;
+        void this.loop();
+      }
     });
   }
 
   private async loop(): Promise<void> {
-    // Let the calls already in flight on this tick join the first batch.
+    // Let the calls already in flight on this tick join the batch.
     await new Promise((r) => setImmediate(r));
     try {
       while (this.queue.length) {
@@ -130,12 +136,14 @@ export class CallRecorder {
         }
       }
     } finally {
-      this.running = null;
+      this.inFlight--;
+      if (this.inFlight === 0) for (const f of this.idle.splice(0)) f();
     }
   }
 
   /** Waits until everything handed in is written (shutdown, tests). */
   async drain(): Promise<void> {
-    while (this.running) await this.running;
+    if (this.inFlight === 0) return;
+    await new Promise<void>((r) => this.idle.push(r));
   }
 }

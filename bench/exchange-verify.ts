@@ -1,0 +1,206 @@
+/**
+ * The exchange's verification API (核验) under load, on PostgreSQL, against a bare node:http server
+ * in the same run.
+ *
+ *   npx tsx bench/exchange-verify.ts [--duration 20] [--connections 50] [--rows 200000] [--auth token|bearer]
+ *
+ * 1. A throwaway PostgreSQL cluster and the real server (main.ts, demo data: the population
+ *    register, the machine client fz-ybj-system with its assertion key and a verify grant).
+ * 2. `--rows` more people are loaded into 人口基础信息库 (resource_rows, keyed by the keyed hash of
+ *    the ID number), so that the look-up is an index probe in a table of realistic size.
+ * 3. The client authenticates with a signed client assertion (RFC 7523) at /api/exchange/token and
+ *    calls POST /api/exchange/verify with the token (`--auth bearer`: the identity module's
+ *    client-credentials token instead, one database read per call), `--connections` at once, name +
+ *    ID number of random people, half of them with a wrong name. Every request: authenticate, find
+ *    the grant (cached ≤ 5 s), check kind, fields, period and rate, look up the row, record the
+ *    receipt, count the quota and append to the transparency log (group commit: the answer is sent
+ *    after its batch is committed), sign the answer (Ed25519 detached JWS).
+ * 4. A bare node:http server answering a fixed JSON of the same size, same connections and
+ *    duration. Requests per second of both, the ratio (target ≥ 20 %), latency (target p99 ≤ 30 ms).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import { openDatabase } from '../apps/server/src/db/database';
+import { DEMO_CLIENT_SECRET, residentId } from '../apps/server/src/demo/data';
+import { fieldCrypto } from '../apps/server/src/shared/crypto';
+import { ResourcesService } from '../apps/server/src/modules/resources';
+import { OrgService } from '../apps/server/src/modules/org';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, signClientAssertion } from '../apps/server/src/modules/exchange';
+import { freePort, startPgCluster } from '../test/pg-cluster';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, def: number) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : def;
+};
+const DURATION = opt('duration', 20);
+const CONNECTIONS = opt('connections', 50);
+const ROWS = opt('rows', 200_000);
+const AUTH = argv.includes('--auth') ? argv[argv.indexOf('--auth') + 1] : 'token';
+const BODIES = 2000;
+const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
+const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
+const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英';
+
+const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d });
+const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
+
+function startServer(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const url = `http://127.0.0.1:${port}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
+      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATA_SECRET: SECRET, STRICT_AUDIT: 'false' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    void (async () => {
+      for (let i = 0; i < 1200; i++) {
+        try {
+          if ((await fetch(`${url}/readyz`)).ok) return resolve({ child, url });
+        } catch {
+          /* not yet */
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      reject(new Error('server did not become ready'));
+    })();
+  });
+}
+
+function bareServer(bodyFile: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    void (async () => {
+      const port = await freePort();
+      const code = `const http=require('node:http');const body=require('node:fs').readFileSync(${JSON.stringify(bodyFile)});
+http.createServer((req,res)=>{req.resume();req.on('end',()=>{res.writeHead(200,{'content-type':'application/json; charset=utf-8','content-length':body.length});res.end(body);});}).listen(${port},'127.0.0.1',()=>console.log('up'));`;
+      const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout!.once('data', () => resolve({ child, url: `http://127.0.0.1:${port}` }));
+      child.on('exit', (c) => reject(new Error(`bare server exited with ${c}`)));
+    })();
+  });
+}
+
+interface Run {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  rps: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: string, bodies: string[], headers: Record<string, string>, duration: number): Promise<Run> {
+  let i = 0;
+  const r = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration,
+    requests: [{ method: 'POST', path: '/api/exchange/verify', headers: { 'content-type': 'application/json', ...headers }, setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
+  });
+  return { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, rps: r.requests.average, total: r.requests.total, non2xx: r.non2xx, errors: r.errors };
+}
+
+async function main() {
+  log(`exchange verification benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per phase, ${fmt(ROWS, 0)} extra people, auth ${AUTH}`);
+  const cluster = await startPgCluster({ fast: true, settings: { shared_buffers: '512MB' } });
+  const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-bench-ex-'));
+  const children: ChildProcess[] = [];
+  try {
+    const port = await freePort();
+    const ts = performance.now();
+    const server = await startServer({ DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir }, port);
+    children.push(server.child);
+    log(`server ready (with the demo node) in ${fmt((performance.now() - ts) / 1000)} s at ${server.url}`);
+
+    // More people in the population register (the provider's rows), through the module's own upsert.
+    const handle = await openDatabase({ url: cluster.url, dataDir });
+    const resources = new ResourcesService(handle.db, new OrgService(handle.db, '350000'), fieldCrypto(SECRET));
+    const pop = (await resources.getRow(handle.db, 'GAJ.POPULATION'))!;
+    const regions = ['350102', '350103', '350104', '350105', '350111', '350112', '350121', '350122'];
+    const person = (i: number) => {
+      const birth = `${1950 + (i % 55)}${String(1 + (i % 12)).padStart(2, '0')}${String(1 + (i % 28)).padStart(2, '0')}`;
+      const region = regions[i % regions.length];
+      return { idNumber: residentId(region, birth, String(Math.floor(i / 8) % 1000).padStart(3, '0') + '').slice(0, 18), region, name: SURNAMES[i % SURNAMES.length] + GIVEN[(i * 7) % GIVEN.length] + (i % 3 ? GIVEN[(i * 13) % GIVEN.length] : ''), birth };
+    };
+    const tl = performance.now();
+    const people: ReturnType<typeof person>[] = [];
+    for (let start = 0; start < ROWS; start += 5000) {
+      const chunk = Array.from({ length: Math.min(5000, ROWS - start) }, (_, k) => {
+        const p = person(start + k);
+        if (people.length < BODIES) people.push(p);
+        return { rowKey: `bench-${start + k}`, regionCode: p.region, data: { idNumber: p.idNumber, name: p.name, gender: (start + k) % 2 ? '男' : '女', birthDate: `${p.birth.slice(0, 4)}-${p.birth.slice(4, 6)}-${p.birth.slice(6, 8)}`, ethnicity: '汉族', address: '福州市', householdRegion: p.region, status: '正常' } };
+      });
+      await handle.db.transaction().execute((trx) => resources.upsertRows(trx, pop, chunk));
+    }
+    await sql`analyze resource_rows`.execute(handle.db);
+    const count = await resources.countRows(handle.db, pop.id);
+    log(`population register: ${fmt(count, 0)} rows (loaded in ${fmt((performance.now() - tl) / 1000)} s)`);
+
+    // Authentication.
+    let headers: Record<string, string>;
+    if (AUTH === 'bearer') {
+      const tok = await fetch(`${server.url}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET }) });
+      headers = { authorization: `Bearer ${((await tok.json()) as { access_token: string }).access_token}` };
+    } else {
+      const assertion = signClientAssertion(DEMO_CLIENT_PRIVATE_JWK, { iss: DEMO_CLIENT_ID, aud: `${server.url}/api/exchange/token`, jti: randomUUID() });
+      const form = new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
+      const tok = await fetch(`${server.url}/api/exchange/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+      if (!tok.ok) throw new Error(`token: ${tok.status} ${await tok.text()}`);
+      headers = { authorization: `Bearer ${((await tok.json()) as { access_token: string }).access_token}` };
+      const replay = await fetch(`${server.url}/api/exchange/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+      log(`client assertion accepted once; replayed: ${replay.status} ${((await replay.json()) as { code: string }).code}`);
+    }
+    // The demo grant of the client on the population register has a daily quota; lift it for the run.
+    await handle.db.updateTable('exchange_grants').set({ quota_per_day: 100_000_000 }).execute();
+    const bodies = people.map((p, i) => JSON.stringify({ resource: 'GAJ.POPULATION', subject: p.idNumber, claims: { name: i % 2 ? p.name : `${p.name}X` }, purpose: '医保参保登记时核验参保人身份', reference: `YB-BENCH-${i}` }));
+    await new Promise((r) => setTimeout(r, 5500)); // the grant cache (≤ 5 s) sees the lifted quota
+    const first = await fetch(`${server.url}/api/exchange/verify`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: bodies[1] });
+    const answer = await first.text();
+    if (!first.ok || !(JSON.parse(answer) as { match: boolean }).match) throw new Error(`sample verification failed: ${first.status} ${answer}`);
+    log(`sample answer (${answer.length} bytes, signature ${first.headers.get('x-exchange-signature')?.length} chars): ${answer}`);
+
+    const counted = async () => Number((await sql<{ n: string }>`select count(*) as n from exchange_calls`.execute(handle.db)).rows[0].n);
+    const batches = async () => Number((await sql<{ n: string }>`select count(*) as n from exchange_batches`.execute(handle.db)).rows[0].n);
+    await load(server.url, bodies, headers, 3); // warm-up
+    const [c0, b0] = [await counted(), await batches()];
+    const v = await load(server.url, bodies, headers, DURATION);
+    await new Promise((r) => setTimeout(r, 1000));
+    const [calls, logged] = [(await counted()) - c0, (await batches()) - b0];
+    log(`VERIFY API: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; ${fmt(calls, 0)} receipts in ${fmt(logged, 0)} log entries`);
+    server.child.kill();
+    children.length = 0;
+
+    const bodyFile = join(dataDir, 'answer.json');
+    writeFileSync(bodyFile, answer);
+    const bare = await bareServer(bodyFile);
+    children.push(bare.child);
+    await load(bare.url, bodies, {}, 3);
+    const b = await load(bare.url, bodies, {}, DURATION);
+    bare.child.kill();
+    log(`BARE node:http (same answer bytes): ${fmt(b.rps, 0)} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms`);
+    await handle.close();
+
+    console.log('\nResults');
+    console.log(`  verification API   ${fmt(v.rps, 0)} req/s vs bare node:http ${fmt(b.rps, 0)} req/s = ${fmt((100 * v.rps) / b.rps)} % (target ≥ 20 %)`);
+    console.log(`  latency            p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms (target p99 ≤ 30 ms) at ${CONNECTIONS} connections`);
+    console.log(`  receipts           ${fmt(calls, 0)} recorded in ${fmt(logged, 0)} transparency-log entries (≈ ${fmt(calls / Math.max(1, logged))} calls per group commit)`);
+    console.log(`  errors             ${v.non2xx} non-2xx, ${v.errors} connection errors`);
+  } finally {
+    for (const c of children) c.kill();
+    await cluster.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
