@@ -55,9 +55,9 @@ describe('open data portal: search → dataset → preview → download', { time
     await page.getByTestId('od-dataset').waitFor();
     // Preview table and chart.
     const preview = page.getByTestId('od-preview');
-    await preview.locator('tbody tr').first().waitFor();
-    expect(await preview.locator('tbody tr').count()).toBe(20);
-    await expect.poll(async () => (await preview.locator('tbody tr').first().innerText()).includes('0001'), { timeout: 10_000 }).toBe(true);
+    await preview.locator('tbody tr.ant-table-row').first().waitFor();
+    expect(await preview.locator('tbody tr.ant-table-row').count()).toBe(20);
+    await expect.poll(async () => (await preview.locator('tbody tr.ant-table-row').first().innerText()).includes('0001'), { timeout: 10_000 }).toBe(true);
     await page.getByTestId('od-chart').locator('svg rect').first().waitFor();
     expect(await page.getByTestId('od-chart').locator('svg rect').count()).toBeGreaterThan(1);
     await expect.poll(async () => page.getByTestId('od-api-docs').innerText()).toContain('datastore_search');
