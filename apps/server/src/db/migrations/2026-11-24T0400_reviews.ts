@@ -109,6 +109,7 @@ CREATE TABLE rectification_cases (
 );
 CREATE INDEX rectification_cases_department ON rectification_cases (department_id, state);
 CREATE INDEX rectification_cases_region ON rectification_cases (region_code text_pattern_ops);
+CREATE INDEX rectification_cases_created ON rectification_cases (created_at DESC);
 
 CREATE TABLE rectification_events (
   id bigserial PRIMARY KEY,

@@ -24,6 +24,7 @@ const Text = (max: number) => Type.String({ minLength: 2, maxLength: max });
 const Page = { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) };
 const RegionCode = Type.String({ pattern: '^[0-9]{6}$' });
 const DateStr = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+const PUBLIC_CACHE_MS = 30_000;
 
 export const StatsQuery = Type.Object({
   groupBy: Type.Optional(Type.Union(['department', 'item', 'region', 'channel', 'month', 'none'].map((g) => Type.Literal(g)))),
@@ -154,13 +155,25 @@ export function reviewRoutes(svc: ReviewService, files: FileService) {
     }, async (req) => svc.setDeadlines(req.ctx, req.params.regionCode, req.body));
 
     // ---- public ------------------------------------------------------------------------------------
-    r.get('/public/reviews/stats', { schema: { tags, summary: 'Public statistics (好差评公示): good rate, bad reviews, rectification and on-time rates', querystring: StatsQuery }, config: { access: 'public' } }, async (req) => ({
-      groupBy: req.query.groupBy ?? 'none',
-      rows: await reviewStats(app.database.db, req.query as never),
-    }));
+    // Public pages are read far more than reviews are written: answers are kept for PUBLIC_CACHE_MS,
+    // and dropped at once when this process writes a review or a case step (another process's
+    // writes show within the TTL).
+    const cache = new Map<string, { at: number; gen: number; value: unknown }>();
+    const cached = async <T>(key: string, compute: () => Promise<T>): Promise<T> => {
+      const hit = cache.get(key);
+      if (hit && hit.gen === svc.generation && Date.now() - hit.at < PUBLIC_CACHE_MS) return hit.value as T;
+      const value = await compute();
+      if (cache.size > 500) cache.clear();
+      cache.set(key, { at: Date.now(), gen: svc.generation, value });
+      return value;
+    };
+
+    r.get('/public/reviews/stats', { schema: { tags, summary: 'Public statistics (好差评公示): good rate, bad reviews, rectification and on-time rates', querystring: StatsQuery }, config: { access: 'public' } }, async (req) =>
+      cached(`stats:${JSON.stringify(req.query)}`, async () => ({ groupBy: req.query.groupBy ?? 'none', rows: await reviewStats(app.database.db, req.query as never) })),
+    );
 
     r.get('/public/reviews/ledger', { schema: { tags, summary: 'The public rectification ledger (整改台账), personal data masked', querystring: Type.Object({ regionCode: Type.Optional(RegionCode), ...Page }) }, config: { access: 'public' } }, async (req) =>
-      rectificationLedger(app.database.db, req.query),
+      cached(`ledger:${JSON.stringify(req.query)}`, () => rectificationLedger(app.database.db, req.query)),
     );
   };
 }

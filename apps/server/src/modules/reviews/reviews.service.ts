@@ -107,6 +107,9 @@ export async function departmentOf(db: Db, id: string | null): Promise<{ name: s
 }
 
 export class ReviewService {
+  /** Bumped on every write that changes the statistics (the public statistics cache keys on it). */
+  generation = 0;
+
   constructor(
     private readonly o: {
       db: Db;
@@ -268,6 +271,7 @@ export class ReviewService {
       .values({ id, ...s, channel: input.channel, level: input.level, first_level: input.level, scores: JSON.stringify(input.scores), comment, device_id: input.deviceId ?? null, ip: ctx.ip, created_at: now, updated_at: now })
       .execute();
     await trx.insertInto('review_history').values({ review_id: id, kind: 'initial', level: input.level, scores: JSON.stringify(input.scores), comment, channel: input.channel, at: now }).execute();
+    this.generation++;
     await recordAudit(trx, ctx, { action: 'review.create', entityType: 'review', entityId: id, detail: { subject: s.subject_kind, subjectId: s.subject_id, level: input.level, channel: input.channel } });
     if (isBad(input.level)) await this.openCase(trx, id, s.department_id, s.region_code, s.subject_title);
     await this.detectGaming(trx, { id, level: input.level, deviceId: input.deviceId ?? null, ip: ctx.ip, departmentId: s.department_id, regionCode: s.region_code, concludedAt: s.concluded_at, at: now });
@@ -294,6 +298,7 @@ export class ReviewService {
         await trx.updateTable('rectification_cases').set({ state: 'annulled', closed_at: now, version: sql`version + 1` }).where('id', '=', c.id).execute();
         await this.event(trx, c.id, 'corrected_by_reviewer', null, '评价人已将差评更正为非差评 / the reviewer corrected the bad review');
       }
+      this.generation++;
       await recordAudit(trx, ctx, { action: 'review.correct', entityType: 'review', entityId: id, detail: { from: r.level, to: input.level } });
       return this.reviewView(trx, id);
     });
@@ -317,6 +322,7 @@ export class ReviewService {
       await trx.insertInto('review_history').values({ review_id: id, kind: 'rerate', level: input.level, scores: JSON.stringify(input.scores), comment, channel, at: now }).execute();
       await trx.updateTable('rectification_cases').set({ state: 'closed', closed_at: now, version: sql`version + 1` }).where('id', '=', c.id).execute();
       await this.event(trx, c.id, 'rerated', null, `重新评价：${LEVELS[input.level as 1].zh} / re-rated: ${LEVELS[input.level as 1].en}`);
+      this.generation++;
       await recordAudit(trx, ctx, { action: 'review.rerate', entityType: 'review', entityId: id, detail: { from: r.level, to: input.level, caseId: c.id } });
       return this.reviewView(trx, id);
     });
@@ -643,6 +649,7 @@ export class ReviewService {
         const r = await trx.selectFrom('reviews').selectAll().where('id', '=', c.review_id).executeTakeFirstOrThrow();
         if (r.reviewer_id) await notify(trx, { recipientAccountId: r.reviewer_id, template: 'review.feedback', params: { caseNo: c.number, subject: r.subject_title, feedback: body.message! }, link: `/portal/reviews/rate/${r.subject_id}` });
       }
+      this.generation++;
       await recordAudit(trx, ctx, { action: `rectification.${action}`, entityType: 'rectification_case', entityId: id, detail: { from: c.state, to: next, late: !!late } });
       return this.caseView(trx, id);
     });
@@ -692,6 +699,7 @@ export class ReviewService {
         await this.event(trx, id, 'appeal_rejected', actor, body.note);
         await this.scheduleStep(trx, id, back, due);
       }
+      this.generation++;
       await recordAudit(trx, ctx, { action: 'rectification.appeal_decide', entityType: 'rectification_case', entityId: id, detail: { uphold: body.uphold } });
       return this.caseView(trx, id);
     });

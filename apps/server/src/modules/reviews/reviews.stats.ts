@@ -55,7 +55,8 @@ export async function reviewStats(db: Db, f: StatsFilter = {}): Promise<StatsRow
     item: sql`r.item_id::text`,
     region: sql`r.region_code`,
     channel: sql`r.channel`,
-    month: sql`to_char(r.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')`,
+    // China has no daylight saving time: UTC+8 is a fixed offset, much cheaper than a time zone lookup per row.
+    month: sql`to_char(r.created_at + interval '8 hours', 'YYYY-MM')`,
     none: sql`NULL::text`,
   }[group];
   const where = [sql`r.status = 'valid'`];
@@ -63,8 +64,9 @@ export async function reviewStats(db: Db, f: StatsFilter = {}): Promise<StatsRow
   if (f.departmentId) where.push(sql`r.department_id = ${f.departmentId}`);
   if (f.itemId) where.push(sql`r.item_id = ${f.itemId}`);
   if (f.channel) where.push(sql`r.channel = ${f.channel}`);
-  if (f.from) where.push(sql`(r.created_at AT TIME ZONE 'Asia/Shanghai')::date >= ${f.from}::date`);
-  if (f.to) where.push(sql`(r.created_at AT TIME ZONE 'Asia/Shanghai')::date <= ${f.to}::date`);
+  // Whole China days, as instants (so an index on created_at could serve the range).
+  if (f.from) where.push(sql`r.created_at >= (${f.from}::date::timestamp - interval '8 hours') AT TIME ZONE 'UTC'`);
+  if (f.to) where.push(sql`r.created_at < (${f.to}::date::timestamp + interval '16 hours') AT TIME ZONE 'UTC'`);
   const rows = await sql<{ key: string | null; name: string | null; total: number; good: number; bad: number; first_bad: number; cases: number; rectified: number; on_time: number; l1: number; l2: number; l3: number; l4: number; l5: number }>`
     SELECT ${key} AS key, max(r.subject_title) AS name,
       count(*)::int AS total,
