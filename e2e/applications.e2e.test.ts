@@ -251,7 +251,7 @@ describe('one-stop applications in the browser', { timeout: 900_000 }, () => {
     await openTask(wjwWindow, birth);
     const mats = wjwWindow.getByTestId('task-materials');
     expect(await mats.locator('[data-material="application"]').getAttribute('data-status')).toBe('handed_in');
-    expect(await mats.getByTestId('material-file').first().textContent()).toContain('登记表.pdf');
+    expect(await mats.locator('[data-material="application"]').getByTestId('material-file').first().textContent()).toContain('登记表.pdf');
     expect(await mats.locator('[data-material="idCard"]').textContent()).toContain('免提交');
     await accept(wjwWindow, birth);
     const wjwDecider = await officer('wjw.decider');
