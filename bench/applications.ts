@@ -1,0 +1,174 @@
+/**
+ * Throughput of the applications engine on PostgreSQL, through HTTP, everything on this machine
+ * (load generator, server process, database):
+ *
+ *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4]
+ *
+ * A throwaway PostgreSQL cluster (fsync off, as bench/catalog-search.ts; pg_stat_statements
+ * loaded) gets the demo node and a bundle of four items: three without prerequisites in three
+ * departments (GAJ, SCJGJ, WJW, started in parallel) and one (RSJ) that starts when the GAJ
+ * child concludes. Each item has two stages (受理 → 决定). The server runs as its own process.
+ * Citizens submit bundles with Idempotency-Keys; simulated officers (window clerk and decider of
+ * each department) work their queues through the API (list, accept, decide); conclusion and the
+ * start of the dependent child are the engine's own jobs. Printed:
+ * - concluded bundles per second (first submission → last bundle concluded), goal ≥ 50;
+ * - p50 / p99 of each kind of API call;
+ * - the engine's committed transitions per second (state changes on the timeline) beside
+ *   pgbench's TPC-B-like TPS on the same database in the same run (goal ≥ 50 %);
+ * - database statements per submission (pg_stat_statements, a separate sequential probe).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { buildApp } from '../apps/server/src/app';
+import { people } from '../apps/server/src/demo/data';
+import { departmentId, publish, testBundle, testItem } from '../apps/server/src/modules/applications/applications.testing';
+import { startPgCluster } from '../test/pg-cluster';
+import { testConfig } from '../test/helpers';
+import { spawnServer } from '../test/spawn-server';
+import { percentile, personLoginHttp, staffLoginHttp, type HttpClient } from './applications-driver';
+
+const arg = (name: string, d: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : d;
+};
+const BUNDLES = arg('bundles', 200);
+const SUBMITTERS = arg('submitters', 4);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const timings = new Map<string, number[]>();
+const note = (k: string, ms: number) => timings.set(k, [...(timings.get(k) ?? []), ms]);
+
+async function main() {
+  const cluster = await startPgCluster({ fast: true, settings: { shared_preload_libraries: 'pg_stat_statements', max_connections: '100' } });
+  const servers: { stop(): Promise<unknown> }[] = [];
+  try {
+    const url = cluster.url;
+    const cfg = testConfig(url);
+    const setup = await buildApp(cfg);
+    const stage = (dept: string) => [
+      { key: 'accept', name: '受理', role: 'window_clerk' as const, department: dept, budgetDays: 1, kind: 'single' as const },
+      { key: 'decide', name: '决定', role: 'decider' as const, department: dept, budgetDays: 2, kind: 'single' as const },
+    ];
+    const codes = ['FZ-GAJ', 'FZ-SCJGJ', 'FZ-WJW', 'FZ-RSJ'];
+    const deps = await Promise.all(codes.map((c) => departmentId(setup, c)));
+    const {
+      bundles: [bundleId],
+    } = await publish(
+      setup,
+      deps.map((d, i) => testItem({ name: `基准事项${i + 1}`, departmentId: d, legal: 20, promised: 5, stages: stage(d) })),
+      [(ids) => testBundle({ code: 'bench_bundle', name: '基准一件事', lead: deps[0], items: ids, dependencies: [{ from: ids[0], to: ids[3], result: '基准事项1结果' }] })],
+    );
+    await setup.close();
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
+    await sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`.execute(db);
+
+    const server = await spawnServer({ DATABASE_URL: url, DATA_SECRET: cfg.DATA_SECRET, DATA_DIR: mkdtempSync(join(tmpdir(), 'yw-bench-apps-')), LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '12' });
+    servers.push(server);
+    const base = server.url;
+    const citizens = await Promise.all(people.slice(0, 2).map((p) => personLoginHttp(base, p.idNumber)));
+    const officers: { c: HttpClient; act: 'accept' | 'decide' }[] = [];
+    for (const s of ['gaj', 'scjg', 'wjw', 'rsj']) {
+      officers.push({ c: await staffLoginHttp(base, `${s}.window`), act: 'accept' });
+      officers.push({ c: await staffLoginHttp(base, `${s}.decider`), act: 'decide' });
+    }
+    const form = { applicantName: '张伟', mobile: '13800591001', reason: '基准测试' };
+    const submitOne = async (c: HttpClient, key: string) => {
+      const r = await c.req('POST', '/api/applications', { bundleId, formData: form, submit: true }, { 'idempotency-key': key });
+      note('POST /api/applications (bundle)', r.ms);
+      if (r.status !== 201) throw new Error(`submit: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+      return r.body.id as string;
+    };
+
+    // --- round trips per submission (sequential probe, nothing else running) -----------------
+    await sleep(1500);
+    const count = async () => Number((await sql<{ n: string }>`SELECT coalesce(sum(calls), 0) AS n FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'`.execute(db)).rows[0].n);
+    const idleA = await count();
+    await sleep(2000);
+    const idle = (await count()) - idleA; // the job runner's polling, per 2 s
+    const PROBE = 10;
+    const t0 = performance.now();
+    const before = await count();
+    for (let i = 0; i < PROBE; i++) await submitOne(citizens[0], `probe-${i}-${Date.now()}`);
+    const probeMs = performance.now() - t0;
+    const statements = ((await count()) - before - idle * (probeMs / 2000)) / PROBE;
+
+    // --- the run ---------------------------------------------------------------------------
+    const runStart = new Date();
+    let submitted = 0;
+    let done = false;
+    const ids: string[] = [];
+    const submitters = Array.from({ length: SUBMITTERS }, async (_, w) => {
+      while (submitted < BUNDLES) {
+        const n = submitted++;
+        ids.push(await submitOne(citizens[w % citizens.length], `bench-${n}-${Date.now()}`));
+      }
+    });
+    const workers = officers.map(async ({ c, act }) => {
+      while (!done) {
+        const list = await c.req('GET', '/api/tasks?limit=100');
+        note('GET /api/tasks', list.ms);
+        const tasks = (list.body as { id: string; action: string; state: string }[]).filter((t) => t.state === 'open' && t.action === act);
+        if (!tasks.length) {
+          await sleep(30);
+          continue;
+        }
+        for (const t of tasks) {
+          const r = act === 'accept' ? await c.req('POST', `/api/tasks/${t.id}/accept`, {}) : await c.req('POST', `/api/tasks/${t.id}/decide`, { approve: true, opinion: '准予' });
+          note(`POST /api/tasks/:id/${act}`, r.ms);
+          if (r.status !== 200 && r.status !== 409) throw new Error(`${act}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+        }
+      }
+    });
+    const t1 = performance.now();
+    await Promise.all(submitters);
+    const submitSeconds = (performance.now() - t1) / 1000;
+    let concluded = 0;
+    const deadline = Date.now() + 15 * 60_000;
+    while (Date.now() < deadline) {
+      concluded = Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM applications WHERE kind = 'bundle' AND state = 'concluded' AND id = ANY(${ids}::uuid[])`.execute(db)).rows[0].n);
+      if (concluded >= BUNDLES) break;
+      await sleep(200);
+    }
+    const last = (await sql<{ t: Date }>`SELECT max(concluded_at) AS t FROM applications WHERE kind = 'bundle' AND id = ANY(${ids}::uuid[])`.execute(db)).rows[0].t;
+    done = true;
+    await Promise.all(workers);
+    const seconds = (new Date(last).getTime() - runStart.getTime()) / 1000;
+    const transitions = Number(
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM application_events WHERE to_state IS NOT NULL AND at >= ${runStart} AND at <= ${new Date(last)}`.execute(db)).rows[0].n,
+    );
+
+    // --- pgbench on the same database, same run ---------------------------------------------
+    const u = new URL(url);
+    const pgenv = { ...process.env, PGHOST: u.hostname, PGPORT: u.port, PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: u.pathname.slice(1) };
+    execFileSync('pgbench', ['-i', '-s', '1', '-q'], { env: pgenv, stdio: 'ignore' });
+    const out = execFileSync('pgbench', ['-b', 'tpcb-like', '-c', '8', '-j', '2', '-T', '15'], { env: pgenv }).toString();
+    const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
+
+    console.log(`\napplications benchmark (PostgreSQL, server process + load generator + database on this machine; load average ${(await import('node:os')).loadavg()[0].toFixed(1)})`);
+    console.log(`bundles: ${concluded}/${BUNDLES} concluded (3 parallel children + 1 dependent, 2 stages each), ${SUBMITTERS} submitters, 8 officers`);
+    console.log(`submission phase: ${(BUNDLES / Math.max(submitSeconds, 0.001)).toFixed(1)} bundles/s submitted`);
+    console.log(`concluded bundles/s: ${(concluded / seconds).toFixed(1)}  (${seconds.toFixed(1)} s from first submission to last conclusion; goal ≥ 50)`);
+    console.log(`engine committed transitions/s: ${(transitions / seconds).toFixed(0)} (${transitions} transitions)  |  pgbench tpcb-like: ${tps.toFixed(0)} TPS  →  ${((100 * transitions) / seconds / tps).toFixed(0)} % (goal ≥ 50 %)`);
+    console.log(`database statements per bundle submission: ${statements.toFixed(0)} (pg_stat_statements, ${PROBE} sequential submissions, idle polling subtracted; includes 4 children, tasks, timers, outbox)`);
+    console.log('API call latencies (ms):');
+    for (const [k, xs] of timings) console.log(`  ${k.padEnd(34)} n=${String(xs.length).padStart(5)}  p50=${percentile(xs, 50).toFixed(1).padStart(7)}  p99=${percentile(xs, 99).toFixed(1).padStart(7)}`);
+    await db.destroy();
+  } finally {
+    for (const s of servers) await s.stop().catch(() => undefined);
+    await cluster.stop();
+  }
+}
+
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
