@@ -52,7 +52,7 @@ describe.each(DB_KINDS)('12345 interaction on %s', (kind) => {
     scjg = await staffLogin(app, 'scjg.window');
     gaj = await staffLogin(app, 'gaj.window');
     supervisor = await staffLogin(app, 'fz.supervisor');
-  });
+  }, 420_000); // boots the app with every module's demo data: slow on a loaded machine
   afterAll(async () => app?.close());
 
   const notes = async (c: Client) => ok(await c.req('GET', '/api/notifications?limit=100')).items as { link: string | null }[];

@@ -47,7 +47,7 @@ describe.each(DB_KINDS)('reviews and rectification on %s', (kind) => {
     admin = await staffLogin(app, 'scjg.admin');
     other = await staffLogin(app, 'gaj.window');
     supervisor = await staffLogin(app, 'fz.supervisor');
-  });
+  }, 420_000); // boots the app with every module's demo data: slow on a loaded machine
   afterAll(async () => app?.close());
 
   const taskOf = async (c: Client, applicationId: string) => {
