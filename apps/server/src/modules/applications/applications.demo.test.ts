@@ -5,12 +5,16 @@
  * and the healthcare security bureau in parallel — and each dependent item starts with the
  * result it needs (the birth certificate number, then the household number). On both databases.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { DB_KINDS, personLogin, staffLogin, testApp, type Client } from '../../../../../test/helpers';
 import { people } from '../../demo/data';
 import { demoBundleId, demoItemId } from '../catalog';
 import { ok, useTestClock } from './applications.testing';
+import { multipartBody, samplePdf } from '../files/files.fixtures';
 
 describe.each(DB_KINDS)('the 新生儿出生 bundle of the demo on %s', (kind) => {
   let app: FastifyInstance;
@@ -18,7 +22,7 @@ describe.each(DB_KINDS)('the 新生儿出生 bundle of the demo on %s', (kind) =
   const staff: Record<string, Client> = {};
 
   beforeAll(async () => {
-    app = await testApp(kind);
+    app = await testApp(kind, { DATA_DIR: mkdtempSync(join(tmpdir(), 'yw-demo-app-')) });
     useTestClock(app, '2026-03-02T01:30:00Z'); // Monday 2 March 2026, 09:30 China time
     li = await personLogin(app, people.find((p) => p.name === '李娜')!.idNumber);
     for (const d of ['wjw', 'gaj', 'ybj', 'rsj']) for (const r of ['window', 'reviewer', 'decider']) staff[`${d}.${r}`] = await staffLogin(app, `${d}.${r}`);
@@ -55,7 +59,19 @@ describe.each(DB_KINDS)('the 新生儿出生 bundle of the demo on %s', (kind) =
     expect(schema.properties).not.toHaveProperty('birthCertificateNo');
     const formData = Object.fromEntries(Object.keys(schema.properties).map((k) => [k, answers[k]]));
 
-    const b = ok(await li.req('POST', '/api/applications', { bundleId, formData, submit: true }, { 'idempotency-key': `newborn-${kind}-${Date.now()}` }), 201);
+    // 免提交 materials come from e-licences and shared data; one the sources cannot supply
+    // (李娜 holds no e-licence of that type in the demo) is uploaded after all, as the refusal says.
+    const materials: { key: string; fileIds: string[] }[] = [];
+    let res = await li.req('POST', '/api/applications', { bundleId, formData, submit: true, materials }, { 'idempotency-key': `newborn-${kind}-${Date.now()}` });
+    for (let i = 0; i < 10 && res.statusCode === 400 && res.json().code === 'MATERIAL_UPLOAD_REQUIRED'; i++) {
+      const key = res.json().material as string;
+      const { payload, contentType } = multipartBody({ filename: `${key}.pdf`, contentType: 'application/pdf', data: samplePdf(key) });
+      const up = await app.inject({ method: 'POST', url: '/api/files', headers: { 'content-type': contentType, cookie: li.cookie, 'x-csrf-token': li.csrf }, payload });
+      materials.push({ key, fileIds: [up.json().id] });
+      res = await li.req('POST', '/api/applications', { bundleId, formData, submit: true, materials }, { 'idempotency-key': `newborn-${kind}-${Date.now()}-${i}` });
+    }
+    const b = ok(res, 201);
+    expect(b.children.every((c: { materialCounts: { total: number } }) => c.materialCounts.total > 0)).toBe(true);
     const child = (key: string) => (b.children as { id: string; item: { id: string } }[]).find((c) => c.item.id === demoItemId(key))!.id;
     const [birth, hukou, enrol, card, maternity] = ['wjw.birth-certificate', 'gaj.newborn-hukou', 'ybj.resident-enrol', 'rsj.ss-card', 'ybj.maternity'].map(child);
     expect(b.children.map((c: { state: string }) => c.state)).toEqual(['submitted', 'waiting', 'waiting', 'waiting', 'waiting']);
