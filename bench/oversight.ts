@@ -112,16 +112,24 @@ async function main() {
       return performance.now() - t;
     };
     for (const u of urls) await one(u);
+    // Cold: the per-snapshot dashboard cache emptied before every request, so every widget is computed.
+    const cache = (ov as unknown as { dashCache: Map<string, unknown> }).dashCache;
+    const cold: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      cache.clear();
+      cold.push(await one(urls[i % urls.length]));
+    }
+    log(`OVERVIEW computed (no dashboard cache, ${REQUESTS} sequential requests): p50 ${fmt(pct(cold, 50))} ms, p90 ${fmt(pct(cold, 90))} ms, p99 ${fmt(pct(cold, 99))} ms, max ${fmt(Math.max(...cold))} ms`);
     const seq: number[] = [];
     for (let i = 0; i < REQUESTS; i++) seq.push(await one(urls[i % urls.length]));
-    log(`OVERVIEW sequential (${REQUESTS} requests, ${urls.length} filter sets): p50 ${fmt(pct(seq, 50))} ms, p90 ${fmt(pct(seq, 90))} ms, p99 ${fmt(pct(seq, 99))} ms, max ${fmt(Math.max(...seq))} ms`);
+    log(`OVERVIEW as served (${REQUESTS} sequential requests, ${urls.length} filter sets, cached per snapshot): p50 ${fmt(pct(seq, 50))} ms, p90 ${fmt(pct(seq, 90))} ms, p99 ${fmt(pct(seq, 99))} ms, max ${fmt(Math.max(...seq))} ms`);
     const conc: number[] = [];
     const t0 = performance.now();
     await Promise.all(Array.from({ length: 4 }, async (_, c) => {
       for (let i = 0; i < REQUESTS / 4; i++) conc.push(await one(urls[(i + c) % urls.length]));
     }));
     const rps = conc.length / ((performance.now() - t0) / 1000);
-    log(`OVERVIEW 4 concurrent clients: p50 ${fmt(pct(conc, 50))} ms, p90 ${fmt(pct(conc, 90))} ms, p99 ${fmt(pct(conc, 99))} ms, max ${fmt(Math.max(...conc))} ms; ${fmt(rps)} req/s`);
+    log(`OVERVIEW as served, 4 concurrent clients: p50 ${fmt(pct(conc, 50))} ms, p90 ${fmt(pct(conc, 90))} ms, p99 ${fmt(pct(conc, 99))} ms, max ${fmt(Math.max(...conc))} ms; ${fmt(rps)} req/s`);
 
     const liveTimes: number[] = [];
     for (let i = 0; i < 3; i++) liveTimes.push(await one(`/api/oversight/measures/on_time_rate?region=350100&from=${ym(2)}&to=${ym(0)}&breakdown=department&live=true`));
@@ -140,7 +148,8 @@ async function main() {
     console.log(`  data                 ${fmt(counts.a, 0)} applications, ${fmt(counts.r, 0)} reviews, ${fmt(counts.i, 0)} inquiries (generated in ${fmt((genApps + genReviews + genInq) / 1000)} s)`);
     console.log(`  full roll-up         ${fmt(fullMs / 1000, 2)} s; incremental (2,000 rows changed) ${fmt(incMs / 1000, 2)} s (${inc[0].mode}); refresh interval OVERSIGHT_REFRESH_SECONDS (default 60 s)`);
     console.log(`  exact                ${exact.join('; ')}; after incremental: ${after.equal ? 'equal' : 'DIFFERENT'}`);
-    console.log(`  overview API         sequential p50 ${fmt(pct(seq, 50))} ms, p99 ${fmt(pct(seq, 99))} ms (target p99 ≤ 300 ms); 4 clients p99 ${fmt(pct(conc, 99))} ms, ${fmt(rps)} req/s`);
+    console.log(`  overview API         computed every time: p50 ${fmt(pct(cold, 50))} ms, p99 ${fmt(pct(cold, 99))} ms (target p99 ≤ 300 ms)`);
+    console.log(`                       as served (cached per roll-up snapshot): sequential p50 ${fmt(pct(seq, 50))} ms, p99 ${fmt(pct(seq, 99))} ms; 4 clients p99 ${fmt(pct(conc, 99))} ms, ${fmt(rps)} req/s`);
     console.log(`  one measure          roll-up ${fmt(pct(rollTimes, 50))} ms vs live ${fmt(pct(liveTimes, 50))} ms`);
     await app.close();
   } finally {

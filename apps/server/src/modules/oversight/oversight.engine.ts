@@ -163,9 +163,13 @@ export class MeasureEngine {
       return hit;
     }
     const cols = s.facts.map((fact, i) => sql.raw(`sum(f${i + 1})::float8 AS ${fact}`));
+    // The coarse roll-up (no item, no category) answers most dashboard widgets with fewer rows.
+    const coarse = !opts.live && !f.item && !f.category && breakdown !== 'item' && breakdown !== 'category';
     const from = opts.live
       ? sql`(SELECT region_code, department_id, item_id, category, date_trunc('month', day)::date AS period, ${sql.raw(s.facts.map((fact, i) => `${fact} AS f${i + 1}`).join(', '))} FROM ${sql.table(s.view)}) r`
-      : sql`oversight_rollup r`;
+      : coarse
+        ? sql`oversight_rollup_coarse r`
+        : sql`oversight_rollup r`;
     const conds: RawBuilder<unknown>[] = [sql`region_code LIKE ${subtreePattern(f.region)}`];
     if (!opts.live) conds.push(sql`source = ${s.id}`);
     if (f.department) conds.push(sql`department_id = ${f.department}`);
@@ -304,16 +308,26 @@ export class MeasureEngine {
       const started = Date.now();
       const res = await this.db.transaction().execute(async (trx) => {
         const at = (await sql<{ now: Date }>`SELECT now() AS now`.execute(trx)).rows[0].now;
+        // One big aggregation: enough memory to hash it (the planner overestimates the groups and
+        // would sort on disk), and no JIT compilation for a query that runs once a minute.
+        try {
+          await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
+          await sql`SET LOCAL jit = off`.execute(trx);
+        } catch {
+          /* not every engine has these settings */
+        }
         if (s.id === 'applications') await this.ensureWorkdayIndex(trx);
-        const state = await trx.selectFrom('oversight_rollup_state').selectAll().where('source', '=', s.id).executeTakeFirst();
-        const watermark = (await sql<{ w: Date | null }>`SELECT max(updated_at) AS w FROM ${sql.table(s.view)}`.execute(trx)).rows[0].w;
+        // Watermarks as text: microseconds survive (a JavaScript Date would cut them to milliseconds,
+        // and every row of the last write would look changed again).
+        const watermark = (await sql<{ w: string | null }>`SELECT max(updated_at)::text AS w FROM ${sql.table(s.view)}`.execute(trx)).rows[0].w;
+        const previousMark = (await sql<{ w: string | null }>`SELECT watermark::text AS w FROM oversight_rollup_state WHERE source = ${s.id}`.execute(trx)).rows[0]?.w ?? null;
         const cols = sql.raw(s.facts.map((_, i) => `f${i + 1}`).join(', '));
         const sums = sql.raw(s.facts.map((fact) => `sum(${fact})`).join(', '));
         const period = s.periodic ? sql`date_trunc('month', day)::date` : sql`NULL::date`;
         let mode = 'full';
-        if (s.id === 'applications' && state?.watermark && !opts.full) {
+        if (s.id === 'applications' && previousMark && !opts.full) {
           // Only the months of rows that changed since the last watermark (exact: those months are recomputed whole).
-          const months = (await sql<{ m: string }>`SELECT DISTINCT to_char(date_trunc('month', submitted_at AT TIME ZONE 'UTC' + interval '8 hours'), 'YYYY-MM-DD') AS m FROM applications WHERE updated_at > ${state.watermark} AND submitted_at IS NOT NULL`.execute(trx)).rows.map((r) => r.m);
+          const months = (await sql<{ m: string }>`SELECT DISTINCT to_char(date_trunc('month', submitted_at AT TIME ZONE 'UTC' + interval '8 hours'), 'YYYY-MM-DD') AS m FROM applications WHERE updated_at > ${previousMark}::timestamptz AND submitted_at IS NOT NULL`.execute(trx)).rows.map((r) => r.m);
           mode = `incremental:${months.length}`;
           if (months.length) {
             await sql`DELETE FROM oversight_rollup WHERE source = ${s.id} AND period = ANY(${months}::date[])`.execute(trx);
@@ -326,9 +340,15 @@ export class MeasureEngine {
           await sql`INSERT INTO oversight_rollup (source, region_code, department_id, item_id, category, period, ${cols})
             SELECT ${s.id}, region_code, department_id, item_id, category, ${period}, ${sums} FROM ${sql.table(s.view)} GROUP BY 2, 3, 4, 5, 6`.execute(trx);
         }
+        const all = sql.raw(s.facts.map((_, i) => `sum(f${i + 1})`).join(', '));
+        await sql`DELETE FROM oversight_rollup_coarse WHERE source = ${s.id}`.execute(trx);
+        await sql`INSERT INTO oversight_rollup_coarse (source, region_code, department_id, period, ${cols})
+          SELECT source, region_code, department_id, period, ${all} FROM oversight_rollup WHERE source = ${s.id} GROUP BY 1, 2, 3, 4`.execute(trx);
         const n = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM oversight_rollup WHERE source = ${s.id}`.execute(trx)).rows[0].n;
-        const row = { source: s.id, refreshed_at: at, watermark: watermark ?? state?.watermark ?? null, rows: n, millis: Date.now() - started, mode };
-        await trx.insertInto('oversight_rollup_state').values(row).onConflict((oc) => oc.column('source').doUpdateSet(row)).execute();
+        const mark = watermark ?? previousMark;
+        await sql`INSERT INTO oversight_rollup_state (source, refreshed_at, watermark, rows, millis, mode)
+          VALUES (${s.id}, ${at}, ${mark}::timestamptz, ${n}, ${Date.now() - started}, ${mode})
+          ON CONFLICT (source) DO UPDATE SET refreshed_at = excluded.refreshed_at, watermark = excluded.watermark, rows = excluded.rows, millis = excluded.millis, mode = excluded.mode`.execute(trx);
         return { source: s.id, mode, rows: n, millis: Date.now() - started };
       });
       out.push(res);

@@ -65,6 +65,8 @@ export class OversightService {
   /** Whether the demo loader adds the demo history (see oversight.demo.ts). */
   readonly demoHistory: boolean;
   private itemNames = new Map<string, string>();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private dashCache = new Map<string, { stamp: string; value: any }>();
   private deptNames: { at: number; list: Promise<{ id: string; name: string }[]> } | null = null;
 
   constructor(
@@ -200,9 +202,20 @@ export class OversightService {
     const started = Date.now();
     const f = this.filters(ctx, q);
     if (q.mapMeasure && !MEASURE_BY_ID.has(q.mapMeasure)) throw oversightErrors.unknownMeasure(q.mapMeasure, 'mapMeasure');
+    // The roll-up changes only when it is refreshed: a dashboard computed from one snapshot is
+    // served again, exactly, until the snapshot (any source's refresh time) changes.
+    const freshness = await this.freshness();
+    const avail = await this.engine.available();
+    const stamp = JSON.stringify([freshness.sources.map((x) => [x.source, x.refreshedAt]), [...avail.entries()], currentMonth()]);
+    const key = JSON.stringify([id, f, q.mapMeasure ?? null]);
+    const hit = this.dashCache.get(key);
+    if (hit && hit.stamp === stamp) return { ...hit.value, cached: true, millis: Date.now() - started };
     const cache: SumsCache = new Map();
     const widgets = await Promise.all(d.widgets.map((w) => this.widget(w.chart === 'map' && q.mapMeasure ? { ...w, measure: q.mapMeasure } : w, f, cache)));
-    return { id: d.id, title: d.title, description: d.description, filters: f, previous: previousPeriod(f), generatedAt: new Date().toISOString(), millis: Date.now() - started, freshness: await this.freshness(), widgets };
+    const value = { id: d.id, title: d.title, description: d.description, filters: f, previous: previousPeriod(f), generatedAt: new Date().toISOString(), millis: Date.now() - started, cached: false, freshness, widgets };
+    this.dashCache.set(key, { stamp, value });
+    if (this.dashCache.size > 500) this.dashCache.delete(this.dashCache.keys().next().value!);
+    return value;
   }
 
   private async widget(w: Widget, f: Filters, cache: SumsCache) {

@@ -3,7 +3,7 @@
  * market entities, data exchange, overdue, reviews, 12345), alerts and work orders, evaluation.
  */
 import { useMemo, useState } from 'react';
-import { Breadcrumb, Button, Card, Descriptions, Input, Segmented, Space, Table, Tag } from 'antd';
+import { Breadcrumb, Button, Card, Descriptions, Input, Segmented, Space, Switch, Table, Tag } from 'antd';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { get } from '../../api';
@@ -130,8 +130,45 @@ export function AlertsAndOrders() {
   const alerts = useLoad(() => oversightApi.alerts(), []);
   const orders = useLoad(() => oversightApi.workOrders(), []);
   const byId = useMemo(() => new Map((orders.data ?? []).map((w) => [w.id, w])), [orders.data]);
+  const rules = useLoad(() => oversightApi.rules(), []);
+  const [ruleErr, setRuleErr] = useState<unknown>(null);
   return (
     <>
+      <h2 className="yw-section-title">{t('ov.rules')}</h2>
+      <ErrorBox error={rules.error ?? ruleErr} />
+      <Table
+        size="small"
+        rowKey="id"
+        data-testid="ov-rules"
+        dataSource={rules.data ?? []}
+        loading={rules.loading}
+        pagination={false}
+        columns={[
+          { title: t('ov.rule'), dataIndex: 'name' },
+          { title: t('ov.measure'), key: 'm', render: (_: unknown, r) => l(r.measureName) },
+          { title: t('ov.condition'), key: 'c', render: (_: unknown, r) => (r.kind === 'threshold' ? `${r.op === 'above' ? '>' : '<'} ${r.threshold}` : t('ov.band', { op: t(r.op === 'above' ? 'ov.above' : 'ov.below'), cycles: r.band?.cycles, cycle: t(`ov.cycle.${r.band?.cycle}`), k: r.band?.k })) },
+          { title: t('ov.deadlineDays'), dataIndex: 'deadlineDays' },
+          {
+            title: t('ov.enabled'),
+            key: 'e',
+            render: (_: unknown, r) => (
+              <Switch
+                checked={r.enabled}
+                aria-label={`${t('ov.enabled')}：${r.name}`}
+                onChange={async (v) => {
+                  try {
+                    await oversightApi.setRule(r.id, v);
+                    setRuleErr(null);
+                    await rules.reload();
+                  } catch (e) {
+                    setRuleErr(e);
+                  }
+                }}
+              />
+            ),
+          },
+        ]}
+      />
       <h2 className="yw-section-title">{t('ov.alerts')}</h2>
       <ErrorBox error={alerts.error} />
       <Table
