@@ -43,6 +43,9 @@ function SubNav({ base }: { base: string }) {
   );
 }
 
+/** Links inside running text are underlined (WCAG 1.4.1: not by colour alone). */
+const UNDERLINE = { textDecoration: 'underline' } as const;
+
 /** Tag colours dark enough on their tint for WCAG AA (antd's preset tags are not). */
 export const TONES = {
   green: { color: '#135200', background: '#f6ffed', borderColor: '#b7eb8f' },
@@ -163,7 +166,7 @@ function SearchPage({ base }: { base: string }) {
               />
               {data.count > PAGE && <Pagination current={page} pageSize={PAGE} total={data.count} showSizeChanger={false} onChange={(n) => setParams((p) => (p.set('page', String(n)), p))} />}
               <p className="yw-block-sm">
-                {t('od.catalogFeeds')} <a href="/api/opendata/dcat/catalog?format=ttl">Turtle</a> · <a href="/api/opendata/dcat/catalog?format=rdf">RDF/XML</a> · <a href="/api/opendata/dcat/catalog?format=jsonld">JSON-LD</a> · <a href="/api/3/action/package_list">CKAN API</a>
+                {t('od.catalogFeeds')} <a style={UNDERLINE} href="/api/opendata/dcat/catalog?format=ttl">Turtle</a> · <a style={UNDERLINE} href="/api/opendata/dcat/catalog?format=rdf">RDF/XML</a> · <a style={UNDERLINE} href="/api/opendata/dcat/catalog?format=jsonld">JSON-LD</a> · <a style={UNDERLINE} href="/api/3/action/package_list">CKAN API</a>
               </p>
             </>
           )}
@@ -226,7 +229,7 @@ function DatasetPage({ base }: { base: string }) {
   const returnTo = typeof window !== 'undefined' ? window.location.pathname : base;
   return (
     <div className="yw-page" data-testid="od-dataset" data-name={d.name}>
-      <p><Link to={base}>← {t('od.back')}</Link></p>
+      <p><Link to={base} style={UNDERLINE}>← {t('od.back')}</Link></p>
       <h1 className="yw-page-title">{d.title}</h1>
       <Space wrap className="yw-block-sm">
         <AccessTag level={d.access_level} />
@@ -239,7 +242,7 @@ function DatasetPage({ base }: { base: string }) {
         <Col xs={24} lg={16}>
           <Descriptions bordered size="small" column={1} className="yw-block-sm" data-testid="od-meta">
             <Descriptions.Item label={t('od.publisher')}>{d.organization.title}</Descriptions.Item>
-            <Descriptions.Item label={t('od.licence')}><a href={d.license_url}>{d.license_title}</a></Descriptions.Item>
+            <Descriptions.Item label={t('od.licence')}><a href={d.license_url} style={UNDERLINE}>{d.license_title}</a></Descriptions.Item>
             <Descriptions.Item label={t('od.frequency')}>{lang.startsWith('zh') ? d.frequency_label.zh : d.frequency_label.en}</Descriptions.Item>
             <Descriptions.Item label={t('od.tags')}>{d.tags.map((x) => x.name).join('、') || '—'}</Descriptions.Item>
             <Descriptions.Item label={t('od.spatial')}>{d.spatial ?? '—'}</Descriptions.Item>
@@ -368,7 +371,7 @@ GET /api/opendata/datasets/${d.name}/dcat?format=ttl | rdf | jsonld`}</pre>
           <Button type="primary" htmlType="submit" disabled={!stars}>{t('od.submitRating')}</Button>
         </Form>
       ) : (
-        <p>{t('od.signInToRate')} <a href={oidcLoginUrl('person', returnTo)}>{t('od.signIn')}</a></p>
+        <p>{t('od.signInToRate')} <a href={oidcLoginUrl('person', returnTo)} style={UNDERLINE}>{t('od.signIn')}</a></p>
       )}
       {ratings.data && ratings.data.items.length > 0 && (
         <>
@@ -415,7 +418,7 @@ function RequestsPage({ base }: { base: string }) {
           </Form>
         </Card>
       ) : (
-        <p>{t('od.signInToRequest')} <a href={oidcLoginUrl('person', `${base}/requests`)}>{t('od.signIn')}</a></p>
+        <p>{t('od.signInToRequest')} <a href={oidcLoginUrl('person', `${base}/requests`)} style={UNDERLINE}>{t('od.signIn')}</a></p>
       )}
       {list.data && (
         <List
