@@ -121,6 +121,7 @@ describe('accessibility (axe, WCAG 2.1 AA)', { timeout: 600_000 }, () => {
         ['/portal/mandates', 'coming-soon'],
         ['/portal/licences', 'licence-wallet'],
         ['/portal/licences/uses', 'licence-uses'],
+        ['/portal/data-usage', 'ex-usage'],
         ['/portal/applications', 'my-applications'],
         ['/portal/reviews', 'my-reviews'],
         ['/portal/inquiries', 'my-inquiries'],
@@ -129,7 +130,7 @@ describe('accessibility (axe, WCAG 2.1 AA)', { timeout: 600_000 }, () => {
       ],
     },
     staffVisitor('officer', (s) => s.roles.includes('window_clerk'), 'workbench', [['/workbench/tasks', 'task-list-page'], ['/workbench/deadlines', 'deadlines-page'], ['/workbench/rectification', 'rectification-page'], ['/workbench/inquiries', 'dept-inquiries']]),
-    staffVisitor('data admin', (s) => s.kind === 'data_admin', 'admin', [['/admin/regions', 'forbidden'], ['/admin/open-data', 'od-candidates']]),
+    staffVisitor('data admin', (s) => s.kind === 'data_admin', 'admin', [['/admin/regions', 'forbidden'], ['/admin/open-data', 'od-candidates'], ['/admin/catalog', 'ex-resources'], ['/admin/sharing', 'ex-requests'], ['/admin/exchange', 'ex-stats-table']]),
     staffVisitor('platform admin', (s) => s.kind === 'platform_admin', 'admin', [['/admin/items', 'admin-row'], [`/admin/items/${demoItemId('scjg.change')}`, 'catalog-editor']]),
     staffVisitor('supervisor', (s) => s.kind === 'supervisor', 'oversight', [['/oversight/practices', 'coming-soon'], ['/oversight/dashboard', 'ov-overview'], ['/oversight/overdue', 'ov-overdue'], ['/oversight/evaluation', 'ov-evaluation']]),
   ];

@@ -151,7 +151,7 @@ describe('web shell', { timeout: 120_000 }, () => {
     const page = await context.newPage();
     await staffSignIn(page, account.username, account.password);
     await page.waitForURL(/\/admin$/);
-    await page.goto('/admin/catalog');
+    await page.goto('/admin/audit');
     await page.getByTestId('coming-soon').waitFor();
     await page.goto('/admin/regions'); // platform admins only
     await page.getByTestId('forbidden').waitFor();

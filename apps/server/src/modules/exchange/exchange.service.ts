@@ -29,7 +29,7 @@ import type { FieldCrypto } from '../../shared/crypto';
 import { AppError, errors } from '../../shared/errors';
 import { isInSubtree } from '../../shared/regions';
 import type { OrgService } from '../org';
-import type { ResourcesService, ResourceRow } from '../resources';
+import type { ProviderRow, ResourcesService, ResourceRow } from '../resources';
 import { appendToLog, canonicalJson, type TransparencyLog } from '../transparency';
 import { AccessTokens, jwkThumbprint, loadSigningKey, parseJwt, publicKeyFromJwk, ResponseSigner, verifyJwtSignature } from './exchange.crypto';
 import { exchangeErrors } from './exchange.errors';
@@ -647,7 +647,7 @@ export class ExchangeService {
       else this.rate.set(grant.id, { minute, n: 1 });
     }
 
-    const rows = await this.opts.resources.rowsBySubjectKey(this.db, res.id, this.opts.resources.subjectKey(subject));
+    const rows = await this.lookup(res.id, this.opts.resources.subjectKey(subject));
     let result: Record<string, unknown>;
     if (kind === 'verify') {
       const claims = input.claims!;
@@ -668,6 +668,41 @@ export class ExchangeService {
     });
     if (rec.quotaExceeded) throw new AppError(quotaRefusal.status, quotaRefusal.code, quotaRefusal.zh, quotaRefusal.en, quotaRefusal.field, { receiptId, log: { leafHash: rec.leafHash } });
     return { ...rec.result, log: { leafHash: rec.leafHash } };
+  }
+
+  /**
+   * Look-ups of concurrent calls are gathered for one turn of the event loop and made in one query
+   * per resource (`subject_key IN (…)`): under load one round trip serves tens of calls.
+   */
+  private pendingLookups = new Map<string, Map<string, { resolve: (rows: ProviderRow[]) => void; reject: (err: unknown) => void }[]>>();
+  private lookupScheduled = false;
+
+  private lookup(resourceId: string, subjectKey: string): Promise<ProviderRow[]> {
+    return new Promise((resolve, reject) => {
+      const byKey = this.pendingLookups.get(resourceId) ?? new Map<string, { resolve: (rows: ProviderRow[]) => void; reject: (err: unknown) => void }[]>();
+      this.pendingLookups.set(resourceId, byKey);
+      byKey.set(subjectKey, [...(byKey.get(subjectKey) ?? []), { resolve, reject }]);
+      if (!this.lookupScheduled) {
+        this.lookupScheduled = true;
+        setImmediate(() => void this.flushLookups());
+      }
+    });
+  }
+
+  private async flushLookups(): Promise<void> {
+    const batches = this.pendingLookups;
+    this.pendingLookups = new Map();
+    this.lookupScheduled = false;
+    await Promise.all(
+      [...batches].map(async ([resourceId, byKey]) => {
+        try {
+          const found = await this.opts.resources.rowsBySubjectKeys(this.db, resourceId, [...byKey.keys()]);
+          for (const [key, waiters] of byKey) for (const w of waiters) w.resolve(found.get(key) ?? []);
+        } catch (err) {
+          for (const waiters of byKey.values()) for (const w of waiters) w.reject(err);
+        }
+      }),
+    );
   }
 
   // ---- 免提交: the shared_data material source ------------------------------------------------------

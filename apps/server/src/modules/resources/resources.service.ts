@@ -386,6 +386,21 @@ export class ResourcesService {
     return rows.map(presentRow);
   }
 
+  /** Rows of many subjects at once (one index scan; the exchange batches concurrent look-ups into one query). */
+  async rowsBySubjectKeys(db: Db, resourceId: string, subjectKeys: string[]): Promise<Map<string, ProviderRow[]>> {
+    const out = new Map<string, ProviderRow[]>(subjectKeys.map((k) => [k, []]));
+    if (!subjectKeys.length) return out;
+    const rows = await db
+      .selectFrom('resource_rows')
+      .select(['subject_key', 'row_key', 'data', 'region_code', 'seq', 'updated_at'])
+      .where('resource_id', '=', resourceId)
+      .where('subject_key', 'in', subjectKeys)
+      .orderBy('row_key')
+      .execute();
+    for (const r of rows) out.get(r.subject_key!)?.push(presentRow(r));
+    return out;
+  }
+
   /**
    * Keyset paging in row-key order, with equality filters on fields. At 10 M rows: the primary key
    * (resource_id, row_key) serves the order and the cursor; filters use the GIN (jsonb_path_ops)
