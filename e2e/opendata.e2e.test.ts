@@ -47,7 +47,7 @@ describe('open data portal: search → dataset → preview → download', { time
     await page.getByTestId('od-search-input').locator('input').fill('公交');
     await page.getByTestId('od-search-input').locator('input').press('Enter');
     await expect.poll(async () => page.getByTestId('od-result').count(), { timeout: 30_000 }).toBe(1);
-    await page.getByTestId('od-facet-res_format').locator('[data-testid="od-facet-item"][data-value="CSV"] input[type="checkbox"]').check();
+    await page.getByTestId('od-facet-res_format').locator('[data-testid="od-facet-item"][data-value="CSV"] input[type="checkbox"]').click();
     await page.waitForURL(/res_format=CSV/);
     await expect.poll(async () => page.getByTestId('od-result').getAttribute('data-name'), { timeout: 30_000 }).toBe('zjj-bus-routes');
     await page.getByTestId('od-result-link').click();
