@@ -7,7 +7,8 @@ import { expect, inject } from 'vitest';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { loadConfig, type Config } from '../apps/server/src/config';
+import type { Config } from '../apps/server/src/config';
+import { PG_TEMPLATE_DB, SEED_SETTINGS, testConfig } from './test-config';
 import { buildApp } from '../apps/server/src/app';
 import { DEMO_PERSON_PASSWORD, DEMO_STAFF_PASSWORD } from '../apps/server/src/demo/data';
 
@@ -15,40 +16,32 @@ export type DbKind = 'pglite' | 'postgres';
 export const DB_KINDS: DbKind[] = ['pglite', 'postgres'];
 
 /** A fresh, empty database URL: a new database in the test cluster, or in-memory PGlite. */
-export async function freshDatabaseUrl(kind: DbKind): Promise<string> {
-  if (kind === 'pglite') return 'memory://';
+export async function freshDatabaseUrl(kind: DbKind, opts: { seeded?: boolean } = {}): Promise<string> {
+  if (kind === 'pglite') {
+    const template = opts.seeded ? inject('pgliteTemplate') : undefined;
+    return template ? `memory://?from=${encodeURIComponent(template)}` : 'memory://';
+  }
   const admin = inject('pgUrl');
   const name = `yw_${randomBytes(6).toString('hex')}`;
   const c = new pg.Client({ connectionString: admin });
   await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
+  await c.query(opts.seeded && inject('pgTemplate') ? `CREATE DATABASE ${name} TEMPLATE ${PG_TEMPLATE_DB}` : `CREATE DATABASE ${name}`);
   await c.end();
   const u = new URL(admin);
   u.pathname = `/${name}`;
   return u.toString();
 }
 
-export function testConfig(databaseUrl: string, overrides: Partial<Config> = {}): Config {
-  return loadConfig(
-    {},
-    {
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: '/tmp/yiwang-test-unused',
-      DATA_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
-      LOG_LEVEL: 'silent',
-      PUBLIC_URL: 'http://yiwang.test',
-      STRICT_AUDIT: true,
-      JOB_RUNNER: false,
-      DEMO_DATA: true,
-      WEB_DIST: '/nonexistent',
-      LOGIN_RATE_PER_MINUTE: 1000,
-      ...overrides,
-    },
-  );
-}
+export { testConfig };
 
+/**
+ * An app on a fresh database of the given kind. Unless the overrides change what the demo loader
+ * writes, the database is a copy of the run's seeded template (migrated, demo node loaded), so
+ * the app starts in a second instead of loading the demo node again.
+ */
 export async function testApp(kind: DbKind, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
-  return buildApp(testConfig(await freshDatabaseUrl(kind), overrides));
+  const seeded = !SEED_SETTINGS.some((k) => k in overrides);
+  return buildApp(testConfig(await freshDatabaseUrl(kind, { seeded }), overrides));
 }
 
 /** A signed-in client: the session cookie and CSRF token sent on every request. */

@@ -1,12 +1,13 @@
 /**
  * Opens the system of record: PostgreSQL when DATABASE_URL is a postgres:// URL, otherwise the
- * embedded PGlite database (under DATA_DIR/pgdata, or in memory for `memory://`). One SQL dialect
- * for both; the same migrations run on both.
+ * embedded PGlite database (under DATA_DIR/pgdata, or in memory for `memory://`; `memory://?from=<file>`
+ * starts the in-memory database from a PGlite data-dir dump, which the tests use for a migrated,
+ * seeded snapshot). One SQL dialect for both; the same migrations run on both.
  */
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type Dialect } from 'kysely';
 import pg from 'pg';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from './types';
 import { PGliteDialect } from './pglite-dialect';
@@ -50,11 +51,15 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolSi
     kind = 'postgres';
   } else {
     let dataDir: string | undefined;
-    if (opts.url !== 'memory://') {
+    let loadDataDir: Blob | undefined;
+    if (opts.url?.startsWith('memory://')) {
+      const from = new URL(opts.url).searchParams.get('from');
+      if (from) loadDataDir = new Blob([readFileSync(from)]);
+    } else {
       dataDir = join(opts.dataDir, 'pgdata');
       mkdirSync(dataDir, { recursive: true });
     }
-    const pglite = await PGlite.create({ dataDir, parsers });
+    const pglite = await PGlite.create({ dataDir, loadDataDir, parsers });
     dialect = new PGliteDialect(pglite);
     kind = 'pglite';
   }
