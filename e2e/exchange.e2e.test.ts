@@ -83,7 +83,8 @@ describe('exchange: approve, call, see the use, flag it, see the case', { timeou
     expect(await axeSerious(citizen, 'data usage')).toEqual([]);
     await row.getByRole('button', { name: /^存证/ }).click();
     await citizen.getByTestId('ex-usage-proof').waitFor();
-    await citizen.getByRole('button', { name: '关闭' }).click();
+    await citizen.getByTestId('ex-usage-proof-close').click();
+    await citizen.getByTestId('ex-usage-proof').waitFor({ state: 'hidden' });
     await row.getByTestId('ex-usage-flag').click();
     await citizen.getByTestId('ex-usage-flag-reason').fill('我没有申请医疗救助，怀疑有人冒用我的信息');
     await citizen.getByTestId('ex-usage-flag-submit').click();

@@ -131,7 +131,7 @@ export default function DataUsage() {
           ]}
         />
       )}
-      <Modal open={!!proof} title={t('ex.usage.proofTitle')} onCancel={() => setProof(null)} footer={<Button onClick={() => setProof(null)}>{t('ex.close')}</Button>} width={760}>
+      <Modal open={!!proof} title={t('ex.usage.proofTitle')} onCancel={() => setProof(null)} footer={<Button onClick={() => setProof(null)} data-testid="ex-usage-proof-close">{t('ex.close')}</Button>} width={760}>
         {proof && (
           <div data-testid="ex-usage-proof">
             <p>{proof.status === 'included' ? t('ex.usage.included', { index: proof.proof?.leafIndex, size: proof.proof?.treeSize }) : t('ex.usage.pending')}</p>
