@@ -68,7 +68,8 @@ describe('open data portal: search → dataset → preview → download', { time
     const csv = readFileSync(path!, 'utf8');
     expect(csv.startsWith('\ufeffrouteNo,name,from,to')).toBe(true);
     expect(csv.trim().split('\r\n')).toHaveLength(241);
-    const api = await (await fetch(`${server.url}/api/opendata/datasets/zjj-bus-routes/download/csv`)).text();
+    // Bytes, not Response.text(), which drops the BOM.
+    const api = Buffer.from(await (await fetch(`${server.url}/api/opendata/datasets/zjj-bus-routes/download/csv`)).arrayBuffer()).toString('utf8');
     expect(csv).toBe(api);
   });
 
