@@ -40,6 +40,7 @@ export function isPostgresUrl(url: string | undefined): url is string {
 export async function openDatabase(opts: { url?: string; dataDir: string; poolSize?: number }): Promise<DatabaseHandle> {
   let dialect: Dialect;
   let kind: DbKind;
+  const memory = opts.url?.startsWith('memory://') ? new URL(opts.url) : null;
   if (isPostgresUrl(opts.url)) {
     const pool = new pg.Pool({
       connectionString: opts.url,
@@ -52,8 +53,8 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolSi
   } else {
     let dataDir: string | undefined;
     let loadDataDir: Blob | undefined;
-    if (opts.url?.startsWith('memory://')) {
-      const from = new URL(opts.url).searchParams.get('from');
+    if (memory) {
+      const from = memory.searchParams.get('from');
       if (from) loadDataDir = new Blob([readFileSync(from)]);
     } else {
       dataDir = join(opts.dataDir, 'pgdata');
