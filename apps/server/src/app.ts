@@ -139,6 +139,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const app = Fastify({
     logger: loggerOptions(config),
     bodyLimit: config.BODY_LIMIT,
+    // Modules open stores and load keys while registering; on a loaded 2-core machine that can take
+    // longer than Fastify's 10 s default, and a slow start is better than a failed one.
+    pluginTimeout: 120_000,
     // The cast only picks Fastify's plain-HTTP overload; a hop count or an address list is valid there too.
     trustProxy: parseTrustProxy(config.TRUST_PROXY) as boolean,
     return503OnClosing: true,
