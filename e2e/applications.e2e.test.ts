@@ -368,7 +368,7 @@ describe('one-stop applications in the browser', { timeout: 900_000 }, () => {
     const form = li.getByTestId('supplement-form');
     await form.waitFor();
     expect(await form.textContent()).toContain('请填写本人手机号码');
-    expect(await form.locator('input:not([type="file"]):not([type="radio"])').count()).toBe(1);
+    await expect.poll(() => form.locator('input:not([type="file"]):not([type="radio"])').count(), { timeout: 30_000 }).toBe(1);
     await form.getByTestId('supplement-submit').click();
     await li.getByText('请填写“联系电话”').waitFor(); // required: it was asked for
     await form.locator('#mobile').fill('13800591002');
