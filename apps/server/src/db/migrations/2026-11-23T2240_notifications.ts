@@ -1,8 +1,8 @@
 // Notifications: templates (data a region edits without a release, seeded below in Chinese and
 // English), the in-app inbox, per-channel delivery records (SMS, e-mail) and each recipient's
 // language and channel preferences. Delivery itself runs from the jobs outbox after commit.
-import { sql, type Kysely } from 'kysely';
-import { ddl } from './_sql';
+import type { Kysely } from 'kysely';
+import { ddl, insertNotificationTemplates, type TemplateSeed } from './_sql';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
@@ -61,11 +61,7 @@ CREATE TABLE notification_preferences (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 `);
-  for (const t of TEMPLATES) {
-    await sql`INSERT INTO notification_templates (code, description, params, channels, title_zh, body_zh, sms_zh, title_en, body_en, sms_en)
-      VALUES (${t.code}, ${t.description}, ${JSON.stringify(t.params)}::jsonb, ${JSON.stringify(t.channels)}::jsonb,
-              ${t.zh[0]}, ${t.zh[1]}, ${t.zh[2]}, ${t.en[0]}, ${t.en[1]}, ${t.en[2]})`.execute(db);
-  }
+  await insertNotificationTemplates(db, TEMPLATES);
 }
 
 export async function down(): Promise<void> {
@@ -74,7 +70,7 @@ export async function down(): Promise<void> {
 
 // The texts the applications module sends. [title, inbox/e-mail body, SMS text]; placeholders are
 // {{name}} and must be among `params` (checked again whenever a region edits a text).
-const TEMPLATES: { code: string; description: string; params: string[]; channels: string[]; zh: [string, string, string]; en: [string, string, string] }[] = [
+const TEMPLATES: TemplateSeed[] = [
   {
     code: 'application.accepted',
     description: '受理 — the application was accepted',

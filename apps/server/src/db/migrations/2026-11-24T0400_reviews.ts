@@ -3,7 +3,7 @@
 // rectification cases of bad reviews (核实 → 整改 → 反馈) with per-region deadlines, appeals,
 // escalations, follow-up calls (回访) and flags of suspected gaming. Timers are rows of `jobs`.
 import { sql, type Kysely } from 'kysely';
-import { ddl } from './_sql';
+import { ddl, insertNotificationTemplates, type TemplateSeed } from './_sql';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
@@ -162,19 +162,14 @@ CREATE TABLE review_flags (
 );
 `);
   await sql`INSERT INTO rectification_deadlines (region_code, verify_days, rectify_days, feedback_days) VALUES ('000000', 1, 5, 1)`.execute(db);
-  for (const t of TEMPLATES) {
-    await sql`INSERT INTO notification_templates (code, description, params, channels, title_zh, body_zh, sms_zh, title_en, body_en, sms_en)
-      VALUES (${t.code}, ${t.description}, ${JSON.stringify(t.params)}::jsonb, ${JSON.stringify(t.channels)}::jsonb,
-              ${t.zh[0]}, ${t.zh[1]}, ${t.zh[2]}, ${t.en[0]}, ${t.en[1]}, ${t.en[2]})
-      ON CONFLICT (code) DO NOTHING`.execute(db);
-  }
+  await insertNotificationTemplates(db, TEMPLATES);
 }
 
 export async function down(): Promise<void> {
   throw new Error('migrations are forward only');
 }
 
-const TEMPLATES: { code: string; description: string; params: string[]; channels: string[]; zh: [string, string, string]; en: [string, string, string] }[] = [
+const TEMPLATES: TemplateSeed[] = [
   {
     code: 'review.invite',
     description: '好差评 — invitation to review a concluded application',

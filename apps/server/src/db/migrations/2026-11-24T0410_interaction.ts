@@ -4,7 +4,7 @@
 // boxes of regions for map points; the knowledge base (curated answered consultations); Open311
 // API keys (stored as hashes). Timers are rows of `jobs`.
 import { sql, type Kysely } from 'kysely';
-import { ddl } from './_sql';
+import { ddl, insertNotificationTemplates, type TemplateSeed } from './_sql';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
@@ -137,19 +137,14 @@ CREATE TABLE open311_keys (
   for (const [code, a, b, c, d] of boxes) {
     await sql`INSERT INTO region_bounds (region_code, min_lat, max_lat, min_lng, max_lng) VALUES (${code}, ${a}, ${b}, ${c}, ${d})`.execute(db);
   }
-  for (const t of TEMPLATES) {
-    await sql`INSERT INTO notification_templates (code, description, params, channels, title_zh, body_zh, sms_zh, title_en, body_en, sms_en)
-      VALUES (${t.code}, ${t.description}, ${JSON.stringify(t.params)}::jsonb, ${JSON.stringify(t.channels)}::jsonb,
-              ${t.zh[0]}, ${t.zh[1]}, ${t.zh[2]}, ${t.en[0]}, ${t.en[1]}, ${t.en[2]})
-      ON CONFLICT (code) DO NOTHING`.execute(db);
-  }
+  await insertNotificationTemplates(db, TEMPLATES);
 }
 
 export async function down(): Promise<void> {
   throw new Error('migrations are forward only');
 }
 
-const TEMPLATES: { code: string; description: string; params: string[]; channels: string[]; zh: [string, string, string]; en: [string, string, string] }[] = [
+const TEMPLATES: TemplateSeed[] = [
   {
     code: 'inquiry.dispatched',
     description: '12345 — an inquiry was dispatched to the department (派单)',

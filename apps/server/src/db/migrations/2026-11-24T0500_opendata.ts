@@ -3,8 +3,8 @@
 // and daily usage statistics. The rows themselves stay in the provider tables; a dataset only
 // records where they are (row_source). Search uses an array of character bigrams under GIN,
 // filled by the application (the same technique as the service catalog).
-import { sql, type Kysely } from 'kysely';
-import { ddl } from './_sql';
+import type { Kysely } from 'kysely';
+import { ddl, insertNotificationTemplates, type TemplateSeed } from './_sql';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
@@ -120,19 +120,14 @@ CREATE TABLE opendata_stats (
 );
 CREATE INDEX opendata_stats_department ON opendata_stats (department_id, day);
 `);
-  for (const t of TEMPLATES) {
-    await sql`INSERT INTO notification_templates (code, description, params, channels, title_zh, body_zh, sms_zh, title_en, body_en, sms_en)
-      VALUES (${t.code}, ${t.description}, ${JSON.stringify(t.params)}::jsonb, ${JSON.stringify(t.channels)}::jsonb,
-              ${t.zh[0]}, ${t.zh[1]}, ${t.zh[2]}, ${t.en[0]}, ${t.en[1]}, ${t.en[2]})
-      ON CONFLICT (code) DO NOTHING`.execute(db);
-  }
+  await insertNotificationTemplates(db, TEMPLATES);
 }
 
 export async function down(): Promise<void> {
   throw new Error('migrations are forward only');
 }
 
-const TEMPLATES: { code: string; description: string; params: string[]; channels: string[]; zh: [string, string, string]; en: [string, string, string] }[] = [
+const TEMPLATES: TemplateSeed[] = [
   {
     code: 'opendata.request_answered',
     description: '数据需求答复 — the owning department answered a data request',
