@@ -4,17 +4,29 @@
  * themes, labels, the accuracy score and the package signing key. Staff read drafts; department
  * admins and platform admins edit (data scope in the service, see catalog.policy.ts).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { PACKAGE_MAX_BYTES } from './catalog.package';
 import { CATALOG_EDITORS, CATALOG_READERS } from './catalog.policy';
 import * as S from './catalog.schemas';
-import type { CatalogService } from './catalog.service';
+import type { CatalogService, GuideBytes } from './catalog.service';
 
 const TAGS = ['catalog'];
 const JSON_TYPE = 'application/json; charset=utf-8';
 const Guide = Type.Object({}, { additionalProperties: true, description: 'service guide (办事指南)' });
+/** The latest guide may change with a publish: revalidate every time (a 304 when the ETag still matches). */
+const LATEST = 'public, no-cache';
+/** A published version's content never changes; only its status fields (retired, latest version) may. */
+const VERSION = 'public, max-age=300';
+
+/** Sends a cached guide's bytes with its ETag, or 304 Not Modified when the client already has them. */
+function sendGuide(req: FastifyRequest, reply: FastifyReply, g: GuideBytes, cacheControl: string) {
+  reply.header('etag', g.etag).header('cache-control', cacheControl);
+  const seen = req.headers['if-none-match'];
+  if (seen && (seen === g.etag || seen === '*' || seen.split(',').some((t) => t.trim().replace(/^W\//, '') === g.etag))) return reply.code(304).send();
+  return reply.type(JSON_TYPE).send(g.body);
+}
 
 export function catalogRoutes(svc: CatalogService) {
   return async function routes(app: FastifyInstance) {
@@ -37,12 +49,12 @@ export function catalogRoutes(svc: CatalogService) {
     r.get('/catalog/items/:id', {
       schema: { tags: TAGS, summary: 'Service guide of an item, latest published version (办事指南)', params: S.IdParams, response: { 200: Guide } },
       config: pub,
-    }, async (req, reply) => reply.type(JSON_TYPE).send(await svc.guide(req.params.id)));
+    }, async (req, reply) => sendGuide(req, reply, await svc.guide(req.params.id), LATEST));
 
     r.get('/catalog/items/:id/versions/:version', {
       schema: { tags: TAGS, summary: 'A published version of an item (immutable; applications bind to it)', params: S.VersionParams, response: { 200: Guide } },
       config: pub,
-    }, async (req, reply) => reply.type(JSON_TYPE).header('cache-control', 'public, max-age=86400, immutable').send(await svc.guideVersion(req.params.id, req.params.version)));
+    }, async (req, reply) => sendGuide(req, reply, await svc.guideVersion(req.params.id, req.params.version), VERSION));
 
     r.get('/catalog/bundles', {
       schema: { tags: TAGS, summary: 'Published bundles (一件事一次办)', response: { 200: Type.Array(Type.Object({}, { additionalProperties: true })) } },
@@ -52,12 +64,12 @@ export function catalogRoutes(svc: CatalogService) {
     r.get('/catalog/bundles/:id', {
       schema: { tags: TAGS, summary: 'Guide of a bundle: items, dependencies, critical path, merged form, materials', params: S.IdParams, response: { 200: Guide } },
       config: pub,
-    }, async (req, reply) => reply.type(JSON_TYPE).send(await svc.bundleGuide(req.params.id)));
+    }, async (req, reply) => sendGuide(req, reply, await svc.bundleGuide(req.params.id), LATEST));
 
     r.get('/catalog/bundles/:id/versions/:version', {
       schema: { tags: TAGS, summary: 'A published version of a bundle (immutable)', params: S.VersionParams, response: { 200: Guide } },
       config: pub,
-    }, async (req, reply) => reply.type(JSON_TYPE).send(await svc.bundleGuideVersion(req.params.id, req.params.version)));
+    }, async (req, reply) => sendGuide(req, reply, await svc.bundleGuideVersion(req.params.id, req.params.version), VERSION));
 
     r.get('/catalog/themes', {
       schema: { tags: TAGS, summary: 'Life events and business events with the number of services', response: { 200: Type.Array(S.ThemeSchema) } },

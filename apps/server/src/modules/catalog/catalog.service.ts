@@ -88,6 +88,17 @@ interface ValidatedBundle {
   department: Department;
 }
 
+/** A guide as the bytes sent and their strong ETag (a digest of exactly those bytes). */
+export interface GuideBytes {
+  body: Buffer;
+  etag: string;
+}
+
+function guideBytes(value: unknown): GuideBytes {
+  const body = Buffer.from(JSON.stringify(value));
+  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+}
+
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 const label = (l: V.Label) => ({ zh: l.zh, en: l.en });
 const countsOf = (fs: Finding[]) => ({
@@ -112,8 +123,8 @@ export class CatalogService {
   private deptLoading: Promise<Map<string, Department>> | null = null;
   /** Facet counts by query and filters (see FACET_TTL_MS). */
   private facetCache = new Map<string, { at: number; value: Awaited<ReturnType<typeof searchRepo.facets>> }>();
-  /** Serialised guides as bytes: a read sends them as they are (no JSON or UTF-8 encoding per request). */
-  private guideCache = new Map<string, { body: Buffer; at: number }>();
+  /** Serialised guides as bytes with their ETag: a read sends them as they are (no JSON or UTF-8 encoding per request). */
+  private guideCache = new Map<string, GuideBytes & { at: number }>();
   private uses = new Map<string, number>();
   private flushTimer: NodeJS.Timeout | undefined;
   private keyPromise: Promise<SigningKey> | undefined;
@@ -166,9 +177,10 @@ export class CatalogService {
     return m.get(id) ?? (await this.departmentsById(true)).get(id);
   }
 
-  private cacheGuide(key: string, body: Buffer) {
+  private cacheGuide(key: string, g: GuideBytes): GuideBytes {
     if (this.guideCache.size >= GUIDE_CACHE_SIZE) this.guideCache.delete(this.guideCache.keys().next().value!);
-    this.guideCache.set(key, { body, at: Date.now() });
+    this.guideCache.set(key, { ...g, at: Date.now() });
+    return g;
   }
 
   /** Drops every cached guide of an entry (latest and versions: their status fields change). */
@@ -464,39 +476,40 @@ export class CatalogService {
     return rec && { ...rec, retired: row.status === 'retired' };
   }
 
-  /** The public guide (办事指南) of the latest version, serialised; cached per process. */
-  async guide(id: string): Promise<Buffer> {
+  /**
+   * The public guide (办事指南) of the latest version, serialised with its ETag; cached per
+   * process (the latest version is looked up again after GUIDE_TTL_MS: other processes may publish).
+   */
+  async guide(id: string): Promise<GuideBytes> {
     const hit = this.guideCache.get(id);
     if (hit && Date.now() - hit.at < GUIDE_TTL_MS) {
       this.recordUse(id);
-      return hit.body;
+      return hit;
     }
     const row = await itemsRepo.byId(this.db, id);
     if (!row?.latest_version) throw catalogErrors.itemNotFound();
-    const body = await this.guideVersion(id, row.latest_version, row.status === 'retired' ? { retiredAt: iso(row.retired_at), reason: row.retired_reason } : null);
-    this.cacheGuide(id, body);
+    const g = await this.guideVersion(id, row.latest_version, row.status === 'retired' ? { retiredAt: iso(row.retired_at), reason: row.retired_reason } : null);
+    this.cacheGuide(id, g);
     this.recordUse(id);
-    return body;
+    return g;
   }
 
-  async guideVersion(id: string, version: number, retired?: { retiredAt: string | null; reason: string | null } | null): Promise<Buffer> {
+  async guideVersion(id: string, version: number, retired?: { retiredAt: string | null; reason: string | null } | null): Promise<GuideBytes> {
     const key = `${id}@${version}`;
     if (retired === undefined) {
       // The content of a version never changes; its status fields (retired, latest) may, so
       // other processes' copies are refreshed now and then.
       const hit = this.guideCache.get(key);
-      if (hit && Date.now() - hit.at < VERSION_TTL_MS) return hit.body;
+      if (hit && Date.now() - hit.at < VERSION_TTL_MS) return hit;
     }
     const rec = await this.getPublishedVersion(id, version);
     if (!rec) throw catalogErrors.versionNotFound();
     if (retired === undefined) {
       const row = await itemsRepo.byId(this.db, id);
       retired = row?.status === 'retired' ? { retiredAt: iso(row.retired_at), reason: row.retired_reason } : null;
-      const body = Buffer.from(JSON.stringify(await this.presentItem(rec, retired, row?.latest_version ?? version)));
-      this.cacheGuide(key, body);
-      return body;
+      return this.cacheGuide(key, guideBytes(await this.presentItem(rec, retired, row?.latest_version ?? version)));
     }
-    return Buffer.from(JSON.stringify(await this.presentItem(rec, retired, version)));
+    return guideBytes(await this.presentItem(rec, retired, version));
   }
 
   private async presentItem(rec: ItemRecord, retired: { retiredAt: string | null; reason: string | null } | null, latestVersion: number) {
@@ -786,21 +799,29 @@ export class CatalogService {
     return row?.latest_version ? { version: row.latest_version, retired: row.status === 'retired' } : undefined;
   }
 
-  async bundleGuide(id: string): Promise<Buffer> {
+  async bundleGuide(id: string): Promise<GuideBytes> {
     const hit = this.guideCache.get(id);
     if (hit && Date.now() - hit.at < GUIDE_TTL_MS) {
       this.recordUse(id);
-      return hit.body;
+      return hit;
     }
     const row = await bundlesRepo.byId(this.db, id);
     if (!row?.latest_version) throw catalogErrors.bundleNotFound();
-    const body = await this.bundleGuideVersion(id, row.latest_version);
-    this.cacheGuide(id, body);
+    const g = await this.bundleGuideVersion(id, row.latest_version, true);
+    this.cacheGuide(id, g);
     this.recordUse(id);
-    return body;
+    return g;
   }
 
-  async bundleGuideVersion(id: string, version: number): Promise<Buffer> {
+  /** A published version of a bundle's guide; cached like an item's (`fresh` skips the cached copy). */
+  async bundleGuideVersion(id: string, version: number, fresh = false): Promise<GuideBytes> {
+    const key = `${id}@${version}`;
+    const hit = fresh ? undefined : this.guideCache.get(key);
+    if (hit && Date.now() - hit.at < VERSION_TTL_MS) return hit;
+    return this.cacheGuide(key, guideBytes(await this.presentBundle(id, version)));
+  }
+
+  private async presentBundle(id: string, version: number) {
     const rec = await this.getPublishedBundleVersion(id, version);
     if (!rec) throw catalogErrors.versionNotFound();
     const row = await bundlesRepo.byId(this.db, id);
@@ -826,7 +847,7 @@ export class CatalogService {
       });
     }
     const lead = await this.department(b.leadDepartmentId);
-    return Buffer.from(JSON.stringify({
+    return {
       kind: 'bundle',
       id,
       version,
@@ -849,7 +870,7 @@ export class CatalogService {
       materials: rec.derived.materials,
       stats: rec.derived.stats,
       accuracy: { errors: rec.findings.filter((f) => f.severity === 'error').length, warnings: rec.findings.filter((f) => f.severity === 'warning').length, findings: rec.findings },
-    }));
+    };
   }
 
   async publishedBundles() {

@@ -84,6 +84,14 @@ describe.each(DB_KINDS)('catalog on %s', (kind) => {
       expect(created.json()).toMatchObject({ status: 'draft', latestVersion: null });
       expect((await get(`/api/catalog/items/${id}`)).statusCode).toBe(404); // drafts are not public
       expect((await scjg.req('POST', `/api/admin/catalog/items/${id}/publish`)).json()).toMatchObject({ status: 'published', latestVersion: 1, draft: null });
+      // A guide carries an ETag: the same bytes again are a 304; a new version is new bytes.
+      const g1 = await get(`/api/catalog/items/${id}`);
+      const etag1 = g1.headers.etag as string;
+      expect(etag1).toMatch(/^"[\w-]{27}"$/);
+      expect(g1.headers['cache-control']).toBe('public, no-cache');
+      const again = await app.inject({ method: 'GET', url: `/api/catalog/items/${id}`, headers: { 'if-none-match': etag1 } });
+      expect([again.statusCode, again.body]).toEqual([304, '']);
+      expect((await app.inject({ method: 'GET', url: `/api/catalog/items/${id}/versions/1`, headers: { 'if-none-match': `W/${etag1}` } })).statusCode).toBe(304);
       await scjg.req('PUT', `/api/admin/catalog/items/${id}/draft`, sampleItemContent(dept, n, { name: '版本测试事项（修订）' }));
       // The public guide still shows version 1 until the draft is published.
       expect((await get(`/api/catalog/items/${id}/versions/1`)).json().name).toBe('版本测试事项');
@@ -91,6 +99,10 @@ describe.each(DB_KINDS)('catalog on %s', (kind) => {
       expect(v2.json().versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
       expect((await get(`/api/catalog/items/${id}/versions/1`)).json().name).toBe('版本测试事项');
       expect((await get(`/api/catalog/items/${id}/versions/2`)).json()).toMatchObject({ name: '版本测试事项（修订）', isLatest: true });
+      const g2 = await app.inject({ method: 'GET', url: `/api/catalog/items/${id}`, headers: { 'if-none-match': etag1 } });
+      expect(g2.statusCode).toBe(200);
+      expect(g2.json().version).toBe(2);
+      expect(g2.headers.etag).not.toBe(etag1);
       const rec = await app.services.catalog.getPublishedVersion(id, 1);
       expect(rec?.content.name).toBe('版本测试事项');
       expect((await get(`/api/catalog/search?q=${q('版本测试事项')}`)).json().items.map((i: { id: string }) => i.id)).toContain(id);
