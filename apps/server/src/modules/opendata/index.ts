@@ -4,8 +4,8 @@
  * requests (需求征集) and usage statistics.
  *
  * Owns the opendata_* tables and the job queue opendata.request_due. Reads resources (metadata and
- * sampled rows) through the resources module's ResourcesService (ResourceCatalogPort); reads the
- * provider rows of a published resource from resource_rows for datastore queries (see README).
+ * rows: samples, the row API, downloads, per-resource row indexes) through the resources module's
+ * ResourcesService (ResourceCatalogPort); it never reads resource_rows itself.
  * Publishes:
  * - `openDataUsage(db, { from, to, departmentId? })` — views, downloads, API calls per department and
  *   dataset, and data-request answering figures, for oversight;
@@ -25,11 +25,10 @@ import { openDataRoutes } from './opendata.routes';
 import { OpenDataService, type ResourceCatalogPort } from './opendata.service';
 import './opendata.tables';
 
-export { OpenDataService, RateLimiter, REQUEST_DUE_QUEUE, type ResourceCatalogPort, type CatalogResource, type PublishInput } from './opendata.service';
+export { OpenDataService, RateLimiter, REQUEST_DUE_QUEUE, ROW_INDEX_QUEUE, type ResourceCatalogPort, type CatalogResource, type PublishInput } from './opendata.service';
 export { checkPersonalColumns, looksLikeIdNumber, looksLikeMobile, looksLikePersonName, type PersonalFinding } from './opendata.personal';
 export { computeQuality, QUALITY_DIMENSIONS, LICENCES, FREQUENCIES } from './opendata.quality';
 export { parseFq, FqError } from './opendata.fq';
-export { datastoreSearch, type RowSource, type SourceColumn } from './opendata.datastore';
 
 export function createOpenData(opts: { db: Db; org: OrgService; jobs: JobRunner; log: FastifyBaseLogger; config: Config; resources: ResourceCatalogPort | null }): OpenDataService {
   return new OpenDataService({

@@ -11,7 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../shared/errors';
-import { DatastoreError } from './opendata.datastore';
+import { RowQueryError } from '../resources';
 import { FqError } from './opendata.fq';
 import { LICENCES } from './opendata.quality';
 import type { OpenDataService } from './opendata.service';
@@ -87,7 +87,7 @@ function required(p: Params, k: string): string {
 function translate(e: unknown): CkanError {
   if (e instanceof CkanError) return e;
   if (e instanceof FqError) return new CkanError(409, 'Search Error', { message: `Search error: ${e.message}` });
-  if (e instanceof DatastoreError) return validation({ [e.field]: [e.message] });
+  if (e instanceof RowQueryError) return validation({ [e.field]: [e.message] });
   if (e instanceof AppError) {
     if (e.status === 404) return notFound(e.en);
     if (e.status === 401 || e.status === 403) return denied(e.en);

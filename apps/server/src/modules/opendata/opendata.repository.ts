@@ -213,6 +213,56 @@ export const datasetsRepo = {
     for (const list of out.values()) list.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
     return out;
   },
+  /**
+   * package_search in one pass over the matches: the matching datasets' narrow columns (sort keys
+   * and facet fields, not the wide metadata) are read once into a materialised CTE, from which
+   * the total, the page's ids (top-k) and each facet's counts are taken. With `countsKnown` (a
+   * cached total and facets for this query and catalog version) only the page's ids are read.
+   * The page's full rows are then fetched by id.
+   */
+  async searchOnePass(
+    db: Db,
+    where: RawBuilder<unknown>[],
+    order: RawBuilder<unknown>,
+    limit: number,
+    offset: number,
+    facetFields: ('tags' | 'themes' | 'formats' | 'department_id' | 'licence' | 'access_level')[],
+    facetLimit: number,
+    countsKnown: boolean,
+  ): Promise<{ rows: DatasetRow[]; count: number | null; facets: Map<string, { value: string; count: number }[]> | null }> {
+    const whereSql = where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;
+    let ids: string[] = [];
+    let count: number | null = null;
+    let facets: Map<string, { value: string; count: number }[]> | null = null;
+    if (countsKnown) {
+      if (limit > 0) ids = (await sql<{ id: string }>`SELECT id FROM opendata_datasets ${whereSql} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`.execute(db)).rows.map((r) => r.id);
+    } else {
+      const cols = [...new Set(['id', 'name', 'title', 'quality_score', 'modified_at', 'created_at', 'rating_count', ...facetFields])];
+      const parts: RawBuilder<unknown>[] = [sql`(SELECT 'n'::text AS k, 0 AS f, ''::text AS v, count(*)::bigint AS n FROM m)`];
+      if (limit > 0) parts.push(sql`(SELECT 'r', (row_number() OVER ())::int, id::text, 0::bigint FROM (SELECT id FROM m ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}) p)`);
+      facetFields.forEach((f, i) => {
+        const expr = ['tags', 'themes', 'formats'].includes(f) ? sql`unnest(${sql.id(f)})` : sql`${sql.id(f)}::text`;
+        parts.push(sql`(SELECT 'f', ${i}::int, v, n FROM (SELECT v, count(*) AS n FROM (SELECT ${expr} AS v FROM m) s GROUP BY v ORDER BY count(*) DESC, v LIMIT ${facetLimit}) x)`);
+      });
+      const r = await sql<{ k: string; f: number; v: string; n: string }>`WITH m AS MATERIALIZED (SELECT ${sql.join(cols.map((c) => sql.id(c)))} FROM opendata_datasets ${whereSql}) ${sql.join(parts, sql` UNION ALL `)}`.execute(db);
+      facets = new Map(facetFields.map((f) => [f, []]));
+      const page: { pos: number; id: string }[] = [];
+      for (const row of r.rows) {
+        if (row.k === 'n') count = Number(row.n);
+        else if (row.k === 'r') page.push({ pos: Number(row.f), id: row.v });
+        else facets.get(facetFields[Number(row.f)])!.push({ value: row.v, count: Number(row.n) });
+      }
+      for (const list of facets.values()) list.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+      ids = page.sort((a, b) => a.pos - b.pos).map((x) => x.id);
+    }
+    const byId = new Map((await datasetsRepo.byIds(db, ids)).map((d) => [d.id, d]));
+    return { rows: ids.map((id) => byId.get(id)!).filter(Boolean), count, facets };
+  },
+  /** The catalog's version for caches of search counts: changes whenever a dataset is inserted, published, withdrawn or edited (modified_at). */
+  async version(db: Db): Promise<string> {
+    const r = await sql<{ v: string | null }>`SELECT max(modified_at)::text AS v FROM opendata_datasets`.execute(db);
+    return r.rows[0]?.v ?? '';
+  },
   /** Counts per value of a facet field over the matching datasets (top `limit`). */
   async facet(db: Db, where: RawBuilder<unknown>[], field: 'tags' | 'themes' | 'formats' | 'department_id' | 'licence' | 'access_level', limit: number) {
     const whereSql = where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;

@@ -16,7 +16,7 @@ import { chinaDate, deadlineAt } from '../../shared/workdays';
 import { enqueue, type ClaimedJob, type JobRunner } from '../jobs';
 import { notify } from '../notifications';
 import type { Department, OrgService } from '../org';
-import { allRows, datastoreSearch, DatastoreError, type DatastoreQuery, type SourceColumn } from './opendata.datastore';
+import { RowQueryError, type RowQuery, type RowQueryResult, type SourceColumn } from '../resources';
 import { openDataErrors as E } from './opendata.errors';
 import { FqError, parseFq, type FqClause } from './opendata.fq';
 import { checkPersonalColumns, type PersonalFinding } from './opendata.personal';
@@ -56,9 +56,21 @@ export interface ResourceCatalogPort {
   get(idOrCode: string): Promise<CatalogResource>;
   list(query: { q?: string; openClass?: 'unconditional' | 'conditional' | 'none'; providerDepartmentId?: string; limit?: number; offset?: number }): Promise<{ total: number; items: CatalogResource[] }>;
   pageRows(db: Db, resource: { id: string; fields: CatalogField[] }, query: { after?: string | null; limit?: number; fields?: string[] }): Promise<{ rows: { rowKey: string; data: Record<string, unknown> }[]; next: string | null }>;
+  /** The row API (datastore_search): the resources module owns the row store and its access paths. */
+  searchRows(db: Db, resourceId: string, columns: SourceColumn[], query: RowQuery): Promise<RowQueryResult>;
+  allRows(db: Db, resourceId: string, columns: SourceColumn[]): AsyncGenerator<Record<string, unknown>[]>;
+  /** Expression indexes on the resource's partition for the published fields (requested in the publish transaction, built by a job). */
+  requestRowIndexes(trx: Db, resourceId: string, fields: { name: string; type: SourceColumn['type'] }[]): Promise<string[]>;
+  buildRowIndexes(resourceId: string): Promise<string[]>;
 }
+/** Query of the row API (the resources module's row query). */
+export type DatastoreQuery = RowQuery;
 
 export const REQUEST_DUE_QUEUE = 'opendata.request_due';
+/** Builds the row indexes of a newly published dataset's resource (minutes at ten million rows). */
+export const ROW_INDEX_QUEUE = 'opendata.row_indexes';
+/** At most this many of a dataset's fields get an expression index (each costs writes and space). */
+const MAX_INDEXED_FIELDS = 8;
 const FREQ_FROM_CATALOG: Record<string, string> = { realtime: 'realtime', daily: 'daily', weekly: 'weekly', monthly: 'monthly', quarterly: 'quarterly', yearly: 'annual', irregular: 'irregular' };
 
 export interface PublishInput {
@@ -72,6 +84,8 @@ export interface PublishInput {
   name?: string;
   /** Fields to publish (default all). */
   fields?: string[];
+  /** Published fields to index for filtering and sorting (default: the first 8 published fields; datetime fields are not indexed). */
+  indexFields?: string[];
   documentation?: string;
   terms?: string;
   temporalStart?: string;
@@ -133,13 +147,16 @@ export class OpenDataService {
   private readonly statsBuffer = new Map<string, { day: string; dataset_id: string; department_id: string; views: number; downloads: number; api_calls: number }>();
   private flushTimer: NodeJS.Timeout | null = null;
   private deptCache: { at: number; list: Department[] } | null = null;
-  /** Facet counts of the whole published catalog, cleared whenever a dataset is published or withdrawn. */
-  readonly facetCache = new Map<string, Map<string, { value: string; count: number }[]>>();
+  /** package_search totals and facet counts per query, valid for one catalog version (see search). */
+  private readonly searchCache = new Map<string, { version: string; at: number; count: number; facets: Map<string, { value: string; count: number }[]> }>();
 
   constructor(readonly opts: OpenDataOptions) {
     this.db = opts.db;
     this.org = opts.org;
     opts.jobs.handle(REQUEST_DUE_QUEUE, (job) => this.requestDue(job));
+    opts.jobs.handle(ROW_INDEX_QUEUE, async (job) => {
+      if (this.opts.resources) await this.opts.resources.buildRowIndexes(String(job.payload.resourceId));
+    });
   }
 
   start() {
@@ -269,7 +286,7 @@ export class OpenDataService {
     const dept = (await this.department(r.provider.id))!;
     let rowCount: number | null = null;
     try {
-      const est = await datastoreSearch(this.db, { resourceId: r.id }, cols, { limit: 0, includeTotal: true, totalEstimationThreshold: 1_000_000 });
+      const est = await this.opts.resources!.searchRows(this.db, r.id, cols, { limit: 0, includeTotal: true, totalEstimationThreshold: 1_000_000 });
       rowCount = est.total;
     } catch {
       rowCount = null;
@@ -304,12 +321,17 @@ export class OpenDataService {
         search_bigrams: searchTerms([title, description, tags.join(' '), r.code, dept.name].join(' ')),
       });
       await distributionsRepo.insert(trx, formats.map((format, i) => ({ id: randomUUID(), dataset_id: id, format, position: i })));
-      this.facetCache.clear();
+      // Filterable and sortable fields get expression indexes on the resource's partition (a job builds them).
+      const wanted = input.indexFields ? cols.filter((c) => input.indexFields!.includes(c.name)) : cols;
+      if ((await this.opts.resources!.requestRowIndexes(trx, r.id, wanted.slice(0, MAX_INDEXED_FIELDS))).length) {
+        await enqueue(trx, { queue: ROW_INDEX_QUEUE, payload: { resourceId: r.id }, dedupeKey: `rows:${r.id}:${id}` });
+      }
+      this.searchCache.clear();
       await recordAudit(trx, ctx, { action: 'opendata.dataset.publish', entityType: 'opendata_dataset', entityId: id, detail: { resourceId: r.id, accessLevel: input.accessLevel, fields: cols.map((c) => c.name) } });
       await this.notifyMatchingRequests(trx, { id, title, resourceId: r.id, terms: searchTerms(`${title} ${tags.join(' ')}`) });
       return this.packageShow(trx, id, actor);
     });
-    this.facetCache.clear();
+    this.searchCache.clear();
     return published;
   }
 
@@ -327,7 +349,7 @@ export class OpenDataService {
       search_bigrams: searchTerms([d.title, d.description, d.tags.join(' '), dept.name].join(' ')),
     });
     await distributionsRepo.insert(trx, formats.map((format, i) => ({ id: randomUUID(), dataset_id: id, format, position: i })));
-    this.facetCache.clear();
+    this.searchCache.clear();
     return id;
   }
 
@@ -336,11 +358,11 @@ export class OpenDataService {
     if (!(await this.canManage(ctx.actor, d.department_id))) throw E.notYours();
     const out = await this.db.transaction().execute(async (trx) => {
       await datasetsRepo.setStatus(trx, d.id, 'withdrawn');
-      this.facetCache.clear();
+      this.searchCache.clear();
       await recordAudit(trx, ctx, { action: 'opendata.dataset.withdraw', entityType: 'opendata_dataset', entityId: d.id, detail: { reason } });
       return this.packageShow(trx, d.id, ctx.actor, true);
     });
-    this.facetCache.clear();
+    this.searchCache.clear();
     return out;
   }
 
@@ -349,7 +371,8 @@ export class OpenDataService {
     let available: boolean | null = null;
     if (d.row_source) {
       try {
-        await datastoreSearch(trx, d.row_source, d.columns as SourceColumn[], { limit: 1, includeTotal: false });
+        if (!this.opts.resources) throw new Error('no row store');
+        await this.opts.resources.searchRows(trx, d.row_source.resourceId, d.columns as SourceColumn[], { limit: 1, includeTotal: false });
         available = true;
       } catch {
         available = false;
@@ -523,16 +546,20 @@ export class OpenDataService {
     const order = this.sortSql(p.sort, !!text.trim());
     const rows = Math.min(Math.max(p.rows ?? 10, 0), 1000);
     const fields = [...new Set(p.facetFields ?? [])].filter((f): f is FacetField => f in FACET_COLUMNS);
-    // The whole catalog's facets (no text, no filter: the portal's landing page) are kept until the
-    // next publish or withdrawal; any other query counts its own matches.
-    const unfiltered = !text.trim() && !clauses.length && !p.includeWithdrawn;
-    const facetKey = `${fields.join(',')}|${p.facetLimit ?? 50}`;
-    const cached = unfiltered ? this.facetCache.get(facetKey) : undefined;
-    const [{ rows: found, count }, facetRows] = await Promise.all([
-      datasetsRepo.search(this.db, where, order, rows, p.start ?? 0),
-      cached ?? datasetsRepo.facets(this.db, where, fields.map((f) => FACET_COLUMNS[f]), p.facetLimit ?? 50),
-    ]);
-    if (unfiltered && !cached) this.facetCache.set(facetKey, facetRows);
+    // Totals and facet counts are cached per query and catalog version (the latest modified_at: any
+    // publish, withdrawal or edit in any process changes it), for at most a minute.
+    const terms = queryTerms(text);
+    const countKey = JSON.stringify([terms, clauses, !!p.includeWithdrawn, fields, p.facetLimit ?? 50]);
+    const version = await datasetsRepo.version(this.db);
+    const hit = this.searchCache.get(countKey);
+    const cached = hit && hit.version === version && hit.at > Date.now() - 60_000 ? hit : undefined;
+    const found = await datasetsRepo.searchOnePass(this.db, where, order, rows, p.start ?? 0, fields.map((f) => FACET_COLUMNS[f]), p.facetLimit ?? 50, !!cached);
+    const count = cached ? cached.count : found.count!;
+    const facetRows = cached ? cached.facets : found.facets!;
+    if (!cached) {
+      if (this.searchCache.size >= 2000) this.searchCache.delete(this.searchCache.keys().next().value!);
+      this.searchCache.set(countKey, { version, at: Date.now(), count, facets: facetRows });
+    }
     const facets: Record<string, Record<string, number>> = {};
     const searchFacets: Record<string, { title: string; items: { name: string; display_name: string; count: number }[] }> = {};
     const depts = await this.departments();
@@ -550,7 +577,7 @@ export class OpenDataService {
       facets[f] = Object.fromEntries(named.map((n) => [n.name, n.count]));
       searchFacets[f] = { title: f, items: named };
     }
-    return { count, sort: p.sort ?? (text.trim() ? 'score desc, metadata_modified desc' : 'metadata_modified desc'), facets, search_facets: searchFacets, results: await this.presentMany(this.db, found) };
+    return { count, sort: p.sort ?? (text.trim() ? 'score desc, metadata_modified desc' : 'metadata_modified desc'), facets, search_facets: searchFacets, results: await this.presentMany(this.db, found.rows) };
   }
 
   private sortSql(sort: string | undefined, hasText: boolean) {
@@ -585,13 +612,13 @@ export class OpenDataService {
   async rows(actor: Actor | null, idOrName: string, q: DatastoreQuery) {
     const d = await this.datasetOr404(this.db, idOrName);
     await this.assertDataAccess(actor, d);
-    if (!d.row_source) return { dataset: d, result: { fields: [], records: [], total: 0, total_was_estimated: false, limit: q.limit, offset: 0, sort: '', cursor: null, more: false } };
+    if (!d.row_source || !this.opts.resources) return { dataset: d, result: { fields: [], records: [], total: 0, total_was_estimated: false, limit: q.limit, offset: 0, sort: '', cursor: null, more: false } };
     try {
-      const result = await datastoreSearch(this.db, d.row_source, d.columns as SourceColumn[], q);
+      const result = await this.opts.resources.searchRows(this.db, d.row_source.resourceId, d.columns as SourceColumn[], q);
       this.count(d, 'api_calls');
       return { dataset: d, result };
     } catch (e) {
-      if (e instanceof DatastoreError) throw E.datastore(e.field, e.message);
+      if (e instanceof RowQueryError) throw E.datastore(e.field, e.message);
       throw e;
     }
   }
@@ -610,7 +637,7 @@ export class OpenDataService {
     await this.assertDataAccess(actor, d);
     this.count(d, 'downloads');
     const cols = d.columns as SourceColumn[];
-    const batches = d.row_source ? allRows(this.db, d.row_source, cols) : (async function* () {})();
+    const batches = d.row_source && this.opts.resources ? this.opts.resources.allRows(this.db, d.row_source.resourceId, cols) : (async function* () {})();
     return { dataset: d, format: f as 'CSV' | 'JSON' | 'XLSX', columns: cols, batches };
   }
 

@@ -112,6 +112,7 @@ describe.each(DB_KINDS)('open data on %s', (kind) => {
   });
 
   it('bad input answers in CKAN’s envelope with CKAN’s status codes and changes nothing', async () => {
+    await app.services.opendata.flushStats(); // earlier usage counters, not a timer's flush in the middle
     const before = await tableCounts(app);
     expect(expectCkanError(await ckan(app, 'no_such_action'), 400, 'Bad Request').message).toMatch(/Action name not known: no_such_action/);
     expectCkanError(await ckan(app, 'no_such_action', {}, { prefix: '/api/action' }), 400, 'Bad Request');
@@ -188,6 +189,7 @@ describe.each(DB_KINDS)('open data on %s', (kind) => {
     expect((await ckan(app, 'datastore_search', { resource_id: points, limit: 1 }, { client: citizen })).json().result.records).toHaveLength(1);
 
     const med = await apiResource('wjw-medical-institutions');
+    await app.services.opendata.flushStats(); // the usage counters above, not a timer's flush in the middle
     const before = await tableCounts(app);
     expectCkanError(await ckan(app, 'datastore_search', { resource_id: med }, { client: citizen }), 403, 'Authorization Error');
     expectProblem(await citizen.req('GET', '/api/opendata/datasets/wjw-medical-institutions/download/json'), 403, 'ACCESS_APPROVAL_REQUIRED');
@@ -232,6 +234,7 @@ describe.each(DB_KINDS)('open data on %s', (kind) => {
     const named = await svc.create(ctx, { code: 'ZJJ.PERMITS_NAMED', name: '施工许可联系人（测试）', providerDepartmentId: zjj.id, subjectKind: 'none', keyField: 'no', fields: [f('no', '编号'), f('applicant_name', '申请人姓名')], sharingClass: 'unconditional', openClass: 'unconditional', updateFrequency: 'monthly' });
     const dsj = await staffLogin(app, 'dsj.data');
     const scjg = await staffLogin(app, 'scjg.admin');
+    await app.services.opendata.flushStats(); // earlier usage counters, not a timer's flush in the middle
     const before = await tableCounts(app);
     const body = (resourceId: string, extra: object = {}) => ({ resourceId, accessLevel: 'open', licence: 'cc-by-4.0', themes: ['REGI'], ...extra });
     const p1 = expectProblem(await dsj.req('POST', '/api/admin/opendata/datasets', body(sneaky.id)), 422, 'PERSONAL_DATA_DETECTED', 'body/fields');

@@ -22,6 +22,7 @@ import type { OrgService, Department } from '../org';
 import { resourceErrors } from './resources.errors';
 import type { DataResourcesTable, OpenClass, ResourceField, SharingClass, SubjectKind, UpdateFrequency } from './resources.types';
 import type { Selectable } from 'kysely';
+import { allRows, fieldExprSql, indexableType, partitionName, rowIndexName, searchRows, type RowQuery, type RowQueryResult, type SourceColumn } from './resources.rows';
 
 export type ResourceRow = Selectable<DataResourcesTable>;
 
@@ -130,6 +131,7 @@ export class ResourcesService {
     private readonly db: Db,
     private readonly org: OrgService,
     private readonly crypto: FieldCrypto,
+    private readonly opts: { dbKind?: 'postgres' | 'pglite' } = {},
   ) {}
 
   /** The keyed hash under which a person's or enterprise's rows are found (and their data uses recorded). */
@@ -266,6 +268,8 @@ export class ResourcesService {
           updated_at: new Date(),
         })
         .execute();
+      // The resource's own partition of the row store (its statistics and indexes are its own).
+      await sql.raw(`CREATE TABLE IF NOT EXISTS ${partitionName(id)} PARTITION OF resource_rows FOR VALUES IN ('${id}')`).execute(trx);
       await recordAudit(trx, ctx, { action: 'resources.create', entityType: 'data_resource', entityId: id, detail: { code: input.code, name: input.name } });
     });
     return this.get(id);
@@ -437,6 +441,87 @@ export class ResourcesService {
     if (opts.regionCode) q = q.where('region_code', 'like', subtreePattern(opts.regionCode));
     const rows = await q.orderBy('seq').limit(Math.min(opts.limit ?? 100, 1000)).execute();
     return rows.map(presentRow);
+  }
+
+  /**
+   * Row queries for the open data portal (CKAN datastore_search): filters, full text, sort,
+   * fields, limit/offset, keyset cursor, totals estimated by the planner above a threshold. See
+   * resources.rows.ts for the access paths. `columns`: the readable columns.
+   */
+  async searchRows(db: Db, resourceId: string, columns: SourceColumn[], query: RowQuery): Promise<RowQueryResult> {
+    return searchRows(db, resourceId, columns, query, await this.readyRowIndexes(db, resourceId));
+  }
+
+  /** All rows in key order, in batches (downloads). */
+  allRows(db: Db, resourceId: string, columns: SourceColumn[], batch?: number, max?: number) {
+    return allRows(db, resourceId, columns, batch, max);
+  }
+
+  /** The fields of a resource with a ready expression index on its partition. */
+  async readyRowIndexes(db: Db, resourceId: string): Promise<Set<string>> {
+    const rows = await db.selectFrom('resource_row_indexes').select('field').where('resource_id', '=', resourceId).where('state', '=', 'ready').execute();
+    return new Set(rows.map((r) => r.field));
+  }
+
+  /** The expression indexes of a resource's partition and their state. */
+  async rowIndexes(db: Db, resourceId: string) {
+    return db.selectFrom('resource_row_indexes').selectAll().where('resource_id', '=', resourceId).orderBy('field').execute();
+  }
+
+  /**
+   * Asks for expression indexes `(<field>, row_key)` on the resource's partition for these fields
+   * (filterable and sortable through the row API; datetime fields cannot be indexed). Pass the
+   * transaction; the indexes are built later by `buildRowIndexes` (a job: building takes minutes
+   * at ten million rows). Returns the fields requested anew.
+   */
+  async requestRowIndexes(trx: Db, resourceId: string, fields: { name: string; type: SourceColumn['type'] }[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const f of fields) {
+      if (!indexableType(f.type)) continue;
+      const r = await trx
+        .insertInto('resource_row_indexes')
+        .values({ resource_id: resourceId, field: f.name, index_name: rowIndexName(resourceId, f.name) })
+        .onConflict((oc) => oc.columns(['resource_id', 'field']).doNothing())
+        .returning('field')
+        .executeTakeFirst();
+      if (r) out.push(f.name);
+    }
+    return out;
+  }
+
+  /**
+   * Builds the pending expression indexes of a resource (CONCURRENTLY on PostgreSQL: rows can be
+   * written meanwhile) and analyses the partition so that the planner has the indexed fields'
+   * value frequencies. Not in a transaction. Returns the fields now ready.
+   */
+  async buildRowIndexes(resourceId: string): Promise<string[]> {
+    const r = await this.getRow(this.db, resourceId);
+    if (!r) throw resourceErrors.notFound();
+    const types = new Map(r.fields.map((f) => [f.name, f.type]));
+    const pending = await this.db.selectFrom('resource_row_indexes').selectAll().where('resource_id', '=', resourceId).where('state', '<>', 'ready').execute();
+    if (!pending.length) return [];
+    const part = partitionName(resourceId);
+    const exists = await sql<{ t: string | null }>`SELECT to_regclass(${part})::text AS t`.execute(this.db);
+    const built: string[] = [];
+    for (const p of pending) {
+      const type = types.get(p.field);
+      try {
+        if (!exists.rows[0]?.t) throw new Error(`no partition ${part}`);
+        if (!type || !indexableType(type)) throw new Error(`field ${p.field} cannot be indexed`);
+        const concurrently = this.opts.dbKind === 'postgres' ? 'CONCURRENTLY ' : '';
+        // A failed concurrent build leaves an invalid index behind: drop it before trying again.
+        await sql.raw(`DROP INDEX ${concurrently}IF EXISTS ${p.index_name}`).execute(this.db);
+        await sql.raw(`CREATE INDEX ${concurrently}${p.index_name} ON ${part} (${fieldExprSql(p.field, type)}, row_key)`).execute(this.db);
+        built.push(p.field);
+      } catch (e) {
+        await this.db.updateTable('resource_row_indexes').set({ state: 'failed', error: String((e as Error).message).slice(0, 500) }).where('resource_id', '=', resourceId).where('field', '=', p.field).execute();
+      }
+    }
+    if (built.length) {
+      await sql.raw(`ANALYZE ${part}`).execute(this.db);
+      await this.db.updateTable('resource_row_indexes').set({ state: 'ready', error: null, ready_at: new Date() }).where('resource_id', '=', resourceId).where('field', 'in', built).execute();
+    }
+    return built;
   }
 
   async countRows(db: Db, resourceId: string): Promise<number> {

@@ -62,9 +62,21 @@ export interface ResourceRowsTable {
   updated_at: Timestamp;
 }
 
+/** Expression indexes `(<field>, row_key)` on a resource's partition of resource_rows (built by a job). */
+export interface ResourceRowIndexesTable {
+  resource_id: string;
+  field: string;
+  index_name: string;
+  state: Generated<'pending' | 'ready' | 'failed'>;
+  error: string | null;
+  requested_at: Generated<Date>;
+  ready_at: Date | null;
+}
+
 declare module '../../db/types' {
   interface Database {
     data_resources: DataResourcesTable;
     resource_rows: ResourceRowsTable;
+    resource_row_indexes: ResourceRowIndexesTable;
   }
 }

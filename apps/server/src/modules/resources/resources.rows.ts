@@ -1,10 +1,18 @@
 /**
- * Row-level queries over a provider table (CKAN's datastore_search): filters, full text, sort,
- * fields, limit/offset and keyset pagination, and totals that are estimated from the planner on
- * large tables (pg_class.reltuples without filters, EXPLAIN's row estimate with them) instead of
- * counting ten million rows. Identifiers come only from the dataset's published column list,
- * never from the request.
+ * Row queries over one resource's rows (CKAN's datastore_search and the open data row API):
+ * filters, full text, sort, fields, limit/offset and keyset pagination, and totals estimated from
+ * the planner on large results instead of counting ten million rows.
+ *
+ * Access paths (resource_rows is LIST-partitioned by resource, so every query below is pruned to
+ * the resource's own partition at plan time — the resource id is inlined as a literal):
+ * - a field in `indexed` (a ready expression index `(<field expr>, row_key)` on the partition,
+ *   built by ResourcesService.ensureRowIndexes) is filtered and sorted by its typed expression, so
+ *   an equality filter + keyset page is one index range scan from the cursor, and the planner's
+ *   row estimate comes from that index's statistics (per resource);
+ * - any other field is filtered with `data @> {...}` (the GIN jsonb_path_ops index).
+ * Identifiers come only from the published column list (validated), never from the request.
  */
+import { createHash } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/database';
 
@@ -15,24 +23,19 @@ export interface SourceColumn {
   label?: string | null;
   description?: string | null;
 }
-/**
- * Where a dataset's rows are: the provider rows of one catalog resource (the resources module's
- * generic store resource_rows: data jsonb, keyed by row_key). Read-only here; the resources
- * module's `pageRows` has equality filters and keyset paging but no full text, sort, offset or
- * estimates, which CKAN clients need (see README: a deviation to fold back into that module).
- */
+/** Where a dataset's rows are: the rows of one catalog resource. */
 export interface RowSource {
   resourceId: string;
 }
 
-export class DatastoreError extends Error {
+export class RowQueryError extends Error {
   constructor(readonly field: string, message: string) {
     super(message);
-    this.name = 'DatastoreError';
+    this.name = 'RowQueryError';
   }
 }
 
-export interface DatastoreQuery {
+export interface RowQuery {
   filters?: Record<string, unknown>;
   q?: string;
   fields?: string[];
@@ -47,7 +50,7 @@ export interface DatastoreQuery {
   totalEstimationThreshold?: number;
 }
 
-export interface DatastoreResult {
+export interface RowQueryResult {
   fields: { id: string; type: string; info?: { label?: string; notes?: string } }[];
   records: Record<string, unknown>[];
   total: number | null;
@@ -61,61 +64,86 @@ export interface DatastoreResult {
   more: boolean;
 }
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY = '_id';
+/** Default: above this many (estimated) matching rows the total is the planner's estimate. */
+export const DEFAULT_ESTIMATION_THRESHOLD = 10_000;
 
-/** The SQL of one field: the text in the row's data, cast to its type. */
-function colExpr(c: SourceColumn): RawBuilder<unknown> {
-  if (c.name === KEY) return sql`row_key`;
-  const t = sql`(data->>${c.name})`;
-  switch (c.type) {
+/** The partition holding one resource's rows. */
+export function partitionName(resourceId: string): string {
+  if (!UUID.test(resourceId)) throw new Error(`bad resource id ${resourceId}`);
+  return `resource_rows_${resourceId.toLowerCase().replace(/-/g, '')}`;
+}
+
+/** The name of the expression index of one field on a resource's partition (≤ 63 characters). */
+export function rowIndexName(resourceId: string, field: string): string {
+  return `rri_${resourceId.replace(/-/g, '').slice(0, 20)}_${createHash('sha1').update(field).digest('hex').slice(0, 12)}`;
+}
+
+/** Whether a field of this type can have an expression index (the cast must be immutable; timestamptz input depends on the time zone). */
+export const indexableType = (t: ColumnType) => t !== 'datetime';
+
+/**
+ * The SQL expression of a field, as text (written as literal SQL so that the planner matches it
+ * with the index expression): the text in the row's data, cast to its type. Dates are compared as
+ * their ISO text (validated YYYY-MM-DD on write), which sorts as the dates do and is immutable.
+ */
+export function fieldExprSql(name: string, type: ColumnType): string {
+  if (!FIELD_NAME.test(name)) throw new Error(`bad field name ${name}`);
+  const t = `(data->>'${name}')`;
+  switch (type) {
     case 'integer':
-      return sql`${t}::bigint`;
+      return `(${t}::bigint)`;
     case 'number':
-      return sql`${t}::numeric`;
+      return `(${t}::numeric)`;
     case 'boolean':
-      return sql`${t}::boolean`;
-    case 'date':
-      return sql`${t}::date`;
+      return `(${t}::boolean)`;
     case 'datetime':
-      return sql`${t}::timestamptz`;
+      return `(${t}::timestamptz)`;
     default:
       return t;
   }
 }
+
+function colExpr(c: SourceColumn): RawBuilder<unknown> {
+  if (c.name === KEY) return sql`row_key`;
+  return sql.raw(fieldExprSql(c.name, c.type));
+}
 const col = colExpr;
 
-/** A request value as the JSON value stored for a field of this type (for `data @> …`, served by the GIN index). */
+/** A request value as the JSON value stored for a field of this type. */
 function castValue(c: SourceColumn, v: unknown, field: string): string | number | boolean | null {
   if (v === null) return null;
   const s = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
-  if (s === undefined) throw new DatastoreError(field, `value of "${c.name}" must be a string, number or boolean`);
+  if (s === undefined) throw new RowQueryError(field, `value of "${c.name}" must be a string, number or boolean`);
   switch (c.type) {
     case 'integer':
-      if (!/^-?\d{1,15}$/.test(s)) throw new DatastoreError(field, `"${c.name}" takes an integer`);
+      if (!/^-?\d{1,15}$/.test(s)) throw new RowQueryError(field, `"${c.name}" takes an integer`);
       return Number(s);
     case 'number':
-      if (!/^-?\d+(\.\d+)?$/.test(s)) throw new DatastoreError(field, `"${c.name}" takes a number`);
+      if (!/^-?\d+(\.\d+)?$/.test(s)) throw new RowQueryError(field, `"${c.name}" takes a number`);
       return Number(s);
     case 'date':
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) throw new DatastoreError(field, `"${c.name}" takes a date YYYY-MM-DD`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) throw new RowQueryError(field, `"${c.name}" takes a date YYYY-MM-DD`);
       return s;
     case 'datetime':
-      if (Number.isNaN(Date.parse(s))) throw new DatastoreError(field, `"${c.name}" takes a date and time`);
+      if (Number.isNaN(Date.parse(s))) throw new RowQueryError(field, `"${c.name}" takes a date and time`);
       return s;
     case 'boolean':
-      if (!/^(true|false)$/.test(s)) throw new DatastoreError(field, `"${c.name}" takes true or false`);
+      if (!/^(true|false)$/.test(s)) throw new RowQueryError(field, `"${c.name}" takes true or false`);
       return s === 'true';
     default:
       return s;
   }
 }
 
-/** A cursor value compared with the field's SQL expression. */
+const SQL_TYPE = { string: 'text', integer: 'bigint', number: 'numeric', boolean: 'boolean', date: 'text', datetime: 'timestamptz' } as const;
+
+/** A value compared with the field's SQL expression. */
 function typedParam(c: SourceColumn, v: unknown): RawBuilder<unknown> {
   if (c.name === KEY) return sql`${String(v)}`;
-  const cast = { string: 'text', integer: 'bigint', number: 'numeric', boolean: 'boolean', date: 'date', datetime: 'timestamptz' }[c.type];
-  return sql`CAST(${v === null ? null : String(v)} AS ${sql.raw(cast)})`;
+  return sql`CAST(${v === null ? null : String(v)} AS ${sql.raw(SQL_TYPE[c.type])})`;
 }
 
 interface SortKey {
@@ -129,9 +157,9 @@ function parseSort(sort: string | undefined, byName: Map<string, SourceColumn>):
   const keys: SortKey[] = [];
   for (const part of (sort ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
     const m = /^"?([A-Za-z_][A-Za-z0-9_]*)"?(?:\s+(asc|desc))?$/i.exec(part);
-    if (!m) throw new DatastoreError('sort', `cannot sort by "${part}"`);
+    if (!m) throw new RowQueryError('sort', `cannot sort by "${part}"`);
     const c = m[1] === KEY ? KEY_COLUMN : byName.get(m[1]);
-    if (!c) throw new DatastoreError('sort', `field "${m[1]}" not in table`);
+    if (!c) throw new RowQueryError('sort', `field "${m[1]}" not in table`);
     keys.push({ column: c, desc: (m[2] ?? 'asc').toLowerCase() === 'desc' });
   }
   // The row key breaks ties, so that pages never overlap or skip.
@@ -155,53 +183,66 @@ function decodeCursor(cursor: string, n: number): Cursor {
   } catch {
     /* fall through */
   }
-  throw new DatastoreError('cursor', 'invalid cursor (it belongs to another sort, or was altered)');
+  throw new RowQueryError('cursor', 'invalid cursor (it belongs to another sort, or was altered)');
 }
 
 const cursorValue = (v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : v);
 const whereSql = (w: RawBuilder<unknown>[]) => (w.length ? sql`WHERE ${sql.join(w, sql` AND `)}` : sql``);
 
-/** The WHERE conditions of a query (scope, filters, full text). */
-function conditions(src: RowSource, byName: Map<string, SourceColumn>, q: Pick<DatastoreQuery, 'filters' | 'q'>): RawBuilder<unknown>[] {
-  const where: RawBuilder<unknown>[] = [sql`resource_id = ${src.resourceId}`];
+/** The WHERE conditions of a query (the resource, filters, full text). */
+function conditions(resourceId: string, byName: Map<string, SourceColumn>, indexed: ReadonlySet<string>, q: Pick<RowQuery, 'filters' | 'q'>): RawBuilder<unknown>[] {
+  if (!UUID.test(resourceId)) throw new RowQueryError('resource_id', 'not a resource id');
+  // A literal, so that the partition is chosen (and its statistics used) when the statement is planned.
+  const where: RawBuilder<unknown>[] = [sql`resource_id = ${sql.lit(resourceId.toLowerCase())}::uuid`];
   for (const [name, raw] of Object.entries(q.filters ?? {})) {
     const c = name === KEY ? KEY_COLUMN : byName.get(name);
-    if (!c) throw new DatastoreError('filters', `field "${name}" not in table`);
+    if (!c) throw new RowQueryError('filters', `field "${name}" not in table`);
     const vals = Array.isArray(raw) ? raw : [raw];
-    if (!vals.length || vals.length > 100) throw new DatastoreError('filters', `filter "${name}" takes 1 to 100 values`);
+    if (!vals.length || vals.length > 100) throw new RowQueryError('filters', `filter "${name}" takes 1 to 100 values`);
     if (c.name === KEY) {
       where.push(sql`row_key IN (${sql.join(vals.map((v) => sql`${String(v)}`))})`);
       continue;
     }
-    const ors = vals.map((v) => {
-      const cv = castValue(c, v, 'filters');
-      return cv === null ? sql`(data->${c.name} IS NULL OR data->${c.name} = 'null'::jsonb)` : sql`data @> ${JSON.stringify({ [c.name]: cv })}::jsonb`;
-    });
+    const cast = vals.map((v) => castValue(c, v, 'filters'));
+    if (indexed.has(c.name)) {
+      // The expression index: equality (or IN) on the typed expression, estimated from its statistics.
+      const nonNull = cast.filter((v) => v !== null);
+      const parts: RawBuilder<unknown>[] = [];
+      if (nonNull.length === 1) parts.push(sql`${col(c)} = ${typedParam(c, nonNull[0])}`);
+      else if (nonNull.length > 1) parts.push(sql`${col(c)} IN (${sql.join(nonNull.map((v) => typedParam(c, v)))})`);
+      if (nonNull.length < cast.length) parts.push(sql`${col(c)} IS NULL`);
+      where.push(parts.length === 1 ? parts[0] : sql`(${sql.join(parts, sql` OR `)})`);
+      continue;
+    }
+    const ors = cast.map((cv) =>
+      cv === null ? sql`(data->${c.name} IS NULL OR data->${c.name} = 'null'::jsonb)` : sql`data @> ${JSON.stringify({ [c.name]: cv })}::jsonb`,
+    );
     where.push(ors.length === 1 ? ors[0] : sql`(${sql.join(ors, sql` OR `)})`);
   }
   if (q.q && q.q.trim()) {
     const textCols = [...byName.values()].filter((c) => c.type === 'string');
-    if (!textCols.length) throw new DatastoreError('q', 'this table has no text to search');
+    if (!textCols.length) throw new RowQueryError('q', 'this table has no text to search');
     const like = `%${q.q.trim().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    where.push(sql`(${sql.join(textCols.map((c) => sql`(data->>${c.name}) ILIKE ${like}`), sql` OR `)})`);
+    where.push(sql`(${sql.join(textCols.map((c) => sql`${col(c)} ILIKE ${like}`), sql` OR `)})`);
   }
   return where;
 }
 
 /**
- * Runs a datastore query. `columns` are the published columns (the only ones readable); the row
- * key is readable as `_id`.
+ * Runs a row query on one resource. `columns` are the readable columns (for the open data portal:
+ * the published ones); the row key is readable as `_id`. `indexed`: the fields with a ready
+ * expression index (ResourcesService.readyRowIndexes).
  */
-export async function datastoreSearch(db: Db, src: RowSource, columns: SourceColumn[], q: DatastoreQuery): Promise<DatastoreResult> {
-  for (const c of columns) if (!IDENT.test(c.name)) throw new Error(`bad column ${c.name}`);
+export async function searchRows(db: Db, resourceId: string, columns: SourceColumn[], q: RowQuery, indexed: ReadonlySet<string> = new Set()): Promise<RowQueryResult> {
+  for (const c of columns) if (!FIELD_NAME.test(c.name)) throw new Error(`bad column ${c.name}`);
   const byName = new Map(columns.map((c) => [c.name, c]));
-  const where = conditions(src, byName, q);
+  const where = conditions(resourceId, byName, indexed, q);
   const sortKeys = parseSort(q.sort, byName);
   const uniform = sortKeys.every((k) => k.desc === sortKeys[0].desc);
   const pageWhere = [...where];
   let carried: Cursor | null = null;
   if (q.cursor) {
-    if (!uniform) throw new DatastoreError('cursor', 'keyset paging needs one sort direction for all sort fields');
+    if (!uniform) throw new RowQueryError('cursor', 'keyset paging needs one sort direction for all sort fields');
     carried = decodeCursor(q.cursor, sortKeys.length);
     const vals = carried.k;
     const lhs = sql.join(sortKeys.map((k) => col(k.column)));
@@ -209,7 +250,7 @@ export async function datastoreSearch(db: Db, src: RowSource, columns: SourceCol
     pageWhere.push(sortKeys[0].desc ? sql`(${lhs}) < (${rhs})` : sql`(${lhs}) > (${rhs})`);
   }
   const fields = q.fields?.length ? q.fields : columns.map((c) => c.name);
-  for (const f of fields) if (f !== KEY && !byName.has(f)) throw new DatastoreError('fields', `field "${f}" not in table`);
+  for (const f of fields) if (f !== KEY && !byName.has(f)) throw new RowQueryError('fields', `field "${f}" not in table`);
   const selectCols = [...new Set(fields.filter((f) => f !== KEY))];
   const orderSql = sql.join(sortKeys.map((k) => sql`${col(k.column)} ${sql.raw(k.desc ? 'DESC' : 'ASC')}`));
   const offset = q.cursor ? 0 : (q.offset ?? 0);
@@ -219,7 +260,10 @@ export async function datastoreSearch(db: Db, src: RowSource, columns: SourceCol
     sql`data`,
     ...sortCols.map((k, i) => sql`${col(k.column)} AS ${sql.id(`__s${i}`)}`),
   ]);
-  const rows = await sql<Record<string, unknown> & { _id: string; data: Record<string, unknown> }>`SELECT ${selectList} FROM resource_rows ${whereSql(pageWhere)} ORDER BY ${orderSql} LIMIT ${q.limit + 1} OFFSET ${offset}`.execute(db);
+  const rows =
+    q.limit > 0
+      ? await sql<Record<string, unknown> & { _id: string; data: Record<string, unknown> }>`SELECT ${selectList} FROM resource_rows ${whereSql(pageWhere)} ORDER BY ${orderSql} LIMIT ${q.limit + 1} OFFSET ${offset}`.execute(db)
+      : { rows: [] };
   const more = rows.rows.length > q.limit;
   const page = rows.rows.slice(0, q.limit);
   const lastValues = (() => {
@@ -242,7 +286,7 @@ export async function datastoreSearch(db: Db, src: RowSource, columns: SourceCol
     total = carried.t;
     estimated = !!carried.e;
   } else if (q.includeTotal !== false) {
-    const threshold = q.totalEstimationThreshold ?? 100_000;
+    const threshold = q.totalEstimationThreshold ?? DEFAULT_ESTIMATION_THRESHOLD;
     const est = await estimateRows(db, where);
     if (est !== null && est > threshold) {
       total = est;
@@ -270,7 +314,11 @@ export async function datastoreSearch(db: Db, src: RowSource, columns: SourceCol
 
 const ckanType = (t: ColumnType) => ({ string: 'text', integer: 'int', number: 'numeric', date: 'date', datetime: 'timestamp', boolean: 'bool' })[t];
 
-/** The planner's row estimate for the conditions (EXPLAIN's top node); null when it gives none. */
+/**
+ * The planner's row estimate for the conditions (EXPLAIN's top node; the resource's partition's
+ * statistics: pg_class.reltuples without filters, the expression indexes' pg_stats with them);
+ * null when it gives none.
+ */
 export async function estimateRows(db: Db, where: RawBuilder<unknown>[]): Promise<number | null> {
   const r = await sql<{ 'QUERY PLAN': unknown }>`EXPLAIN (FORMAT JSON) SELECT 1 FROM resource_rows ${whereSql(where)}`.execute(db);
   const raw = r.rows[0]?.['QUERY PLAN'];
@@ -280,11 +328,11 @@ export async function estimateRows(db: Db, where: RawBuilder<unknown>[]): Promis
 }
 
 /** Iterates all rows in key order, in batches (downloads), up to `max` rows. */
-export async function* allRows(db: Db, src: RowSource, columns: SourceColumn[], batch = 2000, max = 1_000_000): AsyncGenerator<Record<string, unknown>[]> {
+export async function* allRows(db: Db, resourceId: string, columns: SourceColumn[], batch = 2000, max = 1_000_000): AsyncGenerator<Record<string, unknown>[]> {
   let cursor: string | undefined;
   let seen = 0;
   while (seen < max) {
-    const page = await datastoreSearch(db, src, columns, { limit: Math.min(batch, max - seen), cursor, includeTotal: false, fields: columns.map((c) => c.name) });
+    const page = await searchRows(db, resourceId, columns, { limit: Math.min(batch, max - seen), cursor, includeTotal: false, fields: columns.map((c) => c.name) });
     if (!page.records.length) return;
     seen += page.records.length;
     yield page.records;
