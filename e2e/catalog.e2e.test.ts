@@ -9,40 +9,20 @@
  *   publishing makes version 2, and the public guide shows the new version.
  * Every wait is on an effect (a row, a URL, a badge), never a fixed delay.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { demoItemId } from '../apps/server/src/modules/catalog/demo/seed';
-import { demoAccounts, launchBrowser, newContext, staffSignIn, startServer, type DemoAccounts, type RunningServer } from './harness';
+import { staffSignIn, useBrowserRig } from './harness';
 
 const POLL = { timeout: 60_000, interval: 250 };
 
-let server: RunningServer;
-let browser: Browser;
-let demo: DemoAccounts;
-const contexts: BrowserContext[] = [];
-
-async function open(): Promise<Page> {
-  const c = await newContext(browser, server.url);
-  contexts.push(c);
-  return c.newPage();
-}
+const rig = useBrowserRig();
+const open = () => rig.open();
 
 const firstResultName = async (page: Page) => (await page.getByTestId('result').first().locator('h2').innerText()).trim();
 const totalOf = async (page: Page) => Number(/(\d+)/.exec(await page.getByTestId('results-total').innerText())?.[1] ?? NaN);
 
 describe('service catalog pages', { timeout: 300_000 }, () => {
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    demo = await demoAccounts(server.url);
-  }, 420_000);
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.stop();
-  });
-
   it('searches as people ask: life events, synonyms, suggestions, facets that narrow', async () => {
     const page = await open();
     await page.goto('/');
@@ -97,7 +77,7 @@ describe('service catalog pages', { timeout: 300_000 }, () => {
   });
 
   it('edits, sees a linter finding inline, fixes it, publishes; the public guide shows the new version (scjg dept admin)', async () => {
-    const admin = demo.staff.find((s) => s.username === 'scjg.admin')!;
+    const admin = rig.demo.staff.find((s) => s.username === 'scjg.admin')!;
     const page = await open();
     await staffSignIn(page, admin.username, admin.password);
     await page.waitForURL((u) => !u.pathname.startsWith('/login'));

@@ -4,8 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { READY_TIMEOUT_MS, ROOT, spawnServer, type RunningServer } from '../test/spawn-server';
 
@@ -141,6 +143,79 @@ export async function demoAccounts(url: string): Promise<DemoAccounts> {
   return (await res.json()) as DemoAccounts;
 }
 
+/**
+ * The usual set-up of a browser test file: before all its tests one server (demo data), one
+ * browser and the demo accounts; `open()` gives a page in a fresh context (own cookies, the UI
+ * preferences preset); after all, the contexts, the browser and the server are closed.
+ * Call at the top of a describe block; read the fields inside tests and hooks.
+ */
+export interface BrowserRig {
+  readonly server: RunningServer;
+  readonly browser: Browser;
+  readonly demo: DemoAccounts;
+  open(prefs?: Prefs & { timeout?: number }): Promise<Page>;
+  /** A page signed in through the staff form as a demo staff account, on its area's home. */
+  staff(username: string, area?: string): Promise<Page>;
+  /** A page signed in as a demo person (by name or ID number), on the portal. */
+  person(who: string): Promise<Page>;
+}
+
+export function useBrowserRig(extraEnv: Record<string, string> = {}): BrowserRig {
+  const contexts: BrowserContext[] = [];
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  let demo: DemoAccounts | undefined;
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`${what} is not ready: use the rig inside tests and hooks`);
+    return v;
+  };
+  beforeAll(async () => {
+    server = await startServer(extraEnv);
+    browser = await launchBrowser();
+    demo = await demoAccounts(server.url);
+  }, 420_000);
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+  });
+  const rig: BrowserRig = {
+    get server() {
+      return need(server, 'the server');
+    },
+    get browser() {
+      return need(browser, 'the browser');
+    },
+    get demo() {
+      return need(demo, 'the demo accounts');
+    },
+    async open({ timeout, ...prefs } = {}) {
+      const c = await newContext(rig.browser, rig.server.url, { lang: 'zh-CN', ...prefs });
+      contexts.push(c);
+      const page = await c.newPage();
+      if (timeout) page.setDefaultTimeout(timeout);
+      return page;
+    },
+    async staff(username, area = 'workbench') {
+      const s = rig.demo.staff.find((x) => x.username === username);
+      if (!s) throw new Error(`no demo staff account ${username}`);
+      const page = await rig.open();
+      await staffSignIn(page, s.username, s.password);
+      await page.waitForURL(new RegExp(`/${area}$`));
+      return page;
+    },
+    async person(who) {
+      const p = rig.demo.people.find((x) => x.name === who || x.idNumber === who);
+      if (!p) throw new Error(`no demo person ${who}`);
+      const page = await rig.open();
+      await personSignIn(page, p.idNumber, p.password);
+      await page.waitForURL(/\/portal$/);
+      return page;
+    },
+  };
+  return rig;
+}
+
 /** Sign in through the staff form of /login. */
 export async function staffSignIn(page: Page, username: string, password: string): Promise<void> {
   await page.goto('/login?type=staff');
@@ -187,44 +262,72 @@ export interface AxeFinding {
   targets: string[];
 }
 
-/** Run axe-core with the WCAG 2.1 A/AA rules; return the serious and critical violations (and log the rest). */
+let axeSource: string | undefined;
+
+/**
+ * Run axe-core with the WCAG 2.1 A/AA rules; return the serious and critical violations (and log
+ * the rest). axe is injected once per document and run in it directly: @axe-core/playwright
+ * re-injects it on every call and opens a blank page to merge frame results, which costs more
+ * than the scan on a small machine, and our pages have no frames.
+ */
 export async function axeSerious(page: Page, label: string): Promise<AxeFinding[]> {
-  const { default: AxeBuilder } = await import('@axe-core/playwright');
-  const result = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-  const all = result.violations.map((v) => ({
+  axeSource ??= (createRequire(createRequire(import.meta.url).resolve('@axe-core/playwright'))('axe-core') as { source: string }).source;
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async (tags) => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact?: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> } }).axe;
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target.map(String), failureSummary: n.failureSummary })) }));
+  }, AXE_TAGS);
+  const all = violations.map((v) => ({
     id: v.id,
     impact: v.impact,
     help: v.help,
-    targets: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} ${n.failureSummary?.split('\n').slice(1, 2).join('') ?? ''}`.trim()),
+    targets: v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary?.split('\n').slice(1, 2).join('') ?? ''}`.trim()),
   }));
   const minor = all.filter((v) => v.impact !== 'serious' && v.impact !== 'critical');
   if (minor.length) console.warn(`[axe] ${label}: ${minor.map((v) => `${v.id} (${v.impact})`).join(', ')}`);
   return all.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ ...v, help: `${label}: ${v.help}` }));
 }
 
-/** Open a dropdown menu and choose an item, retrying the opening if the menu was still animating. */
 /**
  * Chooses a menu item until `done()` says its effect happened: on a busy machine a click can land
- * on a dropdown that is still animating in or out and do nothing. Use for idempotent choices only.
+ * on a dropdown that is still animating in or out and do nothing, and the effect (a request to a
+ * busy server, a re-render) can take seconds. Each choice gets a few seconds to show its effect
+ * before the menu is opened again. Use for idempotent choices only.
  */
-export async function chooseUntil(page: Page, trigger: Locator, item: Locator, done: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function chooseUntil(page: Page, trigger: Locator, item: Locator, done: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await chooseFromMenu(page, trigger, item).catch(() => undefined);
-    for (let i = 0; i < 5; i++) {
+    const settle = Date.now() + 4_000;
+    do {
       if (await done().catch(() => false)) return;
-      await page.waitForTimeout(200);
-    }
+      await page.waitForTimeout(250);
+    } while (Date.now() < settle);
     if (Date.now() > deadline) throw new Error('the menu choice did not take effect');
   }
 }
 
+/** Open a dropdown menu and choose an item once the menu has finished opening. */
 export async function chooseFromMenu(page: Page, trigger: Locator, item: Locator): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    await page.locator('.ant-dropdown:not(.ant-dropdown-hidden)').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
-    await trigger.click();
     try {
-      await item.waitFor({ state: 'visible', timeout: 5_000 });
+      if (!(await item.isVisible().catch(() => false))) {
+        // A menu still closing would swallow the click that opens this one.
+        await page.waitForFunction(() => !document.querySelector('.ant-dropdown:not(.ant-dropdown-hidden)'), null, { timeout: 5_000 }).catch(() => undefined);
+        await trigger.click();
+      }
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      // Fully open: shown, no antd motion class left (…-appear/-enter/-leave), opaque.
+      const handle = await item.elementHandle({ timeout: 5_000 });
+      await page.waitForFunction(
+        (el) => {
+          const d = el?.closest('.ant-dropdown');
+          return !!d && !d.classList.contains('ant-dropdown-hidden') && !/-(appear|enter|leave)\b/.test(d.className) && getComputedStyle(d).opacity === '1';
+        },
+        handle,
+        { timeout: 10_000 },
+      );
       await item.click();
       return;
     } catch (e) {

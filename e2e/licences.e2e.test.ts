@@ -5,39 +5,15 @@
  * licence through the API; the same link then shows it revoked and nothing of it. Axe checks the
  * wallet, the presentation and both verification results. Every wait is on an effect.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { axeSerious, demoAccounts, launchBrowser, newContext, personSignIn, staffSignIn, startServer, type DemoAccounts, type RunningServer } from './harness';
+import { describe, expect, it } from 'vitest';
+import { axeSerious, useBrowserRig } from './harness';
 
-let server: RunningServer;
-let browser: Browser;
-let demo: DemoAccounts;
-const contexts: BrowserContext[] = [];
-
-async function open(): Promise<Page> {
-  const c = await newContext(browser, server.url, { lang: 'zh-CN' });
-  contexts.push(c);
-  return c.newPage();
-}
+const rig = useBrowserRig();
+const open = () => rig.open();
 
 describe('e-licences: present two fields, verify, revoke', { timeout: 600_000 }, () => {
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    demo = await demoAccounts(server.url);
-  }, 420_000);
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.stop();
-  });
-
   it('a verifier sees exactly the two disclosed fields, valid; after revocation, revoked', async () => {
-    const li = demo.people.find((p) => p.name === '李娜')!;
-    const holder = await open();
-    await personSignIn(holder, li.idNumber, li.password);
-    await holder.waitForURL(/\/portal$/);
+    const holder = await rig.person('李娜');
     await holder.goto('/portal/licences');
     await holder.getByTestId('licence-card-marriage_certificate').waitFor();
     expect(await axeSerious(holder, 'wallet')).toEqual([]);
@@ -73,10 +49,7 @@ describe('e-licences: present two fields, verify, revoke', { timeout: 600_000 },
     expect(await axeSerious(verifier, 'verify valid')).toEqual([]);
 
     // The civil affairs bureau revokes the licence (its decider, through the API).
-    const officer = demo.staff.find((s) => s.username === 'mzj.decider')!;
-    const staff = await open();
-    await staffSignIn(staff, officer.username, officer.password);
-    await staff.waitForURL(/\/workbench$/);
+    const staff = await rig.staff('mzj.decider');
     const revoked = await staff.evaluate(async (id) => {
       const me = await (await fetch('/api/auth/me')).json();
       const res = await fetch(`/api/licences/${id}/status`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken }, body: JSON.stringify({ action: 'revoke', reason: '登记错误，依法撤销（测试）' }) });

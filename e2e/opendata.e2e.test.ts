@@ -4,39 +4,19 @@
  * against the API); a citizen rates the dataset; the data admin's publishing page lists the
  * catalog's candidates. Axe finds nothing serious on the pages. Every wait is on an effect.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { axeSerious, demoAccounts, launchBrowser, newContext, personSignIn, staffSignIn, startServer, type DemoAccounts, type RunningServer } from './harness';
+import { axeSerious, personSignIn, useBrowserRig } from './harness';
 
-let server: RunningServer;
-let browser: Browser;
-let demo: DemoAccounts;
-const contexts: BrowserContext[] = [];
-
-async function open(lang: 'zh-CN' | 'en' = 'zh-CN'): Promise<Page> {
-  const c = await newContext(browser, server.url, { lang });
-  contexts.push(c);
-  const page = await c.newPage();
+const rig = useBrowserRig();
+// A busy shared machine: the first render of a lazily loaded page can take a while.
+const open = async (lang: 'zh-CN' | 'en' = 'zh-CN') => {
+  const page = await rig.open({ lang, timeout: 90_000 });
   page.on('pageerror', (e) => console.error('page error:', e.message));
-  // A busy shared machine: the first render of a lazily loaded page can take a while.
-  page.setDefaultTimeout(90_000);
   return page;
-}
+};
 
 describe('open data portal: search → dataset → preview → download', { timeout: 600_000 }, () => {
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    demo = await demoAccounts(server.url);
-  }, 420_000);
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.stop();
-  });
-
   it('finds a dataset, previews it, charts it and downloads it', async () => {
     const page = await open();
     await page.goto('/open-data');
@@ -69,7 +49,7 @@ describe('open data portal: search → dataset → preview → download', { time
     expect(csv.startsWith('\ufeffrouteNo,name,from,to')).toBe(true);
     expect(csv.trim().split('\r\n')).toHaveLength(241);
     // Bytes, not Response.text(), which drops the BOM.
-    const api = Buffer.from(await (await fetch(`${server.url}/api/opendata/datasets/zjj-bus-routes/download/csv`)).arrayBuffer()).toString('utf8');
+    const api = Buffer.from(await (await fetch(`${rig.server.url}/api/opendata/datasets/zjj-bus-routes/download/csv`)).arrayBuffer()).toString('utf8');
     expect(csv).toBe(api);
   });
 
@@ -80,7 +60,7 @@ describe('open data portal: search → dataset → preview → download', { time
     await visitor.getByText('Sign in to preview and download this dataset.').waitFor();
     expect(await visitor.getByTestId('od-preview').count()).toBe(0);
 
-    const person = demo.people.find((p) => p.name === '张伟')!;
+    const person = rig.demo.people.find((p) => p.name === '张伟')!;
     const page = await open();
     await personSignIn(page, person.idNumber, person.password, '/portal/open-data/datasets/dsj-air-quality');
     await page.waitForURL(/\/portal\/open-data\/datasets\/dsj-air-quality$/);
@@ -92,10 +72,7 @@ describe('open data portal: search → dataset → preview → download', { time
     await page.getByTestId('od-done').waitFor();
     await expect.poll(async () => page.getByTestId('od-dataset').innerText(), { timeout: 20_000 }).toContain('数据及时，很有用');
 
-    const admin = demo.staff.find((s) => s.username === 'dsj.data')!;
-    const staff = await open();
-    await staffSignIn(staff, admin.username, admin.password);
-    await staff.waitForURL(/\/admin/);
+    const staff = await rig.staff('dsj.data', 'admin');
     await staff.goto('/admin/open-data');
     await staff.getByTestId('od-admin').waitFor();
     await staff.getByTestId('od-candidates').locator('tbody tr').first().waitFor();

@@ -7,30 +7,16 @@
  * complaint with a map point from the portal and the department answers it. Every wait is on an
  * effect, never a fixed delay.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { axeSerious, demoAccounts, launchBrowser, newContext, personSignIn, staffSignIn, startServer, type DemoAccounts, type RunningServer } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { axeSerious, personSignIn, useBrowserRig } from './harness';
 
 const POLL = { timeout: 60_000, interval: 250 };
 
-let server: RunningServer;
-let browser: Browser;
-let demo: DemoAccounts;
-const contexts: BrowserContext[] = [];
+const rig = useBrowserRig();
+const open = () => rig.open();
 
-async function open(): Promise<Page> {
-  const c = await newContext(browser, server.url, { lang: 'zh-CN' });
-  contexts.push(c);
-  return c.newPage();
-}
-
-async function officer(username: string): Promise<Page> {
-  const s = demo.staff.find((x) => x.username === username)!;
-  const page = await open();
-  await staffSignIn(page, s.username, s.password);
-  await page.waitForURL(/\/workbench$/);
-  return page;
-}
+const officer = (username: string) => rig.staff(username);
 
 interface Summary {
   total: number;
@@ -55,18 +41,6 @@ async function rateAll(page: Page, form: string, level: number, comment?: string
 }
 
 describe('好差评: a 差评 rectified within its deadline, re-rated, in public', { timeout: 600_000 }, () => {
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    demo = await demoAccounts(server.url);
-  }, 420_000);
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.stop();
-  });
-
   it('runs from the window visit to the public ledger', async () => {
     const pub = await open();
     const s0 = await summary(pub);
@@ -150,7 +124,7 @@ describe('好差评: a 差评 rectified within its deadline, re-rated, in public
   });
 
   it('takes a complaint with a map point from the portal; the department answers; the citizen confirms', async () => {
-    const p = demo.people[0];
+    const p = rig.demo.people[0];
     const page = await open();
     await personSignIn(page, p.idNumber, p.password, '/portal/inquiries/new');
     await page.waitForURL(/\/portal\/inquiries\/new$/);

@@ -1,8 +1,5 @@
 /** Small pieces shared by the portal and workbench pages of applications: badges, days left, timeline, errors. */
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { Alert } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../../api';
 import { usePrefs } from '../../prefs';
 import { loc, type Clock, type Sla, type TimelineEvent } from './model';
 import './applications.css';
@@ -114,39 +111,8 @@ export function Timeline({ events, showInternal = false }: { events: TimelineEve
   );
 }
 
-/** An API error shown in the UI language (with the field, when the server names one). */
-export function ErrorAlert({ error, onClose }: { error: unknown; onClose?: () => void }) {
-  const { t } = useTranslation();
-  const { lang } = usePrefs();
-  if (!error) return null;
-  const text = error instanceof ApiError ? error.text(lang) : t('error.generic');
-  return <Alert className="yw-block-sm" type="error" showIcon role="alert" title={text} closable={!!onClose} onClose={onClose} data-testid="error-alert" />;
-}
-
-/** Load something once (and again on `reload()`), with loading and error state. */
-export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload: () => Promise<void>; setData: (v: T) => void } {
-  const [data, setData] = useState<T>();
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const fnRef = useRef(fn);
-  fnRef.current = fn;
-  const reload = useCallback(async () => {
-    setLoading(true);
-    try {
-      setData(await fnRef.current());
-      setError(null);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-  useEffect(() => {
-    void reload();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
-  return { data, error, loading, reload, setData };
-}
+export { ErrorAlert } from '../../components/ErrorAlert';
+export { useLoad } from '../../components/useLoad';
 
 export function money(fen: number | undefined, lang: string): string {
   if (fen === undefined) return '';
