@@ -6,7 +6,12 @@ import {
   calendarCoverage,
   chinaDate,
   deadlineAt,
+  isProvisionalDate,
   isWorkingDay,
+  provisionalArrangement,
+  provisionalCoverage,
+  qingmingOf,
+  solarOfLunar,
   workingDaysBetween,
 } from './workdays';
 
@@ -164,25 +169,78 @@ describe('workingDaysBetween', () => {
 });
 
 describe('coverage limits', () => {
-  it('throws CalendarCoverageError outside the published years', () => {
-    expect(() => isWorkingDay('2027-01-04')).toThrow(CalendarCoverageError);
+  it('throws CalendarCoverageError outside the published and provisional years', () => {
+    expect(provisionalCoverage()).toEqual({ from: 2027, to: 2028 });
+    expect(() => isWorkingDay('2029-01-04')).toThrow(CalendarCoverageError);
     expect(() => isWorkingDay('2003-12-31')).toThrow(CalendarCoverageError);
     expect(() => workingDaysBetween('2003-12-31', '2004-01-05')).toThrow(CalendarCoverageError);
-    expect(() => addWorkingDays('2027-01-04', 0)).toThrow(CalendarCoverageError);
+    expect(() => addWorkingDays('2029-01-04', 0)).toThrow(CalendarCoverageError);
   });
-  it('throws when a deadline runs past the last published day', () => {
-    expect(addWorkingDays('2026-12-21', 8)).toBe('2026-12-31');
-    expect(() => addWorkingDays('2026-12-21', 9)).toThrow(CalendarCoverageError);
+  it('throws when a deadline runs past the last provisional day', () => {
+    expect(addWorkingDays('2028-12-21', 6)).toBe('2028-12-29');
+    expect(() => addWorkingDays('2028-12-21', 7)).toThrow(CalendarCoverageError);
   });
   it('says which year and what is covered', () => {
     try {
-      isWorkingDay('2027-03-01');
+      isWorkingDay('2029-03-01');
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(RangeError);
-      expect(e).toMatchObject({ name: 'CalendarCoverageError', year: 2027, coverage: { from: 2004, to: 2026 } });
-      expect((e as Error).message).toContain('2004–2026');
+      expect(e).toMatchObject({ name: 'CalendarCoverageError', year: 2029, coverage: { from: 2004, to: 2028 } });
+      expect((e as Error).message).toContain('2004–2028');
     }
+  });
+});
+
+describe('provisional calendar (years after the official data)', () => {
+  const daysOf = (year: number) => provisionalArrangement(year).map((h) => [h.name.zh, h.statutory, h.substitute]);
+  it('finds the lunar festivals of the official years (春节, 端午, 中秋 from the lunar tables; 清明)', () => {
+    // Every statutory day the rules give for 2008–2026 is a day off in the State Council's notices.
+    for (let y = 2008; y <= 2026; y++) {
+      for (const d of [solarOfLunar(y, 1, 1), solarOfLunar(y, 5, 5), solarOfLunar(y, 8, 15), qingmingOf(y)]) expect(isWorkingDay(d), `${y}: ${d}`).toBe(false);
+    }
+    // Published dates (Hong Kong Observatory): 春节 2025-01-29, 2026-02-17, 2027-02-06, 2028-01-26.
+    expect([2025, 2026, 2027, 2028].map((y) => solarOfLunar(y, 1, 1))).toEqual(['2025-01-29', '2026-02-17', '2027-02-06', '2028-01-26']);
+    // 2028 has a leap fifth month: 端午 is the fifth day of the first one.
+    expect(solarOfLunar(2028, 5, 5)).toBe('2028-05-28');
+    expect([2025, 2026, 2027, 2028].map(qingmingOf)).toEqual(['2025-04-04', '2026-04-05', '2027-04-05', '2028-04-04']);
+  });
+
+  it('gives the statutory days and 补假 for weekend days, and guesses no 调休', () => {
+    expect(daysOf(2027)).toEqual([
+      ['元旦', ['2027-01-01'], []],
+      ['春节', ['2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08'], ['2027-02-09', '2027-02-10']],
+      ['清明节', ['2027-04-05'], []],
+      ['劳动节', ['2027-05-01', '2027-05-02'], ['2027-05-03', '2027-05-04']],
+      ['端午节', ['2027-06-09'], []],
+      ['中秋节', ['2027-09-15'], []],
+      ['国庆节', ['2027-10-01', '2027-10-02', '2027-10-03'], ['2027-10-04', '2027-10-05']],
+    ]);
+    // 2028: 中秋 (3 Oct) falls inside 国庆, so one more weekday off.
+    expect(daysOf(2028).slice(-2)).toEqual([
+      ['国庆节', ['2028-10-01', '2028-10-02', '2028-10-03'], ['2028-10-04']],
+      ['中秋节', [], ['2028-10-05']],
+    ]);
+    expect(isWorkingDay('2027-02-04')).toBe(true);
+    expect(isWorkingDay('2027-02-10')).toBe(false);
+    expect(isWorkingDay('2027-02-11')).toBe(true);
+    expect(isWorkingDay('2027-02-06')).toBe(false); // a Saturday: no make-up working day is guessed
+    expect(isProvisionalDate('2027-03-01')).toBe(true);
+    expect(isProvisionalDate('2026-12-31')).toBe(false);
+    expect(isProvisionalDate('2029-01-01')).toBe(false);
+  });
+
+  it('has as many working days a year as the official calendars since the 2024 amendment', () => {
+    // The rules applied to 2025 and 2026 give the official number of working days (调休 swaps are
+    // net zero), so a long deadline comes out as the official calendar gives it.
+    for (const year of [2025, 2026]) {
+      const off = new Set(provisionalArrangement(year).flatMap((h) => [...h.statutory, ...h.substitute]));
+      const days = datesFrom(`${year}-01-01`, `${year}-12-31`);
+      const rule = days.filter((d) => !off.has(d) && ![0, 6].includes(new Date(`${d}T00:00:00Z`).getUTCDay())).length;
+      expect(rule, String(year)).toBe(days.filter(isWorkingDay).length);
+    }
+    // 60 working days from 2026-11-24 run into 2027 and come back as a date.
+    expect(addWorkingDays('2026-11-24', 60)).toBe('2027-02-23');
   });
 });
 

@@ -15,10 +15,15 @@
  * count, counting starts on the next working day, and the N-th working day is the last day of the
  * period, which ends at 24:00 China time.
  *
- * The calendar only knows the years the State Council has published. A date outside them throws
- * {@link CalendarCoverageError}: a deadline computed on a guessed calendar is a wrong deadline.
+ * Official years are those the State Council has published (package data, or entered by an
+ * administrator with extendCalendar). The {@link PROVISIONAL_YEARS} years after the last official
+ * one use a **provisional calendar** computed from the statutory rules (see provisionalArrangement
+ * and ADR 0002); a deadline whose last day falls in such a year is provisional (isProvisionalDate)
+ * and is recomputed when the official arrangement is entered. A date beyond the provisional years,
+ * or before the data, throws {@link CalendarCoverageError}.
  */
 import { createRequire } from 'node:module';
+import chineseDays from 'chinese-days';
 import { chinaDate, chinaEndOfDay, fromDayNumber, parseIsoDate, toDayNumber, weekdayOf } from './dates';
 
 export { chinaDate } from './dates';
@@ -54,6 +59,11 @@ function load(): Calendar {
   return calendar;
 }
 
+/** Forgets the years entered with extendCalendar (tests that start a second app in one process). */
+export function resetCalendarForTests(): void {
+  calendar = undefined;
+}
+
 function yearOfDate(date: string): number {
   return Number(date.slice(0, 4));
 }
@@ -77,22 +87,184 @@ export function calendarCoverage(): { from: number; to: number } {
   return { from, to };
 }
 
-/** Throws CalendarCoverageError unless the day's year has an official arrangement. */
+/** How many years after the last official one the provisional calendar covers. */
+export const PROVISIONAL_YEARS = 2;
+
+/** Years (inclusive) covered by the provisional calendar: the PROVISIONAL_YEARS after the official ones. */
+export function provisionalCoverage(): { from: number; to: number } {
+  const { to } = load();
+  return { from: to + 1, to: to + PROVISIONAL_YEARS };
+}
+
+/** Whether a date ('YYYY-MM-DD') lies in a year the provisional calendar stands in for. */
+export function isProvisionalDate(date: string): boolean {
+  const y = yearOfDate(date);
+  const p = provisionalCoverage();
+  return y >= p.from && y <= p.to;
+}
+
+/** Throws CalendarCoverageError unless the day's year is official or provisional. */
 function assertCovered(dayNumber: number): string {
   const cal = load();
   const date = fromDayNumber(dayNumber);
   const year = yearOfDate(date);
-  if (year < cal.from || year > cal.to) throw new CalendarCoverageError(year, { from: cal.from, to: cal.to });
+  if (year < cal.from || year > cal.to + PROVISIONAL_YEARS) throw new CalendarCoverageError(year, { from: cal.from, to: cal.to + PROVISIONAL_YEARS });
   return date;
+}
+
+function isWeekday(dayNumber: number): boolean {
+  const weekday = weekdayOf(dayNumber);
+  return weekday !== 0 && weekday !== 6;
 }
 
 function isWorkingDayNumber(dayNumber: number): boolean {
   const date = assertCovered(dayNumber);
-  const { workdays, holidays } = load();
+  const { workdays, holidays, to } = load();
+  if (yearOfDate(date) > to) return !provisionalDaysOff(yearOfDate(date)).has(date) && isWeekday(dayNumber);
   if (workdays.has(date)) return true;
   if (holidays.has(date)) return false;
-  const weekday = weekdayOf(dayNumber);
-  return weekday !== 0 && weekday !== 6;
+  return isWeekday(dayNumber);
+}
+
+/**
+ * Whether a date is a working day on the calendar as it was before the official arrangement of
+ * `year` was entered, i.e. with `year` and later years provisional. `before` gives the days of the
+ * entered notice in December of the year before with their earlier status (see extendCalendar).
+ * Used to recount deadlines computed on the provisional calendar.
+ */
+export function wasWorkingDayBefore(date: string, year: number, before: Record<string, boolean> = {}): boolean {
+  if (date in before) return before[date]!;
+  const y = yearOfDate(date);
+  if (y < year) return isWorkingDay(date);
+  if (y > year + PROVISIONAL_YEARS - 1) throw new CalendarCoverageError(y, { from: load().from, to: year + PROVISIONAL_YEARS - 1 });
+  return !provisionalDaysOff(y).has(date) && isWeekday(toDayNumber(date));
+}
+
+/**
+ * A deadline computed with `wasWorkingDayBefore(…, year, before)` moved onto today's calendar: the
+ * working days it was after `ref` (a day both calendars agree on, before any day they differ on)
+ * are counted again on the current calendar. Returns the date unchanged when it is not after ref.
+ */
+export function recountDeadline(date: string, ref: string, year: number, before: Record<string, boolean> = {}): string {
+  const end = toDayNumber(date);
+  let n = 0;
+  for (let d = toDayNumber(ref) + 1; d <= end; d++) if (wasWorkingDayBefore(fromDayNumber(d), year, before)) n++;
+  if (n === 0) return date;
+  return addWorkingDays(ref, n);
+}
+
+// ---- provisional calendar ---------------------------------------------------------------------
+
+/** Day number of lunar year `y`'s first day (正月初一), from the package's month-length tables. */
+function lunarNewYear(y: number): number {
+  // 1900-01-31 was 正月初一 of lunar year 1900; the tables start there.
+  let day = toDayNumber('1900-01-31');
+  for (let year = 1900; year < y; year++) day += lunarYearDays(year);
+  return day;
+}
+
+// Pure table look-ups of the package (no dates parsed, so no time-zone trap).
+const { getYearLeapMonth, monthDays } = chineseDays;
+
+function lunarYearDays(y: number): number {
+  let n = getYearLeapMonth(y).days;
+  for (let m = 1; m <= 12; m++) n += monthDays(y, m);
+  return n;
+}
+
+/** 'YYYY-MM-DD' of lunar month `month` (not the leap one), day `day` of lunar year `y`. */
+export function solarOfLunar(y: number, month: number, day: number): string {
+  let n = lunarNewYear(y);
+  const leap = getYearLeapMonth(y);
+  for (let m = 1; m < month; m++) n += monthDays(y, m);
+  if (leap.leapMonth !== undefined && leap.leapMonth < month) n += leap.days;
+  return fromDayNumber(n + day - 1);
+}
+
+/**
+ * 清明 (the solar term pure brightness, around 5 April): the usual 21st-century formula
+ * floor(Y·0.2422 + 4.81) − floor(Y/4) with Y the year within the century, as chinese-days computes
+ * it (its own function formats through a time-zone-dependent date, so it is reproduced here).
+ */
+export function qingmingOf(year: number): string {
+  if (year < 2000 || year > 2099) throw new RangeError(`清明 formula covers 2000–2099, not ${year}`);
+  const yy = year % 100;
+  const day = Math.floor(yy * 0.2422 + 4.81) - Math.floor(yy / 4);
+  return `${year}-04-${String(day).padStart(2, '0')}`;
+}
+
+export interface ProvisionalHoliday {
+  name: { zh: string; en: string };
+  /** Statutory days off (全国年节及纪念日放假办法, as amended 2024). */
+  statutory: string[];
+  /** Weekdays off because a statutory day fell on a weekend or on another holiday (补假, art. 6). */
+  substitute: string[];
+}
+
+const provisionalCache = new Map<number, ProvisionalHoliday[]>();
+
+/**
+ * The provisional arrangement of `year`, from the statutory rules only: 元旦 1 day, 春节 4 (除夕 and
+ * 初一–初三), 清明 1, 劳动节 2 (1–2 May), 端午 1, 中秋 1, 国庆 3 (1–3 October); a statutory day that falls
+ * on a Saturday or Sunday, or on another holiday's day, gives the next free weekday off (补假, which
+ * the 办法 itself requires). No 调休 swap (a weekend worked to bridge a gap) is guessed: the State
+ * Council decides those each year, they are net zero over a holiday period, so deadlines that span
+ * a period come out as the official calendar will give them, and only one ending inside or next
+ * to a period can move, by a day or two, once the notice is entered.
+ */
+export function provisionalArrangement(year: number): ProvisionalHoliday[] {
+  const hit = provisionalCache.get(year);
+  if (hit) return hit;
+  const span = (start: string, n: number) => Array.from({ length: n }, (_, i) => fromDayNumber(toDayNumber(start) + i));
+  const springFestival = solarOfLunar(year, 1, 1);
+  const periods: { zh: string; en: string; days: string[] }[] = [
+    { zh: '元旦', en: "New Year's Day", days: [`${year}-01-01`] },
+    { zh: '春节', en: 'Spring Festival', days: span(fromDayNumber(toDayNumber(springFestival) - 1), 4) },
+    { zh: '清明节', en: 'Qingming Festival', days: [qingmingOf(year)] },
+    { zh: '劳动节', en: 'Labour Day', days: span(`${year}-05-01`, 2) },
+    { zh: '端午节', en: 'Dragon Boat Festival', days: [solarOfLunar(year, 5, 5)] },
+    { zh: '中秋节', en: 'Mid-Autumn Festival', days: [solarOfLunar(year, 8, 15)] },
+    { zh: '国庆节', en: 'National Day', days: span(`${year}-10-01`, 3) },
+  ];
+  const off = new Set<string>();
+  const out: ProvisionalHoliday[] = [];
+  // 中秋 may fall on 1–3 October: a day that is two holidays at once is one more day to give.
+  const sorted = [...periods].sort((a, b) => a.days[0]!.localeCompare(b.days[0]!));
+  for (const p of sorted) {
+    let owed = 0;
+    const statutory: string[] = [];
+    for (const d of p.days) {
+      if (off.has(d) || !isWeekday(toDayNumber(d))) owed++;
+      if (!off.has(d)) statutory.push(d);
+      off.add(d);
+    }
+    const substitute: string[] = [];
+    let day = toDayNumber(p.days[p.days.length - 1]!);
+    while (owed > 0) {
+      day++;
+      const d = fromDayNumber(day);
+      if (!isWeekday(day) || off.has(d)) continue;
+      substitute.push(d);
+      off.add(d);
+      owed--;
+    }
+    out.push({ name: { zh: p.zh, en: p.en }, statutory, substitute });
+  }
+  provisionalCache.set(year, out);
+  return out;
+}
+
+const daysOffCache = new Map<number, Set<string>>();
+
+/** Every provisional day off of `year` (substitute days of 国庆 stay well inside the year). */
+function provisionalDaysOff(year: number): Set<string> {
+  let days = daysOffCache.get(year);
+  if (!days) {
+    days = new Set<string>();
+    for (const p of provisionalArrangement(year)) for (const d of [...p.statutory, ...p.substitute]) days.add(d);
+    daysOffCache.set(year, days);
+  }
+  return days;
 }
 
 /** Whether a calendar date ('YYYY-MM-DD', China) is a working day. */

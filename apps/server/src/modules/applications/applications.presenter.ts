@@ -4,7 +4,7 @@
  * task). Columns never leak: every field is chosen here. Days left are computed against the
  * clock on read; where the working-day calendar cannot answer they are null, never a guess.
  */
-import { chinaDate } from '../../shared/workdays';
+import { chinaDate, isProvisionalDate } from '../../shared/workdays';
 import { daysLeft, orNull, slaOf, type Sla } from './applications.clock';
 import { STATES, type State } from './applications.machine';
 import { STEP_ACTIONS, type Step } from './applications.process';
@@ -44,8 +44,27 @@ export function presentClock(app: AppRow, o: Pick<PresentOptions, 'now' | 'share
     pausedDays: app.paused_days,
     sla: (running ? orNull(() => slaOf(today, app.promised_due!, app.promised_days ?? 0, o.share)) : null) as Sla | null,
     stopped,
+    ...provisionalOf(running ? [app.legal_due, app.promised_due] : []),
   };
 }
+
+/**
+ * Due dates in a year the State Council has not published yet are computed on the provisional
+ * calendar (shared/workdays): both sides see them marked 暂定 until the official year is entered,
+ * when they are recomputed (applications.recalendar).
+ */
+export function provisionalOf(dues: (string | null | undefined)[]) {
+  const provisional = dues.some((d) => !!d && isProvisionalDate(d));
+  return {
+    provisional,
+    provisionalNote: provisional ? PROVISIONAL_NOTE : null,
+  };
+}
+
+export const PROVISIONAL_NOTE = {
+  zh: '暂定：该日期所在年份的国务院节假日安排尚未公布，按法定节假日规则推算；公布后将自动重新计算',
+  en: 'Provisional: the State Council has not yet published the holiday arrangement for that year, so the date follows the statutory holiday rules; it is recomputed automatically once published',
+};
 
 function presentStep(app: AppRow, o: PresentOptions) {
   if (app.step_index === null || !app.steps) return null;
@@ -63,6 +82,7 @@ function presentStep(app: AppRow, o: PresentOptions) {
     departments: step.departments.map((d) => ({ id: d, name: o.departments.name(d) })),
     dueDate: live ? app.step_due : null,
     daysLeft: live && app.step_due ? orNull(() => daysLeft(today, app.step_due!)) : null,
+    dueProvisional: live && !!app.step_due && isProvisionalDate(app.step_due),
   };
 }
 
@@ -114,6 +134,7 @@ export function presentTask(t: TaskRow, o: Pick<PresentOptions, 'now' | 'share' 
     budgetDays: t.budget_days,
     daysLeft: live && t.due_date ? orNull(() => daysLeft(today, t.due_date!)) : null,
     sla: (live && t.due_date ? orNull(() => slaOf(today, t.due_date!, t.budget_days, o.share)) : null) as Sla | null,
+    dueProvisional: live && !!t.due_date && isProvisionalDate(t.due_date),
     openedAt: iso(t.opened_at),
     completedAt: iso(t.completed_at),
   };

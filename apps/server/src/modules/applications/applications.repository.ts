@@ -6,6 +6,7 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db } from '../../db/database';
 import type { ApplicationsTable, ApplicationTasksTable, ApplicationEventsTable, ApplicationEscalationsTable } from '../../db/types';
+import { calendarCoverage } from '../../shared/workdays';
 import './applications.tables';
 
 export type AppRow = Selectable<ApplicationsTable>;
@@ -45,6 +46,12 @@ function encode<T extends Record<string, unknown>>(row: T): Record<string, unkno
   return out;
 }
 
+/** A patch that sets a due date records the calendar it was computed on (see applications.recalendar). */
+function withBasis(patch: AppPatch): AppPatch {
+  if (patch.calendar_basis !== undefined) return patch;
+  return patch.legal_due || patch.promised_due || patch.step_due ? { ...patch, calendar_basis: calendarCoverage().to } : patch;
+}
+
 export type NewTask = Insertable<ApplicationTasksTable>;
 
 export const appsRepo = {
@@ -53,7 +60,7 @@ export const appsRepo = {
   /** Row lock for a transition: every writer of an application takes it first (parent before child). */
   lock: (db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
   update: (db: Db, id: string, patch: AppPatch) =>
-    db.updateTable('applications').set({ ...(encode(patch) as object), version: sql`version + 1`, updated_at: sql`now()` } as never).where('id', '=', id).execute(),
+    db.updateTable('applications').set({ ...(encode(withBasis(patch)) as object), version: sql`version + 1`, updated_at: sql`now()` } as never).where('id', '=', id).execute(),
   /** Optimistic update of a draft: only when the caller saw the current version. */
   updateIfVersion: async (db: Db, id: string, version: number, patch: AppPatch) => {
     const r = await db

@@ -28,6 +28,8 @@ declare module '../../db/types' {
     materials_total: Generated<number>;
     materials_exempt: Generated<number>;
     materials_elicence: Generated<number>;
+    /** The last official calendar year when the due dates were computed (null: before provisional years). */
+    calendar_basis: ColumnType<number | null, number | null | undefined, number | null>;
   }
   interface Database {
     application_notified: ApplicationNotifiedTable;

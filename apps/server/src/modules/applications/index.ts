@@ -38,6 +38,7 @@ import { departmentMayRead } from './applications.materials';
 import { ProcessDefinitions } from './applications.definitions';
 import type { MaterialSources } from '../../shared/material-sources';
 import { ApplicantService } from './applications.service';
+import { CALENDAR_YEAR_ENTERED_QUEUE, recalendarApplications } from './applications.recalendar';
 import { TasksService } from './applications.tasks';
 
 export { catalogReader, type CatalogReader, type CatalogServiceLike } from './applications.catalog';
@@ -111,6 +112,10 @@ export class ApplicationsModule {
       await this.engine.dispatch(job);
     });
     if (payments) handlePaymentEvents(o.jobs, this.applicant);
+    o.jobs.handle(CALENDAR_YEAR_ENTERED_QUEUE, async (job) => {
+      const changed = await recalendarApplications(o.db, this.engine, job);
+      o.log.info({ year: (job.payload as { year: number }).year, changed }, 'due dates recounted on the official calendar');
+    });
   }
 
   /** "Now" for every rule of the module (the legal clock, timers, timestamps). */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { staffLogin, tableCounts, testApp, type Client } from '../../../../../test/helpers';
-import { addWorkingDays, calendarCoverage, CalendarCoverageError } from '../../shared/workdays';
+import { addWorkingDays, calendarCoverage, CalendarCoverageError, isProvisionalDate } from '../../shared/workdays';
 
 // A made-up arrangement for the year after the data package's last year (the real one comes from
 // the State Council's notice); only its shape matters here.
@@ -21,8 +21,9 @@ describe('calendar years entered by an administrator', () => {
   });
   afterAll(async () => app?.close());
 
-  it('refuses a deadline that runs past the covered years, until the next year is entered', async () => {
-    expect(() => addWorkingDays(`${next - 1}-12-28`, 5)).toThrow(CalendarCoverageError);
+  it('computes deadlines into the next year provisionally, and on the entered year once it is entered', async () => {
+    expect(isProvisionalDate(addWorkingDays(`${next - 1}-12-28`, 5))).toBe(true);
+    expect(() => addWorkingDays(`${next + 1}-12-20`, 20)).toThrow(CalendarCoverageError);
     const before = await tableCounts(app);
     const bad = await admin.req('PUT', `/api/admin/calendar/${next}`, { ...arrangement, holidays: [`${next}-13-01`] });
     expect(bad.statusCode).toBe(400);
@@ -40,6 +41,10 @@ describe('calendar years entered by an administrator', () => {
     const cal = (await app.inject({ method: 'GET', url: '/api/calendar' })).json();
     expect(cal.to).toBe(next);
     expect(cal.enteredYears).toEqual([{ year: next, source: arrangement.source }]);
+    expect(cal.provisional).toMatchObject({ from: next + 1, to: next + 2 });
+    expect(isProvisionalDate(due)).toBe(false);
+    const audit = await app.database.db.selectFrom('audit_log').select('action').where('action', '=', 'org.calendar.enter').execute();
+    expect(audit.length).toBe(1);
     expect((await admin.req('PUT', `/api/admin/calendar/${next}`, arrangement)).json().code).toBe('CALENDAR_YEAR_IN_USE');
   });
 });
