@@ -19,13 +19,11 @@
  *    server, one after the other in the same run; requests per second of both and the ratio
  *    (target ≥ 40 %).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../apps/server/src/db/database';
 import { migrateToLatest } from '../apps/server/src/db/migrate';
@@ -34,7 +32,8 @@ import { bulkRepo, vocabRepo, type SearchRow } from '../apps/server/src/modules/
 import { itemSearchRow, suggestionTexts, type ThemeInfo } from '../apps/server/src/modules/catalog/catalog.search';
 import { demoItems } from '../apps/server/src/modules/catalog/demo/items';
 import { childrenOf, isPlaceholderRegion, provinces, type Region } from '../apps/server/src/shared/regions';
-import { freePort, startPgCluster } from '../test/pg-cluster';
+import { startPgCluster } from '../test/pg-cluster';
+import { bareServer, fmt, load as loadPhase, log, startServer as startHarnessServer, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -54,11 +53,8 @@ const REUSE_URL = (() => {
   return i >= 0 ? argv[i + 1] : undefined;
 })();
 const BATCH = 1000;
-const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 const VARIANTS = ['', '（延续）', '（变更）', '（注销）', '（补办）'];
 
-const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d });
-const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
 const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MB`;
 
 /** Cities and counties (no 市辖区-style placeholders): where items are implemented. */
@@ -178,65 +174,13 @@ async function reuse(db: Awaited<ReturnType<typeof openDatabase>>['db']) {
   return { buildSeconds, sizes, indexBytes, docs, guideId: one.entity_id, made };
 }
 
-function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    void (async () => {
-      const port = await freePort();
-      const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
-        // No job runner: other modules' background jobs (e.g. oversight roll-ups over the million
-        // catalog rows) would share the two cores with the measured requests.
-        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DEMO_DATA: 'false', LOG_LEVEL: 'warn', DATA_SECRET: SECRET, STRICT_AUDIT: 'false', JOB_RUNNER: 'false' },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-      const url = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 600; i++) {
-        try {
-          if ((await fetch(`${url}/readyz`)).ok) return resolve({ child, url });
-        } catch {
-          /* not yet */
-        }
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      reject(new Error('server did not become ready'));
-    })();
-  });
+function startServer(env: Record<string, string>): Promise<Server> {
+  // No job runner: other modules' background jobs (e.g. oversight roll-ups over the million
+  // catalog rows) would share the two cores with the measured requests.
+  return startHarnessServer({ ...env, DEMO_DATA: 'false', JOB_RUNNER: 'false' }, { readyTimeoutSeconds: 300 });
 }
 
-function bareServer(bodyFile: string): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    void (async () => {
-      const port = await freePort();
-      const code = `const http=require('node:http');const body=require('node:fs').readFileSync(${JSON.stringify(bodyFile)});
-http.createServer((req,res)=>{res.writeHead(200,{'content-type':'application/json; charset=utf-8','content-length':body.length});res.end(body);}).listen(${port},'127.0.0.1',()=>console.log('up'));`;
-      const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-      child.stdout!.once('data', () => resolve({ child, url: `http://127.0.0.1:${port}` }));
-      child.on('exit', (c) => reject(new Error(`bare server exited with ${c}`)));
-    })();
-  });
-}
-
-interface Run {
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  rps: number;
-  total: number;
-  non2xx: number;
-  errors: number;
-}
-
-async function load(url: string, paths: string[], duration: number): Promise<Run> {
-  let i = 0;
-  const r = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration,
-    requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: paths[i++ % paths.length] }) }],
-  });
-  return { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, rps: r.requests.average, total: r.requests.total, non2xx: r.non2xx, errors: r.errors };
-}
+const load = (url: string, paths: string[], duration: number) => loadPhase(url, { connections: CONNECTIONS, duration, paths });
 
 const QUERIES = [
   '营业执照', '身份证丢了怎么补办', '生孩子', '社保转移', '公积金提取', '我要开饭店', '二手房过户', '食品经营许可证', '退休',
@@ -255,7 +199,7 @@ async function main() {
   const explain: Record<string, string> = DIAGNOSE ? { session_preload_libraries: 'auto_explain', 'auto_explain.log_min_duration': '20', 'auto_explain.log_analyze': 'on' } : {};
   const cluster = EMBEDDED || REUSE_URL ? null : await startPgCluster({ fast: true, settings: { shared_buffers: '2GB', maintenance_work_mem: '1GB', work_mem: '16MB', max_wal_size: '16GB', effective_cache_size: '12GB', random_page_cost: '1.1', ...explain } });
   const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-bench-'));
-  const children: ChildProcess[] = [];
+  const children: Server['child'][] = [];
   try {
     const dbUrl = REUSE_URL ?? cluster?.url;
     const handle = await openDatabase({ url: dbUrl, dataDir });

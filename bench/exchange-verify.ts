@@ -18,13 +18,11 @@
  * 4. A bare node:http server answering a fixed JSON of the same size, same connections and
  *    duration. Requests per second of both, the ratio (target ≥ 20 %), latency (target p99 ≤ 30 ms).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { openDatabase } from '../apps/server/src/db/database';
 import { DEMO_CLIENT_SECRET, residentId } from '../apps/server/src/demo/data';
@@ -32,7 +30,8 @@ import { fieldCrypto } from '../apps/server/src/shared/crypto';
 import { ResourcesService } from '../apps/server/src/modules/resources';
 import { OrgService } from '../apps/server/src/modules/org';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, signClientAssertion } from '../apps/server/src/modules/exchange';
-import { freePort, startPgCluster } from '../test/pg-cluster';
+import { startPgCluster } from '../test/pg-cluster';
+import { BENCH_SECRET, bareServer, fmt, load as loadPhase, loadAverage, log, ratioLine, startServer, stopServer, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -44,80 +43,23 @@ const CONNECTIONS = opt('connections', 50);
 const ROWS = opt('rows', 200_000);
 const AUTH = argv.includes('--auth') ? argv[argv.indexOf('--auth') + 1] : 'token';
 const BODIES = 2000;
-const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
 const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英';
 
-const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d });
-const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
+const SECRET = BENCH_SECRET;
 
-function startServer(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const url = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DEMO_DATA: 'true', LOG_LEVEL: 'warn', DATA_SECRET: SECRET, STRICT_AUDIT: 'false' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    void (async () => {
-      for (let i = 0; i < 1200; i++) {
-        try {
-          if ((await fetch(`${url}/readyz`)).ok) return resolve({ child, url });
-        } catch {
-          /* not yet */
-        }
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      reject(new Error('server did not become ready'));
-    })();
-  });
-}
-
-function bareServer(bodyFile: string): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    void (async () => {
-      const port = await freePort();
-      const code = `const http=require('node:http');const body=require('node:fs').readFileSync(${JSON.stringify(bodyFile)});
-http.createServer((req,res)=>{req.resume();req.on('end',()=>{res.writeHead(200,{'content-type':'application/json; charset=utf-8','content-length':body.length});res.end(body);});}).listen(${port},'127.0.0.1',()=>console.log('up'));`;
-      const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-      child.stdout!.once('data', () => resolve({ child, url: `http://127.0.0.1:${port}` }));
-      child.on('exit', (c) => reject(new Error(`bare server exited with ${c}`)));
-    })();
-  });
-}
-
-interface Run {
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  rps: number;
-  total: number;
-  non2xx: number;
-  errors: number;
-}
-
-async function load(url: string, bodies: string[], headers: Record<string, string>, duration: number): Promise<Run> {
-  let i = 0;
-  const r = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration,
-    requests: [{ method: 'POST', path: '/api/exchange/verify', headers: { 'content-type': 'application/json', ...headers }, setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
-  });
-  return { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, rps: r.requests.average, total: r.requests.total, non2xx: r.non2xx, errors: r.errors };
-}
+const load = (url: string, bodies: string[], headers: Record<string, string>, duration: number) =>
+  loadPhase(url, { connections: CONNECTIONS, duration, paths: '/api/exchange/verify', bodies, headers });
 
 async function main() {
   log(`exchange verification benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per phase, ${fmt(ROWS, 0)} extra people, auth ${AUTH}`);
   const cluster = await startPgCluster({ fast: true, settings: { shared_buffers: '512MB' } });
   const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-bench-ex-'));
-  const children: ChildProcess[] = [];
+  const children: Server[] = [];
   try {
-    const port = await freePort();
     const ts = performance.now();
-    const server = await startServer({ DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir }, port);
-    children.push(server.child);
+    const server = await startServer({ DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true' });
+    children.push(server);
     log(`server ready (with the demo node) in ${fmt((performance.now() - ts) / 1000)} s at ${server.url}`);
 
     // More people in the population register (the provider's rows), through the module's own upsert.
@@ -171,30 +113,32 @@ async function main() {
     const batches = async () => Number((await sql<{ n: string }>`select count(*) as n from exchange_batches`.execute(handle.db)).rows[0].n);
     await load(server.url, bodies, headers, 3); // warm-up
     const [c0, b0] = [await counted(), await batches()];
+    const loadAtRun = loadAverage();
     const v = await load(server.url, bodies, headers, DURATION);
     await new Promise((r) => setTimeout(r, 1000));
     const [calls, logged] = [(await counted()) - c0, (await batches()) - b0];
     log(`VERIFY API: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; ${fmt(calls, 0)} receipts in ${fmt(logged, 0)} log entries`);
-    server.child.kill();
+    await stopServer(server);
     children.length = 0;
 
     const bodyFile = join(dataDir, 'answer.json');
     writeFileSync(bodyFile, answer);
     const bare = await bareServer(bodyFile);
-    children.push(bare.child);
+    children.push(bare);
     await load(bare.url, bodies, {}, 3);
     const b = await load(bare.url, bodies, {}, DURATION);
-    bare.child.kill();
+    await stopServer(bare);
     log(`BARE node:http (same answer bytes): ${fmt(b.rps, 0)} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms`);
     await handle.close();
 
     console.log('\nResults');
-    console.log(`  verification API   ${fmt(v.rps, 0)} req/s vs bare node:http ${fmt(b.rps, 0)} req/s = ${fmt((100 * v.rps) / b.rps)} % (target ≥ 20 %)`);
+    console.log(`  ${ratioLine('verification API  ', v, b, 20)}`);
+    console.log(`  machine            ${loadAtRun} when the API phase started (2 cores shared with other work)`);
     console.log(`  latency            p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms (target p99 ≤ 30 ms) at ${CONNECTIONS} connections`);
     console.log(`  receipts           ${fmt(calls, 0)} recorded in ${fmt(logged, 0)} transparency-log entries (≈ ${fmt(calls / Math.max(1, logged))} calls per group commit)`);
     console.log(`  errors             ${v.non2xx} non-2xx, ${v.errors} connection errors`);
   } finally {
-    for (const c of children) c.kill();
+    for (const c of children) await stopServer(c);
     await cluster.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

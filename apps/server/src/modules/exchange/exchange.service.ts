@@ -99,9 +99,9 @@ export class ExchangeService {
   readonly tokens: AccessTokens;
   readonly recorder: CallRecorder;
   private readonly grantCacheMs: number;
-  private readonly grantCache = new Map<string, { at: number; grants: GrantRow[] }>();
-  private readonly resourceCache = new Map<string, { at: number; row: ResourceRow | undefined }>();
-  private readonly clientCache = new Map<string, { at: number; client: ClientInfo | undefined }>();
+  private readonly grantCache = new Map<string, { at: number; value: Promise<GrantRow[]> }>();
+  private readonly resourceCache = new Map<string, { at: number; value: Promise<ResourceRow | undefined> }>();
+  private readonly clientCache = new Map<string, { at: number; value: Promise<ClientInfo | undefined> }>();
   private readonly rate = new Map<string, { minute: number; n: number }>();
 
   constructor(private readonly opts: ExchangeOptions) {
@@ -146,10 +146,28 @@ export class ExchangeService {
 
   // ---- clients and authentication ------------------------------------------------------------
 
-  private async client(by: { id?: string; clientId?: string }): Promise<ClientInfo | undefined> {
-    const key = by.id ? `id:${by.id}` : `cid:${by.clientId}`;
-    const hit = this.clientCache.get(key);
-    if (hit && Date.now() - hit.at < this.grantCacheMs) return hit.client;
+  /**
+   * A cached read, shared by the calls that want it at the same time: when an entry runs out under
+   * load, one query refreshes it instead of one per waiting call. A failed read is not kept.
+   */
+  private cached<T>(cache: Map<string, { at: number; value: Promise<T> }>, key: string, read: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = cache.get(key);
+    if (hit && now - hit.at < this.grantCacheMs) return hit.value;
+    const value = read();
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(key, { at: now, value });
+    value.catch(() => {
+      if (cache.get(key)?.value === value) cache.delete(key);
+    });
+    return value;
+  }
+
+  private client(by: { id?: string; clientId?: string }): Promise<ClientInfo | undefined> {
+    return this.cached(this.clientCache, by.id ? `id:${by.id}` : `cid:${by.clientId}`, () => this.readClient(by));
+  }
+
+  private async readClient(by: { id?: string; clientId?: string }): Promise<ClientInfo | undefined> {
     // The identity module's api_clients, read only (it has no lookup by client id for other modules).
     let q = this.db
       .selectFrom('api_clients as c')
@@ -160,7 +178,6 @@ export class ExchangeService {
     const client = r
       ? { id: r.id, clientId: r.client_id, name: r.name, departmentId: r.department_id, regionCode: r.region_code, status: r.status, scopes: r.scopes as unknown as string[] }
       : undefined;
-    this.clientCache.set(key, { at: Date.now(), client });
     return client;
   }
 
@@ -289,21 +306,14 @@ export class ExchangeService {
 
   // ---- resources (cached) ------------------------------------------------------------------------
 
-  private async resource(code: string): Promise<ResourceRow | undefined> {
-    const hit = this.resourceCache.get(code);
-    if (hit && Date.now() - hit.at < this.grantCacheMs) return hit.row;
-    const row = await this.opts.resources.getRow(this.db, code);
-    this.resourceCache.set(code, { at: Date.now(), row });
-    return row;
+  private resource(code: string): Promise<ResourceRow | undefined> {
+    return this.cached(this.resourceCache, code, () => this.opts.resources.getRow(this.db, code));
   }
 
-  private async grantsFor(departmentId: string, resourceId: string): Promise<GrantRow[]> {
-    const key = `${departmentId}|${resourceId}`;
-    const hit = this.grantCache.get(key);
-    if (hit && Date.now() - hit.at < this.grantCacheMs) return hit.grants;
-    const grants = await this.db.selectFrom('exchange_grants').selectAll().where('consumer_department_id', '=', departmentId).where('resource_id', '=', resourceId).orderBy('created_at', 'desc').limit(50).execute();
-    this.grantCache.set(key, { at: Date.now(), grants });
-    return grants;
+  private grantsFor(departmentId: string, resourceId: string): Promise<GrantRow[]> {
+    return this.cached(this.grantCache, `${departmentId}|${resourceId}`, () =>
+      this.db.selectFrom('exchange_grants').selectAll().where('consumer_department_id', '=', departmentId).where('resource_id', '=', resourceId).orderBy('created_at', 'desc').limit(50).execute(),
+    );
   }
 
   /** Drops the grant, resource and client caches (this process sees changes at once; tests). */

@@ -182,7 +182,7 @@ export const clientsRepo = {
       .selectFrom('access_tokens as t')
       .innerJoin('api_clients as c', 'c.id', 't.client_id')
       .innerJoin('departments as d', 'd.id', 'c.department_id')
-      .select(['c.id', 'c.client_id', 'c.name', 'c.department_id', 'd.region_code', 'c.status', 't.scopes'])
+      .select(['c.id', 'c.client_id', 'c.name', 'c.department_id', 'd.region_code', 'c.status', 't.scopes', 't.expires_at'])
       .select(sql<boolean>`t.expires_at > now()`.as('live'))
       .where('t.token_hash', '=', tokenHash)
       .executeTakeFirst(),

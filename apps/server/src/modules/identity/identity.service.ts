@@ -50,6 +50,16 @@ const STAFF_ROLES: Record<'officer' | 'data_admin' | 'supervisor' | 'platform_ad
 };
 
 const ACCESS_TOKEN_SECONDS = 3600;
+/**
+ * How long a verified bearer token is reused without a database read: a client disabled or a
+ * token deleted in another process stops working within this bound (in this process at once,
+ * see forgetBearerTokens); a token's own expiry is checked exactly on every request.
+ */
+export const BEARER_CACHE_MS = 5000;
+/** The shape of the access tokens this module issues (randomToken(32)). */
+const BEARER_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+/** Verified bearer tokens kept at most (the oldest is dropped first). */
+const BEARER_CACHE_SIZE = 10_000;
 /** Touch last_seen_at at most this often: a write per request would cost more than it tells. */
 const TOUCH_SECONDS = 60;
 
@@ -61,6 +71,9 @@ export class IdentityService {
     private readonly org: OrgService,
     private readonly oidc: OidcClient,
   ) {}
+
+  /** Verified bearer tokens by token hash: the machine client's actor, until when it may be reused, and the token's expiry. */
+  private readonly bearerCache = new Map<string, { actor: Actor; until: number; expiresAt: number }>();
 
   // ---- authentication of requests -------------------------------------------------------
 
@@ -126,12 +139,27 @@ export class IdentityService {
     return base;
   }
 
-  /** The actor behind a bearer token (machine clients of other government systems). */
+  /**
+   * The actor behind a bearer token (machine clients of other government systems). A verified
+   * token is reused for BEARER_CACHE_MS without reading the database (machine clients call in
+   * bursts; one read per call would dominate a fast API); expiry is checked on every call.
+   */
   async actorFromBearer(token: string): Promise<Actor | 'expired' | 'invalid'> {
-    const row = await clientsRepo.loadToken(this.db, sha256(token));
+    // Our tokens are 43 base64url characters: a self-contained token (a JWT such as the exchange's
+    // own access tokens, verified by its module) or garbage is no business of the database.
+    if (!BEARER_SHAPE.test(token)) return 'invalid';
+    const hash = sha256(token);
+    const now = Date.now();
+    const hit = this.bearerCache.get(hash);
+    if (hit && now < hit.until) {
+      if (now >= hit.expiresAt) return 'expired';
+      return { ...hit.actor, roles: [...hit.actor.roles], amr: [...hit.actor.amr], scopes: [...hit.actor.scopes] };
+    }
+    if (hit) this.bearerCache.delete(hash);
+    const row = await clientsRepo.loadToken(this.db, hash);
     if (!row || row.status !== 'active') return 'invalid';
     if (!row.live) return 'expired';
-    return {
+    const actor: Actor = {
       accountId: row.client_id,
       kind: 'machine',
       displayName: row.name,
@@ -143,6 +171,14 @@ export class IdentityService {
       amr: ['client_secret'],
       scopes: row.scopes,
     };
+    if (this.bearerCache.size >= BEARER_CACHE_SIZE) this.bearerCache.delete(this.bearerCache.keys().next().value!);
+    this.bearerCache.set(hash, { actor, until: now + BEARER_CACHE_MS, expiresAt: new Date(row.expires_at).getTime() });
+    return { ...actor, roles: [...actor.roles], amr: [...actor.amr], scopes: [...actor.scopes] };
+  }
+
+  /** Forgets verified bearer tokens (after disabling a client or deleting tokens in this process). */
+  forgetBearerTokens(): void {
+    this.bearerCache.clear();
   }
 
   // ---- sessions ---------------------------------------------------------------------------

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp } from '../../../../../test/helpers';
 import { enterprises, people, DEMO_CLIENT_SECRET } from '../../demo/data';
 import { totp } from './totp';
+import { BEARER_CACHE_MS } from './identity.service';
+import { sha256 } from '../../shared/crypto';
 
 const person = (name: string) => people.find((p) => p.name === name)!;
 
@@ -199,6 +201,37 @@ describe.each(DB_KINDS)('identity on %s', (kind) => {
       expect(bad.statusCode).toBe(401);
       const forged = await app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: 'Bearer forged-token' } });
       expect(forged.statusCode).toBe(401);
+    });
+
+    it('reuses a verified token for at most BEARER_CACHE_MS: expiry is exact, a disabled client is refused after the bound', async () => {
+      const res = await app.inject({ method: 'POST', url: '/api/auth/token', payload: { grant_type: 'client_credentials', client_id: 'fz-ybj-system', client_secret: DEMO_CLIENT_SECRET } });
+      const token = res.json().access_token as string;
+      const me = () => app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Bearer ${token}` } });
+      expect((await me()).statusCode).toBe(200); // now cached
+      const db = app.database.db;
+      const client = await db.selectFrom('api_clients').select(['id', 'status']).where('client_id', '=', 'fz-ybj-system').executeTakeFirstOrThrow();
+      const realNow = Date.now;
+      try {
+        await db.updateTable('api_clients').set({ status: 'disabled' }).where('id', '=', client.id).execute();
+        expect((await me()).statusCode).toBe(200); // within the bound: still the cached verification
+        Date.now = () => realNow() + BEARER_CACHE_MS + 1;
+        const refused = await me();
+        expect(refused.statusCode).toBe(401);
+        expect(refused.json().code).toBe('UNAUTHENTICATED');
+        await db.updateTable('api_clients').set({ status: client.status }).where('id', '=', client.id).execute();
+        Date.now = realNow;
+        expect((await me()).statusCode).toBe(200);
+        // The token's own expiry applies on every request, also while its verification is cached.
+        const short = (await app.inject({ method: 'POST', url: '/api/auth/token', payload: { grant_type: 'client_credentials', client_id: 'fz-ybj-system', client_secret: DEMO_CLIENT_SECRET } })).json().access_token as string;
+        await db.updateTable('access_tokens').set({ expires_at: new Date(realNow() + 4000) }).where('token_hash', '=', sha256(short)).execute();
+        const shortMe = () => app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Bearer ${short}` } });
+        expect((await shortMe()).statusCode).toBe(200); // verified and cached until the bound, which is later than its expiry
+        Date.now = () => realNow() + 4500;
+        expect((await shortMe()).statusCode).toBe(401);
+      } finally {
+        Date.now = realNow;
+        await db.updateTable('api_clients').set({ status: client.status }).where('id', '=', client.id).execute();
+      }
     });
   });
 });

@@ -23,8 +23,14 @@ import { verifyPresentation, type TrustResolver, type TrustedIssuerKey, type Ver
 const NODE_KEY_META = 'licences.node_key';
 /** How long resolved issuer keys and trust entries are reused in memory (changes in this process apply at once). */
 const TRUST_CACHE_MS = 30_000;
-/** How long this node's own status list token is reused by its verification API. */
-const LOCAL_STATUS_CACHE_MS = 1000;
+/**
+ * How long this node's own status list token is reused by its verification API without reading
+ * the list: the bound on how late this node's API sees a suspension or revocation made in another
+ * process (one made in this process is seen at once, see statusChanged).
+ */
+export const LOCAL_STATUS_CACHE_MS = 1000;
+/** After a change in this process, how long the list is read on every verification (the change may commit later). */
+const LOCAL_STATUS_UNCACHED_MS = 5000;
 
 export interface TrustListIssuer {
   iss: string;
@@ -49,6 +55,8 @@ export class LicenceVerification {
   private externalCache: { at: number; byIss: Map<string, TrustListIssuer> } | null = null;
   private remoteStatus = new Map<string, { token: string; until: number }>();
   private localStatus = new Map<string, { token: string; until: number }>();
+  /** Lists changed in this process a moment ago: read from the database until then. */
+  private localStatusUncached = new Map<string, number>();
   readonly log: LogBatcher;
   /** Fetches another node's status list token (replaceable in tests). */
   fetchRemote: (uri: string) => Promise<string | undefined> = async (uri) => {
@@ -81,9 +89,13 @@ export class LicenceVerification {
     this.externalCache = null;
   }
 
-  /** A status list changed in this process: verifications see it at once. */
+  /**
+   * A status list changed in this process: verifications see it at once. The change may still be
+   * uncommitted when this is called, so the list is read afresh (not cached) for a moment after.
+   */
   statusChanged(listId: string): void {
     this.localStatus.delete(listId);
+    this.localStatusUncached.set(listId, Date.now() + LOCAL_STATUS_UNCACHED_MS);
   }
 
   // ---- the node's verification key -----------------------------------------------------------
@@ -152,17 +164,27 @@ export class LicenceVerification {
   }
 
   private async statusToken(uri: string): Promise<string | undefined> {
-      const local = `${this.opts.publicUrl}/api/licences/status-lists/`;
-      if (uri.startsWith(local)) {
-        const id = uri.slice(local.length);
-        if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
-        return (await this.keys.statusListToken(id).catch(() => undefined))?.token;
+    const local = `${this.opts.publicUrl}/api/licences/status-lists/`;
+    if (uri.startsWith(local)) {
+      const id = uri.slice(local.length);
+      if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+      const now = Date.now();
+      const hit = this.localStatus.get(id);
+      if (hit && hit.until > now) return hit.token;
+      const token = (await this.keys.statusListToken(id).catch(() => undefined))?.token;
+      const uncached = this.localStatusUncached.get(id);
+      if (uncached !== undefined && uncached <= now) this.localStatusUncached.delete(id);
+      if (token && (uncached === undefined || uncached <= now)) {
+        if (this.localStatus.size >= 1000) this.localStatus.clear();
+        this.localStatus.set(id, { token, until: now + LOCAL_STATUS_CACHE_MS });
       }
-      const hit = this.remoteStatus.get(uri);
-      if (hit && hit.until > Date.now()) return hit.token;
-      const token = await this.fetchRemote(uri).catch(() => undefined);
-      if (token) this.remoteStatus.set(uri, { token, until: Date.now() + 60_000 });
       return token;
+    }
+    const hit = this.remoteStatus.get(uri);
+    if (hit && hit.until > Date.now()) return hit.token;
+    const token = await this.fetchRemote(uri).catch(() => undefined);
+    if (token) this.remoteStatus.set(uri, { token, until: Date.now() + 60_000 });
+    return token;
   }
 
   // ---- trust list ----------------------------------------------------------------------------

@@ -1,0 +1,127 @@
+/**
+ * What the HTTP benchmarks share: start the real server (apps/server/src/main.ts) on a free port,
+ * a bare node:http server answering fixed bytes (the comparison every ratio is measured against,
+ * in the same run), an autocannon load phase, and the figures' formatting.
+ *
+ * BENCH_CPU_PROF=<dir> in the environment starts the real server with `node --cpu-prof` writing
+ * into <dir> (the profile is written when the benchmark stops the server): open it in Chrome
+ * DevTools or summarise it with `npx tsx bench/profile-top.ts <file>`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
+import autocannon from 'autocannon';
+import { freePort } from '../test/pg-cluster';
+
+export { freePort };
+
+/** DATA_SECRET of every benchmark's server (benchmarks that seal data themselves use the same one). */
+export const BENCH_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
+
+export const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d });
+export const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
+/** The machine's load average (1, 5, 15 min): other work on the machine inflates latencies, so every figure is quoted with it. */
+export const loadAverage = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(', ')}`;
+
+export interface Server {
+  child: ChildProcess;
+  url: string;
+}
+
+/**
+ * The real server with `env` (DATABASE_URL, DEMO_DATA, JOB_RUNNER, …) over the benchmark defaults
+ * (PUBLIC_URL its own address, LOG_LEVEL warn, STRICT_AUDIT off, BENCH_SECRET); resolves when /readyz answers.
+ */
+export async function startServer(env: Record<string, string>, opts: { port?: number; readyTimeoutSeconds?: number } = {}): Promise<Server> {
+  const port = opts.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'apps/server/src/main.ts'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, LOG_LEVEL: 'warn', DATA_SECRET: BENCH_SECRET, STRICT_AUDIT: 'false', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    void (async () => {
+      for (let i = 0; i < (opts.readyTimeoutSeconds ?? 600) * 2; i++) {
+        try {
+          if ((await fetch(`${url}/readyz`)).ok) return resolve({ child, url });
+        } catch {
+          /* not yet */
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      reject(new Error('server did not become ready'));
+    })();
+  });
+}
+
+/** Stops a server started here and waits for it to exit (a --cpu-prof profile is written on exit). */
+export function stopServer(s: Server): Promise<void> {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return Promise.resolve();
+  s.child.removeAllListeners('exit');
+  return new Promise((resolve) => {
+    s.child.once('exit', () => resolve());
+    s.child.kill();
+  });
+}
+
+/** A bare node:http server answering the bytes of `bodyFile` to every request (after reading the request body). */
+export async function bareServer(bodyFile: string): Promise<Server> {
+  const port = await freePort();
+  const code = `const http=require('node:http');const body=require('node:fs').readFileSync(${JSON.stringify(bodyFile)});
+http.createServer((req,res)=>{req.resume();req.on('end',()=>{res.writeHead(200,{'content-type':'application/json; charset=utf-8','content-length':body.length});res.end(body);});}).listen(${port},'127.0.0.1',()=>console.log('up'));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout!.once('data', () => resolve({ child, url: `http://127.0.0.1:${port}` }));
+    child.on('exit', (c) => reject(new Error(`bare server exited with ${c}`)));
+  });
+}
+
+export interface Run {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  rps: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface LoadSpec {
+  connections: number;
+  /** Seconds. */
+  duration: number;
+  method?: 'GET' | 'POST';
+  /** One path, or paths taken in rotation. */
+  paths: string | string[];
+  /** Request bodies taken in rotation (sent as JSON). */
+  bodies?: string[];
+  headers?: Record<string, string>;
+}
+
+/** One autocannon load phase against `url`. */
+export async function load(url: string, spec: LoadSpec): Promise<Run> {
+  const paths = typeof spec.paths === 'string' ? [spec.paths] : spec.paths;
+  const bodies = spec.bodies;
+  let i = 0;
+  let k = 0;
+  const headers = bodies ? { 'content-type': 'application/json', ...spec.headers } : { ...spec.headers };
+  const r = await autocannon({
+    url,
+    connections: spec.connections,
+    duration: spec.duration,
+    requests: [
+      {
+        method: spec.method ?? (bodies ? 'POST' : 'GET'),
+        headers,
+        setupRequest: (req: Record<string, unknown>) => ({ ...req, path: paths[i++ % paths.length], ...(bodies ? { body: bodies[k++ % bodies.length] } : {}) }),
+      },
+    ],
+  });
+  return { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, rps: r.requests.average, total: r.requests.total, non2xx: r.non2xx, errors: r.errors };
+}
+
+/** "A req/s vs bare node:http B req/s = R %" — both measured in the same run. */
+export const ratioLine = (name: string, ours: Run, bare: Run, target: number) =>
+  `${name} ${fmt(ours.rps, 0)} req/s vs bare node:http ${fmt(bare.rps, 0)} req/s = ${fmt((100 * ours.rps) / bare.rps)} % (target ≥ ${target} %)`;
