@@ -45,6 +45,8 @@ export function presentClock(app: AppRow, o: Pick<PresentOptions, 'now' | 'share
     sla: (running ? orNull(() => slaOf(today, app.promised_due!, app.promised_days ?? 0, o.share)) : null) as Sla | null,
     stopped,
     ...provisionalOf(running ? [app.legal_due, app.promised_due] : []),
+    legalDueProvisional: running && !!app.legal_due && isProvisionalDate(app.legal_due),
+    promisedDueProvisional: running && !!app.promised_due && isProvisionalDate(app.promised_due),
   };
 }
 

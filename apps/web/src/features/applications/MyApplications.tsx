@@ -68,7 +68,7 @@ export function MyApplications() {
               {a.submittedAt ? <span>{t('appl.submittedAt', { time: formatTime(a.submittedAt, lang) })}</span> : null}
               {a.clock && !a.clock.stopped ? (
                 <span>
-                  <DaysLeft days={a.clock.daysLeft} due={a.clock.promisedDue} /> <SlaBadge sla={a.clock.sla} paused={a.clock.paused} />
+                  <DaysLeft days={a.clock.daysLeft} due={a.clock.promisedDue} provisional={a.clock.promisedDueProvisional} /> <SlaBadge sla={a.clock.sla} paused={a.clock.paused} />
                 </span>
               ) : null}
               {a.currentStep && !FINAL_STATES.includes(a.state) ? <span>{t('appl.mine.atStep', { step: a.currentStep.name })}</span> : null}
@@ -155,7 +155,7 @@ export function ApplicationDetail() {
                   {c.state === 'waiting' ? <span>{t('appl.detail.waiting')}</span> : null}
                   {!c.clock.stopped && c.clock.promisedDue ? (
                     <span>
-                      <DaysLeft days={c.clock.daysLeft} due={c.clock.promisedDue} /> <SlaBadge sla={c.clock.sla} paused={c.clock.paused} />
+                      <DaysLeft days={c.clock.daysLeft} due={c.clock.promisedDue} provisional={c.clock.promisedDueProvisional} /> <SlaBadge sla={c.clock.sla} paused={c.clock.paused} />
                     </span>
                   ) : null}
                   {c.result ? <span data-testid="child-result">{t('appl.detail.result', { name: c.result.name })}</span> : null}

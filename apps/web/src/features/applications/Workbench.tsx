@@ -92,7 +92,7 @@ export function TaskTable({ tasks, onChanged, empty }: { tasks: TaskRow[]; onCha
               <span>{r.application.number}</span>
               <span>{t('appl.wb.stageAction', { stage: r.stage.name, action: loc(r.actionLabel, lang) })}</span>
               <span>{r.application.applicant.name}</span>
-              {r.state === 'open' ? <DaysLeft days={r.daysLeft} due={r.dueDate} /> : <span>{loc(r.stateLabel, lang)}</span>}
+              {r.state === 'open' ? <DaysLeft days={r.daysLeft} due={r.dueDate} provisional={r.dueProvisional} /> : <span>{loc(r.stateLabel, lang)}</span>}
               {r.assignee ? <span>{t('appl.wb.claimedBy', { name: r.assignee.name })}</span> : null}
               {r.blocked ? <span>{t(`appl.wb.blocked.${r.blocked}`)}</span> : null}
             </div>
@@ -136,7 +136,7 @@ export function TaskTable({ tasks, onChanged, empty }: { tasks: TaskRow[]; onCha
             r.state === 'open' ? (
               <Space orientation="vertical" size={2}>
                 <SlaBadge sla={r.sla} paused={r.application.paused} />
-                <DaysLeft days={r.daysLeft} due={r.dueDate} />
+                <DaysLeft days={r.daysLeft} due={r.dueDate} provisional={r.dueProvisional} />
               </Space>
             ) : (
               <span>
@@ -254,7 +254,7 @@ export function TaskDetailPage() {
             {t('appl.wb.thisTask', { stage: task.stage.name, action: loc(task.actionLabel, lang) })}
           </h2>
           <SlaBadge sla={task.sla} paused={app.clock.paused} />
-          <DaysLeft days={task.daysLeft} due={task.dueDate} />
+          <DaysLeft days={task.daysLeft} due={task.dueDate} provisional={task.dueProvisional} />
         </div>
         <div className="ya-row ya-meta yw-block-sm" style={{ marginTop: 8 }}>
           <span>{loc(task.stateLabel, lang)}</span>

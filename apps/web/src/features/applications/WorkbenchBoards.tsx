@@ -158,7 +158,7 @@ export function DeadlinesPage() {
                   <div className="ya-meta">
                     {r.application.number} · {r.stage.name}
                   </div>
-                  <DaysLeft days={r.daysLeft} due={r.dueDate} />
+                  <DaysLeft days={r.daysLeft} due={r.dueDate} provisional={r.dueProvisional} />
                 </li>
               ))}
             </ul>

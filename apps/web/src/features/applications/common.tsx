@@ -37,15 +37,27 @@ export function SlaBadge({ sla, paused }: { sla: Sla | null; paused?: boolean })
   );
 }
 
-/** "3 working days left" / "overdue by 2 working days" / "due today". */
-export function DaysLeft({ days, due }: { days: number | null | undefined; due?: string | null }) {
+/** 暂定: the date lies in a year whose official holiday arrangement is not published yet. */
+export function ProvisionalMark({ on }: { on?: boolean }) {
   const { t } = useTranslation();
-  if (days === null || days === undefined) return due ? <span className="ya-meta">{t('appl.clock.dueOn', { date: due })}</span> : null;
+  if (!on) return null;
+  return (
+    <span className="ya-badge ya-badge-paused" data-testid="provisional" title={t('appl.clock.provisionalHint')}>
+      {t('appl.clock.provisional')}
+    </span>
+  );
+}
+
+/** "3 working days left" / "overdue by 2 working days" / "due today". */
+export function DaysLeft({ days, due, provisional }: { days: number | null | undefined; due?: string | null; provisional?: boolean }) {
+  const { t } = useTranslation();
+  if (days === null || days === undefined) return due ? <span className="ya-meta">{t('appl.clock.dueOn', { date: due })} <ProvisionalMark on={provisional} /></span> : null;
   const text = days > 0 ? t('appl.clock.daysLeft', { count: days }) : days === 0 ? t('appl.clock.dueToday') : t('appl.clock.overdueBy', { count: -days });
   return (
     <span className="ya-days" data-testid="days-left">
       {text}
       {due ? <span className="ya-meta"> · {t('appl.clock.dueOn', { date: due })}</span> : null}
+      {provisional ? <> <ProvisionalMark on /></> : null}
     </span>
   );
 }
@@ -53,6 +65,7 @@ export function DaysLeft({ days, due }: { days: number | null | undefined; due?:
 /** The legal and promised clock, as the applicant and the officer both see it. */
 export function ClockSummary({ clock }: { clock: Clock }) {
   const { t } = useTranslation();
+  const { lang } = usePrefs();
   if (!clock.promisedDue && !clock.legalDue) {
     return <p className="ya-meta">{clock.stopped ? t('appl.clock.stopped') : t('appl.clock.notStarted')}</p>;
   }
@@ -60,12 +73,17 @@ export function ClockSummary({ clock }: { clock: Clock }) {
     <dl className="ya-kv" data-testid="clock">
       <dt>{t('appl.clock.promised')}</dt>
       <dd>
-        <DaysLeft days={clock.daysLeft} due={clock.promisedDue} /> <SlaBadge sla={clock.sla} paused={clock.paused} />
+        <DaysLeft days={clock.daysLeft} due={clock.promisedDue} provisional={clock.promisedDueProvisional} /> <SlaBadge sla={clock.sla} paused={clock.paused} />
       </dd>
       <dt>{t('appl.clock.legal')}</dt>
       <dd>
-        <DaysLeft days={clock.legalDaysLeft} due={clock.legalDue} />
+        <DaysLeft days={clock.legalDaysLeft} due={clock.legalDue} provisional={clock.legalDueProvisional} />
       </dd>
+      {clock.provisional && clock.provisionalNote ? (
+        <dd className="ya-meta" data-testid="provisional-note" style={{ gridColumn: '1 / -1' }}>
+          {loc(clock.provisionalNote, lang)}
+        </dd>
+      ) : null}
       {clock.paused ? (
         <>
           <dt>{t('appl.clock.pausedLabel')}</dt>

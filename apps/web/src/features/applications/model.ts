@@ -21,6 +21,11 @@ export interface Clock {
   pausedDays: number | null;
   sla: Sla | null;
   stopped: boolean;
+  /** A due date lies in a year whose holiday arrangement is not published yet (暂定). */
+  provisional?: boolean;
+  provisionalNote?: { zh: string; en: string } | null;
+  legalDueProvisional?: boolean;
+  promisedDueProvisional?: boolean;
 }
 
 export interface Step {
@@ -146,6 +151,8 @@ export interface TaskSummary {
   dueDate: string | null;
   budgetDays: number | null;
   daysLeft: number | null;
+  /** The due date lies in a year whose holiday arrangement is not published yet (暂定). */
+  dueProvisional?: boolean;
   sla: Sla | null;
   openedAt: string | null;
   completedAt: string | null;
