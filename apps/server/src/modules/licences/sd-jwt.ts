@@ -76,6 +76,8 @@ export interface SdJwtVerifyOptions {
   skewSeconds?: number;
   /** The issuer-signed JWT whose signature the caller has already verified with the resolved key (not checked twice). */
   issuerSignatureVerified?: string;
+  /** The caller has already run assertDisclosuresReferenced on this presentation (not hashed twice). */
+  disclosuresChecked?: boolean;
 }
 
 export interface SdJwtVerified {
@@ -175,7 +177,7 @@ export async function verifySdJwt(compact: string, opts: SdJwtVerifyOptions): Pr
     if (err instanceof SdJwtError) throw err;
     throw new SdJwtError(/Key Binding|Nonce|sd_hash/i.test((err as Error).message) ? 'KEY_BINDING' : 'INVALID', (err as Error).message);
   }
-  assertDisclosuresReferenced(compact, payload);
+  if (!opts.disclosuresChecked) assertDisclosuresReferenced(compact, payload);
   const out: SdJwtVerified = { header: result.header ?? {}, claims: result.payload as Record<string, unknown> };
   if (opts.keyBinding) {
     const kb = result.kb?.payload;

@@ -166,6 +166,7 @@ export async function verifyPresentation(presentation: string, opts: VerifyOptio
       now,
       skewSeconds: 60,
       issuerSignatureVerified: parts[0],
+      disclosuresChecked: true, // just above
       resolveIssuerKey: () => key.jwk,
       keyBinding: { nonce: String(kbPayload.nonce ?? ''), aud: opts.audience, maxAgeSeconds: opts.maxPresentationAgeSeconds },
     });

@@ -4,9 +4,10 @@
  * proofs, and an offline verifier (verify-cli.ts). Owns the tlog_* tables and the node_meta key
  * 'transparency.signing_key'. Design: README.md beside this file.
  *
- * Other modules call `appendToLog(trx, entry)` inside their own transaction; nothing else.
+ * Other modules call `appendToLog(trx, entry)` (or `appendManyToLog(trx, entries)` for a batch, one
+ * insert) inside their own transaction; nothing else.
  */
-export { appendToLog, TransparencyLog, type InclusionProof, type ConsistencyProof } from './transparency.service';
+export { appendToLog, appendManyToLog, TransparencyLog, type InclusionProof, type ConsistencyProof } from './transparency.service';
 export { transparencyRoutes } from './transparency.routes';
 export { canonicalJson, type LogEntry, type LogEntryInput } from './entry';
 export { DUMP_FORMAT, type SignedTreeHead } from './sth';

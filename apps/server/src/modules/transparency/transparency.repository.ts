@@ -16,7 +16,9 @@ export interface SthRow {
 }
 
 export const tlogRepo = {
-  enqueue: (db: Db, rows: { leaf_hash: Buffer; entry: Buffer }[]) => db.insertInto('tlog_queue').values(rows).execute(),
+  async enqueue(db: Db, rows: { leaf_hash: Buffer; entry: Buffer }[]) {
+    for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto('tlog_queue').values(rows.slice(i, i + CHUNK)).execute();
+  },
 
   /** The tree's state row, locked for this transaction — or nothing when another sequencer holds it. */
   lockState: (trx: Db) =>

@@ -44,6 +44,21 @@ export async function appendToLog(trx: Db, input: LogEntryInput): Promise<{ leaf
   return { leafHash: hash.toString('base64'), entry };
 }
 
+/**
+ * Queues several entries in ONE insert, in the caller's transaction (a batch of calls, a group
+ * commit): one round trip instead of one per entry. Leaf hashes in the order given; the entries
+ * are integrated in that order (consecutive unless other transactions' entries interleave).
+ */
+export async function appendManyToLog(trx: Db, inputs: LogEntryInput[]): Promise<{ leafHash: string; entry: LogEntry }[]> {
+  if (inputs.length === 0) return [];
+  const out = inputs.map((input) => {
+    const { entry, bytes } = entryBytes(input);
+    return { entry, bytes, hash: leafHash(bytes) };
+  });
+  await tlogRepo.enqueue(trx, out.map((o) => ({ leaf_hash: o.hash, entry: o.bytes })));
+  return out.map((o) => ({ leafHash: o.hash.toString('base64'), entry: o.entry }));
+}
+
 export interface TransparencyOptions {
   db: Db;
   crypto: FieldCrypto;

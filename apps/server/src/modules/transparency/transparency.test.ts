@@ -14,7 +14,7 @@ import { buildApp } from '../../app';
 import { openDatabase } from '../../db/database';
 import { fieldCrypto } from '../../shared/crypto';
 import { DB_KINDS, freshDatabaseUrl, testConfig } from '../../../../../test/helpers';
-import { appendToLog, TransparencyLog } from './index';
+import { appendManyToLog, appendToLog, TransparencyLog } from './index';
 import { MemoryTree, leafHash, verifyConsistency, verifyInclusion } from './merkle';
 import { parsePublicKey, verifyTreeHead, type SignedTreeHead } from './sth';
 import { verifyDump, verifyRemote } from './verifier';
@@ -114,6 +114,28 @@ describe.each(DB_KINDS)('transparency log on %s', (kind) => {
     }
     expect((await get('/proofs/consistency?first=5')).json().second).toBe(305);
     expect((await log.rootAt(5)).equals(tree.root(5))).toBe(true);
+  });
+
+  it('appends a batch in one insert (appendManyToLog): in order, each entry its own provable leaf, nothing on rollback', async () => {
+    const before = (await get('/sth')).json().treeSize as number;
+    const batch = Array.from({ length: 20 }, (_, i) => ({ type: 'test.batch', subject: `batch-${i}`, n: i }));
+    const out = await app.database.db.transaction().execute((trx) => appendManyToLog(trx, batch));
+    await expect(
+      app.database.db.transaction().execute(async (trx) => {
+        await appendManyToLog(trx, [{ type: 'test.batch', subject: 'rolled-back', n: -1 }]);
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+    expect(await app.database.db.transaction().execute((trx) => appendManyToLog(trx, []))).toEqual([]);
+    await log.flush();
+    const sth = (await get('/sth')).json() as SignedTreeHead;
+    expect(sth.treeSize).toBe(before + 20);
+    const texts = (await entriesText()).slice(before);
+    expect(texts.map((t) => JSON.parse(t).subject)).toEqual(batch.map((e) => e.subject));
+    expect(texts.map((t) => leafHash(Buffer.from(t)).toString('base64'))).toEqual(out.map((o) => o.leafHash));
+    const p = (await get(`/proofs/inclusion?leafHash=${encodeURIComponent(out[7].leafHash)}`)).json();
+    expect(p.leafIndex).toBe(before + 7);
+    expect(verifyInclusion(before + 7, sth.treeSize, b(out[7].leafHash), p.auditPath.map(b), b(sth.rootHash))).toBe(true);
   });
 
   it.each([
