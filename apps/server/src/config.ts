@@ -122,6 +122,8 @@ export const ConfigSchema = Type.Object({
   REVIEW_REMINDER_HOURS: Type.Integer({ default: 72, minimum: 1, maximum: 24 * 60 }),
   /** Days a window visit's rating link (window device / SMS) stays valid. */
   REVIEW_VISIT_LINK_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 90 }),
+  /** Days the one-time rating link of the invitation SMS (at conclusion) stays valid. */
+  REVIEW_INVITE_LINK_DAYS: Type.Integer({ default: 15, minimum: 1, maximum: 90 }),
   /** Gaming detection: this many top ratings from one device or address within REVIEW_BURST_MINUTES are flagged. */
   REVIEW_BURST_COUNT: Type.Integer({ default: 5, minimum: 2 }),
   REVIEW_BURST_MINUTES: Type.Integer({ default: 10, minimum: 1 }),

@@ -15,10 +15,12 @@ import { getRegion, isInSubtree, isRegionCode } from '../../shared/regions';
 import { addWorkingDays, chinaDate } from '../../shared/workdays';
 import { chinaEndOfDay } from '../../shared/dates';
 import { enqueue, type JobRunner } from '../jobs';
+import { notify } from '../notifications';
 import type { OrgService } from '../org';
 import { DASHBOARD_BY_ID, DASHBOARDS, INDUSTRY_SECTIONS, type Widget } from './oversight.dashboards';
 import { addMonths, MeasureEngine, monthsBetween, previousPeriod, type Breakdown, type Filters, type Result, type SumsCache } from './oversight.engine';
 import { oversightErrors } from './oversight.errors';
+import { Practices } from './oversight.practices';
 import { baseMeasures, DEFAULT_INDEX, evalRpn, gradeOf, loadConfig, normalise, storeConfig, tokenize, toRpn, validateIndexConfig, type IndexConfig } from './oversight.evaluation';
 import { demoProvider, mapUnits, validateGeoJson, type FeatureCollection, type GeoProvider, type MapMeta } from './oversight.geo';
 import { MEASURE_BY_ID, MEASURES, SOURCE_BY_ID, SOURCES, type SourceDef, type Text } from './oversight.measures';
@@ -61,6 +63,8 @@ const ymOf = (d: string | Date) => (typeof d === 'string' ? d.slice(0, 7) : chin
 
 export class OversightService {
   readonly engine: MeasureEngine;
+  /** 经验复用: good practices from top-ranked departments (oversight.practices.ts). */
+  readonly practices: Practices;
   provider: GeoProvider;
   /** Whether the demo loader adds the demo history (see oversight.demo.ts). */
   readonly demoHistory: boolean;
@@ -78,6 +82,7 @@ export class OversightService {
     this.demoHistory = opts.demoHistory;
     this.engine = new MeasureEngine(db, (b, keys, s) => this.labels(b, keys, s));
     this.provider = this.storedMapProvider();
+    this.practices = new Practices(db, org, this);
     jobs.handle(QUEUES.tick, async () => this.tick());
     jobs.handle(QUEUES.due, async (job) => this.workOrderDue(String(job.payload.workOrderId)));
   }
@@ -582,6 +587,10 @@ export class OversightService {
         .execute();
       await trx.updateTable('oversight_alerts').set({ work_order_id: woId }).where('id', '=', alertId).execute();
       await enqueue(trx, { queue: QUEUES.due, payload: { workOrderId: woId }, runAt: chinaEndOfDay(due), dedupeKey: woId });
+      const number = `GD${today.replace(/-/g, '')}${String(seq).padStart(5, '0')}`;
+      for (const to of await this.departmentContacts(trx, departmentId)) {
+        await notify(trx, { recipientAccountId: to, template: 'oversight.work_order_created', params: { number, title: `${rule.name}：${g.label}`, dueDate: due }, link: `/workbench/work-orders/${woId}` });
+      }
       await recordAudit(trx, ctx, { action: 'oversight.alert_raised', entityType: 'oversight_alert', entityId: alertId, detail: { rule: rule.id, group: g.key, period, workOrder: woId, due } });
       return alertId;
     });
@@ -605,7 +614,36 @@ export class OversightService {
 
   private async presentWorkOrder(w: Record<string, any>) {
     const dept = await this.org.department(w.department_id);
-    return { id: w.id, number: w.number, alertId: w.alert_id, departmentId: w.department_id, departmentName: dept?.name ?? null, regionCode: w.region_code, regionName: getRegion(w.region_code)?.name ?? null, title: w.title, detail: w.detail, dueDate: String(w.due_date).slice(0, 10), status: w.status, overdue: w.overdue, response: w.response, respondedAt: iso(w.responded_at), closedAt: iso(w.closed_at), closeNote: w.close_note, createdAt: iso(w.created_at) };
+    return { id: w.id, number: w.number, alertId: w.alert_id, departmentId: w.department_id, departmentName: dept?.name ?? null, regionCode: w.region_code, regionName: getRegion(w.region_code)?.name ?? null, title: w.title, detail: w.detail, dueDate: String(w.due_date).slice(0, 10), status: w.status, overdue: w.overdue, acceptedAt: iso(w.accepted_at ?? null), escalatedAt: iso(w.escalated_at ?? null), response: w.response, respondedAt: iso(w.responded_at), closedAt: iso(w.closed_at), closeNote: w.close_note, createdAt: iso(w.created_at) };
+  }
+
+  /** Active staff accounts of a department (with one of the roles) or supervisors over a region — read-only from identity's tables. */
+  private async staffOf(db: Db, q: { departmentId?: string; roles: string[]; regionCode?: string }): Promise<string[]> {
+    const r = await sql<{ id: string; region_code: string | null }>`SELECT DISTINCT a.id, a.region_code FROM accounts a JOIN account_roles ar ON ar.account_id = a.id
+      WHERE a.status = 'active' AND ar.role IN (${sql.join(q.roles)}) ${q.departmentId ? sql`AND a.department_id = ${q.departmentId}` : sql``}`.execute(db);
+    return r.rows.filter((x) => !q.regionCode || (x.region_code && isInSubtree(q.regionCode, x.region_code.trim()))).map((x) => x.id);
+  }
+
+  /** Whom a department's work orders are sent to: its admins, or its officers when it has no admin account. */
+  private async departmentContacts(db: Db, departmentId: string): Promise<string[]> {
+    const admins = await this.staffOf(db, { departmentId, roles: ['dept_admin'] });
+    return admins.length ? admins : this.staffOf(db, { departmentId, roles: [...WORK_ORDER_HANDLERS] });
+  }
+
+  /** 签收: the responsible department takes the work order up (once, while it is open). */
+  async accept(ctx: RequestContext, id: string) {
+    const actor = requireActor(ctx);
+    const row = await this.db.transaction().execute(async (trx) => {
+      const w = await trx.selectFrom('oversight_work_orders').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!w || !this.canSee(ctx, w)) throw errors.notFound('Work order', '工单');
+      if (actor.departmentId !== w.department_id) throw oversightErrors.workOrderScope();
+      if (w.status !== 'open' || w.accepted_at) throw oversightErrors.workOrderState(w.accepted_at && w.status === 'open' ? 'accepted' : w.status);
+      const now = new Date();
+      await trx.updateTable('oversight_work_orders').set({ accepted_at: now, accepted_by: actor.accountId }).where('id', '=', id).execute();
+      await recordAudit(trx, ctx, { action: 'oversight.work_order_accept', entityType: 'oversight_work_order', entityId: id });
+      return { ...w, accepted_at: now, accepted_by: actor.accountId };
+    });
+    return this.presentWorkOrder(row);
   }
 
   /** Supervisors see their region's work orders; department staff their department's. */
@@ -664,7 +702,13 @@ export class OversightService {
     await this.db.transaction().execute(async (trx) => {
       const w = await trx.selectFrom('oversight_work_orders').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!w || w.status === 'closed' || w.overdue) return;
-      await trx.updateTable('oversight_work_orders').set({ overdue: true }).where('id', '=', id).execute();
+      await trx.updateTable('oversight_work_orders').set({ overdue: true, escalated_at: new Date() }).where('id', '=', id).execute();
+      // Escalation (督办): the department's admins and the region's supervisors are told.
+      const dept = await this.org.department(w.department_id);
+      const recipients = new Set([...(await this.departmentContacts(trx, w.department_id)), ...(await this.staffOf(trx, { roles: ['supervisor'], regionCode: w.region_code }))]);
+      for (const to of recipients) {
+        await notify(trx, { recipientAccountId: to, template: 'oversight.work_order_overdue', params: { number: w.number, title: w.title, department: dept?.name ?? '', dueDate: String(w.due_date).slice(0, 10) }, link: `/workbench/work-orders/${id}` });
+      }
       await recordAudit(trx, systemAdminContext('oversight deadline timer'), { action: 'oversight.work_order_overdue', entityType: 'oversight_work_order', entityId: id, detail: { due: String(w.due_date).slice(0, 10) } });
     });
   }

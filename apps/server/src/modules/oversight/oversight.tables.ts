@@ -87,6 +87,28 @@ export interface OversightWorkOrdersTable {
   closed_by: string | null;
   close_note: string | null;
   created_at: Timestamp;
+  accepted_at: NullableTimestamp;
+  accepted_by: string | null;
+  escalated_at: NullableTimestamp;
+}
+export interface OversightPracticesTable {
+  id: string;
+  title: string;
+  summary: string;
+  body: string;
+  department_id: string;
+  region_code: string;
+  measure: string;
+  period_from: string;
+  period_to: string;
+  figure: JSONColumnType<Record<string, unknown>>;
+  status: Generated<'published' | 'withdrawn'>;
+  published_by: string;
+  published_by_name: string;
+  published_at: Timestamp;
+  withdrawn_at: NullableTimestamp;
+  withdraw_note: string | null;
+  views: Generated<number>;
 }
 export interface OversightGeoMapsTable {
   id: string;
@@ -120,6 +142,7 @@ declare module '../../db/types' {
     oversight_alert_rules: OversightAlertRulesTable;
     oversight_alerts: OversightAlertsTable;
     oversight_work_orders: OversightWorkOrdersTable;
+    oversight_practices: OversightPracticesTable;
     oversight_geo_maps: OversightGeoMapsTable;
     market_entity_events: MarketEntityEventsTable;
   }

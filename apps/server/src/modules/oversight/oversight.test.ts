@@ -232,11 +232,28 @@ describe.each(DB_KINDS)('oversight on %s', (kind) => {
     if (dept?.code !== 'FZ-SCJGJ') {
       expect((await other.req('GET', `/api/oversight/work-orders/${wo.id}`)).statusCode).toBe(404);
     }
+    // The department was told when the order was created; it accepts (签收) once, another department cannot.
+    const created = await app.database.db.selectFrom('notifications').select(['recipient_id', 'template_code']).where('link', '=', `/workbench/work-orders/${wo.id}`).execute();
+    expect(created.filter((n) => n.template_code === 'oversight.work_order_created').length).toBeGreaterThan(0);
+    const before = await tableCounts(app);
+    if (dept?.code !== 'FZ-SCJGJ') expectProblem(await other.req('POST', `/api/oversight/work-orders/${wo.id}/accept`, {}), 404, 'NOT_FOUND');
+    expectProblem(await sup.req('POST', `/api/oversight/work-orders/${wo.id}/accept`, {}), 403, 'ROLE_NOT_ALLOWED');
+    expect(await tableCounts(app)).toEqual(before);
+    const acc = await officer.req('POST', `/api/oversight/work-orders/${wo.id}/accept`, {});
+    expect(acc.statusCode, acc.body).toBe(200);
+    expect(Date.parse(acc.json().acceptedAt)).toBeGreaterThan(0);
+    const accepted = await tableCounts(app);
+    expectProblem(await officer.req('POST', `/api/oversight/work-orders/${wo.id}/accept`, {}), 409, 'OVERSIGHT_WORK_ORDER_STATE');
+    expect(await tableCounts(app)).toEqual(accepted);
     const resp = await officer.req('POST', `/api/oversight/work-orders/${wo.id}/respond`, { response: '已逐件督办，三日内办结' });
     expect(resp.statusCode, resp.body).toBe(200);
     await app.database.db.updateTable('jobs').set({ run_at: new Date(Date.now() - 1000) }).where('dedupe_key', '=', wo.id).execute();
     await app.services.jobs.drain();
-    expect((await sup.req('GET', `/api/oversight/work-orders/${wo.id}`)).json().overdue).toBe(true);
+    expect((await sup.req('GET', `/api/oversight/work-orders/${wo.id}`)).json()).toMatchObject({ overdue: true, escalatedAt: expect.any(String) });
+    // Escalated: the region's supervisors are told.
+    const supId = (await app.database.db.selectFrom('accounts').select('id').where('username', '=', 'fz.supervisor').executeTakeFirstOrThrow()).id;
+    const overdueNote = await app.database.db.selectFrom('notifications').select('id').where('link', '=', `/workbench/work-orders/${wo.id}`).where('template_code', '=', 'oversight.work_order_overdue').where('recipient_id', '=', supId).execute();
+    expect(overdueNote).toHaveLength(1);
     const closed = await sup.req('POST', `/api/oversight/work-orders/${wo.id}/close`, { note: '核实已整改' });
     expect(closed.statusCode, closed.body).toBe(200);
     expectProblem(await sup.req('POST', `/api/oversight/work-orders/${wo.id}/close`, { note: '再次' }), 409, 'OVERSIGHT_WORK_ORDER_STATE', 'status');
@@ -246,6 +263,39 @@ describe.each(DB_KINDS)('oversight on %s', (kind) => {
     expect(handled.total.value).toBe(alerts.filter((x: any) => x.workOrderId && x.regionCode.startsWith('3501')).length);
     const onTime = (await sup.req('GET', `/api/oversight/measures/work_order_on_time_rate?region=350100&from=${now}&to=${now}`)).json();
     expect(onTime.total.counts.orders).toBe(handled.total.value);
+  });
+
+  it('publishes good practices (经验复用) only from top-ranked departments, with the computed figure and its provenance', async () => {
+    const rank = (await sup.req('GET', `/api/oversight/measures/on_time_rate?region=350100&from=${from}&to=${now}&breakdown=department`)).json();
+    const ranked = rank.groups.filter((g: any) => g.value !== null).sort((x: any, y: any) => y.value - x.value);
+    expect(ranked.length).toBeGreaterThanOrEqual(4);
+    const top = ranked[0];
+    const bottom = ranked[ranked.length - 1];
+    expect(bottom.value).toBeLessThan(ranked[2].value);
+    const body = (departmentId: string) => ({ title: '容缺受理提升按时办结', summary: '以容缺受理和节点督办保证按时办结，可供各部门借鉴。', body: '一、梳理高频事项的容缺材料清单；二、每日节点督办；三、超期前一日预警并由分管领导过问。', measure: 'on_time_rate', departmentId, from, to: now });
+    const officer = await staffLogin(app, 'scjg.window');
+    const before = await tableCounts(app);
+    expectProblem(await sup.req('POST', '/api/oversight/practices', body(bottom.key)), 422, 'PRACTICE_NOT_TOP_RANKED', 'body/departmentId');
+    expectProblem(await sup.req('POST', '/api/oversight/practices', { ...body(top.key), measure: 'no_such_measure' }), 400, 'OVERSIGHT_UNKNOWN_MEASURE');
+    expectProblem(await officer.req('POST', '/api/oversight/practices', body(top.key)), 403, 'ROLE_NOT_ALLOWED');
+    expect(await tableCounts(app)).toEqual(before);
+    const res = await sup.req('POST', '/api/oversight/practices', body(top.key));
+    expect(res.statusCode, res.body).toBe(201);
+    const p = res.json();
+    // The figure is the engine's (the same number as the measure), with its formula, snapshot time and counts.
+    expect(p.figure).toMatchObject({ value: top.value, rank: 1, of: ranked.length, counts: top.counts });
+    expect(p.figure.provenance.formula.zh).toMatch(/=/);
+    expect(Date.parse(p.figure.provenance.snapshotAt)).toBeGreaterThan(0);
+    // Other departments read it.
+    const list = (await officer.req('GET', '/api/oversight/practices')).json();
+    expect(list.map((x: any) => x.id)).toContain(p.id);
+    expect((await officer.req('GET', `/api/oversight/practices/${p.id}`)).json()).toMatchObject({ title: '容缺受理提升按时办结', department: top.label, status: 'published' });
+    const w = await sup.req('POST', `/api/oversight/practices/${p.id}/withdraw`, { note: '数据更新后重新评估' });
+    expect(w.statusCode, w.body).toBe(200);
+    expect((await officer.req('GET', `/api/oversight/practices/${p.id}`)).statusCode).toBe(404);
+    const after = await tableCounts(app);
+    expectProblem(await sup.req('POST', `/api/oversight/practices/${p.id}/withdraw`, { note: '再次' }), 409, 'PRACTICE_WITHDRAWN');
+    expect(await tableCounts(app)).toEqual(after);
   });
 
   it('creates rules, refuses bad ones, and serves the schematic map until an operator map with its 审图号 is uploaded', async () => {

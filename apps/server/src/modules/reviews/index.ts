@@ -30,7 +30,7 @@ export { seedDemoReviews, seedDemoReviewsAndInquiries } from './reviews.demo';
 
 export interface ReviewsOptions {
   db: Db;
-  config: Pick<Config, 'REVIEW_CORRECTION_MINUTES' | 'REVIEW_REMINDER_HOURS' | 'REVIEW_VISIT_LINK_DAYS' | 'REVIEW_BURST_COUNT' | 'REVIEW_BURST_MINUTES' | 'REVIEW_FAST_SECONDS' | 'REVIEW_FAST_COUNT'>;
+  config: Pick<Config, 'REVIEW_CORRECTION_MINUTES' | 'REVIEW_REMINDER_HOURS' | 'REVIEW_VISIT_LINK_DAYS' | 'REVIEW_INVITE_LINK_DAYS' | 'PUBLIC_URL' | 'REVIEW_BURST_COUNT' | 'REVIEW_BURST_MINUTES' | 'REVIEW_FAST_SECONDS' | 'REVIEW_FAST_COUNT'>;
   org: OrgService;
   jobs: JobRunner;
   applications: ApplicationsModule;
@@ -52,6 +52,8 @@ export class ReviewsModule {
         correctionMinutes: c.REVIEW_CORRECTION_MINUTES,
         reminderHours: c.REVIEW_REMINDER_HOURS,
         visitLinkDays: c.REVIEW_VISIT_LINK_DAYS,
+        inviteLinkDays: c.REVIEW_INVITE_LINK_DAYS,
+        publicUrl: c.PUBLIC_URL,
         burstCount: c.REVIEW_BURST_COUNT,
         burstMinutes: c.REVIEW_BURST_MINUTES,
         fastSeconds: c.REVIEW_FAST_SECONDS,

@@ -38,6 +38,10 @@ export const reviewErrors = {
   followUpNotFound: () => errors.notFound('Follow-up call', '回访记录'),
   followUpDone: () => errors.conflict('FOLLOW_UP_DONE', '该回访已完成', 'This follow-up call is already recorded'),
   itemNotFound: () => new AppError(404, 'ITEM_NOT_FOUND', '事项不存在或尚未发布', 'The service item does not exist or is not published', 'body/itemId'),
+  inviteLinkInvalid: () => new AppError(404, 'INVITE_LINK_INVALID', '评价链接无效或已过期', 'The rating link is invalid or has expired', 'params/token'),
+  inviteLinkUsed: () => errors.conflict('INVITE_LINK_USED', '该评价链接已使用过（一事一评）', 'This rating link has already been used (one review per service)'),
+  flagNotFound: () => errors.notFound('Gaming flag', '刷评预警'),
+  flagResolved: (state: string) => new AppError(409, 'FLAG_ALREADY_RESOLVED', `该预警已处理（${state === 'confirmed' ? '确认刷评' : '排除'}），不能重复处理`, `This flag is already resolved (${state})`, undefined, { state }),
   noDepartment: () => new AppError(403, 'NO_DEPARTMENT', '您的账号不属于任何部门', 'Your account belongs to no department'),
 };
 

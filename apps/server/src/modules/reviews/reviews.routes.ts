@@ -61,6 +61,14 @@ export function reviewRoutes(svc: ReviewService, files: FileService) {
       config: { access: PEOPLE },
     }, async (req) => svc.rerate(req.ctx, req.params.id, req.body));
 
+    // ---- the invitation's one-time rating link (SMS) ------------------------------------------------
+    r.get('/reviews/invitations/:token', { schema: { tags, summary: 'The concluded application behind an invitation’s rating link (SMS)', params: TokenParams }, config: { access: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (req) => svc.invitation(req.params.token));
+
+    r.post('/reviews/invitations/:token', {
+      schema: { tags, summary: 'Rate a concluded application with the one-time link of its invitation SMS (channel sms), once', params: TokenParams, body: Type.Object({ ...Rating, deviceId: Type.Optional(Type.String({ maxLength: 100 })) }) },
+      config: { access: 'public', csrf: false, rateLimit: { max: 30, timeWindow: '1 minute' } },
+    }, async (req, reply) => reply.code(201).send(await svc.rateByInvitation(req.ctx, req.params.token, req.body)));
+
     // ---- window visits (一次一评) ----------------------------------------------------------------
     r.post('/reviews/visits', {
       schema: { tags, summary: 'A window clerk records a visit; the person rates it on the window device or by the SMS link', body: Type.Object({ itemId: Type.Optional(Uuid), personName: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })) }) },
@@ -130,6 +138,11 @@ export function reviewRoutes(svc: ReviewService, files: FileService) {
       schema: { tags, summary: 'A supervisor upholds (the review is annulled) or rejects an appeal', params: IdParams, body: Type.Object({ uphold: Type.Boolean(), note: Text(2000) }) },
       config: { access: SUPERVISORS },
     }, async (req) => svc.decideAppeal(req.ctx, req.params.id, req.body));
+
+    r.post('/rectification/flags/:id/resolve', {
+      schema: { tags, summary: 'Resolve a gaming flag: confirmed (its reviews are annulled) or dismissed, once', params: IdParams, body: Type.Object({ decision: Type.Union([Type.Literal('confirmed'), Type.Literal('dismissed')]), note: Text(2000) }) },
+      config: { access: SUPERVISORS },
+    }, async (req) => svc.resolveFlag(req.ctx, req.params.id, req.body));
 
     r.get('/rectification/flags', { schema: { tags, summary: 'Patterns suggesting gaming (刷评), in my region' }, config: { access: SUPERVISORS } }, async (req) => svc.flags(req.ctx.actor!));
 

@@ -62,6 +62,10 @@ export interface ReviewSettings {
   correctionMinutes: number;
   reminderHours: number;
   visitLinkDays: number;
+  /** Days the one-time rating link of the invitation SMS stays valid. */
+  inviteLinkDays: number;
+  /** Absolute base of links sent by SMS (the site's public address). */
+  publicUrl: string;
   burstCount: number;
   burstMinutes: number;
   fastSeconds: number;
@@ -138,15 +142,20 @@ export class ReviewService {
     const id = String(event.applicationId);
     const app = await this.application(this.o.db, id);
     if (!app || app.parent_id) return;
+    // The SMS carries a one-time rating link (whoever holds it rates this application once, as its
+    // applicant, before it expires); only the token's hash is kept.
+    const token = randomBytes(18).toString('base64url');
+    const expires = new Date(this.now().getTime() + this.o.settings.inviteLinkDays * 86400_000);
     await this.o.db.transaction().execute(async (trx) => {
       const ins = await trx
         .insertInto('review_invitations')
-        .values({ application_id: id, applicant_id: app.applicant_id, invited_at: this.now() })
+        .values({ application_id: id, applicant_id: app.applicant_id, invited_at: this.now(), token_hash: sha(token), token_expires_at: expires })
         .onConflict((oc) => oc.column('application_id').doNothing())
         .returning('application_id')
         .executeTakeFirst();
       if (!ins) return;
-      await notify(trx, { recipientAccountId: app.applicant_id, template: 'review.invite', params: { applicationNo: app.number ?? '', itemName: app.title }, link: `/portal/reviews/rate/${id}` });
+      const rateUrl = `${this.o.settings.publicUrl}/rate/a/${token}`;
+      await notify(trx, { recipientAccountId: app.applicant_id, template: 'review.invite_link', params: { applicationNo: app.number ?? '', itemName: app.title, rateUrl, expiresOn: chinaDate(expires) }, link: `/portal/reviews/rate/${id}` });
       const at = new Date(this.now().getTime() + this.o.settings.reminderHours * 3600_000);
       await enqueue(trx, { queue: QUEUE_REMIND, payload: { applicationId: id, at: at.toISOString(), slot: 0 }, runAt: this.scheduleAt(at), dedupeKey: `remind:${id}:0` });
     });
@@ -357,6 +366,64 @@ export class ReviewService {
       case: c ? { id: c.id, number: c.number, state: c.state, stateLabel: CASE_STATES[c.state], stepDue: c.step_due, measures: c.measures, feedback: c.feedback } : null,
       history: history.map((h) => ({ kind: h.kind, level: h.level, comment: h.comment, channel: h.channel, at: h.at.toISOString() })),
     };
+  }
+
+  // ---- the invitation's rating link (SMS) ------------------------------------------------------
+
+  private async invitationByToken(db: Db, token: string, lock = false) {
+    let q = db.selectFrom('review_invitations').selectAll().where('token_hash', '=', sha(token));
+    if (lock) q = q.forUpdate();
+    const inv = await q.executeTakeFirst();
+    if (!inv || !inv.token_expires_at || inv.token_expires_at < this.now()) throw E.inviteLinkInvalid();
+    return inv;
+  }
+
+  /** What the rating link opens: the application (no personal data) and its review if given. */
+  async invitation(token: string) {
+    const inv = await this.invitationByToken(this.o.db, token);
+    const app = await this.application(this.o.db, inv.application_id);
+    if (!app) throw E.inviteLinkInvalid();
+    const r = await this.o.db.selectFrom('reviews').select('id').where('subject_kind', '=', 'application').where('subject_id', '=', app.id).executeTakeFirst();
+    return {
+      number: app.number,
+      title: app.title,
+      department: app.department_id ? ((await this.o.org.department(app.department_id))?.name ?? null) : null,
+      concludedAt: app.concluded_at?.toISOString() ?? null,
+      expiresAt: inv.token_expires_at!.toISOString(),
+      indicators: [...INDICATORS.online],
+      used: !!inv.token_used_at || !!r,
+      review: r ? await this.reviewView(this.o.db, r.id) : null,
+    };
+  }
+
+  /** Rating by the invitation's link (channel sms): once, as the applicant; the link is then spent. */
+  async rateByInvitation(ctx: RequestContext, token: string, input: Omit<RatingInput, 'channel'>) {
+    return this.o.db.transaction().execute(async (trx) => {
+      const inv = await this.invitationByToken(trx, token, true);
+      if (inv.token_used_at) throw E.inviteLinkUsed();
+      const app = await this.application(trx, inv.application_id);
+      if (!app || app.state !== 'concluded') throw E.inviteLinkInvalid();
+      const existing = await trx.selectFrom('reviews').select('id').where('subject_kind', '=', 'application').where('subject_id', '=', app.id).executeTakeFirst();
+      if (existing) throw E.already();
+      const rating: RatingInput = { ...input, channel: 'sms' };
+      this.checkRating(rating, 'online', 'application');
+      const name = (await sql<{ applicant_name: string }>`SELECT applicant_name FROM applications WHERE id = ${app.id}`.execute(trx)).rows[0]?.applicant_name ?? '申请人';
+      const id = await this.insertReview(trx, ctx, {
+        subject_kind: 'application',
+        subject_id: app.id,
+        subject_number: app.number,
+        subject_title: app.title,
+        department_id: app.department_id,
+        item_id: app.item_id,
+        region_code: app.region_code,
+        reviewer_id: app.applicant_id,
+        reviewer_name: name,
+        indicator_set: 'online',
+        concluded_at: app.concluded_at ?? this.now(),
+      }, rating);
+      await trx.updateTable('review_invitations').set({ token_used_at: this.now() }).where('application_id', '=', app.id).execute();
+      return this.reviewView(trx, id);
+    });
   }
 
   // ---- window visits (一次一评) -------------------------------------------------------------
@@ -815,8 +882,60 @@ export class ReviewService {
   async flags(actor: Actor) {
     const pattern = hasRole(actor, 'platform_admin') ? '%' : subtreePattern(actor.regionCode ?? '______');
     const rows = await this.o.db.selectFrom('review_flags').selectAll().where('region_code', 'like', pattern).orderBy('created_at', 'desc').limit(200).execute();
-    return rows.map((f) => ({ id: f.id, kind: f.kind, key: f.key, bucket: f.bucket, regionCode: f.region_code, departmentId: f.department_id, reviewIds: f.review_ids, count: f.review_ids.length, detail: f.detail, state: f.state, createdAt: f.created_at.toISOString() }));
+    const reviews = rows.length
+      ? await this.o.db.selectFrom('reviews').select(['id', 'level', 'subject_title', 'subject_number', 'channel', 'created_at', 'concluded_at', 'status']).where('id', 'in', [...new Set(rows.flatMap((f) => f.review_ids))].slice(0, 2000)).execute()
+      : [];
+    const byId = new Map(reviews.map((r) => [r.id, r]));
+    const depts = new Map<string, string | null>();
+    for (const d of new Set(rows.map((f) => f.department_id).filter((x): x is string => !!x))) depts.set(d, (await this.o.org.department(d))?.name ?? null);
+    return rows.map((f) => ({
+      id: f.id,
+      kind: f.kind,
+      // A device id or an address is shown masked (it can identify a person).
+      key: f.kind === 'fast_after_conclusion' ? (depts.get(f.key) ?? f.key) : maskPersonalDataInText(f.kind === 'burst_address' ? maskIp(f.key) : f.key),
+      bucket: f.bucket,
+      regionCode: f.region_code,
+      departmentId: f.department_id,
+      department: f.department_id ? (depts.get(f.department_id) ?? null) : null,
+      reviewIds: f.review_ids,
+      count: f.review_ids.length,
+      reviews: f.review_ids.map((id) => byId.get(id)).filter((r) => !!r).slice(0, 20).map((r) => ({ id: r.id, level: r.level, title: r.subject_title, number: r.subject_number, channel: r.channel, status: r.status, createdAt: r.created_at.toISOString(), secondsAfterConclusion: Math.round((r.created_at.getTime() - r.concluded_at.getTime()) / 1000) })),
+      detail: f.detail,
+      state: f.state,
+      resolutionNote: f.resolution_note,
+      resolvedAt: f.resolved_at?.toISOString() ?? null,
+      createdAt: f.created_at.toISOString(),
+    }));
   }
+
+  /**
+   * A supervisor resolves a flag: `confirmed` (gaming: the flagged reviews are annulled and leave
+   * the statistics) or `dismissed` (genuine). Once; a flag outside the supervisor's region is not found.
+   */
+  async resolveFlag(ctx: RequestContext, id: string, body: { decision: 'confirmed' | 'dismissed'; note: string }) {
+    const actor = ctx.actor!;
+    return this.o.db.transaction().execute(async (trx) => {
+      const f = await trx.selectFrom('review_flags').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!f || (!hasRole(actor, 'platform_admin') && (!actor.regionCode || !isInSubtree(f.region_code, actor.regionCode)))) throw E.flagNotFound();
+      if (f.state !== 'open') throw E.flagResolved(f.state);
+      const now = this.now();
+      await trx.updateTable('review_flags').set({ state: body.decision, resolution_note: body.note, resolved_by: actor.accountId, resolved_at: now }).where('id', '=', id).execute();
+      let annulled = 0;
+      if (body.decision === 'confirmed' && f.review_ids.length) {
+        const r = await trx.updateTable('reviews').set({ status: 'annulled', updated_at: now }).where('id', 'in', f.review_ids).where('status', '=', 'valid').executeTakeFirst();
+        annulled = Number(r.numUpdatedRows);
+        this.generation++;
+      }
+      await recordAudit(trx, ctx, { action: 'review.flag_resolve', entityType: 'review_flag', entityId: id, detail: { decision: body.decision, annulled } });
+      return { id, state: body.decision, annulled };
+    });
+  }
+}
+
+/** An IPv4 address with its last part hidden, an IPv6 address with its last groups hidden. */
+function maskIp(ip: string): string {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return ip.replace(/\.\d+$/, '.*');
+  return ip.includes(':') ? `${ip.split(':').slice(0, 3).join(':')}:*` : ip;
 }
 
 export function assertNever(x: never): never {

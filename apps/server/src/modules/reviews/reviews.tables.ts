@@ -24,6 +24,10 @@ export interface ReviewInvitationsTable {
   applicant_id: string;
   invited_at: Ts;
   reminded_at: NTs;
+  /** The one-time rating link of the invitation SMS: SHA-256 of the token, its expiry, when it was used. */
+  token_hash: string | null;
+  token_expires_at: NTs;
+  token_used_at: NTs;
 }
 
 export interface ReviewsTable {
@@ -142,6 +146,9 @@ export interface ReviewFlagsTable {
   detail: ColumnType<Record<string, unknown>, string, string>;
   state: Generated<'open' | 'dismissed' | 'confirmed'>;
   created_at: Ts;
+  resolution_note: string | null;
+  resolved_by: string | null;
+  resolved_at: NTs;
 }
 
 declare module '../../db/types' {

@@ -246,6 +246,63 @@ describe.each(DB_KINDS)('reviews and rectification on %s', (kind) => {
     expect(flags.some((f) => f.kind === 'fast_after_conclusion')).toBe(true);
   });
 
+  it('rates a concluded application by the one-time link of the invitation SMS; the link is spent, expires, and opens nothing else', async () => {
+    const a = await conclude();
+    const inbox = ok(await zhang.req('GET', '/api/notifications?limit=100')).items as { template: string; link: string; body: { zh: string } }[];
+    const invite = inbox.find((n) => n.template === 'review.invite_link' && n.link === `/portal/reviews/rate/${a.id}`)!;
+    const token = /\/rate\/a\/([A-Za-z0-9_-]+)/.exec(invite.body.zh)![1];
+    // The SMS goes out through the notifications outbox, with the link in its text.
+    const sms = await sql<{ channel: string; sms: string }>`SELECT d.channel, n.content->'zh'->>'sms' AS sms FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE n.link = ${`/portal/reviews/rate/${a.id}`} AND n.template_code = 'review.invite_link'`.execute(app.database.db);
+    expect(sms.rows).toEqual([{ channel: 'sms', sms: expect.stringContaining(`/rate/a/${token}`) }]);
+    const info = ok(await app.inject({ method: 'GET', url: `/api/reviews/invitations/${token}` }));
+    expect(info).toMatchObject({ number: a.number, title: '好差评测试事项', department: '福州市市场监督管理局', used: false, review: null, indicators: ['overall', 'efficiency', 'guide_accuracy', 'convenience', 'platform_usability'] });
+    const post = (t: string, body: unknown) => app.inject({ method: 'POST', url: `/api/reviews/invitations/${t}`, payload: body as object });
+    const before = await tableCounts(app);
+    expectProblem(await post(token, { level: 4, scores: onsite(4) }), 400, 'REVIEW_INDICATORS_INVALID');
+    expectProblem(await post('not-a-real-invitation-token', { level: 4, scores: online(4) }), 404, 'INVITE_LINK_INVALID', 'params/token');
+    expect(await tableCounts(app)).toEqual(before);
+    const r = ok(await post(token, { level: 4, scores: online(4), comment: '短信链接评价' }), 201);
+    expect(r).toMatchObject({ level: 4, channel: 'sms', subject: { id: a.id } });
+    // It is the applicant's review (一事一评): theirs in the portal, and no second one by any route.
+    const mine = ok(await zhang.req('GET', '/api/reviews/mine')) as { applicationId: string; review: { id: string } | null }[];
+    expect(mine.find((m) => m.applicationId === a.id)?.review?.id).toBe(r.id);
+    const after = await tableCounts(app);
+    expectProblem(await post(token, { level: 5, scores: online(5) }), 409, 'INVITE_LINK_USED');
+    expectProblem(await zhang.req('POST', '/api/reviews', { applicationId: a.id, channel: 'web', level: 5, scores: online(5) }), 409, 'REVIEW_ALREADY_GIVEN');
+    expect(await tableCounts(app)).toEqual(after);
+    // An expired link opens nothing.
+    const b = await conclude();
+    await app.database.db.updateTable('review_invitations').set({ token_expires_at: new Date(clock.now().getTime() - 1000) }).where('application_id', '=', b.id).execute();
+    const inbox2 = ok(await zhang.req('GET', '/api/notifications?limit=100')).items as { template: string; link: string; body: { zh: string } }[];
+    const token2 = /\/rate\/a\/([A-Za-z0-9_-]+)/.exec(inbox2.find((n) => n.template === 'review.invite_link' && n.link === `/portal/reviews/rate/${b.id}`)!.body.zh)![1];
+    const expired = await tableCounts(app);
+    expectProblem(await app.inject({ method: 'GET', url: `/api/reviews/invitations/${token2}` }), 404, 'INVITE_LINK_INVALID');
+    expectProblem(await post(token2, { level: 5, scores: online(5) }), 404, 'INVITE_LINK_INVALID');
+    expect(await tableCounts(app)).toEqual(expired);
+  });
+
+  it('lets a supervisor confirm a gaming flag (its reviews annulled) or dismiss one, once, in their region only', async () => {
+    const flags = ok(await supervisor.req('GET', '/api/rectification/flags')) as { id: string; kind: string; key: string; state: string; reviews: { level: number }[] }[];
+    const burst = flags.find((f) => f.kind === 'burst_device' && f.key === 'device-A')!;
+    expect(burst.reviews.every((r) => r.level === 5)).toBe(true);
+    const fast = flags.find((f) => f.kind === 'fast_after_conclusion' && f.state === 'open')!;
+    const gl = await staffLogin(app, 'gl.supervisor');
+    const before = await tableCounts(app);
+    expectProblem(await gl.req('POST', `/api/rectification/flags/${burst.id}/resolve`, { decision: 'dismissed', note: '越权处理' }), 404, 'NOT_FOUND');
+    expectProblem(await admin.req('POST', `/api/rectification/flags/${burst.id}/resolve`, { decision: 'dismissed', note: '部门无权' }), 403, 'ROLE_NOT_ALLOWED');
+    expect(await tableCounts(app)).toEqual(before);
+    const total = (await scjgStats()).total;
+    const c = ok(await supervisor.req('POST', `/api/rectification/flags/${burst.id}/resolve`, { decision: 'confirmed', note: '同一设备连续好评，确认为刷评' }));
+    expect(c).toMatchObject({ state: 'confirmed', annulled: 5 });
+    expect((await scjgStats()).total).toBe(total - 5);
+    const after = await tableCounts(app);
+    expectProblem(await supervisor.req('POST', `/api/rectification/flags/${burst.id}/resolve`, { decision: 'dismissed', note: '再次处理' }), 409, 'FLAG_ALREADY_RESOLVED');
+    expect(await tableCounts(app)).toEqual(after);
+    ok(await supervisor.req('POST', `/api/rectification/flags/${fast.id}/resolve`, { decision: 'dismissed', note: '窗口评价器当场评价，属正常' }));
+    const again = ok(await supervisor.req('GET', '/api/rectification/flags')) as { id: string; state: string; resolutionNote: string }[];
+    expect(again.find((f) => f.id === fast.id)).toMatchObject({ state: 'dismissed', resolutionNote: '窗口评价器当场评价，属正常' });
+  });
+
   it('samples concluded cases for follow-up calls (回访) and records them', async () => {
     const s = ok(await supervisor.req('POST', '/api/follow-ups/sample', { source: 'rectification', count: 1 }));
     expect(s.sampled).toBe(1);
