@@ -79,6 +79,9 @@ describe.each(DB_KINDS)('the 新生儿出生 bundle of the demo on %s', (kind) =
 
     // 1. The health commission issues the birth certificate.
     await accept('wjw', birth);
+    // The decider sees which results the dependent items need before issuing.
+    const birthView = ok(await staff['wjw.decider'].req('GET', `/api/tasks/${await only(staff['wjw.decider'], birth)}`));
+    expect(birthView.application.resultFieldsNeeded).toEqual(['birthCertificateNo']);
     await approve('wjw', birth, { birthCertificateNo: 'Q350100260001' });
     await app.services.jobs.drain();
 
@@ -88,6 +91,7 @@ describe.each(DB_KINDS)('the 新生儿出生 bundle of the demo on %s', (kind) =
     await Promise.all([accept('gaj', hukou), accept('ybj', maternity)]);
     const hukouView = ok(await staff['gaj.decider'].req('GET', `/api/tasks/${await only(staff['gaj.decider'], hukou)}`));
     expect(hukouView.application.formData.birthCertificateNo).toBe('Q350100260001');
+    expect(hukouView.application.resultFieldsNeeded).toContain('householdNo');
     await Promise.all([approve('gaj', hukou, { householdNo: '350103000567', idNumber: '350103202602200011' }), review('ybj', maternity)]);
     await approve('ybj', maternity);
     await app.services.jobs.drain();

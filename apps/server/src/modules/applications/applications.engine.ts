@@ -53,6 +53,9 @@ export const QUEUES = {
   conclude: 'applications.conclude',
 } as const;
 
+/** An application that ends in these states without the service gets its paid fee back. */
+const REFUND_ON: ReadonlySet<string> = new Set(['withdrawn', 'not_accepted', 'stopped']);
+
 export type TimerKind = 'warning' | 'overdue' | 'stage_warning' | 'stage_overdue';
 const CLOCK_TIMERS: TimerKind[] = ['warning', 'overdue'];
 const STEP_TIMERS: TimerKind[] = ['stage_warning', 'stage_overdue'];
@@ -83,6 +86,11 @@ export function systemContext(requestId: string): RequestContext {
  * still carries `application.payment_needed`.
  */
 export interface PaymentPort {
+  /**
+   * Optional: refunds the rest of a paid order in the caller's transaction (the application ended
+   * without the service: withdrawn, not accepted, stopped). Null when nothing is left to refund.
+   */
+  refundPaid?(trx: Db, req: { orderId: string; reason: string; ctx: RequestContext }): Promise<{ refundNo: string; amountFen: number } | null>;
   paymentNeeded(
     trx: Db,
     req: {
@@ -273,6 +281,7 @@ export class Engine {
     await this.event(trx, app, { type: action, from, to, visibility: opts.visibility ?? 'public', who, message: opts.message ?? { zh: t.zh, en: t.en }, data: opts.data });
     // Every transition is in the audit log, attributed to the request (or job) that caused it.
     await recordAudit(trx, who.ctx ?? systemContext('applications.engine'), { action: 'application.transition', entityType: 'application', entityId: app.id, detail: { transition: action, from, to, number: app.number } });
+    if (REFUND_ON.has(to)) await this.refundFee(trx, app, who, to);
     await this.emit(trx, 'application.state_changed', {
       applicationId: app.id,
       rootId: rootOf(app),
@@ -440,6 +449,33 @@ export class Engine {
       await this.event(trx, app, { type: 'payment_waived', visibility: 'internal', who: SYSTEM, message: { zh: '缴费环节：无需缴费（费用为零或统一支付未接入），继续办理', en: 'Payment step: nothing to pay (no fee, or unified payment not connected); continuing' } });
     }
     await this.nextStep(trx, app, index + 1, who);
+  }
+
+  /**
+   * The application ended without the service (withdrawn, not accepted, stopped): a fee it paid is
+   * refunded in full (what is left of it) through the payments module, in this transaction; the
+   * provider's signed notification later records the refund (payment.refunded → paymentRefunded).
+   */
+  private async refundFee(trx: Db, app: AppRow, who: Who, to: string): Promise<void> {
+    const c = ctxOf(app);
+    const p = c.payment;
+    if (!p || !['paid', 'partially_refunded'].includes(p.state) || !this.payment.refundPaid) return;
+    const reason = { withdrawn: '申请人撤回申请', not_accepted: '申请不予受理', stopped: '办件终止' }[to] ?? to;
+    const refund = await this.payment.refundPaid(trx, { orderId: p.orderId, reason: `${reason}（${app.number}），退还已缴费用`, ctx: who.ctx ?? systemContext('applications.refund') });
+    if (!refund) return;
+    const context = { ...c, payment: { ...p, state: 'refunding' } };
+    await appsRepo.update(trx, app.id, { context: context as Record<string, unknown> });
+    Object.assign(app, { context, version: app.version + 1 });
+    await this.event(trx, app, {
+      type: 'refund_requested',
+      visibility: 'public',
+      who: SYSTEM,
+      message: {
+        zh: `已缴费用 ¥${(refund.amountFen / 100).toFixed(2)} 将原路退还（退款单 ${refund.refundNo}）`,
+        en: `The fee paid, ¥${(refund.amountFen / 100).toFixed(2)}, is being refunded to where it came from (refund ${refund.refundNo})`,
+      },
+      data: { orderId: p.orderId, refundNo: refund.refundNo, amountFen: refund.amountFen },
+    });
   }
 
   async nextStep(trx: Db, app: AppRow, index: number, who: Who): Promise<void> {

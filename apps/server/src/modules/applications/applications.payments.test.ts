@@ -109,6 +109,31 @@ describe.each(DB_KINDS)('the payment step on %s', (kind) => {
     expect(refunded.timeline.filter((e: { type: string }) => e.type === 'refunded')).toHaveLength(1);
   });
 
+  it('a withdrawn application gets its paid fee back through the provider (signed refund notification)', async () => {
+    const a = await atPayment();
+    const p = ok(await zhang.req('GET', `/api/applications/${a.id}`)).payment;
+    await pay(p.orderId);
+    await drain();
+    expect(ok(await zhang.req('GET', `/api/applications/${a.id}`)).payment.state).toBe('paid');
+    const w = ok(await zhang.req('POST', `/api/applications/${a.id}/withdraw`, { reason: '不再需要办理' }));
+    expect(w.state).toBe('withdrawn');
+    expect(w.payment.state).toBe('refunding');
+    const asked = w.timeline.find((e: { type: string }) => e.type === 'refund_requested');
+    expect(asked.message.zh).toContain('12.50');
+    const audit = await app.database.db.selectFrom('audit_log').select('detail').where('action', '=', 'payment.refund.request').where('entity_id', '=', p.orderId).execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0].detail).toMatchObject({ amountFen: 1250, automatic: true });
+    await drain();
+    const back = ok(await zhang.req('GET', `/api/applications/${a.id}`));
+    expect(back.payment).toMatchObject({ state: 'refunded', refundedFen: 1250 });
+    expect(back.timeline.filter((e: { type: string }) => e.type === 'refunded')).toHaveLength(1);
+    expect(ok(await zhang.req('GET', `/api/payments/orders/${p.orderId}`)).state).toBe('refunded');
+    // Withdrawing before paying asks for no refund.
+    const b = await atPayment();
+    const wb = ok(await zhang.req('POST', `/api/applications/${b.id}/withdraw`, { reason: '不再需要办理' }));
+    expect(wb.timeline.map((e: { type: string }) => e.type)).not.toContain('refund_requested');
+  });
+
   it('an expired order keeps the application waiting; the applicant starts a new one and pays it', async () => {
     const a = await atPayment();
     const first = ok(await zhang.req('GET', `/api/applications/${a.id}`)).payment;

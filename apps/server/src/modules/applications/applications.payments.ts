@@ -11,6 +11,9 @@
  * - `payment.closed` (expired / cancelled / failed) → the timeline says so and the applicant may
  *   start a new order (POST /api/applications/:id/payment); the application keeps waiting.
  * - `payment.refunded` → the timeline and the application's payment record say so.
+ * - An application that ends without the service (withdrawn, not accepted, stopped) after paying
+ *   gets the fee back: the engine asks `refundPaid` (payments.refundRemaining) in its transaction;
+ *   the provider's signed notification then records the refund.
  *
  * A fee of zero (or a catalog item without amounts) is not an order: the step goes on at once.
  */
@@ -30,7 +33,7 @@ export interface PaymentEventsTarget {
 }
 
 /** Order lifetime when the catalog gives no days to pay: the payments module's default. */
-export function catalogPayments(payments: Pick<PaymentsService, 'createOrder'>): PaymentPort & { orderFor: typeof orderFor } {
+export function catalogPayments(payments: Pick<PaymentsService, 'createOrder' | 'refundRemaining'>): PaymentPort & { orderFor: typeof orderFor } {
   async function orderFor(
     trx: Db,
     ctx: RequestContext,
@@ -54,6 +57,7 @@ export function catalogPayments(payments: Pick<PaymentsService, 'createOrder'>):
   }
   return {
     orderFor,
+    refundPaid: (trx, req) => payments.refundRemaining(trx, req.ctx, req.orderId, req.reason),
     async paymentNeeded(trx, req) {
       const order = await orderFor(trx, req.ctx ?? systemContext('applications.payment'), req);
       return order ? { answer: 'pending', order } : 'waived';

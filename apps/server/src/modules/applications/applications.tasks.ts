@@ -103,7 +103,8 @@ export class TasksService {
     const iv = app.item_id ? await this.catalog.itemVersion(app.item_id, app.item_version!) : undefined;
     return {
       task: presentTask(t, { now: this.engine.now(), share: this.warningShare, departments: this.engine.departments, paused: app.paused_at }),
-      application: await this.applicant.view(app.id, 'officer'),
+      // The result fields the items that depend on this one need (一件事): asked for at the decision.
+      application: { ...(await this.applicant.view(app.id, 'officer')), resultFieldsNeeded: ctxOf(app).feeds ?? [] },
       materials: (iv?.content.materials ?? []).map((m) => {
         const rec = ((app.materials ?? []) as unknown as MaterialRecord[]).find((x) => x.key === m.key);
         return {

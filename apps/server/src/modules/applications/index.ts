@@ -60,7 +60,7 @@ export interface ApplicationsOptions {
   log: FastifyBaseLogger;
   payment?: PaymentPort;
   /** Unified payment: fees of the catalog become orders; `payment.*` outbox events move applications on. */
-  payments?: Pick<PaymentsService, 'createOrder'>;
+  payments?: Pick<PaymentsService, 'createOrder' | 'refundRemaining'>;
   /** The inbox (always) and SMS / e-mail: the applicant is told at acceptance, supplement request, decision and result. */
   notifications?: NotificationService;
   /** Materials storage: uploaded materials cite files; officers of the handling department may read them. */

@@ -701,6 +701,22 @@ export class PaymentsService {
     });
   }
 
+  /**
+   * Refunds what is left of a paid order, automatically, in the caller's transaction: the subject
+   * it paid for ended without the service (an application withdrawn or not accepted). The provider
+   * is asked after commit (job) and its signed notification settles the refund. Null when nothing
+   * is left to refund (not paid, already refunded).
+   */
+  async refundRemaining(trx: Db, ctx: RequestContext, id: string, reason: string): Promise<{ refundNo: string; amountFen: number } | null> {
+    const o = await ordersRepo.lock(trx, id);
+    if (!o || !REFUNDABLE.includes(o.state)) return null;
+    const refunds = await refundsRepo.forOrder(trx, id);
+    const available = Number(o.amount_fen) - sum(refunds.filter((r) => r.state !== 'failed').map((r) => Number(r.amount_fen)));
+    if (available <= 0) return null;
+    const refund = await this.newRefund(trx, ctx, o, available, reason, true);
+    return { refundNo: refund.refund_no, amountFen: available };
+  }
+
   // ---- jobs ---------------------------------------------------------------------------------
 
   /** Timer at the order's expiry: ask the provider (it may have been paid in time), close it, expire it. */
