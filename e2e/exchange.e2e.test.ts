@@ -5,41 +5,16 @@
  * the use in 我的数据使用记录 with its log proof and reports it as suspected misuse; the data
  * administrator sees the case. Axe checks each page. Every wait is on an effect.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, signClientAssertion } from '../apps/server/src/modules/exchange';
-import { axeSerious, demoAccounts, launchBrowser, newContext, personSignIn, staffSignIn, startServer, type DemoAccounts, type RunningServer } from './harness';
+import { axeSerious, useBrowserRig } from './harness';
 
-let server: RunningServer;
-let browser: Browser;
-let demo: DemoAccounts;
-const contexts: BrowserContext[] = [];
-
-async function open(): Promise<Page> {
-  const c = await newContext(browser, server.url, { lang: 'zh-CN' });
-  contexts.push(c);
-  return c.newPage();
-}
+const rig = useBrowserRig();
 
 describe('exchange: approve, call, see the use, flag it, see the case', { timeout: 600_000 }, () => {
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    demo = await demoAccounts(server.url);
-  }, 420_000);
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await server?.stop();
-  });
-
   it('runs the whole loop', async () => {
-    const dsj = demo.staff.find((s) => s.username === 'dsj.data')!;
-    const admin = await open();
-    await staffSignIn(admin, dsj.username, dsj.password);
-    await admin.waitForURL(/\/admin$/);
+    const admin = await rig.staff('dsj.data', 'admin');
     await admin.goto('/admin/sharing');
     const decide = admin.getByTestId('ex-decide-BDCDJ.PROPERTY');
     await decide.waitFor();
@@ -50,16 +25,16 @@ describe('exchange: approve, call, see the use, flag it, see the case', { timeou
     await admin.getByText('已同意，授权已生效并记入透明日志').waitFor();
 
     // The 医保 system calls: a signed client assertion for a token, then a query with a purpose.
-    const assertion = signClientAssertion(DEMO_CLIENT_PRIVATE_JWK, { iss: DEMO_CLIENT_ID, aud: `${server.url}/api/exchange/token`, jti: randomUUID() });
-    const tok = await fetch(`${server.url}/api/exchange/token`, {
+    const assertion = signClientAssertion(DEMO_CLIENT_PRIVATE_JWK, { iss: DEMO_CLIENT_ID, aud: `${rig.server.url}/api/exchange/token`, jti: randomUUID() });
+    const tok = await fetch(`${rig.server.url}/api/exchange/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }).toString(),
     });
     expect(tok.status).toBe(200);
     const token = ((await tok.json()) as { access_token: string }).access_token;
-    const zhang = demo.people.find((p) => p.name === '张伟')!;
-    const res = await fetch(`${server.url}/api/exchange/query`, {
+    const zhang = rig.demo.people.find((p) => p.name === '张伟')!;
+    const res = await fetch(`${rig.server.url}/api/exchange/query`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ resource: 'BDCDJ.PROPERTY', subject: zhang.idNumber, purpose: '医疗救助对象家庭财产状况核查', reference: 'YB-E2E-0001' }),
@@ -70,9 +45,7 @@ describe('exchange: approve, call, see the use, flag it, see the case', { timeou
     expect(answer.records[0].ownerName).toBe('张伟');
 
     // 张伟 sees it and reports it.
-    const citizen = await open();
-    await personSignIn(citizen, zhang.idNumber, zhang.password);
-    await citizen.waitForURL(/\/portal$/);
+    const citizen = await rig.person(zhang.idNumber);
     await citizen.goto('/portal/data-usage');
     const table = citizen.getByTestId('ex-usage-table');
     await table.waitFor();
@@ -93,7 +66,7 @@ describe('exchange: approve, call, see the use, flag it, see the case', { timeou
 
     // The data administrator sees the case.
     await admin.goto('/admin/sharing');
-    await admin.getByRole('tab', { name: '疑似滥用反映' }).click();
+    await admin.locator('label.ant-segmented-item', { hasText: '疑似滥用反映' }).click();
     const cases = admin.getByTestId('ex-cases');
     await cases.waitFor();
     const caseRow = cases.locator('tr', { hasText: '冒用' });

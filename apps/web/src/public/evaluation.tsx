@@ -1,4 +1,4 @@
-import { Card, Table, Tag } from 'antd';
+import { Card, Tag } from 'antd';
 import { Link, Route, Routes } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { AreaLayout } from '../components/AreaLayout';
@@ -6,6 +6,7 @@ import { NotFound } from '../components/States';
 import { ErrorBox, formatValue, useL10n, useLoad } from '../features/oversight/common';
 import { EvaluationPage, MethodologyPage, RegionEvaluationPage } from '../features/oversight/pages';
 import { oversightApi } from '../features/oversight/model';
+import { DataTable } from '../components/DataTable';
 
 /** Public review statistics (好差评、12345 公开): the node's figures, or "not available" plainly. */
 function ServiceStatistics() {
@@ -16,7 +17,7 @@ function ServiceStatistics() {
     <Card className="yw-block" title={<h2 className="yw-section-title">{t('ov.publicStats')}</h2>} data-testid="public-service-stats">
       <ErrorBox error={error} />
       {data ? (
-        <Table
+        <DataTable label={t('ov.publicStats')}
           size="small"
           rowKey="id"
           pagination={false}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Card, Segmented, Table } from 'antd';
+import { Card, Segmented } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { AreaLayout } from '../components/AreaLayout';
 import { Loading } from '../components/States';
@@ -8,6 +8,7 @@ import { usePrefs } from '../prefs';
 import { ErrorAlert, useLoad } from '../features/applications/common';
 import { LevelTag, RvTag } from '../features/reviews/components';
 import { fmtTime, inquiriesApi, pct, reviewsApi, type LedgerRow, type StatsRow } from '../features/reviews/model';
+import { DataTable } from '../components/DataTable';
 
 /** /ratings: 好差评公示 — statistics by department, service, region, channel or month; the rectification ledger; the 12345 rates. */
 export default function PublicRatings() {
@@ -38,9 +39,8 @@ export default function PublicRatings() {
               <span id="rv-group-label">{t('rv.pub.groupBy')}</span>{' '}
               <Segmented aria-labelledby="rv-group-label" value={group} onChange={(v) => setGroup(String(v))} options={['department', 'item', 'region', 'channel', 'month'].map((g) => ({ value: g, label: t(`rv.pub.groups.${g}`) }))} />
             </div>
-            <Table<StatsRow>
+            <DataTable<StatsRow> label={t('rv.pub.title')}
               rowKey={(r) => String(r.key)}
-              scroll={{ x: 'max-content' }}
               dataSource={d.grouped}
               pagination={false}
               size="small"
@@ -57,9 +57,8 @@ export default function PublicRatings() {
               ]}
             />
             <h2 className="rv-h2">{t('rv.pub.ledger')}</h2>
-            <Table<LedgerRow>
+            <DataTable<LedgerRow> label={t('rv.pub.ledger')}
               rowKey="number"
-              scroll={{ x: 'max-content' }}
               dataSource={d.ledger.items}
               pagination={{ pageSize: 10, hideOnSinglePage: true }}
               size="small"
@@ -80,9 +79,8 @@ export default function PublicRatings() {
               ]}
             />
             <h2 className="rv-h2">{t('rv.pub.rates')}</h2>
-            <Table
+            <DataTable label={t('rv.pub.rates')}
               rowKey={(r) => String(r.key)}
-              scroll={{ x: 'max-content' }}
               dataSource={d.rates}
               pagination={false}
               size="small"

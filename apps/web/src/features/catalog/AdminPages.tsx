@@ -5,7 +5,7 @@
  * errors remain), retire; export a signed package, import one after a dry-run preview.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, Button, Checkbox, Form, Input, InputNumber, Modal, Segmented, Select, Space, Switch, Table } from 'antd';
+import { Alert, Button, Checkbox, Form, Input, InputNumber, Modal, Segmented, Select, Space, Switch } from 'antd';
 import { Link, Route, Routes, useNavigate, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../api';
@@ -15,6 +15,7 @@ import { usePageTitle } from '../../components/usePageTitle';
 import { usePrefs } from '../../prefs';
 import { ErrorAlert, loc } from './common';
 import { catalogApi, useLoad, type AdminEntry, type Finding } from './model';
+import { DataTable } from '../../components/DataTable';
 
 type Kind = 'items' | 'bundles';
 type Content = Record<string, unknown>;
@@ -412,7 +413,7 @@ function Editor({ kind }: { kind: Kind }) {
                 {jsonError ? <Alert type="error" title={t('cat.admin.jsonInvalid', { message: jsonError })} /> : null}
               </div>
       ) : (
-              <Table
+              <DataTable label={t('cat.admin.tabVersions')}
                 rowKey="version"
                 size="small"
                 pagination={false}

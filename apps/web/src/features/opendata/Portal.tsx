@@ -4,7 +4,7 @@
  * statistics. Mounted publicly at /open-data/* and in the citizen portal at /portal/open-data/*.
  */
 import { useMemo, useState } from 'react';
-import { Alert, Button, Card, Checkbox, Col, Descriptions, Form, Input, List, Pagination, Rate, Row, Space, Statistic, Table, Tag } from 'antd';
+import { Alert, Button, Card, Checkbox, Col, Descriptions, Form, Input, List, Pagination, Rate, Row, Space, Statistic, Tag } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
 import { Link, Route, Routes, useParams, useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
@@ -14,6 +14,7 @@ import { Loading, NotFound } from '../../components/States';
 import { usePageTitle } from '../../components/usePageTitle';
 import { ErrorAlert, useLoad } from '../applications/common';
 import { fmtDate, odApi, type Pkg, type Rows } from './model';
+import { DataTable } from '../../components/DataTable';
 
 const FACETS = ['organization', 'groups', 'res_format', 'access_level', 'tags'] as const;
 const PAGE = 10;
@@ -309,9 +310,8 @@ function DatasetPage({ base }: { base: string }) {
           {rows.data && (
             <>
               <p>{t('od.previewLead', { count: rows.data.records.length, total: rows.data.total ?? '—', estimated: rows.data.total_was_estimated ? t('od.estimated') : '' })}</p>
-              <Table
+              <DataTable label={t('od.preview')}
                 size="small"
-                scroll={{ x: 'max-content' }}
                 pagination={false}
                 rowKey={(r) => String(r._id)}
                 dataSource={rows.data.records}
@@ -337,7 +337,7 @@ GET /api/3/action/datastore_search?resource_id=${api?.id ?? '…'}&filters={"${d
 GET /api/opendata/datasets/${d.name}/rows?limit=100&fields=${d.columns.slice(0, 2).map((c) => c.name).join(',')}
 GET /api/opendata/datasets/${d.name}/download/csv | json | xlsx
 GET /api/opendata/datasets/${d.name}/dcat?format=ttl | rdf | jsonld`}</pre>
-      <Table
+      <DataTable label={t('od.apiFields')}
         size="small"
         pagination={false}
         rowKey="name"
@@ -463,7 +463,7 @@ function StatsPage({ base }: { base: string }) {
             <Statistic title={t('od.downloads')} value={data.totals.downloads} />
             <Statistic title={t('od.apiCalls')} value={data.totals.apiCalls} />
           </Space>
-          <Table
+          <DataTable label={t('od.department')}
             size="small"
             rowKey="departmentId"
             pagination={false}
@@ -478,7 +478,7 @@ function StatsPage({ base }: { base: string }) {
               { title: t('od.apiCalls'), dataIndex: 'apiCalls', key: 'a' },
             ]}
           />
-          <Table
+          <DataTable label={t('od.dataset')}
             size="small"
             rowKey="datasetId"
             pagination={false}

@@ -3,51 +3,26 @@
  * a figure with its provenance (formula, data time, counts, rows), and the generic renderer of a
  * declared dashboard's widgets (KPI, trend, band, ranking, bar, table, map).
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { Alert, Button, Card, Empty, Popover, Select, Space, Table, Tag } from 'antd';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { Alert, Button, Card, Empty, Popover, Select, Space, Tag } from 'antd';
 import { ArrowDownOutlined, ArrowUpOutlined, DownloadOutlined, InfoCircleOutlined } from '@ant-design/icons';
 import { useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../../api';
 import { usePrefs } from '../../prefs';
 import { EChart, echarts } from './EChart';
 import { oversightApi, type DashboardData, type Filters, type L10n, type WidgetData } from './model';
 import './oversight.css';
+import { DataTable } from '../../components/DataTable';
 
-export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]) {
-  const [data, setData] = useState<T>();
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const fnRef = useRef(fn);
-  fnRef.current = fn;
-  const reload = useCallback(async () => {
-    setLoading(true);
-    try {
-      setData(await fnRef.current());
-      setError(null);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-  useEffect(() => {
-    void reload();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
-  return { data, error, loading, reload };
-}
+import { useLoad } from '../../components/useLoad';
+
+export { useLoad };
+/** The API error of an oversight page (the shared error alert). */
+export { ErrorAlert as ErrorBox } from '../../components/ErrorAlert';
 
 export function useL10n() {
   const { lang } = usePrefs();
   return (t: L10n | null | undefined) => (t ? (lang.startsWith('zh') ? t.zh : t.en) : '');
-}
-
-export function ErrorBox({ error }: { error: unknown }) {
-  const { t } = useTranslation();
-  const { lang } = usePrefs();
-  if (!error) return null;
-  return <Alert className="yw-block-sm" type="error" showIcon role="alert" title={error instanceof ApiError ? error.text(lang) : t('error.generic')} />;
 }
 
 export function formatValue(v: number | null | undefined, unit: string): string {
@@ -198,11 +173,12 @@ function chartOption(w: WidgetData, l: (t: L10n) => string): Record<string, unkn
 
 export function Ranking({ w, onPick }: { w: WidgetData; onPick?: (key: string) => void }) {
   const { t } = useTranslation();
+  const l = useL10n();
   const groups = (w.groups ?? []).filter((g) => g.value !== null);
   const top = new Set(w.top ?? []);
   const bottom = new Set(w.bottom ?? []);
   return (
-    <Table
+    <DataTable label={l(w.title)}
       size="small"
       rowKey="key"
       pagination={false}

@@ -3,7 +3,7 @@
  * market entities, data exchange, overdue, reviews, 12345), alerts and work orders, evaluation.
  */
 import { useMemo, useState } from 'react';
-import { Breadcrumb, Button, Card, Descriptions, Input, Segmented, Space, Switch, Table, Tag } from 'antd';
+import { Breadcrumb, Button, Card, Descriptions, Input, Segmented, Space, Switch, Tag } from 'antd';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { get } from '../../api';
@@ -11,6 +11,7 @@ import { Loading } from '../../components/States';
 import { usePageTitle } from '../../components/usePageTitle';
 import { DashboardView, Downloads, ErrorBox, FilterBar, formatValue, useFilterParams, useL10n, useLoad } from './common';
 import { oversightApi, type Alert as AlertT, type Evaluation, type L10n } from './model';
+import { DataTable } from '../../components/DataTable';
 
 const BOARDS = [
   { id: 'overview', path: '' },
@@ -136,7 +137,7 @@ export function AlertsAndOrders() {
     <>
       <h2 className="yw-section-title">{t('ov.rules')}</h2>
       <ErrorBox error={rules.error ?? ruleErr} />
-      <Table
+      <DataTable label={t('ov.rules')}
         size="small"
         rowKey="id"
         data-testid="ov-rules"
@@ -171,7 +172,7 @@ export function AlertsAndOrders() {
       />
       <h2 className="yw-section-title">{t('ov.alerts')}</h2>
       <ErrorBox error={alerts.error} />
-      <Table
+      <DataTable label={t('ov.alerts')}
         size="small"
         rowKey="id"
         data-testid="ov-alerts"
@@ -189,7 +190,7 @@ export function AlertsAndOrders() {
         ]}
       />
       <h2 className="yw-section-title">{t('ov.workOrders')}</h2>
-      <Table
+      <DataTable label={t('ov.workOrders')}
         size="small"
         rowKey="id"
         data-testid="ov-work-orders"
@@ -273,7 +274,7 @@ export function EvaluationTable({ data, linkBase }: { data: Evaluation; linkBase
   const l = useL10n();
   const ind = (e: Evaluation['ranking'][number], id: string) => e.indicators.find((i) => i.id === id);
   return (
-    <Table
+    <DataTable label={t('nav.oversight.evaluation')}
       size="small"
       rowKey="code"
       pagination={false}
@@ -319,7 +320,7 @@ export function RegionScore({ data }: { data: Evaluation }) {
         })}
       </ol>
       <h2 className="yw-section-title">{t('ov.eval.indicators')}</h2>
-      <Table
+      <DataTable label={t('ov.eval.indicators')}
         size="small"
         rowKey="id"
         pagination={false}
@@ -348,7 +349,7 @@ export function EvaluationPage({ pub = false }: { pub?: boolean }) {
       {loading && !data ? <Loading /> : null}
       {data ? (
         <>
-          <Tag color="orange" data-testid="self-assessment">{l(data.label)}</Tag>
+          <Tag color="orange" className="yw-tag-wrap" data-testid="self-assessment">{l(data.label)}</Tag>
           <p className="ov-meta">{t('ov.eval.meta', { region: data.regionName, from: data.period.from, to: data.period.to, version: data.version })}</p>
           {data.unavailable.length ? <p className="ov-meta">{t('ov.eval.unavailable', { list: data.unavailable.map((u) => l(u.name)).join('、') })}</p> : null}
           <EvaluationTable data={data} linkBase={pub ? '/evaluation' : '/oversight/evaluation'} />
@@ -375,7 +376,7 @@ export function RegionEvaluationPage({ pub = false }: { pub?: boolean }) {
       {loading && !data ? <Loading /> : null}
       {data ? (
         <>
-          <Tag color="orange">{l(data.label)}</Tag>
+          <Tag color="orange" className="yw-tag-wrap">{l(data.label)}</Tag>
           <p className="ov-meta">{t('ov.eval.meta', { region: data.regionName, from: data.period.from, to: data.period.to, version: data.version })}</p>
           <RegionScore data={data} />
         </>
@@ -395,7 +396,7 @@ export function MethodologyPage() {
       <ErrorBox error={error} />
       {data ? (
         <>
-          <Tag color="orange">{t('ov.eval.selfAssessment')}</Tag>
+          <Tag color="orange" className="yw-tag-wrap">{t('ov.eval.selfAssessment')}</Tag>
           <p>{l(data.name)}（{t('ov.eval.version', { version: data.version, at: new Date(data.versionCreatedAt).toLocaleString() })}）</p>
           <p>{l(data.scoring)}</p>
           <h2 className="yw-section-title">{t('ov.eval.grades')}</h2>
@@ -407,7 +408,7 @@ export function MethodologyPage() {
             ))}
           </ul>
           <h2 className="yw-section-title">{t('ov.eval.indicators')}</h2>
-          <Table
+          <DataTable label={t('ov.eval.indicators')}
             size="small"
             rowKey="id"
             pagination={false}

@@ -5,13 +5,14 @@
  * typing, the inquiry detail with its confirmation, and the statistics tables.
  */
 import { useEffect, useState, type ReactNode } from 'react';
-import { Alert, Button, Card, Descriptions, Input, Table } from 'antd';
+import { Alert, Button, Card, Descriptions, Input } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { usePrefs } from '../../prefs';
 import './reviews.css';
 import { ErrorAlert } from '../applications/common';
 import { LEVELS, fmtTime, inquiriesApi, isBad, pct, pick, type Category, type InquiryView, type KnowledgeEntry, type Rating, type RegionBox, type ReviewView } from './model';
+import { DataTable } from '../../components/DataTable';
 
 // ---- rating ------------------------------------------------------------------------------------
 
@@ -393,13 +394,12 @@ export function InquiryDetail({ i, actions, trackingCode, onChanged }: { i: Inqu
   );
 }
 
-export function InquiryTable({ rows, base, testid }: { rows: InquiryView[]; base: string; testid: string }) {
+export function InquiryTable({ rows, base, testid, label }: { rows: InquiryView[]; base: string; testid: string; label?: string }) {
   const { t } = useTranslation();
   const { lang } = usePrefs();
   return (
-    <Table
+    <DataTable label={label ?? t(base.startsWith('/portal') ? 'nav.portal.inquiries' : 'nav.workbench.inquiries')}
       rowKey="id"
-      scroll={{ x: 'max-content' }}
       dataSource={rows}
       pagination={{ pageSize: 20, hideOnSinglePage: true }}
       locale={{ emptyText: t('rv.inq.empty') }}

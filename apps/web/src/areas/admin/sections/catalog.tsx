@@ -1,11 +1,12 @@
 import { useState } from 'react';
-import { Alert, Button, Checkbox, Drawer, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
+import { Alert, Button, Checkbox, Drawer, Form, Input, Modal, Select, Space, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { get, post, put } from '../../../api';
 import { usePageTitle } from '../../../components/usePageTitle';
 import { Loading } from '../../../components/States';
 import { usePrefs } from '../../../prefs';
 import { ErrorAlert, useLoad } from '../../../features/applications/common';
+import { DataTable } from '../../../components/DataTable';
 
 interface Field { name: string; label: string; labelEn?: string; type: string; personal: boolean; sensitive: boolean }
 interface Resource {
@@ -45,7 +46,7 @@ export default function AdminResourceCatalog() {
       {!list.data ? (
         <Loading />
       ) : (
-        <Table<Resource>
+        <DataTable<Resource> label={t('ex.catalog.title')}
           size={elder ? 'large' : 'small'}
           rowKey="id"
           dataSource={list.data.items}
@@ -207,10 +208,9 @@ function RowsPreview({ resource, onClose }: { resource: Resource | null; onClose
       {resource && rows.data && (
         <>
           <p>{t('ex.catalog.previewNote', { total: rows.data.total })}</p>
-          <Table
+          <DataTable label={t('ex.catalog.preview')}
             size="small"
             rowKey="rowKey"
-            scroll={{ x: true }}
             pagination={false}
             dataSource={rows.data.rows}
             columns={resource.fields.map((f) => ({ title: f.label, key: f.name, render: (_: unknown, r: { data: Record<string, unknown> }) => String(r.data[f.name] ?? '') }))}

@@ -1,11 +1,12 @@
 import { useState } from 'react';
-import { Card, DatePicker, Space, Statistic, Table, Typography } from 'antd';
+import { Card, DatePicker, Space, Statistic, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { get } from '../../../api';
 import { usePageTitle } from '../../../components/usePageTitle';
 import { Loading } from '../../../components/States';
 import { usePrefs } from '../../../prefs';
 import { ErrorAlert, formatTime, useLoad } from '../../../features/applications/common';
+import { DataTable } from '../../../components/DataTable';
 
 interface Row {
   resource: { code: string; name: string | null };
@@ -43,7 +44,7 @@ export default function AdminExchange() {
             <Card size="small"><Statistic title={t('ex.stats.refused')} value={sum('refused')} /></Card>
             <Card size="small"><Statistic title={t('ex.stats.verifications')} value={sum('verifications')} /></Card>
           </Space>
-          <Table<Row>
+          <DataTable<Row> label={t('ex.stats.title')}
             size={elder ? 'large' : 'small'}
             rowKey={(r) => `${r.resource.code}|${r.consumer.id}`}
             dataSource={rows}

@@ -1,13 +1,15 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Checkbox, Form, Input, List, Modal, Select, Space, Table, Tabs, Tag } from 'antd';
+import { Alert, Button, Card, Checkbox, Form, Input, List, Modal, Select, Space, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { get, post } from '../../../api';
 import { usePageTitle } from '../../../components/usePageTitle';
 import { Loading } from '../../../components/States';
+import { Views } from '../../../components/Views';
 import { usePrefs } from '../../../prefs';
 import { ErrorAlert, useLoad } from '../../../features/applications/common';
 import { fmtDate, type DataRequest, type Pkg, type SearchResult } from '../../../features/opendata/model';
 import { TONES } from '../../../features/opendata/Portal';
+import { DataTable } from '../../../components/DataTable';
 
 interface Candidate {
   resourceId: string;
@@ -45,12 +47,13 @@ export default function AdminOpenData() {
   return (
     <div className="yw-page" data-testid="od-admin">
       <h1 className="yw-page-title">{t('od.admin.title')}</h1>
-      <Tabs
-        items={[
-          { key: 'publish', label: t('od.admin.tabs.publish'), children: <PublishTab /> },
-          { key: 'datasets', label: t('od.admin.tabs.datasets'), children: <DatasetsTab /> },
-          { key: 'access', label: t('od.admin.tabs.access'), children: <AccessTab /> },
-          { key: 'requests', label: t('od.admin.tabs.requests'), children: <RequestsTab /> },
+      <Views
+        label={t('od.admin.title')}
+        views={[
+          { key: 'publish', label: t('od.admin.tabs.publish'), content: <PublishTab /> },
+          { key: 'datasets', label: t('od.admin.tabs.datasets'), content: <DatasetsTab /> },
+          { key: 'access', label: t('od.admin.tabs.access'), content: <AccessTab /> },
+          { key: 'requests', label: t('od.admin.tabs.requests'), content: <RequestsTab /> },
         ]}
       />
     </div>
@@ -89,7 +92,7 @@ function PublishTab() {
       {!list.data ? (
         <Loading />
       ) : (
-        <Table<Candidate>
+        <DataTable<Candidate> label={t('od.admin.tabs.publish')}
           size="small"
           rowKey="resourceId"
           dataSource={list.data}
@@ -170,7 +173,7 @@ function DatasetsTab() {
     <>
       <ErrorAlert error={error ?? list.error} onClose={() => setError(null)} />
       {!list.data ? <Loading /> : (
-        <Table<Pkg>
+        <DataTable<Pkg> label={t('od.admin.tabs.datasets')}
           size="small"
           rowKey="id"
           dataSource={list.data.results}
@@ -222,7 +225,7 @@ function AccessTab() {
     <>
       <ErrorAlert error={error ?? list.error} onClose={() => setError(null)} />
       {!list.data ? <Loading /> : (
-        <Table<Grant>
+        <DataTable<Grant> label={t('od.admin.tabs.access')}
           size="small"
           rowKey="id"
           dataSource={list.data}

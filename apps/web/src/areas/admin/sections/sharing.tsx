@@ -1,11 +1,13 @@
 import { useState } from 'react';
-import { Alert, Button, Descriptions, Form, Input, InputNumber, Modal, Radio, Select, Space, Table, Tabs, Tag } from 'antd';
+import { Alert, Button, Descriptions, Form, Input, InputNumber, Modal, Radio, Select, Space, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { get, post } from '../../../api';
 import { usePageTitle } from '../../../components/usePageTitle';
 import { Loading } from '../../../components/States';
+import { Views } from '../../../components/Views';
 import { usePrefs } from '../../../prefs';
 import { ErrorAlert, formatTime, useLoad } from '../../../features/applications/common';
+import { DataTable } from '../../../components/DataTable';
 
 interface Party { id: string; name: string; nameEn: string }
 interface AccessRequest {
@@ -29,11 +31,12 @@ export default function AdminSharing() {
   return (
     <div className="yw-page" data-testid="ex-sharing">
       <h1 className="yw-page-title">{t('ex.sharing.title')}</h1>
-      <Tabs
-        items={[
-          { key: 'requests', label: t('ex.sharing.requests'), children: <RequestsTab /> },
-          { key: 'grants', label: t('ex.sharing.grants'), children: <GrantsTab /> },
-          { key: 'cases', label: t('ex.sharing.cases'), children: <CasesTab /> },
+      <Views
+        label={t('ex.sharing.title')}
+        views={[
+          { key: 'requests', label: t('ex.sharing.requests'), content: <RequestsTab /> },
+          { key: 'grants', label: t('ex.sharing.grants'), content: <GrantsTab /> },
+          { key: 'cases', label: t('ex.sharing.cases'), content: <CasesTab /> },
         ]}
       />
     </div>
@@ -61,7 +64,7 @@ function RequestsTab() {
       {!list.data ? (
         <Loading />
       ) : (
-        <Table<AccessRequest>
+        <DataTable<AccessRequest> label={t('ex.sharing.requests')}
           size={elder ? 'large' : 'small'}
           rowKey="id"
           dataSource={list.data.items}
@@ -148,7 +151,7 @@ function GrantsTab() {
       {!list.data ? (
         <Loading />
       ) : (
-        <Table<Grant>
+        <DataTable<Grant> label={t('ex.sharing.grants')}
           size={elder ? 'large' : 'small'}
           rowKey="id"
           dataSource={list.data.items}
@@ -203,7 +206,7 @@ function CasesTab() {
       {!list.data ? (
         <Loading />
       ) : (
-        <Table<Case>
+        <DataTable<Case> label={t('ex.sharing.cases')}
           size={elder ? 'large' : 'small'}
           rowKey="id"
           dataSource={list.data.items}

@@ -1,11 +1,13 @@
 import { useState } from 'react';
-import { Alert, Button, Descriptions, Empty, Input, Modal, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, Button, Descriptions, Empty, Input, Modal, Space, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { get, post } from '../../../api';
 import { usePageTitle } from '../../../components/usePageTitle';
 import { Loading } from '../../../components/States';
+import { Views } from '../../../components/Views';
 import { usePrefs } from '../../../prefs';
 import { ErrorAlert, formatTime, useLoad } from '../../../features/applications/common';
+import { DataTable } from '../../../components/DataTable';
 
 interface Use {
   receiptId: string; at: string; kind: string;
@@ -57,13 +59,14 @@ export default function DataUsage() {
       {!list.data ? (
         <Loading />
       ) : (
-        <Tabs
-          items={[
+        <Views
+          label={t('ex.usage.title')}
+          views={[
             {
               key: 'data',
               label: `${t('ex.usage.sharedData')}（${list.data.total}）`,
-              children: list.data.items.length ? (
-                <Table<Use>
+              content: list.data.items.length ? (
+                <DataTable<Use> label={t('ex.usage.sharedData')}
                   size={elder ? 'large' : 'middle'}
                   rowKey="receiptId"
                   dataSource={list.data.items}
@@ -110,8 +113,8 @@ export default function DataUsage() {
             {
               key: 'licences',
               label: `${t('ex.usage.licences')}（${list.data.licenceUses.length}）`,
-              children: list.data.licenceUses.length ? (
-                <Table<LicenceUse>
+              content: list.data.licenceUses.length ? (
+                <DataTable<LicenceUse> label={t('ex.usage.licences')}
                   size={elder ? 'large' : 'middle'}
                   rowKey="id"
                   dataSource={list.data.licenceUses}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Checkbox, Descriptions, Empty, List, Space, Table, Tag } from 'antd';
+import { Alert, Button, Card, Checkbox, Descriptions, Empty, List, Space, Tag } from 'antd';
 import { QrcodeOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { Link, Route, Routes, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
@@ -8,6 +8,7 @@ import { usePageTitle } from '../../../components/usePageTitle';
 import { usePrefs } from '../../../prefs';
 import { ErrorAlert, formatTime, useLoad } from '../../../features/applications/common';
 import { licencesApi, pick, type Presentation, type WalletLicence } from '../../../features/licences/model';
+import { DataTable } from '../../../components/DataTable';
 
 /** Status colours with at least 4.5:1 contrast (antd's preset tag colours fall short). */
 const TONE: Record<string, { color: string; background: string; borderColor: string }> = {
@@ -193,11 +194,10 @@ function Uses() {
       {loading && !data ? (
         <Loading />
       ) : (
-        <Table
+        <DataTable label={t('lic.uses.title')}
           rowKey="id"
           dataSource={data ?? []}
           pagination={{ pageSize: 20 }}
-          scroll={{ x: true }}
           columns={[
             { title: t('lic.uses.at'), dataIndex: 'at', render: (v: string) => formatTime(v, i18n.language) },
             { title: t('lic.uses.licence'), render: (_, u) => `${pick(u.licence.typeName, i18n.language)} ${u.licence.number}` },

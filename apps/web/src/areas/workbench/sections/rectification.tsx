@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Descriptions, Input, Space, Table } from 'antd';
+import { Alert, Button, Card, Descriptions, Input, Space } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { Link, Route, Routes, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
@@ -10,6 +10,7 @@ import { usePageTitle } from '../../../components/usePageTitle';
 import { ErrorAlert, useLoad } from '../../../features/applications/common';
 import { LevelTag, NativeSelect, RvTag } from '../../../features/reviews/components';
 import { fmtTime, reviewsApi, type CaseRow, type CaseView } from '../../../features/reviews/model';
+import { DataTable } from '../../../components/DataTable';
 
 /** 差评整改 (/workbench/rectification): the department's cases with their step deadlines; one case (:id). */
 export default function WorkbenchRectification() {
@@ -80,9 +81,8 @@ function Cases() {
       {loading && !data ? (
         <Loading />
       ) : (
-        <Table<CaseRow>
+        <DataTable<CaseRow> label={t('nav.workbench.rectification')}
           rowKey="id"
-          scroll={{ x: 'max-content' }}
           dataSource={data ?? []}
           pagination={{ pageSize: 20, hideOnSinglePage: true }}
           locale={{ emptyText: t('rv.rect.empty') }}
