@@ -43,7 +43,7 @@ import {
   type Clock,
   type Sla,
 } from './applications.clock';
-import { CLOCK_RUNNING, FINAL_STATES, STATES, STOP_REASONS, TRANSITIONS, bundleOutcome, bundleStateOf, canTransition, transition, type Action, type State } from './applications.machine';
+import { CLOCK_RUNNING, FINAL_STATES, NOT_ACCEPTED_REASONS, STATES, STOP_REASONS, TRANSITIONS, bundleOutcome, bundleStateOf, canTransition, transition, type Action, type State } from './applications.machine';
 import { verdict, type Step } from './applications.process';
 import { evaluate } from './applications.conditions';
 
@@ -51,6 +51,7 @@ export const QUEUES = {
   timer: 'applications.timer',
   outbox: 'applications.outbox',
   conclude: 'applications.conclude',
+  replyBy: 'applications.reply_by',
 } as const;
 
 /** An application that ends in these states without the service gets its paid fee back. */
@@ -790,6 +791,63 @@ export class Engine {
       data: { received: received.map((r) => ({ itemId: r.itemId, number: r.number })), filled },
     });
     await this.openStep(trx, child, 0, who);
+  }
+
+  // ---- supplement reply-by date --------------------------------------------------------------
+
+  /** Arms the timer that ends an application whose supplement does not come by `replyBy`. */
+  async armReplyBy(trx: Db, app: AppRow, replyBy: string): Promise<void> {
+    await cancelJobs(trx, QUEUES.replyBy, app.id);
+    await enqueue(trx, { queue: QUEUES.replyBy, payload: { applicationId: app.id, replyBy }, runAt: this.scheduleAt(overdueAt(replyBy)), dedupeKey: app.id, maxAttempts: 20 });
+  }
+
+  async cancelReplyBy(trx: Db, appId: string): Promise<void> {
+    await cancelJobs(trx, QUEUES.replyBy, appId);
+  }
+
+  /**
+   * The reply-by date of a supplement request passed without an answer: before acceptance the
+   * application is not accepted (不予受理, reason supplement_overdue), after it it stops (终止);
+   * a paid fee is refunded (move). Re-checked when it fires: answered, superseded or early → nothing.
+   */
+  async onReplyBy(job: ClaimedJob): Promise<void> {
+    const { applicationId, replyBy } = job.payload as { applicationId: string; replyBy: string };
+    await this.departments.refresh();
+    const first = await appsRepo.byId(this.o.db, applicationId);
+    if (!first) return;
+    await this.o.db.transaction().execute(async (trx) => {
+      const parent = first.parent_id ? await appsRepo.lock(trx, first.parent_id) : undefined;
+      const app = await appsRepo.lock(trx, applicationId);
+      if (!app || app.state !== 'supplement_requested') return;
+      const s = (app.supplement ?? {}) as { replyBy?: string; returnTo?: string; requestedAt?: string };
+      if (s.replyBy !== replyBy) return;
+      const at = overdueAt(replyBy);
+      if (this.now().getTime() < at.getTime() - TIMER_TOLERANCE_MS) {
+        await this.armReplyBy(trx, app, replyBy);
+        return;
+      }
+      const who: Who = { ...SYSTEM, ctx: systemContext(`job:${job.id}`) };
+      await tasksRepo.cancelLive(trx, app.id);
+      await this.cancelTimers(trx, app.id, [...CLOCK_TIMERS, ...STEP_TIMERS]);
+      const before = s.returnTo !== 'under_review';
+      const label = before ? NOT_ACCEPTED_REASONS.supplement_overdue : STOP_REASONS.supplement_overdue;
+      const reason = { zh: `补正期限 ${replyBy} 已过，未收到补正`, en: `The reply-by date ${replyBy} passed without a supplement` };
+      await this.move(trx, app, 'supplementOverdue', who, {
+        target: before ? 'not_accepted' : 'stopped',
+        patch: {
+          outcome: before
+            ? { kind: 'not_accepted', reasonCode: 'supplement_overdue', reasonLabel: label, reason: reason.zh, department: app.department_id ? this.departments.name(app.department_id) : null }
+            : { kind: 'stopped', reason: 'supplement_overdue', reasonLabel: label },
+          decided_at: this.now(),
+          paused_at: null,
+          pause_reason: null,
+        },
+        message: { zh: `${label.zh}（${reason.zh}）`, en: `${label.en} (${reason.en})` },
+        data: { reasonCode: 'supplement_overdue', replyBy },
+        notify: before ? { template: 'application.not_accepted', params: { reason: `${label.zh}：${reason.zh}` } } : undefined,
+      });
+      if (parent) await this.progressBundle(trx, parent, who);
+    });
   }
 
   /** Stops a child (the bundle's denial policy): its tasks and timers are cancelled. */

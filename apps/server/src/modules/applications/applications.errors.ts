@@ -41,6 +41,8 @@ export const appErrors = {
   wrongAction: (action: string) =>
     new AppError(409, 'TASK_ACTION_INVALID', `「${actionLabel(action).zh}」环节不能执行此操作`, `This cannot be done in a ${actionLabel(action).en.toLowerCase()} step`, undefined, { stepAction: action }),
   awaitingApplicant: () => errors.conflict('APPLICATION_AWAITING_APPLICANT', '办件正等待申请人补正，补正后方可继续办理', 'The application awaits the applicant\'s supplement'),
+  supplementOverdue: (replyBy: string) =>
+    new AppError(409, 'SUPPLEMENT_REPLY_OVERDUE', `补正期限（${replyBy}）已过，不能再补正`, `The reply-by date (${replyBy}) has passed; the supplement can no longer be made`, undefined, { replyBy }),
   awaitingPayment: () => errors.conflict('APPLICATION_AWAITING_PAYMENT', '办件正等待缴费', 'The application awaits payment'),
   paused: () => errors.conflict('APPLICATION_IN_SPECIAL_PROCEDURE', '办件处于特别程序中，请先结束特别程序', 'The application is in a special procedure; end it first'),
   objections: () =>

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { DB_KINDS, personLogin, staffLogin, testApp, type Client } from '../../../../../test/helpers';
+import { sql } from 'kysely';
+import { DB_KINDS, expectProblem, personLogin, staffLogin, tableCounts, testApp, type Client } from '../../../../../test/helpers';
 import { enterprises, people } from '../../demo/data';
 import { adminCtx, departmentId, ok, publish, testItem, threeStages, useTestClock, type Stage } from './applications.testing';
 import { noPayments } from './applications.engine';
@@ -165,6 +166,51 @@ describe.each(DB_KINDS)('applications on %s', (kind) => {
     const accepted = ok(await window.req('POST', `/api/tasks/${t.id}/accept`, {}));
     // Accepted on Monday 29 Sep: 30 Sep, 9, 10, 11 (make-up) and 13 Oct.
     expect(accepted.application.clock.promisedDue).toBe('2025-10-13');
+  });
+
+  /** Time travel for the reply-by timer: the clock moves and the timer is run now. */
+  const replyByPassed = async (to: string) => {
+    clock.set(to);
+    await app.database.db.updateTable('jobs').set({ run_at: sql`now()` }).where('queue', '=', 'applications.reply_by').where('state', '=', 'pending').execute();
+    await app.services.jobs.drain();
+  };
+
+  it('a supplement not answered by its reply-by date ends the application: 不予受理 before acceptance, 终止 after', async () => {
+    clock.set('2025-09-25T02:00:00Z');
+    const a = await submit();
+    const t = await taskOf(window, a.id);
+    const asked = ok(await window.req('POST', `/api/tasks/${t.id}/request-supplement`, { items: [{ kind: 'material', key: 'statement', reason: '缺少申请书' }], replyWithinDays: 3 }));
+    // Thursday 25 Sep + 3 working days: 26, 28 (make-up Sunday), 29 Sep.
+    expect(asked.application.supplement.replyBy).toBe('2025-09-29');
+    // Still the 29th: nothing happens; the timer waits again.
+    await replyByPassed('2025-09-29T15:00:00Z');
+    expect(ok(await zhang.req('GET', `/api/applications/${a.id}`)).state).toBe('supplement_requested');
+    // A supplement after the date is refused and changes nothing.
+    clock.set('2025-09-30T01:00:00Z');
+    const before = await tableCounts(app, ['jobs']);
+    expectProblem(await zhang.req('POST', `/api/applications/${a.id}/supplement`, { materials: [{ key: 'statement' }] }), 409, 'SUPPLEMENT_REPLY_OVERDUE');
+    expect(await tableCounts(app, ['jobs'])).toEqual(before);
+    await replyByPassed('2025-09-30T01:00:00Z');
+    const ended = ok(await zhang.req('GET', `/api/applications/${a.id}`));
+    expect(ended.state).toBe('not_accepted');
+    expect(ended.outcome).toMatchObject({ kind: 'not_accepted', reasonCode: 'supplement_overdue' });
+    expect(ended.timeline.at(-1).message.zh).toContain('逾期未按一次性告知的要求补正');
+    expect((ok(await window.req('GET', '/api/tasks')) as { applicationId: string }[]).filter((x) => x.applicationId === a.id)).toEqual([]);
+    const audit = await app.database.db.selectFrom('audit_log').select('detail').where('entity_id', '=', a.id).where('action', '=', 'application.transition').execute();
+    expect(audit.map((r) => (r.detail as { transition: string }).transition)).toContain('supplementOverdue');
+
+    // After acceptance: the application stops (终止); one answered in time goes on.
+    clock.set('2025-09-25T02:00:00Z');
+    const b = await submit();
+    const c = await submit();
+    for (const x of [b, c]) ok(await window.req('POST', `/api/tasks/${(await taskOf(window, x.id)).id}/accept`, {}));
+    for (const x of [b, c]) ok(await reviewer.req('POST', `/api/tasks/${(await taskOf(reviewer, x.id)).id}/request-supplement`, { items: [{ kind: 'field', key: 'reason', reason: '事由不清' }], replyWithinDays: 1 }));
+    clock.set('2025-09-26T02:00:00Z');
+    ok(await zhang.req('POST', `/api/applications/${c.id}/supplement`, { formData: { reason: '已说明' } }));
+    await replyByPassed('2025-09-27T02:00:00Z');
+    const stopped = ok(await zhang.req('GET', `/api/applications/${b.id}`));
+    expect(stopped).toMatchObject({ state: 'stopped', outcome: { kind: 'stopped', reason: 'supplement_overdue' } });
+    expect(ok(await zhang.req('GET', `/api/applications/${c.id}`)).state).toBe('under_review');
   });
 
   it('submission is idempotent: sequential and concurrent retries make one application; another body under the key is refused', async () => {

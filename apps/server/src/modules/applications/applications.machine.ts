@@ -62,6 +62,8 @@ export const TRANSITIONS = {
   // A bundle's waiting children are withdrawn with their bundle.
   withdraw: { from: ['waiting', ...BEFORE_DECISION], to: 'withdrawn', zh: '申请人撤回', en: 'Withdrawn by the applicant' },
   stop: { from: ['waiting', ...BEFORE_DECISION], to: 'stopped', zh: '终止办理', en: 'Stopped' },
+  // No answer to a supplement request by its reply-by date: before acceptance 不予受理, after it 终止.
+  supplementOverdue: { from: ['supplement_requested'], to: ['not_accepted', 'stopped'], zh: '逾期未补正', en: 'No supplement by the reply-by date' },
 } as const satisfies Record<string, { from: readonly State[]; to: State | readonly State[]; zh: string; en: string }>;
 export type Action = keyof typeof TRANSITIONS;
 
@@ -124,6 +126,7 @@ export const NOT_ACCEPTED_REASONS = {
   applicant_ineligible: { zh: '申请人不具备申请资格', en: 'The applicant is not eligible' },
   already_handled: { zh: '同一事项已在办理或已办结', en: 'The same matter is being or has been handled' },
   materials_false: { zh: '申请材料存在虚假内容', en: 'The materials contain false statements' },
+  supplement_overdue: { zh: '申请人逾期未按一次性告知的要求补正', en: 'The applicant did not supplement as asked by the reply-by date' },
   other: { zh: '其他原因（见说明）', en: 'Other (see the explanation)' },
 } as const;
 export type NotAcceptedReason = keyof typeof NOT_ACCEPTED_REASONS;
@@ -132,4 +135,5 @@ export type NotAcceptedReason = keyof typeof NOT_ACCEPTED_REASONS;
 export const STOP_REASONS = {
   prerequisite_denied: { zh: '前置事项未获准予，本事项终止办理', en: 'A prerequisite was not granted; this item stops' },
   bundle_denied: { zh: '一件事中有事项未获准予，按规则整件终止', en: 'An item of the bundle was not granted; by its rule the bundle stops' },
+  supplement_overdue: { zh: '申请人逾期未按要求补正，本事项终止办理', en: 'The applicant did not supplement by the reply-by date; this item stops' },
 } as const;

@@ -16,7 +16,7 @@ import { requireActor } from '../../plugins/context';
 import type { Actor, RequestContext } from '../../shared/actor';
 import { chinaDate } from '../../shared/workdays';
 import type { BundleVersion, CatalogReader, ItemVersion } from './applications.catalog';
-import { withCalendar, addWorkingDays } from './applications.clock';
+import { withCalendar, addWorkingDays, overdueAt } from './applications.clock';
 import { Engine, SYSTEM, ctxOf, type BundleContext, type FormCodec, type ItemContext, type Who } from './applications.engine';
 import { appErrors } from './applications.errors';
 import { validateForm, withoutRequired, type FormProblem } from './applications.form';
@@ -638,6 +638,9 @@ export class ApplicantService {
       mapping = bv?.derived.mergedForm.mapping ?? {};
     } else targets = [found];
     if (!targets.length || targets.some((t) => t.state !== 'supplement_requested')) throw stateConflict(found.state, 'supplement');
+    // The reply-by date has passed (its timer ends the application any moment now).
+    const late = targets.map((t) => (t.supplement as { replyBy?: string } | null)?.replyBy).find((d) => d && this.engine.now() >= overdueAt(d));
+    if (late) throw appErrors.supplementOverdue(late);
     // Files handed in with the supplement: the applicant's own, for materials of the item(s).
     const supplied = (input.materials ?? []).filter((m) => m.fileId);
     const files = new Map<string, FileRef>();
@@ -683,6 +686,7 @@ export class ApplicantService {
           await grantFiles(trx, app.id, supplied.map((x) => x.fileId!).filter((id) => files.has(id)), [app.department_id ?? '', ...steps.flatMap((st) => st.departments)].filter(Boolean));
           mpatch = { materials: list as unknown as Record<string, unknown>[], ...materialCounts(list) };
         }
+        await this.engine.cancelReplyBy(trx, app.id);
         await this.engine.move(trx, app, 'supplement', who, {
           target: returnTo,
           patch: { ...mpatch, form_data: this.sealForm(forms.get(t.id)!), supplement: { ...(app.supplement ?? {}), answeredAt: this.engine.now().toISOString(), note: input.note ?? null, materials: input.materials ?? [] } },

@@ -299,6 +299,7 @@ export class TasksService {
         data: { items: supplement.items, replyBy: dueDate },
         notify: { template: 'application.supplement_requested', params: { missing, dueDate } },
       });
+      await this.engine.armReplyBy(trx, app, dueDate);
       if (parent) await this.engine.progressBundle(trx, parent, who);
     }, { items: input.items.map((i) => i.key) });
     return this.view(taskId, ctx);

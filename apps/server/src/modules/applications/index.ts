@@ -107,6 +107,7 @@ export class ApplicationsModule {
     this.tasks = new TasksService(o.db, this.engine, this.applicant, o.catalog, share, o.config.PUBLIC_URL);
     o.jobs.handle(QUEUES.timer, (job) => this.engine.onTimer(job));
     o.jobs.handle(QUEUES.conclude, (job) => this.engine.onConclude(job));
+    o.jobs.handle(QUEUES.replyBy, (job) => this.engine.onReplyBy(job));
     o.jobs.handle(QUEUES.outbox, async (job) => {
       if (o.notifications) await deliverNotifications(o.db, notify, job, (err, e) => o.log.error({ err, event: e.type, template: e.template }, 'application notification not sent: template and params do not fit'));
       await this.engine.dispatch(job);
