@@ -7,7 +7,7 @@
  * Other modules call `appendToLog(trx, entry)` (or `appendManyToLog(trx, entries)` for a batch, one
  * insert) inside their own transaction; nothing else.
  */
-export { appendToLog, appendManyToLog, TransparencyLog, type InclusionProof, type ConsistencyProof } from './transparency.service';
+export { appendToLog, appendManyToLog, prepareLogEntries, TransparencyLog, type InclusionProof, type ConsistencyProof } from './transparency.service';
 export { transparencyRoutes } from './transparency.routes';
 export { canonicalJson, type LogEntry, type LogEntryInput } from './entry';
 export { DUMP_FORMAT, type SignedTreeHead } from './sth';

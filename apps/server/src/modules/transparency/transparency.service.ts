@@ -51,12 +51,22 @@ export async function appendToLog(trx: Db, input: LogEntryInput): Promise<{ leaf
  */
 export async function appendManyToLog(trx: Db, inputs: LogEntryInput[]): Promise<{ leafHash: string; entry: LogEntry }[]> {
   if (inputs.length === 0) return [];
+  const prepared = prepareLogEntries(inputs);
+  await tlogRepo.enqueue(trx, prepared.rows);
+  return prepared.entries;
+}
+
+/**
+ * The queue rows for `inputs` (at most a few thousand), for a caller that writes them together
+ * with its own rows in ONE statement: `trx.with('logged', (db) => db.insertInto('tlog_queue').values(rows))…`.
+ * The same guarantee as appendToLog: logged if and only if the caller's transaction commits.
+ */
+export function prepareLogEntries(inputs: LogEntryInput[]): { rows: { leaf_hash: Buffer; entry: Buffer }[]; entries: { leafHash: string; entry: LogEntry }[] } {
   const out = inputs.map((input) => {
     const { entry, bytes } = entryBytes(input);
     return { entry, bytes, hash: leafHash(bytes) };
   });
-  await tlogRepo.enqueue(trx, out.map((o) => ({ leaf_hash: o.hash, entry: o.bytes })));
-  return out.map((o) => ({ leafHash: o.hash.toString('base64'), entry: o.entry }));
+  return { rows: out.map((o) => ({ leaf_hash: o.hash, entry: o.bytes })), entries: out.map((o) => ({ leafHash: o.hash.toString('base64'), entry: o.entry })) };
 }
 
 export interface TransparencyOptions {
