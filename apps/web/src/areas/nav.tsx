@@ -70,6 +70,7 @@ export const SECTIONS: Record<Area, Section[]> = {
     { key: 'issue', path: 'licences', icon: <FileDoneOutlined />, roles: ['decider'] },
     { key: 'rectification', path: 'rectification', icon: <LikeOutlined /> },
     { key: 'inquiries', path: 'inquiries', icon: <CommentOutlined /> },
+    { key: 'workOrders', path: 'work-orders', icon: <WarningOutlined /> },
   ],
   admin: [
     { key: 'home', path: '', icon: <HomeOutlined />, ready: true },

@@ -56,7 +56,7 @@ export class InteractionModule {
       clock,
       contactOf: (id) => o.contacts.contactOf(id),
       itemName,
-      filesOwnedBy: async (trx, ids) => (await filesByIds(trx, ids)).map((f) => ({ id: f.id, ownerId: f.ownerId })),
+      filesOwnedBy: async (trx, ids) => (await filesByIds(trx, ids)).map((f) => ({ id: f.id, ownerId: f.ownerId, mediaType: f.mediaType, size: f.size })),
     });
     this.knowledge = new KnowledgeBase({ db: o.db, org: o.org, clock, itemName });
     o.jobs.handle(QUEUE_TIMER, (job) => this.service.onTimer(job));

@@ -9,6 +9,8 @@ export const inquiryErrors = {
   regionInvalid: (field = 'body/regionCode') => new AppError(400, 'REGION_INVALID', '行政区划代码无效或不属于本平台服务范围', 'Unknown region, or outside the region this platform serves', field),
   pointOutside: (field = 'body/location') => new AppError(400, 'LOCATION_OUTSIDE_REGION', '地图位置不在所选行政区划范围内', 'The map point is outside the chosen region', field),
   attachmentInvalid: (i: number) => errors.invalid('ATTACHMENT_INVALID', `body/attachmentIds/${i}`, '附件不存在或不是您上传的', 'The attachment does not exist or was not uploaded by you'),
+  attachmentType: (i: number, type: string) => errors.invalid('ATTACHMENT_TYPE', `body/attachmentIds/${i}`, `附件只能是照片（JPG、PNG）或 PDF 文件，不能是 ${type}`, `Attachments must be photos (JPEG, PNG) or PDF documents, not ${type}`),
+  attachmentTooLarge: (i: number, max: number) => errors.invalid('ATTACHMENT_TOO_LARGE', `body/attachmentIds/${i}`, `每个附件不能超过 ${max / 1024 / 1024} MB`, `Each attachment must be at most ${max / 1024 / 1024} MB`),
   attachmentsAnonymous: () => errors.invalid('ATTACHMENT_ANONYMOUS', 'body/attachmentIds', '匿名举报不能附带已上传的附件（附件会关联身份）', 'Anonymous reports cannot carry uploaded files (they would reveal the uploader)'),
   itemNotFound: (field = 'body/itemId') => new AppError(404, 'ITEM_NOT_FOUND', '事项不存在或尚未发布', 'The service item does not exist or is not published', field),
   state: (state: string, action: string) =>

@@ -37,6 +37,10 @@ import './interaction.tables';
 export const QUEUE_TIMER = 'interaction.timer';
 type Row = Selectable<InquiriesTable>;
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+/** What an inquiry may carry: photos (JPEG, PNG) and PDF documents, up to 10 MB each, at most 9 (the route's limit). */
+export const ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'application/pdf'];
+export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+
 const OPEN: InquiryState[] = ['pending_dispatch', 'dispatched', 'responded', 'replied'];
 // A tracking code: 16 characters of an unambiguous alphabet (80 bits), e.g. 'K7QF-9XMD-2H4P-TR6W'.
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -87,7 +91,7 @@ export class InteractionService {
       clock: { now(): Date };
       contactOf: (accountId: string) => Promise<{ displayName: string; mobile: string | null } | undefined>;
       itemName: (itemId: string) => Promise<string | undefined>;
-      filesOwnedBy: (trx: Db, ids: string[]) => Promise<{ id: string; ownerId: string }[]>;
+      filesOwnedBy: (trx: Db, ids: string[]) => Promise<{ id: string; ownerId: string; mediaType?: string; size?: number }[]>;
     },
   ) {}
 
@@ -169,8 +173,13 @@ export class InteractionService {
       if (attachments.length) {
         const files = await this.o.filesOwnedBy(trx, attachments);
         attachments.forEach((id, i) => {
-          if (!files.some((f) => f.id === id && f.ownerId === subjectOf(actor!))) throw E.attachmentInvalid(i);
+          const f = files.find((x) => x.id === id && x.ownerId === subjectOf(actor!));
+          if (!f) throw E.attachmentInvalid(i);
+          // Photos and documents only, each within the attachment limit (the files module checked the content).
+          if (f.mediaType && !ATTACHMENT_TYPES.includes(f.mediaType)) throw E.attachmentType(i, f.mediaType);
+          if (f.size !== undefined && f.size > ATTACHMENT_MAX_BYTES) throw E.attachmentTooLarge(i, ATTACHMENT_MAX_BYTES);
         });
+        if (new Set(attachments).size !== attachments.length) throw E.attachmentInvalid(attachments.findIndex((a, i) => attachments.indexOf(a) !== i));
       }
       const now = this.now();
       const seq = await sql<{ n: string }>`SELECT nextval('inquiry_number_seq')::text AS n`.execute(trx);

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { multipartBody, samplePdf, samplePng, sampleOfd } from '../files/files.fixtures';
 import { DB_KINDS, expectProblem, personLogin, staffLogin, tableCounts, testApp, type Client } from '../../../../../test/helpers';
 import { people } from '../../demo/data';
 import { useTestClock } from '../applications/applications.testing';
@@ -128,6 +129,29 @@ describe.each(DB_KINDS)('12345 interaction on %s', (kind) => {
     expect(sup.informant).toEqual({ visible: false });
     expect(JSON.stringify(sup)).not.toContain('李娜');
     expectProblem(await gaj.req('GET', `/api/inquiries/${r.id}`), 404, 'NOT_FOUND');
+  });
+
+  it('carries photo and PDF attachments the person uploaded; the handling department reads them; other files are refused', async () => {
+    const upload = async (c: Client, f: { filename: string; contentType: string; data: Buffer }) => {
+      const m = multipartBody(f);
+      return ok(await c.req('POST', '/api/files', m.payload, { 'content-type': m.contentType }), 201) as { id: string };
+    };
+    const photo = await upload(zhang, { filename: '现场照片.png', contentType: 'image/png', data: samplePng('inquiry') });
+    const pdf = await upload(zhang, { filename: '说明.pdf', contentType: 'application/pdf', data: samplePdf('inquiry') });
+    const ofd = await upload(zhang, { filename: '文书.ofd', contentType: 'application/ofd', data: sampleOfd('inquiry') });
+    const lis = await upload(li, { filename: '别人的.png', contentType: 'image/png', data: samplePng('li') });
+    const body = { kind: 'complaint', category: 'business-registration', title: '窗口拒收材料', content: '窗口工作人员拒收齐全的材料，附现场照片。', regionCode: '350102' };
+    const before = await tableCounts(app);
+    expectProblem(await file(zhang, { ...body, attachmentIds: [photo.id, ofd.id] }), 400, 'ATTACHMENT_TYPE', 'body/attachmentIds/1');
+    expectProblem(await file(zhang, { ...body, attachmentIds: [lis.id] }), 400, 'ATTACHMENT_INVALID', 'body/attachmentIds/0');
+    expectProblem(await file(zhang, { ...body, attachmentIds: [photo.id, photo.id] }), 400, 'ATTACHMENT_INVALID', 'body/attachmentIds/1');
+    expectProblem(await file(null, { ...body, kind: 'report', attachmentIds: [photo.id] }), 400, 'ATTACHMENT_ANONYMOUS');
+    expect(await tableCounts(app)).toEqual(before);
+    const q = ok(await file(zhang, { ...body, attachmentIds: [photo.id, pdf.id] }), 201);
+    expect(q.inquiry.department).toBe('福州市市场监督管理局');
+    expect(ok(await scjg.req('GET', `/api/inquiries/${q.id}`)).attachmentIds).toEqual([photo.id, pdf.id]);
+    expect((await scjg.req('GET', `/api/files/${photo.id}`)).statusCode).toBe(200);
+    expect((await gaj.req('GET', `/api/files/${photo.id}`)).statusCode).toBe(403);
   });
 
   it('returns a wrong dispatch with a reason; a dispatcher redispatches elsewhere', async () => {

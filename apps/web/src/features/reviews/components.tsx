@@ -11,6 +11,8 @@ import { Link } from 'react-router-dom';
 import { usePrefs } from '../../prefs';
 import './reviews.css';
 import { ErrorAlert } from '../applications/common';
+import { uploadFile } from '../applications/SchemaForm';
+import { useSession } from '../../auth';
 import { LEVELS, fmtTime, inquiriesApi, isBad, pct, pick, type Category, type InquiryView, type KnowledgeEntry, type Rating, type RegionBox, type ReviewView } from './model';
 import { DataTable } from '../../components/DataTable';
 
@@ -216,9 +218,63 @@ export interface InquiryFormProps {
   /** Kinds offered (anonymous pages offer only 'report'). */
   kinds: string[];
   onSubmit: (body: Record<string, unknown>) => Promise<void>;
+  /** Offer attachments (signed-in people only: an upload would reveal an anonymous informant). */
+  attachments?: boolean;
 }
 
-export function InquiryForm({ kinds, onSubmit }: InquiryFormProps) {
+/** Photos and PDF documents, each at most 10 MB, at most 9 (the server checks the same). */
+const ATTACH_TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', pdf: 'application/pdf' };
+const ATTACH_MAX_BYTES = 10 * 1024 * 1024;
+const ATTACH_MAX = 9;
+
+function Attachments({ value, onChange }: { value: { id: string; name: string }[]; onChange: (v: { id: string; name: string }[]) => void }) {
+  const { t } = useTranslation();
+  const { me } = useSession();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const add = async (list: FileList | null) => {
+    setError(null);
+    let cur = value;
+    for (const f of Array.from(list ?? [])) {
+      const ext = f.name.split('.').pop()?.toLowerCase() ?? '';
+      if (!ATTACH_TYPES[ext]) return setError(t('rv.inq.attachType', { name: f.name }));
+      if (f.size > ATTACH_MAX_BYTES) return setError(t('rv.inq.attachSize', { name: f.name }));
+      if (cur.length >= ATTACH_MAX) return setError(t('rv.inq.attachMany', { n: ATTACH_MAX }));
+      setBusy(true);
+      try {
+        const up = await uploadFile(f, me?.csrfToken ?? null);
+        cur = [...cur, { id: up.id, name: f.name }];
+        onChange(cur);
+      } catch (e) {
+        setError(e instanceof Error ? e.message : String(e));
+      } finally {
+        setBusy(false);
+      }
+    }
+  };
+  return (
+    <div className="rv-field" data-testid="inq-attachments">
+      <label htmlFor="inq-attach-input">{t('rv.inq.attachments')}</label>
+      <input id="inq-attach-input" type="file" multiple accept=".jpg,.jpeg,.png,.pdf" disabled={busy} onChange={(e) => void add(e.target.files)} data-testid="inq-attach" />
+      <span className="rv-hint">{t('rv.inq.attachLimits', { n: ATTACH_MAX })}</span>
+      {error && <Alert type="error" showIcon title={error} role="alert" />}
+      {value.length > 0 && (
+        <ul className="rv-list">
+          {value.map((f) => (
+            <li key={f.id}>
+              {f.name}{' '}
+              <Button size="small" type="link" onClick={() => onChange(value.filter((x) => x.id !== f.id))} aria-label={t('rv.inq.attachRemove', { name: f.name })}>
+                {t('rv.inq.remove')}
+              </Button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function InquiryForm({ kinds, onSubmit, attachments = false }: InquiryFormProps) {
   const { t } = useTranslation();
   const { lang } = usePrefs();
   const [cats, setCats] = useState<Category[]>([]);
@@ -230,6 +286,7 @@ export function InquiryForm({ kinds, onSubmit }: InquiryFormProps) {
   const [title, setTitle] = useState('');
   const [content, setContent] = useState('');
   const [point, setPoint] = useState<{ lat: number; lng: number } | null>(null);
+  const [files, setFiles] = useState<{ id: string; name: string }[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -244,7 +301,7 @@ export function InquiryForm({ kinds, onSubmit }: InquiryFormProps) {
   const submit = async () => {
     setBusy(true);
     try {
-      await onSubmit({ kind, category, urgency, title, content, regionCode, ...(point ? { location: point } : {}) });
+      await onSubmit({ kind, category, urgency, title, content, regionCode, ...(point ? { location: point } : {}), ...(files.length ? { attachmentIds: files.map((f) => f.id) } : {}) });
       setError(null);
     } catch (e) {
       setError(e);
@@ -290,6 +347,7 @@ export function InquiryForm({ kinds, onSubmit }: InquiryFormProps) {
       </label>
       <h3 className="rv-h3">{t('rv.inq.location')}</h3>
       {box && <MapPicker box={box} value={point} onChange={setPoint} />}
+      {attachments && <Attachments value={files} onChange={setFiles} />}
       <ErrorAlert error={error} />
       <Button type="primary" loading={busy} onClick={() => void submit()} data-testid="inq-submit">
         {t('rv.submit')}
@@ -340,6 +398,17 @@ export function InquiryDetail({ i, actions, trackingCode, onChanged }: { i: Inqu
         <Descriptions.Item label={t('rv.inq.resolveDue')}>{fmtTime(i.resolveDue, lang)}</Descriptions.Item>
         <Descriptions.Item label={t('rv.inq.content')}>{i.content}</Descriptions.Item>
         {i.location && <Descriptions.Item label={t('rv.inq.location')}>{`${i.location.lat}, ${i.location.lng}`}</Descriptions.Item>}
+        {!!i.attachmentIds?.length && (
+          <Descriptions.Item label={t('rv.inq.attachments')}>
+            <ul className="rv-list" data-testid="inq-attachment-links">
+              {i.attachmentIds.map((f, n) => (
+                <li key={f}>
+                  <a href={`/api/files/${f}`} target="_blank" rel="noreferrer">{t('rv.inq.attachment', { n: n + 1 })}</a>
+                </li>
+              ))}
+            </ul>
+          </Descriptions.Item>
+        )}
         {i.informant !== undefined && (
           <Descriptions.Item label={t('rv.inq.informant')}>
             {i.anonymous ? t('rv.inq.anonymous') : i.informant && i.informant.visible ? [i.informant.name, i.informant.mobile].filter(Boolean).join(' · ') : t('rv.inq.informantHidden')}

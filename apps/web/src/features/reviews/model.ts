@@ -67,7 +67,7 @@ export interface CaseView extends Omit<CaseRow, 'subject' | 'level' | 'firstLeve
   verify: { finding: string; note: string; at: string } | null;
   measures: string | null;
   feedback: string | null;
-  appeal: { reason: string; decision: string | null } | null;
+  appeal: { reason: string; decision: string | null; evidenceFileIds?: string[]; note?: string | null } | null;
   escalatedAt: string | null;
   events: { type: string; actor: string | null; note: string | null; at: string }[];
 }
@@ -145,6 +145,7 @@ export interface InquiryView {
   canConfirm: boolean;
   reply?: string | null;
   location?: { lat: number; lng: number } | null;
+  attachmentIds?: string[];
   itemId?: string | null;
   informant?: { visible: boolean; name?: string | null; mobile?: string | null } | null;
   timeline?: { type: string; actor: string | null; note: string | null; at: string }[];
@@ -169,6 +170,8 @@ export const reviewsApi = {
   visit: (token: string) => get<{ department: string; itemName: string | null; clerk: string; indicators: string[]; review: ReviewView | null }>(`/api/reviews/visits/${token}`),
   rateVisit: (token: string, r: Rating, channel: string) => post<ReviewView>(`/api/reviews/visits/${token}`, { channel, ...r }),
   rerateVisit: (token: string, r: Rating, channel: string) => post<ReviewView>(`/api/reviews/visits/${token}/rerate`, { channel, ...r }),
+  invitation: (token: string) => get<{ number: string | null; title: string; department: string | null; concludedAt: string | null; expiresAt: string; used: boolean; review: ReviewView | null }>(`/api/reviews/invitations/${token}`),
+  rateInvitation: (token: string, r: Rating) => post<ReviewView>(`/api/reviews/invitations/${token}`, r),
   createVisit: (personName?: string) => post<{ id: string; token: string; link: string; expiresAt: string }>('/api/reviews/visits', personName ? { personName } : {}),
   cases: () => get<CaseRow[]>('/api/rectification/cases'),
   case: (id: string) => get<CaseView>(`/api/rectification/cases/${id}`),

@@ -55,6 +55,7 @@ function NewInquiry() {
       <h1 className="yw-page-title">{t('rv.inq.new')}</h1>
       <p className="yw-lead">{t('rv.inq.lead')}</p>
       <InquiryForm
+        attachments
         kinds={['consultation', 'complaint', 'suggestion', 'help', 'report']}
         onSubmit={async (body) => {
           const r = await inquiriesApi.create(body);

@@ -11,6 +11,7 @@ import { ErrorAlert, useLoad } from '../../../features/applications/common';
 import { LevelTag, NativeSelect, RvTag } from '../../../features/reviews/components';
 import { fmtTime, reviewsApi, type CaseRow, type CaseView } from '../../../features/reviews/model';
 import { DataTable } from '../../../components/DataTable';
+import { AppealForm } from '../../../features/reviews/supervision';
 
 /** 差评整改 (/workbench/rectification): the department's cases with their step deadlines; one case (:id). */
 export default function WorkbenchRectification() {
@@ -108,6 +109,7 @@ function OneCase() {
   const { lang } = usePrefs();
   usePageTitle(t('nav.workbench.rectification'));
   const { data, error, loading, setData } = useLoad(() => reviewsApi.case(id!), [id]);
+  const { me } = useSession();
   const [finding, setFinding] = useState<string>();
   const [text, setText] = useState('');
   const [actError, setActError] = useState<unknown>(null);
@@ -161,6 +163,10 @@ function OneCase() {
           </Button>
           <p className="yw-block-sm">{t('rv.rect.appealNote')}</p>
         </Card>
+      )}
+      {step && !c.appeal && me?.account.roles.includes('dept_admin') && <AppealForm caseId={c.id} onDone={(v) => setData(v)} />}
+      {c.appeal && (
+        <Alert className="yw-block-sm" type={c.appeal.decision === 'upheld' ? 'success' : 'info'} showIcon title={t('sv.appeal.status', { state: t(`sv.appeal.states.${c.appeal.decision ?? 'pending'}`) })} description={c.appeal.reason} data-testid="case-appeal" />
       )}
       <Card title={<h2 className="rv-card-title">{t('rv.rect.events')}</h2>} className="yw-block-sm">
         <ul className="rv-list">
