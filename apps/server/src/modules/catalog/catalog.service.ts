@@ -38,7 +38,7 @@ import {
 import { assertManages } from './catalog.policy';
 import { accuracyRepo, bundlesRepo, itemsRepo, searchRepo, suggestionsRepo, vocabRepo, type SearchFilters, type SearchHit } from './catalog.repository';
 import type { BundleContent, Finding, ImportInput, ItemContent, SearchParams } from './catalog.schemas';
-import { bundleSearchRow, compileQuery, itemSearchRow, suggestionTexts, type ThemeInfo } from './catalog.search';
+import { bundleSearchRow, compileQuery, itemSearchRow, suggestionTexts, type CompiledQuery, type ThemeInfo } from './catalog.search';
 import { buildSynonymMap, escapeHtml, highlight, normalize, queryCodes, type SynonymGroup, type SynonymMap } from './catalog.text';
 import * as V from './catalog.vocabulary';
 
@@ -56,6 +56,7 @@ const GUIDE_TTL_MS = 5_000;
 const VERSION_TTL_MS = 60_000;
 const VOCAB_TTL_MS = 60_000;
 const GUIDE_CACHE_SIZE = 5_000;
+const COMPILED_CACHE_SIZE = 2_000;
 const SIGNING_KEY = 'catalog.signing_key';
 
 export interface ItemRecord {
@@ -86,6 +87,24 @@ interface ValidatedItem {
 interface ValidatedBundle {
   content: BundleContent & { regionCode: string };
   department: Department;
+}
+
+/**
+ * The region codes whose entries serve a region: its own, its ancestors' (a province's item
+ * serves its cities) and its whole subtree's — listed code by code, so that the
+ * (doc_id, region_code) index answers for each matching text. The code list is fixed: memoised.
+ */
+const regionCodeLists = new Map<string, string[]>();
+function regionCodes(region: string): string[] {
+  let codes = regionCodeLists.get(region);
+  if (!codes) {
+    const subtree: string[] = [];
+    const walk = (code: string) => childrenOf(code).forEach((c) => (subtree.push(c.code), walk(c.code)));
+    walk(region);
+    codes = [region, ...ancestorsOf(region).map((r) => r.code), ...subtree];
+    if (getRegion(region)) regionCodeLists.set(region, codes);
+  }
+  return codes;
 }
 
 /** A guide as the bytes sent and their strong ETag (a digest of exactly those bytes). */
@@ -123,6 +142,9 @@ export class CatalogService {
   private deptLoading: Promise<Map<string, Department>> | null = null;
   /** Facet counts by query and filters (see FACET_TTL_MS). */
   private facetCache = new Map<string, { at: number; value: Awaited<ReturnType<typeof searchRepo.facets>> }>();
+  /** Compiled queries of the current synonym map (see `compiled`). */
+  private compiledCache = new Map<string, CompiledQuery>();
+  private compiledFor: SynonymMap | null = null;
   /** Serialised guides as bytes with their ETag: a read sends them as they are (no JSON or UTF-8 encoding per request). */
   private guideCache = new Map<string, GuideBytes & { at: number }>();
   private uses = new Map<string, number>();
@@ -903,13 +925,10 @@ export class CatalogService {
       // Entries serving a region: its own, its ancestors' (a province's item serves its cities) and its subtree's.
       // Listed code by code (entries' regions are validated against the same code list), so
       // that the (doc_id, region_code) index answers it for each matching text.
-      const subtree: string[] = [];
-      const walk = (code: string) => childrenOf(code).forEach((c) => (subtree.push(c.code), walk(c.code)));
-      walk(p.region);
-      filters.region = { codes: [p.region, ...ancestorsOf(p.region).map((r) => r.code), ...subtree] };
+      filters.region = { codes: regionCodes(p.region) };
       regionDigits = p.region.endsWith('0000') ? 4 : 6;
     }
-    let compiled = compileQuery(p.q, this.synonymMap);
+    let compiled = this.compiled(p.q, false);
     let relaxed = false;
     const run = (c: typeof compiled) =>
       Promise.all([
@@ -923,10 +942,18 @@ export class CatalogService {
     if (hits.length === 0 && p.offset === 0 && compiled.codes.length > 1 && !filtered) {
       // Nothing has every word: show what has some of them, and say so.
       relaxed = true;
-      compiled = compileQuery(p.q, this.synonymMap, true);
+      compiled = this.compiled(p.q, true);
       [hits, facetResult] = await run(compiled);
     }
     const depts = await this.departmentsById();
+    // A page often holds several entries of one text (the same item in several regions): each
+    // name and snippet is highlighted once per request.
+    const marked = new Map<string, string>();
+    const mark = (text: string) => {
+      let html = marked.get(text);
+      if (html === undefined) marked.set(text, (html = highlight(text, compiled.words)));
+      return html;
+    };
     const facet = (f: string) => (facetResult?.rows ?? []).filter((r) => r.f === f);
     const total = facetResult ? (facet('total')[0]?.n ?? 0) : hits.length + p.offset;
     const labelOf = (f: string, v: string): string => {
@@ -947,7 +974,7 @@ export class CatalogService {
       total,
       totalExact: facetResult ? facetResult.totalExact : false,
       facetsExact: facetResult ? facetResult.facetsExact : false,
-      items: hits.map((h) => this.presentHit(h, compiled.words, depts)),
+      items: hits.map((h) => this.presentHit(h, compiled.words, depts, mark)),
       facets: {
         department: facetList('department'),
         region: facetList('region'),
@@ -975,18 +1002,41 @@ export class CatalogService {
     return value;
   }
 
-  private presentHit(h: SearchHit, words: string[], depts: Map<string, Department>) {
+  /**
+   * A query parsed and compiled, kept per process (parsing runs the segmenter and the synonym
+   * dictionary); dropped when the synonyms are reloaded. Bounded: the oldest go first.
+   */
+  private compiled(q: string, relaxed: boolean) {
+    if (this.compiledFor !== this.synonymMap) {
+      this.compiledCache.clear();
+      this.compiledFor = this.synonymMap;
+    }
+    const key = `${relaxed ? 1 : 0}${q}`;
+    let c = this.compiledCache.get(key);
+    if (!c) {
+      c = compileQuery(q, this.synonymMap, relaxed);
+      if (this.compiledCache.size >= COMPILED_CACHE_SIZE) this.compiledCache.delete(this.compiledCache.keys().next().value!);
+      this.compiledCache.set(key, c);
+    }
+    return c;
+  }
+
+  private presentHit(h: SearchHit, words: string[], depts: Map<string, Department>, mark: (text: string) => string) {
     const matches = h.snippet
       .split('、')
-      .filter((s, i, all) => s && all.indexOf(s) === i && words.some((w) => normalize(s).includes(w)))
+      .filter((s, i, all) => {
+        if (!s || all.indexOf(s) !== i) return false;
+        const n = normalize(s);
+        return words.some((w) => n.includes(w));
+      })
       .slice(0, 3)
-      .map((s) => highlight(s, words));
+      .map(mark);
     return {
       id: h.entity_id,
       kind: h.kind,
       version: h.version,
       name: h.name,
-      highlight: { name: highlight(h.name, words), matches },
+      highlight: { name: mark(h.name), matches },
       departmentId: h.department_id,
       departmentName: depts.get(h.department_id)?.name ?? '',
       regionCode: h.region_code,

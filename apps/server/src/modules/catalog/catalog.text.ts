@@ -182,6 +182,16 @@ export function parseQuery(q: string, synonyms: SynonymMap): ParsedQuery {
 
 // ---- highlighting ---------------------------------------------------------------------------
 
+/**
+ * One character as `normalize` makes it (whitespace kept). ASCII and the CJK Unified Ideographs
+ * block, nearly every character of a guide, take a fast path: NFKC leaves them as they are.
+ */
+function normalizeChar(c: string): string {
+  const code = c.charCodeAt(0);
+  if (c.length === 1 && ((code >= 0x4e00 && code <= 0x9fff) || (code >= 0x30 && code <= 0x39) || (code >= 0x61 && code <= 0x7a))) return c;
+  return normalize(c) || c;
+}
+
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESC[c]);
 
@@ -191,7 +201,7 @@ export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESC[c]);
  */
 export function highlight(text: string, words: string[]): string {
   const chars = Array.from(text);
-  const norm = chars.map((c) => normalize(c) || c);
+  const norm = chars.map(normalizeChar);
   const marked = new Array<boolean>(chars.length).fill(false);
   for (const w of words) {
     const wc = Array.from(normalize(w));
