@@ -105,9 +105,9 @@ export function ckanRoutes(svc: OpenDataService, publicUrl: string) {
   const help = (name: string) => `${publicUrl}/api/3/action/help_show?name=${encodeURIComponent(name)}`;
 
   /** The per-token rate limit of the row API, with X-RateLimit-* headers; 429 when exceeded. */
-  function limit(req: FastifyRequest, reply: FastifyReply) {
+  async function limit(req: FastifyRequest, reply: FastifyReply) {
     const { key, limit } = svc.rateKey(req.ctx.actor, req.ip);
-    const r = svc.limiter.hit(key, limit);
+    const r = await svc.limiter.hit(key, limit);
     reply.header('x-ratelimit-limit', r.limit).header('x-ratelimit-remaining', r.remaining).header('x-ratelimit-reset', r.reset);
     if (!r.allowed) {
       reply.header('retry-after', r.reset);
@@ -221,7 +221,7 @@ export function ckanRoutes(svc: OpenDataService, publicUrl: string) {
     datastore_search: {
       doc: `Rows of a distribution: resource_id, filters (JSON object), q, fields, sort, limit (capped at ${CKAN_DATASTORE_ROWS_MAX}), offset, include_total, total_estimation_threshold; keyset paging with cursor (from _links.next).`,
       run: async (p, req, reply) => {
-        limit(req, reply);
+        await limit(req, reply);
         const resourceId = required(p, 'resource_id');
         let d;
         try {
@@ -321,6 +321,21 @@ export function ckanRoutes(svc: OpenDataService, publicUrl: string) {
       if (e.status >= 500) req.log.error({ err }, 'CKAN action failed');
       const name = (req.params as { action?: string })?.action ?? '';
       void reply.status(e.status).type('application/json; charset=utf-8').send({ help: help(name), success: false, error: { __type: e.type, ...e.detail } });
+    });
+
+    // CKAN clients (ckanapi, CKAN's own harvesters) send the API token bare: `Authorization: <token>`
+    // (CKAN also reads X-CKAN-API-Key). `Bearer` tokens and sessions were handled by the platform's
+    // authentication before this hook; a bare token that is not a live token is refused (403).
+    const identity = app.services.identity;
+    app.addHook('onRequest', async (req) => {
+      if (req.ctx.actor) return;
+      const header = req.headers.authorization ?? req.headers['x-ckan-api-key'];
+      const bare = typeof header === 'string' ? header.trim() : '';
+      if (!bare || /^(bearer|basic|digest)\s/i.test(bare)) return;
+      const r = await identity.actorFromBearer(bare);
+      if (typeof r === 'string') throw new CkanError(403, 'Authorization Error', { message: r === 'expired' ? 'Access denied: the API token has expired' : 'Access denied: invalid API token' });
+      req.ctx.actor = r;
+      req.credentialProblem = undefined;
     });
 
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {

@@ -84,9 +84,9 @@ const csvCell = (v: unknown) => {
 };
 
 export function openDataRoutes(svc: OpenDataService, publicUrl: string) {
-  function limit(req: FastifyRequest, reply: FastifyReply) {
+  async function limit(req: FastifyRequest, reply: FastifyReply) {
     const { key, limit } = svc.rateKey(req.ctx.actor, req.ip);
-    const r = svc.limiter.hit(key, limit);
+    const r = await svc.limiter.hit(key, limit);
     reply.header('x-ratelimit-limit', r.limit).header('x-ratelimit-remaining', r.remaining).header('x-ratelimit-reset', r.reset);
     if (!r.allowed) {
       reply.header('retry-after', r.reset);
@@ -145,7 +145,7 @@ export function openDataRoutes(svc: OpenDataService, publicUrl: string) {
       schema: { tags, summary: 'Rows (filters, q, fields, sort, limit/offset or keyset cursor, estimated totals); rate-limited per token (X-RateLimit-*)', params: IdParams, querystring: RowsQuery, response: { 200: Any } },
       config: pub,
     }, async (req, reply) => {
-      limit(req, reply);
+      await limit(req, reply);
       let filters: Record<string, unknown> | undefined;
       if (req.query.filters) {
         try {
@@ -173,7 +173,7 @@ export function openDataRoutes(svc: OpenDataService, publicUrl: string) {
       schema: { tags, summary: 'Download all rows as CSV, JSON or XLSX', params: Type.Object({ id: Type.String({ maxLength: 100 }), format: Type.String({ maxLength: 10 }) }) },
       config: pub,
     }, async (req, reply) => {
-      limit(req, reply);
+      await limit(req, reply);
       const dl = await svc.download(req.ctx.actor, req.params.id, req.params.format);
       const file = `${dl.dataset.name}.${dl.format.toLowerCase()}`;
       reply.header('content-disposition', `attachment; filename="${file}"; filename*=UTF-8''${encodeURIComponent(`${dl.dataset.title}.${dl.format.toLowerCase()}`)}`);

@@ -1,10 +1,9 @@
-/** The personal-column check, the fq parser, the quality score, search terms and the rate limiter. */
+/** The personal-column check, the fq parser, the quality score and search terms (the rate limiter: opendata.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { people } from '../../demo/data';
 import { FqError, parseFq, solrDate } from './opendata.fq';
 import { checkPersonalColumns, looksLikeIdNumber, looksLikeMobile, looksLikePersonName } from './opendata.personal';
 import { computeQuality } from './opendata.quality';
-import { RateLimiter } from './opendata.service';
 import { queryTerms, searchTerms } from './opendata.text';
 
 describe('personal-column check', () => {
@@ -70,20 +69,12 @@ describe('quality score', () => {
   });
 });
 
-describe('search terms and rate limiter', () => {
+describe('search terms', () => {
   it('indexes Han bigrams and words; a query needs all its bigrams', () => {
     const t = searchTerms('福州市公交线路 Bus routes 2026');
     expect(t).toEqual(expect.arrayContaining(['公交', '交线', '线路', 'bus', 'routes', '2026']));
     expect(queryTerms('公交线路')).toEqual(['公交', '交线', '线路']);
     expect(queryTerms('公')).toEqual(['公']);
     expect(queryTerms('公交线路').every((x) => t.includes(x))).toBe(true);
-  });
-  it('fixed windows per key', () => {
-    let now = 0;
-    const l = new RateLimiter(() => now);
-    expect([1, 2, 3].map(() => l.hit('a', 2).allowed)).toEqual([true, true, false]);
-    expect(l.hit('b', 2)).toMatchObject({ allowed: true, remaining: 1, limit: 2, reset: 60 });
-    now = 60_001;
-    expect(l.hit('a', 2).allowed).toBe(true);
   });
 });
