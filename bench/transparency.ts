@@ -8,8 +8,8 @@
  *    the root is recomputed independently from the leaf hashes and a tree head signed).
  * 2. Inclusion-proof latency at that size: by index and by leaf hash, in the service and through
  *    HTTP (app.inject); consistency proofs; every proof is verified.
- * 3. Append throughput on top: concurrent business transactions enqueueing (appendToLog), the
- *    sequencer integrating, and both together.
+ * 3. Append throughput on top: concurrent business transactions enqueueing (appendToLog; then
+ *    batches of 50 per transaction with appendManyToLog), the sequencer integrating, and both together.
  */
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
@@ -17,7 +17,8 @@ import { buildApp } from '../apps/server/src/app';
 import { loadConfig } from '../apps/server/src/config';
 import { openDatabase, type DatabaseHandle } from '../apps/server/src/db/database';
 import { migrateToLatest } from '../apps/server/src/db/migrate';
-import { appendToLog, TransparencyLog } from '../apps/server/src/modules/transparency';
+import { appendManyToLog, appendToLog, TransparencyLog } from '../apps/server/src/modules/transparency';
+import { fmt, loadAverage, log } from './harness';
 import { RootBuilder, perfectRoot, verifyConsistency, verifyInclusion } from '../apps/server/src/modules/transparency/merkle';
 import { signTreeHead } from '../apps/server/src/modules/transparency/sth';
 import { TILE_WIDTH } from '../apps/server/src/modules/transparency/tiles';
@@ -27,9 +28,7 @@ import { startPgCluster } from '../test/pg-cluster';
 const N = Number(process.argv[2] ?? 10_000_000);
 const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 const b = (s: string) => Buffer.from(s, 'base64');
-const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 const pct = (xs: number[], p: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
 
 async function timeIt<T>(label: string, f: () => Promise<T>): Promise<T> {
   const t = performance.now();
@@ -154,22 +153,27 @@ async function main() {
     await app.close();
 
     // ---- 3. append throughput ----------------------------------------------------------------
-    const runAppenders = async (clients: number, seconds: number) => {
+    /** `clients` concurrent transactions for `seconds`, each appending `perTrx` entries (1: appendToLog; more: one appendManyToLog). */
+    const runAppenders = async (clients: number, seconds: number, perTrx = 1) => {
       let count = 0;
       const until = performance.now() + seconds * 1000;
       await Promise.all(
         Array.from({ length: clients }, async (_, c) => {
           while (performance.now() < until) {
-            await h.db.transaction().execute((trx) => appendToLog(trx, { type: 'bench.append', subject: `client-${c}`, n: count }));
-            count++;
+            if (perTrx === 1) await h.db.transaction().execute((trx) => appendToLog(trx, { type: 'bench.append', subject: `client-${c}`, n: count }));
+            else await h.db.transaction().execute((trx) => appendManyToLog(trx, Array.from({ length: perTrx }, (_, k) => ({ type: 'bench.append', subject: `client-${c}`, n: count + k }))));
+            count += perTrx;
           }
         }),
       );
       return count / seconds;
     };
+    log(`machine: ${loadAverage()}`);
     const enq = await runAppenders(32, 10);
-    const queued = Number((await h.db.selectFrom('tlog_queue').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     log(`enqueue: ${fmt(enq)} appends/s (32 concurrent transactions of one appendToLog each, durable commit)`);
+    const enqMany = await runAppenders(32, 10, 50);
+    log(`enqueue batched: ${fmt(enqMany)} appends/s (32 concurrent transactions of 50 entries each, one appendManyToLog insert per transaction, durable commit)`);
+    const queued = Number((await h.db.selectFrom('tlog_queue').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     const t0 = performance.now();
     let batches = 0;
     while ((await service.integrate()) > 0) batches++;
