@@ -259,6 +259,7 @@ const EXPECTED: Record<string, Expect> = {
   'POST /api/applications/:id/supplement': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/supplement', body: {} }) },
   'GET /api/applications/:id/receipt': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/receipt' }) },
   'POST /api/applications/:id/payment': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ url: '/api/applications/00000000-0000-4000-8000-000000000000/payment' }) },
+  'POST /api/window/applications': { allowed: ['window_clerk'], sample: () => ({ body: { idNumber: '350102199003070012', name: '张伟', itemId: '00000000-0000-4000-8000-000000000000' } }) },
   'GET /api/admin/items/:id/process': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/items/00000000-0000-4000-8000-000000000000/process' }) },
   'GET /api/admin/items/:id/process.bpmn': { allowed: ['dept_admin', 'platform_admin'], sample: () => ({ url: '/api/admin/items/00000000-0000-4000-8000-000000000000/process.bpmn' }) },
   'PUT /api/admin/items/:id/process': {

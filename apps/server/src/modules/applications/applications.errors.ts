@@ -41,6 +41,11 @@ export const appErrors = {
   wrongAction: (action: string) =>
     new AppError(409, 'TASK_ACTION_INVALID', `「${actionLabel(action).zh}」环节不能执行此操作`, `This cannot be done in a ${actionLabel(action).en.toLowerCase()} step`, undefined, { stepAction: action }),
   awaitingApplicant: () => errors.conflict('APPLICATION_AWAITING_APPLICANT', '办件正等待申请人补正，补正后方可继续办理', 'The application awaits the applicant\'s supplement'),
+  intakeIdNumberInvalid: () => errors.invalid('ID_NUMBER_INVALID', 'body/idNumber', '身份证号码无效（GB 11643 校验不通过）', 'Invalid resident ID number (GB 11643)'),
+  intakePersonNotFound: () =>
+    new AppError(404, 'PERSON_NOT_FOUND', '该身份证号码尚无本平台账户，请申请人先完成实名注册', 'No account is registered for this ID number; the person must register first', 'body/idNumber'),
+  intakeNameMismatch: () => new AppError(422, 'IDENTITY_MISMATCH', '姓名与身份证号码登记的信息不一致', 'The name does not match the one registered for this ID number', 'body/name'),
+  intakeUnavailable: () => new AppError(503, 'INTAKE_NOT_AVAILABLE', '窗口收件暂不可用（身份核验服务未接入）', 'Window intake is not available (no identity directory)'),
   supplementOverdue: (replyBy: string) =>
     new AppError(409, 'SUPPLEMENT_REPLY_OVERDUE', `补正期限（${replyBy}）已过，不能再补正`, `The reply-by date (${replyBy}) has passed; the supplement can no longer be made`, undefined, { replyBy }),
   awaitingPayment: () => errors.conflict('APPLICATION_AWAITING_PAYMENT', '办件正等待缴费', 'The application awaits payment'),

@@ -185,6 +185,7 @@ export function presentApplication(app: AppRow, o: PresentOptions, extra: { chil
     department: app.department_id ? { id: app.department_id, name: o.departments.name(app.department_id) } : null,
     regionCode: app.region_code,
     applicant: { kind: app.applicant_kind, name: app.applicant_name, onBehalf: !!app.mandate_id },
+    channel: app.channel ?? 'online',
     formData: o.openForm(app.form_data),
     createdAt: iso(app.created_at)!,
     draftSavedAt: iso(app.draft_saved_at),

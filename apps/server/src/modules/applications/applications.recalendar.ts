@@ -108,6 +108,7 @@ export async function recalendarApplications(db: Db, engine: Engine, job: Claime
       });
       if (!app.paused_at && CLOCK_RUNNING.has(app.state as State)) await engine.armClockTimers(trx, app);
       if (!app.paused_at && app.step_due) await engine.armStepTimers(trx, app);
+      if (diff.includes('reply_by') && now.reply_by && app.state === 'supplement_requested') await engine.armReplyBy(trx, app, now.reply_by);
     });
   }
   return changed;

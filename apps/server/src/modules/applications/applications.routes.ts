@@ -47,6 +47,22 @@ export function applicationRoutes(apps: ApplicantService, tasks: TasksService, d
       return reply.code(r0.status as 200).send(r0.application);
     });
 
+    // ---- window intake (窗口收件) -----------------------------------------------------------------
+    r.post('/window/applications', {
+      schema: {
+        tags,
+        summary: "Window intake (窗口收件): a window clerk registers and submits an application on a person's behalf after checking their ID (Idempotency-Key header)",
+        headers: S.IdempotencyHeaders,
+        body: S.IntakeBody,
+        response: { 200: S.ApplicationSchema, 201: S.ApplicationSchema },
+      },
+      config: { access: ['window_clerk'] },
+    }, async (req, reply) => {
+      const r0 = await apps.windowIntake(req.ctx, req.body, req.headers['idempotency-key'] as string | undefined);
+      if (r0.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(r0.status as 200).send(r0.application);
+    });
+
     r.get('/applications/:id', {
       schema: { tags, summary: 'An application with its clock, children (一件事) and timeline', params: S.IdParams, response: { 200: S.ApplicationSchema } },
       config: { access: APPLICANTS },

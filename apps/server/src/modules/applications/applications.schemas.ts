@@ -48,6 +48,19 @@ export const CreateBody = Type.Object(
 );
 export type CreateBodyT = Static<typeof CreateBody>;
 
+export const IntakeBody = Type.Object(
+  {
+    idNumber: Type.String({ minLength: 18, maxLength: 18, description: "the person's resident ID number, as on the document checked at the counter" }),
+    name: Text(50, 2),
+    materials: Type.Optional(MaterialsInput),
+    itemId: Type.Optional(Uuid),
+    bundleId: Type.Optional(Uuid),
+    version: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    formData: Type.Optional(FormData),
+  },
+  { additionalProperties: false },
+);
+
 export const SaveDraftBody = Type.Object(
   { formData: FormData, materials: Type.Optional(MaterialsInput), version: Type.Integer({ minimum: 1, description: 'the version of the draft last read (another device may have saved since)' }) },
   { additionalProperties: false },

@@ -15,6 +15,8 @@ import { recordAudit } from '../../plugins/audit';
 import { requireActor } from '../../plugins/context';
 import type { Actor, RequestContext } from '../../shared/actor';
 import { chinaDate } from '../../shared/workdays';
+import { validateResidentId } from '../../shared/validators';
+import { AppError } from '../../shared/errors';
 import type { BundleVersion, CatalogReader, ItemVersion } from './applications.catalog';
 import { withCalendar, addWorkingDays, overdueAt } from './applications.clock';
 import { Engine, SYSTEM, ctxOf, type BundleContext, type FormCodec, type ItemContext, type Who } from './applications.engine';
@@ -41,6 +43,8 @@ export interface ApplicantServiceOptions {
   payments?: ReturnType<typeof catalogPayments>;
   /** Where 免提交 materials come from. */
   sources?: MaterialSources;
+  /** Persons by resident ID number, for window intake (the identity module). */
+  people?: PeopleDirectory;
   /** The node's name for printed receipts. */
   nodeName?: string;
   /** Processes imported from BPMN, which replace the catalog's for new applications. */
@@ -69,7 +73,19 @@ export interface SupplementInput {
 }
 
 /** The subject an application belongs to, from the request's actor. */
-export function applicantOf(actor: Actor): { id: string; kind: 'person' | 'enterprise'; name: string; mandateId: string | null } {
+export type Applicant = { id: string; kind: 'person' | 'enterprise'; name: string; mandateId: string | null };
+
+/** An application registered by a window clerk for a person whose identity document was checked (窗口收件). */
+export interface Intake {
+  applicant: Applicant;
+}
+
+/** Who can be looked up by resident ID number (the identity module). */
+export interface PeopleDirectory {
+  accountContext(by: { idNumber: string }, base: RequestContext): Promise<RequestContext>;
+}
+
+export function applicantOf(actor: Actor): Applicant {
   if (actor.actingAs) return { id: actor.actingAs.id, kind: 'enterprise', name: actor.actingAs.displayName, mandateId: null };
   if (actor.actingFor) return { id: actor.actingFor.id, kind: 'person', name: actor.actingFor.displayName, mandateId: actor.actingFor.mandateId };
   return { id: actor.accountId, kind: 'person', name: actor.displayName, mandateId: null };
@@ -136,7 +152,7 @@ export class ApplicantService {
       const p = presentApplication(r, o);
       return {
         id: p.id, number: p.number, kind: p.kind, title: p.title, state: p.state, stateLabel: p.stateLabel, department: p.department,
-        createdAt: p.createdAt, submittedAt: p.submittedAt, concludedAt: p.concludedAt, clock: p.clock, currentStep: p.currentStep, awaiting: p.awaiting, version: p.version,
+        createdAt: p.createdAt, submittedAt: p.submittedAt, concludedAt: p.concludedAt, clock: p.clock, currentStep: p.currentStep, awaiting: p.awaiting, version: p.version, channel: p.channel,
       };
     });
   }
@@ -183,8 +199,8 @@ export class ApplicantService {
   // ---- drafts and submission -----------------------------------------------------------------
 
   /** Reads and checks what is being applied for: offered (not retired), the latest version, for this kind of applicant. */
-  private async target(actor: Actor, t: { itemId?: string | null; bundleId?: string | null; version?: number | null }, field: 'body' | 'draft'): Promise<Prepared> {
-    const who = applicantOf(actor);
+  private async target(actor: Actor, t: { itemId?: string | null; bundleId?: string | null; version?: number | null }, field: 'body' | 'draft', applicant?: Applicant): Promise<Prepared> {
+    const who = applicant ?? applicantOf(actor);
     const objects = (list: readonly string[]) => {
       const need = who.kind === 'enterprise' ? 'legal_person' : 'natural_person';
       if (!list.includes(need)) throw appErrors.applicantKind(who.kind === 'enterprise' ? '自然人' : '法人');
@@ -326,30 +342,42 @@ export class ApplicantService {
    * Creates a draft, or creates and submits at once (`submit: true`, with an Idempotency-Key):
    * a retried submission — even a concurrent one — returns the application the first made.
    */
-  async create(ctx: RequestContext, input: CreateInput, idempotencyKey: string | undefined): Promise<{ status: number; replayed: boolean; application: Awaited<ReturnType<ApplicantService['view']>> }> {
+  async create(ctx: RequestContext, input: CreateInput, idempotencyKey: string | undefined, intake?: Intake): Promise<{ status: number; replayed: boolean; application: Awaited<ReturnType<ApplicantService['view']>> }> {
     const actor = requireActor(ctx);
     if (!!input.itemId === !!input.bundleId) throw appErrors.oneTarget();
     if (input.submit && !idempotencyKey) throw appErrors.idempotencyKeyRequired();
     await this.engine.departments.refresh();
-    const who = applicantOf(actor);
+    const who = intake?.applicant ?? applicantOf(actor);
     const hash = requestHash({ op: 'create', subject: who.id, body: input });
     // A retry is answered before anything is checked again (the item may have been retired since).
     if (input.submit) {
       const prior = await idempotencyRepo.get(this.o.db, actor.accountId, idempotencyKey!);
       if (prior) return this.replay(ctx, prior, hash);
     }
-    const p = await this.target(actor, { itemId: input.itemId, bundleId: input.bundleId, version: input.version }, 'body');
-    await this.checkMandate(actor, p);
+    const p = await this.target(actor, { itemId: input.itemId, bundleId: input.bundleId, version: input.version }, 'body', intake?.applicant);
+    if (!intake) await this.checkMandate(actor, p);
     const form = input.formData ?? {};
     if (input.submit) this.validate(p, form);
-    const mats = await this.prepareMaterials(who.id, p, input.materials ?? []);
+    // At the window the clerk scans the paper materials: the files are the clerk's uploads.
+    const mats = await this.prepareMaterials(intake ? actor.accountId : who.id, p, input.materials ?? []);
     const id = randomUUID();
     const now = this.engine.now();
     const created = await this.o.db.transaction().execute(async (trx) => {
       if (input.submit && !(await idempotencyRepo.claim(trx, { account_id: actor.accountId, key: idempotencyKey!, request_hash: hash, application_id: id, status: 201 }))) return null;
-      const row = { ...this.draftRow(id, actor, p, form, now), context: { materialInput: input.materials ?? [] } };
+      const row = { ...this.draftRow(id, actor, p, form, now, intake?.applicant), context: { materialInput: input.materials ?? [] }, ...(intake ? { channel: 'window' as const } : {}) };
       await appsRepo.insert(trx, row);
       const app = (await appsRepo.lock(trx, id))!;
+      if (intake) {
+        const dept = actor.departmentId ? this.engine.departments.name(actor.departmentId) : '';
+        await this.engine.event(trx, app, {
+          type: 'window_intake',
+          visibility: 'public',
+          who: whoOf(actor, ctx),
+          message: { zh: `${dept}窗口现场核验身份证件后代为录入申请`, en: `Registered at the ${dept} window after the identity document was checked in person` },
+          data: { channel: 'window' },
+        });
+        await recordAudit(trx, ctx, { action: 'application.window_intake', entityType: 'application', entityId: id, detail: { applicantId: intake.applicant.id, departmentId: actor.departmentId } });
+      }
       if (input.submit) await this.submitLocked(trx, ctx, app, p, form, mats);
       else await this.engine.event(trx, app, { type: 'draft', visibility: 'public', who: whoOf(actor, ctx), message: { zh: '保存草稿', en: 'Draft saved' } });
       await recordAudit(trx, ctx, { action: input.submit ? 'application.submit' : 'application.draft.create', entityType: 'application', entityId: id, detail: { kind: app.kind, title: app.title, number: app.number } });
@@ -364,6 +392,27 @@ export class ApplicantService {
     return { status: 201, replayed: false, application: await this.view(created.id, 'applicant') };
   }
 
+  /**
+   * 窗口收件: a window clerk registers and submits an application for a person who came to the
+   * counter. The person is found by resident ID number in the identity module and the name must
+   * match the document; the application is theirs (their portal lists it), channel 'window',
+   * created_by the clerk, audited. Idempotent like every submission.
+   */
+  async windowIntake(ctx: RequestContext, input: Omit<CreateInput, 'submit'> & { idNumber: string; name: string }, idempotencyKey: string | undefined) {
+    const { idNumber, name, ...rest } = input;
+    if (!validateResidentId(idNumber).ok) throw appErrors.intakeIdNumberInvalid();
+    if (!this.o.people) throw appErrors.intakeUnavailable();
+    let person: Actor | null = null;
+    try {
+      person = (await this.o.people.accountContext({ idNumber }, ctx)).actor;
+    } catch (e) {
+      if (!(e instanceof AppError) || e.status !== 404) throw e;
+    }
+    if (!person || person.kind !== 'citizen') throw appErrors.intakePersonNotFound();
+    if (person.displayName.trim() !== name.trim()) throw appErrors.intakeNameMismatch();
+    return this.create(ctx, { ...rest, submit: true }, idempotencyKey, { applicant: { id: person.accountId, kind: 'person', name: person.displayName, mandateId: null } });
+  }
+
   private async replay(ctx: RequestContext, prior: { request_hash: string; application_id: string; status: number; key: string }, hash: string) {
     if (prior.request_hash !== hash) throw appErrors.idempotencyKeyReused();
     await this.o.db.transaction().execute(async (trx) =>
@@ -372,8 +421,8 @@ export class ApplicantService {
     return { status: prior.status, replayed: true, application: await this.view(prior.application_id, 'applicant') };
   }
 
-  private draftRow(id: string, actor: Actor, p: Prepared, form: Record<string, unknown>, now: Date): NewApp {
-    const who = applicantOf(actor);
+  private draftRow(id: string, actor: Actor, p: Prepared, form: Record<string, unknown>, now: Date, applicant?: Applicant): NewApp {
+    const who = applicant ?? applicantOf(actor);
     const base = {
       id,
       number: null,

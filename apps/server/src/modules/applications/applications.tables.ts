@@ -30,6 +30,8 @@ declare module '../../db/types' {
     materials_elicence: Generated<number>;
     /** The last official calendar year when the due dates were computed (null: before provisional years). */
     calendar_basis: ColumnType<number | null, number | null | undefined, number | null>;
+    /** 'online' (portal) or 'window' (registered by a window clerk on the person's behalf). */
+    channel: ColumnType<'online' | 'window', 'online' | 'window' | undefined, 'online' | 'window'>;
   }
   interface Database {
     application_notified: ApplicationNotifiedTable;

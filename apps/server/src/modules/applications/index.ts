@@ -37,7 +37,7 @@ import { deliverNotifications } from './applications.notify';
 import { departmentMayRead } from './applications.materials';
 import { ProcessDefinitions } from './applications.definitions';
 import type { MaterialSources } from '../../shared/material-sources';
-import { ApplicantService } from './applications.service';
+import { ApplicantService, type PeopleDirectory } from './applications.service';
 import { CALENDAR_YEAR_ENTERED_QUEUE, recalendarApplications } from './applications.recalendar';
 import { TasksService } from './applications.tasks';
 
@@ -61,6 +61,8 @@ export interface ApplicationsOptions {
   payment?: PaymentPort;
   /** Unified payment: fees of the catalog become orders; `payment.*` outbox events move applications on. */
   payments?: Pick<PaymentsService, 'createOrder' | 'refundRemaining'>;
+  /** Persons by resident ID number (the identity module), for window intake (窗口收件). */
+  people?: PeopleDirectory;
   /** The inbox (always) and SMS / e-mail: the applicant is told at acceptance, supplement request, decision and result. */
   notifications?: NotificationService;
   /** Materials storage: uploaded materials cite files; officers of the handling department may read them. */
@@ -101,7 +103,7 @@ export class ApplicationsModule {
       payment: o.payment ?? payments ?? noPayments,
       log: o.log,
     });
-    this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share, payments, sources: o.materialSources, definitions: this.definitions, nodeName: o.org.region(o.config.NODE_REGION)?.name ?? '' });
+    this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share, payments, sources: o.materialSources, people: o.people, definitions: this.definitions, nodeName: o.org.region(o.config.NODE_REGION)?.name ?? '' });
     // Officers of a department handling an application may read the files it cites.
     o.files?.policy.allowRead(async (actor, file) => actor.kind === 'officer' && !!actor.departmentId && (await departmentMayRead(o.db, actor.departmentId, file.id)));
     this.tasks = new TasksService(o.db, this.engine, this.applicant, o.catalog, share, o.config.PUBLIC_URL);
