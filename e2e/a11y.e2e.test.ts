@@ -54,45 +54,31 @@ interface Visitor {
   pages: [string, string][];
 }
 
-/**
- * KNOWN ACCESSIBILITY DEBT, not accepted: pages built in session 2 whose findings (page, rule)
- * were seen in the last clean-clone run and are not fixed yet (listed in the closing notes of
- * issues 5–8). They are still scanned and printed on every run; any other finding fails, and an
- * entry whose finding is gone is printed so it can be removed. Shrink this list; never grow it.
- */
-const KNOWN_DEBT: [path: string, rule: string][] = [
-  ['/admin/catalog', 'horizontal-overflow'],
-  ['/admin/exchange', 'horizontal-overflow'],
-  ['/admin/items/' + demoItemId('scjg.change'), 'horizontal-overflow'],
-  ['/admin/open-data', 'aria-required-children'],
-  ['/admin/open-data', 'horizontal-overflow'],
-  ['/admin/sharing', 'aria-required-children'],
-  ['/admin/sharing', 'horizontal-overflow'],
-  ['/evaluation', 'color-contrast'],
-  ['/evaluation', 'horizontal-overflow'],
-  ['/evaluation/methodology', 'color-contrast'],
-  ['/evaluation/methodology', 'horizontal-overflow'],
-  ['/knowledge', 'color-contrast'],
-  ['/open-data/datasets/zjj-bus-routes', 'horizontal-overflow'],
-  ['/open-data/datasets/zjj-bus-routes', 'scrollable-region-focusable'],
-  ['/oversight/dashboard', 'horizontal-overflow'],
-  ['/oversight/evaluation', 'color-contrast'],
-  ['/oversight/evaluation', 'horizontal-overflow'],
-  ['/oversight/overdue', 'horizontal-overflow'],
-  ['/portal/data-usage', 'aria-required-children'],
-  ['/portal/data-usage', 'horizontal-overflow'],
-  ['/portal/licences/uses', 'scrollable-region-focusable'],
-  ['/portal/reviews', 'color-contrast'],
-  ['/ratings', 'horizontal-overflow'],
-  ['/ratings', 'scrollable-region-focusable'],
-  ['/workbench/rectification', 'horizontal-overflow'],
-];
-const debtKey = (path: string, rule: string) => `${path} ${rule}`;
-const DEBT = new Set(KNOWN_DEBT.map(([path, rule]) => debtKey(path, rule)));
-/** The page path a finding's label names (labels are "<visitor> <viewport> <lang> <mode> <path>: …"). */
-const pathOf = (f: AxeFinding) => /\s(\/\S*?):?\s/.exec(f.help)?.[1] ?? '';
-
 const SHOTS = new Set(['citizen desktop zh-CN elder /portal', 'officer desktop en normal /workbench', 'anonymous phone zh-CN normal /', 'supervisor phone zh-CN elder /oversight']);
+
+/**
+ * What makes a page wider than the screen (to name in a finding): the outermost elements that
+ * stick out past its right edge, and the innermost ones whose text does. Content inside a
+ * scrolling region cannot widen the page and is skipped.
+ */
+function outermostOverflowing(): string[] {
+  const width = document.documentElement.clientWidth;
+  const boxOut = (el: Element) => el.getBoundingClientRect().right > width + 0.5;
+  const out = (el: Element) => boxOut(el) || (getComputedStyle(el).overflowX === 'visible' && el.getBoundingClientRect().left + el.scrollWidth > width + 0.5);
+  const clipped = (el: Element) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) if (getComputedStyle(p).overflowX !== 'visible') return true;
+    return false;
+  };
+  const found: string[] = [];
+  for (const el of Array.from(document.querySelectorAll('body *'))) {
+    const culprit = boxOut(el) ? !(el.parentElement && boxOut(el.parentElement)) : out(el) && !Array.from(el.children).some(out);
+    if (!culprit || clipped(el)) continue;
+    const cls = typeof el.className === 'string' ? el.className.split(/\s+/).filter(Boolean).slice(0, 3).join('.') : '';
+    found.push(`${el.tagName.toLowerCase()}${cls ? `.${cls}` : ''} "${(el.textContent ?? '').trim().slice(0, 30)}"`);
+    if (found.length >= 5) break;
+  }
+  return found;
+}
 
 /** Go to a path inside the app without reloading it (react-router follows popstate). */
 async function navigate(page: Page, path: string) {
@@ -120,7 +106,7 @@ async function check(page: Page, visitor: Visitor, viewport: string, findings: A
       findings.push(...(await axeSerious(page, label)));
       // Reflow (WCAG 1.4.10): nothing wider than the screen, in any language or mode.
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      if (overflow > 0) findings.push({ id: 'horizontal-overflow', impact: 'serious', help: `${label}: page is ${overflow}px wider than the viewport`, targets: [] });
+      if (overflow > 0) findings.push({ id: 'horizontal-overflow', impact: 'serious', help: `${label}: page is ${overflow}px wider than the viewport`, targets: await page.evaluate(outermostOverflowing) });
       if (SHOTS.has(label)) await page.screenshot({ path: `/tmp/yiwang-e2e-${label.replace(/[^a-zA-Z0-9-]+/g, '_')}.png`, fullPage: true });
     }
   };
@@ -195,10 +181,10 @@ describe('accessibility (axe, WCAG 2.1 AA)', { timeout: 600_000 }, () => {
         ['/workbench', 'forbidden'],
       ],
     },
-    staffVisitor('officer', (s) => s.roles.includes('window_clerk'), 'workbench', [['/workbench/tasks', 'task-list-page'], ['/workbench/deadlines', 'deadlines-page'], ['/workbench/rectification', 'rectification-page'], ['/workbench/inquiries', 'dept-inquiries']]),
+    staffVisitor('officer', (s) => s.roles.includes('window_clerk'), 'workbench', [['/workbench/tasks', 'task-list-page'], ['/workbench/deadlines', 'deadlines-page'], ['/workbench/rectification', 'rectification-page'], ['/workbench/inquiries', 'dept-inquiries'], ['/workbench/work-orders', 'dept-work-orders']]),
     staffVisitor('data admin', (s) => s.kind === 'data_admin', 'admin', [['/admin/regions', 'forbidden'], ['/admin/open-data', 'od-candidates'], ['/admin/catalog', 'ex-resources'], ['/admin/sharing', 'ex-requests'], ['/admin/exchange', 'ex-stats-table']]),
     staffVisitor('platform admin', (s) => s.kind === 'platform_admin', 'admin', [['/admin/items', 'admin-row'], [`/admin/items/${demoItemId('scjg.change')}`, 'catalog-editor']]),
-    staffVisitor('supervisor', (s) => s.kind === 'supervisor', 'oversight', [['/oversight/practices', 'coming-soon'], ['/oversight/dashboard', 'ov-overview'], ['/oversight/overdue', 'ov-overdue'], ['/oversight/evaluation', 'ov-evaluation']]),
+    staffVisitor('supervisor', (s) => s.kind === 'supervisor', 'oversight', [['/oversight/practices', 'practices-page'], ['/oversight/reviews/flags', 'flags-page'], ['/oversight/inquiries/dispatch', 'dispatch-page'], ['/oversight/dashboard', 'ov-overview'], ['/oversight/overdue', 'ov-overdue'], ['/oversight/evaluation', 'ov-evaluation']]),
   ];
 
   for (const [viewportName, viewport] of VIEWPORTS) {
@@ -214,13 +200,7 @@ describe('accessibility (axe, WCAG 2.1 AA)', { timeout: 600_000 }, () => {
         await context.close();
       }
       console.log(`a11y ${viewportName}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      const known = findings.filter((f) => DEBT.has(debtKey(pathOf(f), f.id)));
-      const fresh = findings.filter((f) => !DEBT.has(debtKey(pathOf(f), f.id)));
-      const seen = new Set(known.map((f) => debtKey(pathOf(f), f.id)));
-      if (known.length) console.warn(`known accessibility debt on ${viewportName} (${known.length} findings):\n${[...seen].join('\n')}`);
-      const gone = [...DEBT].filter((k) => !seen.has(k));
-      if (gone.length && !ONLY) console.warn(`no longer seen on ${viewportName} (remove from KNOWN_DEBT if gone on both viewports):\n${gone.join('\n')}`);
-      expect(fresh, JSON.stringify(fresh, null, 2)).toEqual([]);
+      expect(findings, JSON.stringify(findings, null, 2)).toEqual([]);
     });
   }
 });

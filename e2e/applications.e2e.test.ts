@@ -314,6 +314,20 @@ describe('one-stop applications in the browser', { timeout: 900_000 }, () => {
     await b.goto('/portal/applications');
     await b.locator('.ant-segmented-item-label').getByText('已结束', { exact: true }).click();
     await b.locator(`[data-testid="application-row"][data-id="${appId}"]`).waitFor();
+
+    // ---- 好差评: she rates the concluded bundle as a whole (一事一评), every indicator chosen ----
+    await b.goto(`/portal/reviews/rate/${appId}`);
+    const form = b.getByTestId('rating-form');
+    await form.waitFor();
+    expect(await form.locator('input[type=radio]:checked').count()).toBe(0); // no default rating
+    for (const k of ['overall', 'efficiency', 'guide_accuracy', 'convenience', 'platform_usability']) await form.getByTestId(`rate-${k}-5`).check();
+    await form.getByTestId('rate-submit').click();
+    await b.getByTestId('rate-done').waitFor();
+    expect(await b.getByTestId('review-summary').getAttribute('data-level')).toBe('5');
+    await b.goto('/portal/reviews');
+    const reviewed = b.locator(`[data-testid="review-row"][data-application="${appId}"]`);
+    await reviewed.waitFor();
+    expect(await reviewed.textContent()).toContain('非常满意');
   });
 
   it('a supplement asks exactly what is missing, the fee is paid on the provider\'s page, a denial says how to appeal', async () => {

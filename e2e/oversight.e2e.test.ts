@@ -76,6 +76,31 @@ describe('oversight pages', { timeout: 180_000 }, () => {
     await link.click();
     await page.waitForURL(/\/oversight\/overdue\/work-orders\//);
     await expect.poll(() => page.getByTestId('wo-status').innerText(), POLL).toMatch(/待办理|已反馈/);
+    // The responsible department accepts it (签收) and reports its handling, in its own area.
+    const woId = new URL(page.url()).pathname.split('/').pop()!;
+    const deptCode = await page.evaluate(async (id) => {
+      const w = await (await fetch(`/api/oversight/work-orders/${id}`)).json();
+      return (await (await fetch(`/api/org/departments/${w.departmentId}`)).json()).code as string;
+    }, woId);
+    const handler = demo.staff.find((s) => s.department === deptCode && s.roles.includes('dept_admin'));
+    if (handler) {
+      const deptContext = await h.newContext(browser, server.url);
+      const dp = await deptContext.newPage();
+      await h.staffSignIn(dp, handler.username, handler.password);
+      await dp.goto(`/admin/work-orders/${woId}`);
+      const wo = dp.getByTestId('dept-work-order');
+      await wo.waitFor();
+      if (await dp.getByTestId('wo-accept').count()) {
+        await dp.getByTestId('wo-accept').click();
+        await expect.poll(() => wo.getAttribute('data-accepted'), POLL).toBe('yes');
+      }
+      await dp.getByTestId('wo-response').fill('已逐件督办，三日内办结');
+      await dp.getByTestId('wo-respond').click();
+      await expect.poll(() => wo.getAttribute('data-status'), POLL).toBe('responded');
+      await deptContext.close();
+      await page.reload();
+      await expect.poll(() => page.getByTestId('wo-status').innerText(), POLL).toBe('已反馈');
+    }
     await page.getByRole('textbox', { name: '办结意见' }).fill('经核实已督促整改');
     await page.getByTestId('wo-close').click();
     await expect.poll(() => page.getByTestId('wo-status').innerText(), POLL).toBe('已办结');

@@ -84,6 +84,8 @@ export const SECTIONS: Record<Area, Section[]> = {
     { key: 'regions', path: 'regions', icon: <BankOutlined />, main: true, roles: ['platform_admin'] },
     { key: 'accounts', path: 'accounts', icon: <TeamOutlined />, main: true, roles: ['platform_admin'] },
     { key: 'federation', path: 'federation', icon: <ClusterOutlined />, roles: ['platform_admin'] },
+    { key: 'rectification', path: 'rectification', icon: <LikeOutlined />, roles: ['dept_admin'] },
+    { key: 'workOrders', path: 'work-orders', icon: <WarningOutlined />, roles: ['dept_admin'] },
     { key: 'audit', path: 'audit', icon: <AuditOutlined />, main: true, roles: ['platform_admin', 'data_admin'] },
   ],
   oversight: [

@@ -134,7 +134,7 @@ describe.each(DB_KINDS)('12345 interaction on %s', (kind) => {
   it('carries photo and PDF attachments the person uploaded; the handling department reads them; other files are refused', async () => {
     const upload = async (c: Client, f: { filename: string; contentType: string; data: Buffer }) => {
       const m = multipartBody(f);
-      return ok(await c.req('POST', '/api/files', m.payload, { 'content-type': m.contentType }), 201) as { id: string };
+      return ok(await app.inject({ method: 'POST', url: '/api/files', payload: m.payload, headers: { cookie: c.cookie, 'x-csrf-token': c.csrf, 'content-type': m.contentType } }), 201) as { id: string };
     };
     const photo = await upload(zhang, { filename: '现场照片.png', contentType: 'image/png', data: samplePng('inquiry') });
     const pdf = await upload(zhang, { filename: '说明.pdf', contentType: 'application/pdf', data: samplePdf('inquiry') });
@@ -145,7 +145,7 @@ describe.each(DB_KINDS)('12345 interaction on %s', (kind) => {
     expectProblem(await file(zhang, { ...body, attachmentIds: [photo.id, ofd.id] }), 400, 'ATTACHMENT_TYPE', 'body/attachmentIds/1');
     expectProblem(await file(zhang, { ...body, attachmentIds: [lis.id] }), 400, 'ATTACHMENT_INVALID', 'body/attachmentIds/0');
     expectProblem(await file(zhang, { ...body, attachmentIds: [photo.id, photo.id] }), 400, 'ATTACHMENT_INVALID', 'body/attachmentIds/1');
-    expectProblem(await file(null, { ...body, kind: 'report', attachmentIds: [photo.id] }), 400, 'ATTACHMENT_ANONYMOUS');
+    expectProblem(await file(null, { ...body, kind: 'report', category: 'food-safety', attachmentIds: [photo.id] }), 400, 'ATTACHMENT_ANONYMOUS');
     expect(await tableCounts(app)).toEqual(before);
     const q = ok(await file(zhang, { ...body, attachmentIds: [photo.id, pdf.id] }), 201);
     expect(q.inquiry.department).toBe('福州市市场监督管理局');

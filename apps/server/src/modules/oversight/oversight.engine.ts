@@ -325,10 +325,13 @@ export class MeasureEngine {
         const sums = sql.raw(s.facts.map((fact) => `sum(${fact})`).join(', '));
         const period = s.periodic ? sql`date_trunc('month', day)::date` : sql`NULL::date`;
         let mode = 'full';
+        // The months recomputed (null: all of them) — the coarse roll-up and the row count follow only those.
+        let touched: string[] | null = null;
         if (s.id === 'applications' && previousMark && !opts.full) {
           // Only the months of rows that changed since the last watermark (exact: those months are recomputed whole).
           const months = (await sql<{ m: string }>`SELECT DISTINCT to_char(date_trunc('month', submitted_at AT TIME ZONE 'UTC' + interval '8 hours'), 'YYYY-MM-DD') AS m FROM applications WHERE updated_at > ${previousMark}::timestamptz AND submitted_at IS NOT NULL`.execute(trx)).rows.map((r) => r.m);
           mode = `incremental:${months.length}`;
+          touched = months;
           if (months.length) {
             await sql`DELETE FROM oversight_rollup WHERE source = ${s.id} AND period = ANY(${months}::date[])`.execute(trx);
             await sql`INSERT INTO oversight_rollup (source, region_code, department_id, item_id, category, period, ${cols})
@@ -341,9 +344,14 @@ export class MeasureEngine {
             SELECT ${s.id}, region_code, department_id, item_id, category, ${period}, ${sums} FROM ${sql.table(s.view)} GROUP BY 2, 3, 4, 5, 6`.execute(trx);
         }
         const all = sql.raw(s.facts.map((_, i) => `sum(f${i + 1})`).join(', '));
-        await sql`DELETE FROM oversight_rollup_coarse WHERE source = ${s.id}`.execute(trx);
-        await sql`INSERT INTO oversight_rollup_coarse (source, region_code, department_id, period, ${cols})
-          SELECT source, region_code, department_id, period, ${all} FROM oversight_rollup WHERE source = ${s.id} GROUP BY 1, 2, 3, 4`.execute(trx);
+        // The coarse roll-up (no item / category) is rebuilt for the recomputed months only: the
+        // others' fine rows did not change, so neither did their coarse sums.
+        const inMonths = touched ? sql`AND period = ANY(${touched}::date[])` : sql``;
+        if (!touched || touched.length) {
+          await sql`DELETE FROM oversight_rollup_coarse WHERE source = ${s.id} ${inMonths}`.execute(trx);
+          await sql`INSERT INTO oversight_rollup_coarse (source, region_code, department_id, period, ${cols})
+            SELECT source, region_code, department_id, period, ${all} FROM oversight_rollup WHERE source = ${s.id} ${inMonths} GROUP BY 1, 2, 3, 4`.execute(trx);
+        }
         const n = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM oversight_rollup WHERE source = ${s.id}`.execute(trx)).rows[0].n;
         const mark = watermark ?? previousMark;
         await sql`INSERT INTO oversight_rollup_state (source, refreshed_at, watermark, rows, millis, mode)

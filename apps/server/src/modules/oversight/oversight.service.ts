@@ -588,8 +588,9 @@ export class OversightService {
       await trx.updateTable('oversight_alerts').set({ work_order_id: woId }).where('id', '=', alertId).execute();
       await enqueue(trx, { queue: QUEUES.due, payload: { workOrderId: woId }, runAt: chinaEndOfDay(due), dedupeKey: woId });
       const number = `GD${today.replace(/-/g, '')}${String(seq).padStart(5, '0')}`;
-      for (const to of await this.departmentContacts(trx, departmentId)) {
-        await notify(trx, { recipientAccountId: to, template: 'oversight.work_order_created', params: { number, title: `${rule.name}：${g.label}`, dueDate: due }, link: `/workbench/work-orders/${woId}` });
+      const contacts = await this.departmentContacts(trx, departmentId);
+      for (const to of contacts.ids) {
+        await notify(trx, { recipientAccountId: to, template: 'oversight.work_order_created', params: { number, title: `${rule.name}：${g.label}`, dueDate: due }, link: `${contacts.area}/work-orders/${woId}` });
       }
       await recordAudit(trx, ctx, { action: 'oversight.alert_raised', entityType: 'oversight_alert', entityId: alertId, detail: { rule: rule.id, group: g.key, period, workOrder: woId, due } });
       return alertId;
@@ -625,9 +626,10 @@ export class OversightService {
   }
 
   /** Whom a department's work orders are sent to: its admins, or its officers when it has no admin account. */
-  private async departmentContacts(db: Db, departmentId: string): Promise<string[]> {
+  private async departmentContacts(db: Db, departmentId: string): Promise<{ ids: string[]; area: '/admin' | '/workbench' }> {
     const admins = await this.staffOf(db, { departmentId, roles: ['dept_admin'] });
-    return admins.length ? admins : this.staffOf(db, { departmentId, roles: [...WORK_ORDER_HANDLERS] });
+    // Department admins work in the admin area of the web app, officers in the workbench.
+    return admins.length ? { ids: admins, area: '/admin' } : { ids: await this.staffOf(db, { departmentId, roles: [...WORK_ORDER_HANDLERS] }), area: '/workbench' };
   }
 
   /** 签收: the responsible department takes the work order up (once, while it is open). */
@@ -705,9 +707,11 @@ export class OversightService {
       await trx.updateTable('oversight_work_orders').set({ overdue: true, escalated_at: new Date() }).where('id', '=', id).execute();
       // Escalation (督办): the department's admins and the region's supervisors are told.
       const dept = await this.org.department(w.department_id);
-      const recipients = new Set([...(await this.departmentContacts(trx, w.department_id)), ...(await this.staffOf(trx, { roles: ['supervisor'], regionCode: w.region_code }))]);
-      for (const to of recipients) {
-        await notify(trx, { recipientAccountId: to, template: 'oversight.work_order_overdue', params: { number: w.number, title: w.title, department: dept?.name ?? '', dueDate: String(w.due_date).slice(0, 10) }, link: `/workbench/work-orders/${id}` });
+      const contacts = await this.departmentContacts(trx, w.department_id);
+      const params = { number: w.number, title: w.title, department: dept?.name ?? '', dueDate: String(w.due_date).slice(0, 10) };
+      for (const to of contacts.ids) await notify(trx, { recipientAccountId: to, template: 'oversight.work_order_overdue', params, link: `${contacts.area}/work-orders/${id}` });
+      for (const to of await this.staffOf(trx, { roles: ['supervisor'], regionCode: w.region_code })) {
+        if (!contacts.ids.includes(to)) await notify(trx, { recipientAccountId: to, template: 'oversight.work_order_overdue', params, link: `/oversight/overdue/work-orders/${id}` });
       }
       await recordAudit(trx, systemAdminContext('oversight deadline timer'), { action: 'oversight.work_order_overdue', entityType: 'oversight_work_order', entityId: id, detail: { due: String(w.due_date).slice(0, 10) } });
     });

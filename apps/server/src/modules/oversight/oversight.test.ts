@@ -233,7 +233,7 @@ describe.each(DB_KINDS)('oversight on %s', (kind) => {
       expect((await other.req('GET', `/api/oversight/work-orders/${wo.id}`)).statusCode).toBe(404);
     }
     // The department was told when the order was created; it accepts (签收) once, another department cannot.
-    const created = await app.database.db.selectFrom('notifications').select(['recipient_id', 'template_code']).where('link', '=', `/workbench/work-orders/${wo.id}`).execute();
+    const created = await app.database.db.selectFrom('notifications').select(['recipient_id', 'template_code']).where('link', 'in', [`/admin/work-orders/${wo.id}`, `/workbench/work-orders/${wo.id}`]).execute();
     expect(created.filter((n) => n.template_code === 'oversight.work_order_created').length).toBeGreaterThan(0);
     const before = await tableCounts(app);
     if (dept?.code !== 'FZ-SCJGJ') expectProblem(await other.req('POST', `/api/oversight/work-orders/${wo.id}/accept`, {}), 404, 'NOT_FOUND');
@@ -252,7 +252,7 @@ describe.each(DB_KINDS)('oversight on %s', (kind) => {
     expect((await sup.req('GET', `/api/oversight/work-orders/${wo.id}`)).json()).toMatchObject({ overdue: true, escalatedAt: expect.any(String) });
     // Escalated: the region's supervisors are told.
     const supId = (await app.database.db.selectFrom('accounts').select('id').where('username', '=', 'fz.supervisor').executeTakeFirstOrThrow()).id;
-    const overdueNote = await app.database.db.selectFrom('notifications').select('id').where('link', '=', `/workbench/work-orders/${wo.id}`).where('template_code', '=', 'oversight.work_order_overdue').where('recipient_id', '=', supId).execute();
+    const overdueNote = await app.database.db.selectFrom('notifications').select('id').where('link', '=', `/oversight/overdue/work-orders/${wo.id}`).where('template_code', '=', 'oversight.work_order_overdue').where('recipient_id', '=', supId).execute();
     expect(overdueNote).toHaveLength(1);
     const closed = await sup.req('POST', `/api/oversight/work-orders/${wo.id}/close`, { note: '核实已整改' });
     expect(closed.statusCode, closed.body).toBe(200);

@@ -553,7 +553,7 @@ export class ReviewService {
     await trx.insertInto('rectification_cases').values({ id, number, review_id: reviewId, department_id: departmentId, region_code: regionCode, state: 'verifying', step_due: due, created_at: now }).execute();
     await this.event(trx, id, 'opened', null, `差评自动生成整改工单，核实时限 ${due} / a bad review opened the case; verify by ${due}`);
     await this.scheduleStep(trx, id, 'verifying', due);
-    for (const to of await this.departmentAdmins(trx, departmentId)) await notify(trx, { recipientAccountId: to, template: 'review.case_opened', params: { caseNo: number, subject, dueDate: due }, link: `/workbench/rectification/${id}` });
+    for (const to of await this.departmentAdmins(trx, departmentId)) await notify(trx, { recipientAccountId: to, template: 'review.case_opened', params: { caseNo: number, subject, dueDate: due }, link: `/admin/rectification/${id}` });
   }
 
   private async scheduleStep(trx: Db, caseId: string, state: CaseState, due: string) {
@@ -579,12 +579,12 @@ export class ReviewService {
       if (p.kind === 'warning' && c.sla_state === 'normal') {
         await trx.updateTable('rectification_cases').set({ sla_state: 'warning' }).where('id', '=', c.id).execute();
         await this.event(trx, c.id, 'warning', null, `“${step.zh}”将于 ${c.step_due} 到期 / "${step.en}" is due on ${c.step_due}`);
-        for (const to of await this.departmentAdmins(trx, c.department_id)) await notify(trx, { recipientAccountId: to, template: 'review.case_warning', params: { caseNo: c.number, step: step.zh, dueDate: c.step_due }, link: `/workbench/rectification/${c.id}` });
+        for (const to of await this.departmentAdmins(trx, c.department_id)) await notify(trx, { recipientAccountId: to, template: 'review.case_warning', params: { caseNo: c.number, step: step.zh, dueDate: c.step_due }, link: `/admin/rectification/${c.id}` });
       }
       if (p.kind === 'overdue' && c.sla_state !== 'overdue') {
         await trx.updateTable('rectification_cases').set({ sla_state: 'overdue', escalated_at: this.now() }).where('id', '=', c.id).execute();
         await this.event(trx, c.id, 'escalated', null, `“${step.zh}”已超期，已督办 / "${step.en}" is overdue; escalated`);
-        for (const to of await this.supervisors(trx, c.region_code)) await notify(trx, { recipientAccountId: to, template: 'review.case_escalated', params: { caseNo: c.number, step: step.zh, department: dept?.name ?? '' }, link: `/workbench/rectification/${c.id}` });
+        for (const to of await this.supervisors(trx, c.region_code)) await notify(trx, { recipientAccountId: to, template: 'review.case_escalated', params: { caseNo: c.number, step: step.zh, department: dept?.name ?? '' }, link: `/oversight/reviews/cases/${c.id}` });
       }
     });
   }
@@ -741,7 +741,7 @@ export class ReviewService {
         .execute();
       await this.event(trx, id, 'appealed', actor, body.reason);
       const dept = await departmentOf(trx, c.department_id);
-      for (const to of await this.supervisors(trx, c.region_code)) await notify(trx, { recipientAccountId: to, template: 'review.appeal', params: { caseNo: c.number, department: dept?.name ?? '' }, link: `/workbench/rectification/${id}` });
+      for (const to of await this.supervisors(trx, c.region_code)) await notify(trx, { recipientAccountId: to, template: 'review.appeal', params: { caseNo: c.number, department: dept?.name ?? '' }, link: `/oversight/reviews/appeals/${id}` });
       await recordAudit(trx, ctx, { action: 'rectification.appeal', entityType: 'rectification_case', entityId: id, detail: { files: body.evidenceFileIds.length } });
       return this.caseView(trx, id);
     });
@@ -876,7 +876,7 @@ export class ReviewService {
     }
     await trx.insertInto('review_flags').values({ id: randomUUID(), kind, key, bucket, region_code: r.regionCode, department_id: r.departmentId, review_ids: JSON.stringify(ids), detail: JSON.stringify(detail), created_at: this.now() }).execute();
     const label = { burst_device: '同一设备集中好评', burst_address: '同一地址集中好评', fast_after_conclusion: '办结后数秒内大量评价' }[kind];
-    for (const to of await this.supervisors(trx, r.regionCode)) await notify(trx, { recipientAccountId: to, template: 'review.gaming_flag', params: { kind: label, key: maskPersonalDataInText(key), count: ids.length }, link: '/workbench/rectification/flags' });
+    for (const to of await this.supervisors(trx, r.regionCode)) await notify(trx, { recipientAccountId: to, template: 'review.gaming_flag', params: { kind: label, key: maskPersonalDataInText(key), count: ids.length }, link: '/oversight/reviews/flags' });
   }
 
   async flags(actor: Actor) {

@@ -143,7 +143,7 @@ describe.each(DB_KINDS)('reviews and rectification on %s', (kind) => {
     const s1 = await scjgStats();
     expect(s1.bad).toBe(s0.bad + 1);
     expect(s1.goodRate).toBeLessThan(s0.goodRate ?? 1);
-    expect((await notes(admin)).some((n) => n.link === `/workbench/rectification/${r.case.id}`)).toBe(true);
+    expect((await notes(admin)).some((n) => n.link === `/admin/rectification/${r.case.id}`)).toBe(true);
 
     const before = await tableCounts(app);
     expectProblem(await other.req('POST', `/api/rectification/cases/${r.case.id}/verify`, { finding: 'confirmed', note: '核实' }), 403, 'CASE_OTHER_DEPARTMENT');
@@ -193,7 +193,7 @@ describe.each(DB_KINDS)('reviews and rectification on %s', (kind) => {
     const c = ok(await supervisor.req('GET', `/api/rectification/cases/${r.case.id}`));
     expect(c).toMatchObject({ slaState: 'overdue' });
     expect(c.escalatedAt).not.toBeNull();
-    expect((await notes(supervisor)).some((n) => n.link === `/workbench/rectification/${r.case.id}`)).toBe(true);
+    expect((await notes(supervisor)).some((n) => n.link === `/oversight/reviews/cases/${r.case.id}`)).toBe(true);
     ok(await window.req('POST', `/api/rectification/cases/${r.case.id}/verify`, { finding: 'partly', note: '部分属实' }));
     ok(await window.req('POST', `/api/rectification/cases/${r.case.id}/rectify`, { measures: '批评教育，服务规范培训' }));
     ok(await window.req('POST', `/api/rectification/cases/${r.case.id}/feedback`, { message: '已反馈' }));

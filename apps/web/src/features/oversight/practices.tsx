@@ -251,7 +251,7 @@ export function DeptWorkOrders() {
     <div className="yw-page" data-testid="dept-work-orders">
       <h1 className="yw-page-title">{t('nav.workbench.workOrders')}</h1>
       <p className="yw-lead">{t('pr.wo.lead')}</p>
-      <Link to="/workbench/work-orders/practices">{t('pr.wo.readPractices')}</Link>
+      <Link to="practices">{t('pr.wo.readPractices')}</Link>
       <ErrorBox error={error} />
       {loading && !data ? (
         <Loading />
@@ -333,7 +333,7 @@ export function DeptWorkOrder() {
           <p className="yw-block-sm">{t('pr.wo.closeNote')}</p>
         </Card>
       )}
-      <Link to="/workbench/work-orders">{t('rv.back')}</Link>
+      <Link to="..">{t('rv.back')}</Link>
     </div>
   );
 }

@@ -18,6 +18,7 @@ export default function OversightReviews() {
       />
       <Route path="appeals" element={<AppealsPage />} />
       <Route path="appeals/:id" element={<AppealDecisionPage />} />
+      <Route path="cases/:id" element={<AppealDecisionPage />} />
       <Route path="flags" element={<FlagsPage />} />
       <Route path="follow-ups" element={<FollowUpsPage />} />
       <Route path="*" element={<NotFound />} />

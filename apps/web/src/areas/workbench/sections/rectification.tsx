@@ -177,7 +177,7 @@ function OneCase() {
           ))}
         </ul>
       </Card>
-      <Link to="/workbench/rectification">{t('rv.back')}</Link>
+      <Link to="..">{t('rv.back')}</Link>
     </div>
   );
 }
