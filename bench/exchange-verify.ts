@@ -31,7 +31,7 @@ import { ResourcesService } from '../apps/server/src/modules/resources';
 import { OrgService } from '../apps/server/src/modules/org';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, signClientAssertion } from '../apps/server/src/modules/exchange';
 import { startPgCluster } from '../test/pg-cluster';
-import { BENCH_SECRET, bareServer, fmt, load as loadPhase, loadAverage, log, ratioLine, startServer, stopServer, type Server } from './harness';
+import { BENCH_SECRET, bareServer, cpuLine, fmt, load as loadPhase, loadAverage, log, measuredLoad, ratioLine, startServer, stopServer, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -114,7 +114,7 @@ async function main() {
     await load(server.url, bodies, headers, 3); // warm-up
     const [c0, b0] = [await counted(), await batches()];
     const loadAtRun = loadAverage();
-    const v = await load(server.url, bodies, headers, DURATION);
+    const v = await measuredLoad(server, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies, headers });
     await new Promise((r) => setTimeout(r, 1000));
     const [calls, logged] = [(await counted()) - c0, (await batches()) - b0];
     log(`VERIFY API: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; ${fmt(calls, 0)} receipts in ${fmt(logged, 0)} log entries`);
@@ -126,13 +126,14 @@ async function main() {
     const bare = await bareServer(bodyFile);
     children.push(bare);
     await load(bare.url, bodies, {}, 3);
-    const b = await load(bare.url, bodies, {}, DURATION);
+    const b = await measuredLoad(bare, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies });
     await stopServer(bare);
     log(`BARE node:http (same answer bytes): ${fmt(b.rps, 0)} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms`);
     await handle.close();
 
     console.log('\nResults');
     console.log(`  ${ratioLine('verification API  ', v, b, 20)}`);
+    console.log(`  ${cpuLine(v, b)}`);
     console.log(`  machine            ${loadAtRun} when the API phase started (2 cores shared with other work)`);
     console.log(`  latency            p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms (target p99 ≤ 30 ms) at ${CONNECTIONS} connections`);
     console.log(`  receipts           ${fmt(calls, 0)} recorded in ${fmt(logged, 0)} transparency-log entries (≈ ${fmt(calls / Math.max(1, logged))} calls per group commit)`);

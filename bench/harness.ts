@@ -8,6 +8,7 @@
  * DevTools or summarise it with `npx tsx bench/profile-top.ts <file>`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort } from '../test/pg-cluster';
@@ -125,3 +126,25 @@ export async function load(url: string, spec: LoadSpec): Promise<Run> {
 /** "A req/s vs bare node:http B req/s = R %" — both measured in the same run. */
 export const ratioLine = (name: string, ours: Run, bare: Run, target: number) =>
   `${name} ${fmt(ours.rps, 0)} req/s vs bare node:http ${fmt(bare.rps, 0)} req/s = ${fmt((100 * ours.rps) / bare.rps)} % (target ≥ ${target} %)`;
+
+/**
+ * CPU seconds (user + system) a server process has used so far, from /proc (Linux). On a shared,
+ * loaded machine requests per second measure mostly the CPU share a process gets; CPU time per
+ * request does not, so the benchmarks print both.
+ */
+export function cpuSeconds(s: Server): number {
+  const stat = readFileSync(`/proc/${s.child.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+}
+
+/** A load phase with the server's CPU time per request (µs) alongside. */
+export async function measuredLoad(s: Server, spec: LoadSpec): Promise<Run & { cpuMicrosPerRequest: number }> {
+  const c0 = cpuSeconds(s);
+  const r = await load(s.url, spec);
+  return { ...r, cpuMicrosPerRequest: ((cpuSeconds(s) - c0) * 1e6) / Math.max(1, r.total) };
+}
+
+/** The same comparison by CPU time per request: how the API's cost compares to bare node:http's, whatever the machine's load. */
+export const cpuLine = (ours: { cpuMicrosPerRequest: number }, bare: { cpuMicrosPerRequest: number }) =>
+  `CPU per request ${fmt(ours.cpuMicrosPerRequest, 0)} µs vs bare node:http ${fmt(bare.cpuMicrosPerRequest, 0)} µs = ${fmt((100 * bare.cpuMicrosPerRequest) / ours.cpuMicrosPerRequest)} % (server processes only, PostgreSQL not counted)`;

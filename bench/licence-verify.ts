@@ -29,7 +29,7 @@ import { createSigner, type Jwk } from '../apps/server/src/modules/licences/cryp
 import { licenceType } from '../apps/server/src/modules/licences/licences.types';
 import { presentSdJwt } from '../apps/server/src/modules/licences/sd-jwt';
 import { startPgCluster } from '../test/pg-cluster';
-import { BENCH_SECRET, bareServer, fmt, load as loadPhase, loadAverage, log, ratioLine, startServer, stopServer, type Server } from './harness';
+import { BENCH_SECRET, bareServer, cpuLine, fmt, load as loadPhase, loadAverage, log, measuredLoad, ratioLine, startServer, stopServer, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -96,7 +96,7 @@ async function main() {
     await load(server.url, bodies, headers, 3); // warm-up
     const before = await logged();
     const loadAtRun = loadAverage();
-    const v = await load(server.url, bodies, headers, DURATION);
+    const v = await measuredLoad(server, { connections: CONNECTIONS, duration: DURATION, paths: '/api/licences/verify', bodies, headers });
     await new Promise((r) => setTimeout(r, 1000));
     const appended = (await logged()) - before;
     log(`VERIFY API: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; ${fmt(appended, 0)} log leaves appended (each a batch of answers)`);
@@ -108,13 +108,14 @@ async function main() {
     const bare = await bareServer(bodyFile);
     children.push(bare);
     await load(bare.url, bodies, {}, 3);
-    const b = await load(bare.url, bodies, {}, DURATION);
+    const b = await measuredLoad(bare, { connections: CONNECTIONS, duration: DURATION, paths: '/api/licences/verify', bodies });
     await stopServer(bare);
     log(`BARE node:http (same answer bytes): ${fmt(b.rps, 0)} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms`);
     await handle.close();
 
     console.log('\nResults');
     console.log(`  ${ratioLine('verification API  ', v, b, 20)}`);
+    console.log(`  ${cpuLine(v, b)}`);
     console.log(`  machine            ${loadAtRun} when the API phase started (2 cores shared with other work)`);
     console.log(`  latency            p50 ${v.p50} ms, p99 ${v.p99} ms (target p99 ≤ 30 ms) at ${CONNECTIONS} connections`);
     console.log(`  transparency log   ${fmt(appended, 0)} leaves for ${fmt(v.total, 0)} answers (one leaf per batch, ${fmt(v.total / Math.max(1, appended))} answers per leaf on average)`);
