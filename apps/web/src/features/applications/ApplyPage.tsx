@@ -6,12 +6,12 @@
  * Drafts are saved on the server, so they can be resumed from another device.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Alert, Button, Card, Form, Result, Space, Steps, Tag } from 'antd';
+import { Alert, Button, Card, Form, Radio, Result, Space, Steps, Tag } from 'antd';
 import QRCode from 'qrcode';
 import { CheckCircleOutlined, PrinterOutlined, SaveOutlined } from '@ant-design/icons';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../../api';
+import { ApiError, get } from '../../api';
 import { useSession } from '../../auth';
 import { usePrefs } from '../../prefs';
 import { Loading } from '../../components/States';
@@ -68,7 +68,22 @@ export function ApplyPage() {
   // Files handed in per material, and 免提交 materials the source could not provide (upload them after all).
   const [mats, setMats] = useState<Record<string, FileRef[]>>({});
   const [mustUpload, setMustUpload] = useState<string[]>([]);
+  // 免提交 from an e-licence: when the holder has several of the type, which one they authorise.
+  const [wallet, setWallet] = useState<WalletLicence[]>([]);
+  const [licenceChoice, setLicenceChoice] = useState<Record<string, string>>({});
   const loadedFor = useRef<string | null>(null);
+
+  const needsWallet = !!target?.materials.some((m) => m.exempt && m.source.kind === 'elicence');
+  useEffect(() => {
+    if (!needsWallet) return;
+    let cancelled = false;
+    get<WalletLicence[]>('/api/licences/wallet')
+      .then((list) => !cancelled && setWallet(list.filter((l) => l.status === 'valid')))
+      .catch(() => undefined); // without the wallet the server picks the holder's licence itself
+    return () => {
+      cancelled = true;
+    };
+  }, [needsWallet]);
 
   usePageTitle(target ? t('appl.apply.titleOf', { name: target.name }) : t('appl.apply.title'));
 
@@ -142,9 +157,13 @@ export function ApplyPage() {
   const all = () => ({ ...values, ...cleanValues(form.getFieldsValue(true)), ...cleanValues(matForm.getFieldsValue(true)) });
 
   function materialInput(): MaterialInput[] {
-    return Object.entries(mats)
+    const uploaded = Object.entries(mats)
       .filter(([, files]) => files.length)
       .map(([key, files]) => ({ key, fileIds: files.map((f) => f.id) }));
+    const chosen = Object.entries(licenceChoice)
+      .filter(([key]) => !uploaded.some((u) => u.key === key) && !mustUpload.includes(key))
+      .map(([key, licenceId]) => ({ key, licenceId }));
+    return [...uploaded, ...chosen];
   }
 
   async function save(): Promise<Application | null> {
@@ -299,6 +318,13 @@ export function ApplyPage() {
                     {t('appl.materials.from', { source: loc(m.sourceLabel, lang) || loc(m.licenceTypeLabel, lang) || m.source.kind })}
                     {m.condition ? ` · ${t('appl.materials.condition', { condition: m.condition })}` : ''}
                   </div>
+                  <LicenceChoice
+                    material={m.key}
+                    name={m.name}
+                    options={wallet.filter((l) => m.source.kind === 'elicence' && l.type === m.source.licenceType)}
+                    value={licenceChoice[m.key]}
+                    onChange={(id) => setLicenceChoice((p) => ({ ...p, [m.key]: id }))}
+                  />
                 </li>
               ))}
             </ul>
@@ -514,4 +540,40 @@ function matsOfDraft(d: Application, label: string): Record<string, FileRef[]> {
     if (m && typeof m.key === 'string' && Array.isArray(m.fileIds)) out[m.key] = m.fileIds.map((id, i) => ({ id, name: `${label} ${i + 1}` }));
   }
   return out;
+}
+
+/** A licence of the holder's wallet (GET /api/licences/wallet), as far as choosing one needs. */
+interface WalletLicence {
+  id: string;
+  type: string;
+  typeName: { zh: string; en: string };
+  number: string;
+  issuer: { name: string; nameEn: string };
+  status: string;
+  validUntil: string | null;
+}
+
+/** Several valid e-licences of the type a material accepts: the holder picks the one to authorise. */
+function LicenceChoice({ material, name, options, value, onChange }: { material: string; name: string; options: WalletLicence[]; value?: string; onChange: (id: string) => void }) {
+  const { t } = useTranslation();
+  const { lang } = usePrefs();
+  if (options.length < 2) return null;
+  const labelId = `lic-${material}`;
+  return (
+    <div className="yw-block-sm" data-testid={`licence-choice-${material}`}>
+      <div id={labelId} className="ya-meta">
+        {t('appl.materials.chooseLicence', { name })}
+      </div>
+      <Radio.Group aria-labelledby={labelId} value={value} onChange={(e) => onChange(String(e.target.value))}>
+        <Space direction="vertical">
+          {options.map((l) => (
+            <Radio key={l.id} value={l.id} data-testid={`licence-option-${l.id}`}>
+              {loc(l.typeName, lang)} {l.number} · {lang.startsWith('zh') ? l.issuer.name : l.issuer.nameEn || l.issuer.name}
+              {l.validUntil ? ` · ${t('appl.materials.validUntil', { date: l.validUntil.slice(0, 10) })}` : ''}
+            </Radio>
+          ))}
+        </Space>
+      </Radio.Group>
+    </div>
+  );
 }

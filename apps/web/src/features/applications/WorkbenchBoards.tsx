@@ -14,6 +14,7 @@ import { usePageTitle } from '../../components/usePageTitle';
 import { DaysLeft, ErrorAlert, SlaBadge, StateBadge, useLoad } from './common';
 import { tasksApi, type TaskRow } from './model';
 import { TaskTable } from './Workbench';
+import { WindowIntakeForm } from './WindowIntake';
 
 const urgency = (r: TaskRow) => (r.daysLeft ?? 1e6) + (r.sla === 'overdue' ? -1e7 : r.sla === 'warning' ? -1e6 : 0);
 
@@ -35,6 +36,7 @@ export function IntakePage() {
           {t('appl.refresh')}
         </Button>
       </div>
+      <WindowIntakeForm onDone={() => void reload()} />
       <ErrorAlert error={error} />
       {loading && !data ? <Loading /> : <TaskTable tasks={data ?? []} onChanged={() => void reload()} empty={t('appl.intake.empty')} />}
     </div>
