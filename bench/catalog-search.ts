@@ -23,6 +23,7 @@
  *    and the ratio (target ≥ 40 %). Then the revalidation a browser makes (If-None-Match → 304).
  * The load average is printed with each phase: other work on the machine inflates every figure.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,7 +38,7 @@ import { itemSearchRow, suggestionTexts, type ThemeInfo } from '../apps/server/s
 import { demoItems } from '../apps/server/src/modules/catalog/demo/items';
 import { childrenOf, isPlaceholderRegion, provinces, type Region } from '../apps/server/src/shared/regions';
 import { startPgCluster } from '../test/pg-cluster';
-import { bareServer, fmt, load as loadPhase, loadAverage, log, startServer as startHarnessServer, stopServer, type Run, type Server } from './harness';
+import { bareServer, cpuLine, cpuSeconds, fmt, load as loadPhase, loadAverage, log, measuredLoad, startServer as startHarnessServer, stopServer, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -207,6 +208,28 @@ function startServer(env: Record<string, string>): Promise<Server> {
 
 const load = (url: string, paths: string[], duration: number) => loadPhase(url, { connections: CONNECTIONS, duration, paths });
 
+/**
+ * CPU seconds used so far by the PostgreSQL server processes listening on `port` (the postmaster's
+ * children: backends, autovacuum, checkpointer …), from /proc; a backend that exits in between
+ * takes its time with it, so this is a lower bound. 0 when not found (e.g. PGlite).
+ */
+function pgCpuSeconds(port: number | undefined): number {
+  if (!port) return 0;
+  try {
+    const master = execFileSync('pgrep', ['-f', `postgres.*port=${port}`], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    const pids = master.flatMap((m) => execFileSync('pgrep', ['-P', String(m)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number));
+    return pids.reduce((sum, pid) => {
+      try {
+        return sum + cpuSeconds({ child: { pid } as Server['child'], url: '' });
+      } catch {
+        return sum;
+      }
+    }, 0);
+  } catch {
+    return 0;
+  }
+}
+
 const QUERIES = [
   '营业执照', '身份证丢了怎么补办', '生孩子', '社保转移', '公积金提取', '我要开饭店', '二手房过户', '食品经营许可证', '退休',
   '医保', '户口迁移', '结婚登记', '施工许可', '不动产抵押', '异地就医备案', '开公司', '失业金', '无犯罪记录证明', '护士执业注册', '发票',
@@ -260,8 +283,12 @@ async function main() {
     await load(server.url, SEARCHES, 5);
 
     const loadDuringSearch = loadAverage();
-    const s = await load(server.url, SEARCHES, DURATION);
+    const pgPort = dbUrl ? Number(new URL(dbUrl).port) : undefined;
+    const pg0 = pgCpuSeconds(pgPort);
+    const s = await measuredLoad(server, { connections: CONNECTIONS, duration: DURATION, paths: SEARCHES });
+    const pgMicros = ((pgCpuSeconds(pgPort) - pg0) * 1e6) / Math.max(1, s.total);
     log(`SEARCH (${SEARCHES.length} queries in rotation, facets on): p50 ${s.p50} ms, p90 ${s.p90} ms, p99 ${s.p99} ms, max ${s.max} ms; ${fmt(s.rps)} req/s; ${fmt(s.total, 0)} requests, ${s.non2xx} non-2xx, ${s.errors} errors; ${loadDuringSearch}`);
+    log(`  CPU per search: server ${fmt(s.cpuMicrosPerRequest, 0)} µs, PostgreSQL ${pgPort ? `${fmt(pgMicros, 0)} µs` : 'in the server (PGlite)'} — on two idle cores that would bound throughput at ≈ ${fmt(2e6 / (s.cpuMicrosPerRequest + pgMicros), 0)} req/s (less the load generator's share)`);
 
     const guidePath = `/api/catalog/items/${gen.guideId}`;
     const guide = Buffer.from(await (await fetch(server.url + guidePath)).arrayBuffer());
@@ -274,12 +301,18 @@ async function main() {
     await load(bare.url, ['/'], 3);
     await load(server.url, [guidePath], 3);
     const loadDuringGuide = loadAverage();
-    const rounds: { b: Run; g: Run }[] = [];
-    for (let i = 0; i < 2; i++) rounds.push({ b: await load(bare.url, ['/'], DURATION / 2), g: await load(server.url, [guidePath], DURATION / 2) });
+    const rounds: { b: Awaited<ReturnType<typeof measuredLoad>>; g: Awaited<ReturnType<typeof measuredLoad>> }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const rb = await measuredLoad(bare, { connections: CONNECTIONS, duration: DURATION / 2, paths: '/' });
+      const rg = await measuredLoad(server, { connections: CONNECTIONS, duration: DURATION / 2, paths: guidePath });
+      rounds.push({ b: rb, g: rg });
+    }
     bare.child.kill();
-    const b = { rps: (rounds[0].b.rps + rounds[1].b.rps) / 2 };
-    const g = { rps: (rounds[0].g.rps + rounds[1].g.rps) / 2, p50: Math.max(rounds[0].g.p50, rounds[1].g.p50), p99: Math.max(rounds[0].g.p99, rounds[1].g.p99) };
+    const avg = (f: (r: (typeof rounds)[number]) => number) => (f(rounds[0]) + f(rounds[1])) / 2;
+    const b = { rps: avg((r) => r.b.rps), cpuMicrosPerRequest: avg((r) => r.b.cpuMicrosPerRequest) };
+    const g = { rps: avg((r) => r.g.rps), cpuMicrosPerRequest: avg((r) => r.g.cpuMicrosPerRequest), p50: Math.max(rounds[0].g.p50, rounds[1].g.p50), p99: Math.max(rounds[0].g.p99, rounds[1].g.p99) };
     log(`GUIDE READ (${fmt(guide.length, 0)} bytes): server ${fmt(g.rps, 0)} req/s (p50 ${g.p50} ms, p99 ${g.p99} ms); bare node:http ${fmt(b.rps, 0)} req/s; ratio ${fmt((100 * g.rps) / b.rps)} % (rounds: ${rounds.map((r) => `${fmt((100 * r.g.rps) / r.b.rps)} %`).join(', ')}); ${loadDuringGuide}`);
+    log(`  ${cpuLine(g, b)}`);
     // A browser that has the guide revalidates it: If-None-Match answered 304 with no body.
     const etag = (await fetch(server.url + guidePath)).headers.get('etag') ?? '';
     const r304 = await loadPhase(server.url, { connections: CONNECTIONS, duration: DURATION / 2, paths: guidePath, headers: { 'if-none-match': etag } });
@@ -288,8 +321,9 @@ async function main() {
     console.log('\nSUMMARY');
     console.log(`  database            ${EMBEDDED ? 'PGlite (embedded)' : 'PostgreSQL 15'}; items ${fmt('made' in gen ? Number(gen.made) : N, 0)}${REUSE_URL ? ' (reused)' : ''}`);
     console.log(`  index build         ${fmt(gen.buildSeconds)} s; search indexes ${mb(gen.indexBytes)} (${fmt(gen.docs, 0)} distinct texts: GIN ${mb((gen.sizes.get('catalog_search_docs_terms') ?? 0) + (gen.sizes.get('catalog_search_docs_name_terms') ?? 0))}; entry indexes ${mb((gen.sizes.get('catalog_search_doc_use') ?? 0) + (gen.sizes.get('catalog_search_doc_region') ?? 0))})`);
-    console.log(`  search (8 clients)  p50 ${s.p50} ms (target ≤ 15), p99 ${s.p99} ms (target ≤ 60), ${fmt(s.rps, 0)} req/s`);
+    console.log(`  search (8 clients)  p50 ${s.p50} ms (target ≤ 15), p99 ${s.p99} ms (target ≤ 60), ${fmt(s.rps, 0)} req/s; CPU per search: server ${fmt(s.cpuMicrosPerRequest, 0)} µs + PostgreSQL ${fmt(pgMicros, 0)} µs`);
     console.log(`  guide read          ${fmt(g.rps, 0)} req/s vs bare node:http ${fmt(b.rps, 0)} req/s = ${fmt((100 * g.rps) / b.rps)} % (target ≥ 40 %); revalidation ${fmt(r304.rps, 0)} req/s (304)`);
+    console.log(`  guide, by CPU       ${cpuLine(g, b)}`);
     console.log(`  machine             search phase ${loadDuringSearch}; guide phase ${loadDuringGuide}`);
     if (KEEP) {
       kept = true;
