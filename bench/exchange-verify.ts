@@ -19,7 +19,7 @@
  *    duration. Requests per second of both, the ratio (target ≥ 20 %), latency (target p99 ≤ 30 ms).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,7 +31,7 @@ import { ResourcesService } from '../apps/server/src/modules/resources';
 import { OrgService } from '../apps/server/src/modules/org';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, signClientAssertion } from '../apps/server/src/modules/exchange';
 import { startPgCluster } from '../test/pg-cluster';
-import { BENCH_SECRET, bareServer, cpuLine, fmt, load as loadPhase, loadAverage, log, measuredLoad, ratioLine, startServer, stopServer, type Server } from './harness';
+import { BENCH_SECRET, bareRun, cpuLine, fmt, load as loadPhase, loadAverage, log, measuredLoad, ratioLine, startServer, stopServer, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -121,14 +121,7 @@ async function main() {
     await stopServer(server);
     children.length = 0;
 
-    const bodyFile = join(dataDir, 'answer.json');
-    writeFileSync(bodyFile, answer);
-    const bare = await bareServer(bodyFile);
-    children.push(bare);
-    await load(bare.url, bodies, {}, 3);
-    const b = await measuredLoad(bare, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies });
-    await stopServer(bare);
-    log(`BARE node:http (same answer bytes): ${fmt(b.rps, 0)} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms`);
+    const b = await bareRun(answer, dataDir, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies });
     await handle.close();
 
     console.log('\nResults');

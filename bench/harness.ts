@@ -8,7 +8,8 @@
  * DevTools or summarise it with `npx tsx bench/profile-top.ts <file>`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort } from '../test/pg-cluster';
@@ -148,3 +149,21 @@ export async function measuredLoad(s: Server, spec: LoadSpec): Promise<Run & { c
 /** The same comparison by CPU time per request: how the API's cost compares to bare node:http's, whatever the machine's load. */
 export const cpuLine = (ours: { cpuMicrosPerRequest: number }, bare: { cpuMicrosPerRequest: number }) =>
   `CPU per request ${fmt(ours.cpuMicrosPerRequest, 0)} µs vs bare node:http ${fmt(bare.cpuMicrosPerRequest, 0)} µs = ${fmt((100 * bare.cpuMicrosPerRequest) / ours.cpuMicrosPerRequest)} % (server processes only, PostgreSQL not counted)`;
+
+/**
+ * The comparison phase: a bare node:http server answering `answer` (the API's own answer bytes)
+ * under the same load (`spec`, after a 3 s warm-up), started and stopped here; logs and returns its figures.
+ */
+export async function bareRun(answer: string | Buffer, dir: string, spec: LoadSpec): Promise<Run & { cpuMicrosPerRequest: number }> {
+  const bodyFile = join(dir, 'bare-answer.json');
+  writeFileSync(bodyFile, answer);
+  const bare = await bareServer(bodyFile);
+  try {
+    await load(bare.url, { ...spec, duration: 3 });
+    const b = await measuredLoad(bare, spec);
+    log(`BARE node:http (same answer bytes): ${fmt(b.rps, 0)} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms`);
+    return b;
+  } finally {
+    await stopServer(bare);
+  }
+}

@@ -17,7 +17,7 @@
  *    duration. Requests per second of both, the ratio (target ≥ 20 %), latency percentiles
  *    (target p99 ≤ 30 ms), and how many log entries the run appended.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,7 +29,7 @@ import { createSigner, type Jwk } from '../apps/server/src/modules/licences/cryp
 import { licenceType } from '../apps/server/src/modules/licences/licences.types';
 import { presentSdJwt } from '../apps/server/src/modules/licences/sd-jwt';
 import { startPgCluster } from '../test/pg-cluster';
-import { BENCH_SECRET, bareServer, cpuLine, fmt, load as loadPhase, loadAverage, log, measuredLoad, ratioLine, startServer, stopServer, type Server } from './harness';
+import { BENCH_SECRET, bareRun, cpuLine, fmt, load as loadPhase, loadAverage, log, measuredLoad, ratioLine, startServer, stopServer, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -103,14 +103,7 @@ async function main() {
     await stopServer(server);
     children.length = 0;
 
-    const bodyFile = join(dataDir, 'answer.json');
-    writeFileSync(bodyFile, answer);
-    const bare = await bareServer(bodyFile);
-    children.push(bare);
-    await load(bare.url, bodies, {}, 3);
-    const b = await measuredLoad(bare, { connections: CONNECTIONS, duration: DURATION, paths: '/api/licences/verify', bodies });
-    await stopServer(bare);
-    log(`BARE node:http (same answer bytes): ${fmt(b.rps, 0)} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms`);
+    const b = await bareRun(answer, dataDir, { connections: CONNECTIONS, duration: DURATION, paths: '/api/licences/verify', bodies });
     await handle.close();
 
     console.log('\nResults');
