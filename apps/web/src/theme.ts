@@ -36,13 +36,6 @@ export function themeFor(elder: boolean): ThemeConfig {
       colorTextPlaceholder: '#6b6b6b',
       colorBorder: '#8c8c8c', // form control borders need 3:1 against the background (WCAG 1.4.11)
       colorBgLayout: palette.pageBg,
-      // antd's preset tag colours put colour 7 on colour 1: orange, green, gold, cyan and lime are
-      // 3–4:1 there, below WCAG AA's 4.5:1. One or two steps darker (all ≥ 5:1 on their tag).
-      orange7: '#ad4e00',
-      green7: '#237804',
-      gold7: '#874d00',
-      cyan7: '#006d75',
-      lime7: '#3f6600',
       borderRadius: 4,
       fontFamily:
         "-apple-system, BlinkMacSystemFont, 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', 'Source Han Sans SC', 'WenQuanYi Micro Hei', 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Descriptions, Input, Space } from 'antd';
+import { Alert, Button, Card, Descriptions, Input } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { Link, Route, Routes, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
@@ -33,7 +33,7 @@ function VisitRecorder() {
   const [error, setError] = useState<unknown>(null);
   return (
     <Card size="small" className="yw-block-sm" title={<h2 className="rv-card-title">{t('rv.visit.record')}</h2>}>
-      <Space wrap>
+      <div className="yw-wrap-row">
         <label className="rv-field-inline">
           {t('rv.visit.personName')}
           <Input value={name} onChange={(e) => setName(e.target.value)} maxLength={50} style={{ width: 180 }} data-testid="visit-person" />
@@ -52,7 +52,7 @@ function VisitRecorder() {
         >
           {t('rv.visit.record')}
         </Button>
-      </Space>
+      </div>
       <ErrorAlert error={error} />
       {link && (
         <p className="yw-block-sm">
