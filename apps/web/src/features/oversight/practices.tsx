@@ -17,6 +17,7 @@ import { usePageTitle } from '../../components/usePageTitle';
 import { DataTable } from '../../components/DataTable';
 import { ErrorBox, formatValue, lastMonths, useL10n, useLoad } from './common';
 import type { L10n, Provenance, WorkOrder } from './model';
+import '../reviews/reviews.css';
 
 export interface Practice {
   id: string;
@@ -137,7 +138,7 @@ export function PracticePage({ base }: { base: string }) {
       {supervisor && data.status === 'published' && base.startsWith('/oversight') && (
         <Space.Compact className="yw-block-sm" style={{ width: '100%', maxWidth: 600 }}>
           <Input aria-label={t('pr.withdrawNote')} placeholder={t('pr.withdrawNote')} value={note} onChange={(e) => setNote(e.target.value)} />
-          <Button onClick={() => practicesApi.withdraw(data.id, note).then(setData, setErr)} data-testid="practice-withdraw">
+          <Button className="sv-btn" onClick={() => practicesApi.withdraw(data.id, note).then(setData, setErr)} data-testid="practice-withdraw">
             {t('pr.withdraw')}
           </Button>
         </Space.Compact>
@@ -203,6 +204,7 @@ export function PublishPractice() {
         rowKey="key"
         dataSource={ranked}
         pagination={false}
+        locale={{ emptyText: <span className="sv-empty">{t('pr.noRanking')}</span> }}
         onRow={(r) => ({ 'data-testid': 'practice-rank-row', 'data-key': r.key }) as React.HTMLAttributes<HTMLElement>}
         columns={[
           { title: t('pr.rankCol'), render: (_: unknown, _r, i) => i + 1 },
@@ -234,7 +236,7 @@ export function PublishPractice() {
         <Input.TextArea value={body} onChange={(e) => setBody(e.target.value)} rows={6} maxLength={10000} data-testid="practice-body" />
       </label>
       <ErrorBox error={err} />
-      <Button type="primary" onClick={() => practicesApi.publish({ title, summary, body, measure, departmentId: dept ?? '', from, to }).then(setDone, setErr)} data-testid="practice-submit">
+      <Button className="sv-btn" type="primary" onClick={() => practicesApi.publish({ title, summary, body, measure, departmentId: dept ?? '', from, to }).then(setDone, setErr)} data-testid="practice-submit">
         {t('pr.publish')}
       </Button>
     </div>
@@ -261,7 +263,7 @@ export function DeptWorkOrders() {
           rowKey="id"
           dataSource={data ?? []}
           pagination={{ pageSize: 20, hideOnSinglePage: true }}
-          locale={{ emptyText: t('pr.wo.empty') }}
+          locale={{ emptyText: <span className="sv-empty">{t('pr.wo.empty')}</span> }}
           onRow={(r) => ({ 'data-testid': 'wo-row', 'data-number': r.number }) as React.HTMLAttributes<HTMLElement>}
           columns={[
             { title: t('pr.wo.number'), dataIndex: 'number', render: (v: string, r) => <Link to={r.id}>{v}</Link> },
@@ -317,7 +319,7 @@ export function DeptWorkOrder() {
       </Descriptions>
       <ErrorBox error={err} />
       {data.status === 'open' && !data.acceptedAt && (
-        <Button type="primary" className="yw-block-sm" onClick={() => act(practicesApi.accept(data.id))} data-testid="wo-accept">
+        <Button className="sv-btn yw-block-sm" type="primary" onClick={() => act(practicesApi.accept(data.id))} data-testid="wo-accept">
           {t('pr.wo.accept')}
         </Button>
       )}
@@ -327,7 +329,7 @@ export function DeptWorkOrder() {
             <span>{t('pr.wo.handling')}</span>
             <Input.TextArea value={text} onChange={(e) => setText(e.target.value)} rows={3} maxLength={2000} data-testid="wo-response" />
           </label>
-          <Button type="primary" onClick={() => act(practicesApi.respond(data.id, text))} data-testid="wo-respond">
+          <Button className="sv-btn" type="primary" onClick={() => act(practicesApi.respond(data.id, text))} data-testid="wo-respond">
             {t('pr.wo.submit')}
           </Button>
           <p className="yw-block-sm">{t('pr.wo.closeNote')}</p>

@@ -125,7 +125,7 @@ export function AppealsPage() {
           rowKey="id"
           dataSource={data ?? []}
           pagination={{ pageSize: 20, hideOnSinglePage: true }}
-          locale={{ emptyText: t('sv.appeals.empty') }}
+          locale={{ emptyText: <span className="sv-empty">{t('sv.appeals.empty')}</span> }}
           onRow={(r) => ({ 'data-testid': 'appeal-row', 'data-number': r.number }) as React.HTMLAttributes<HTMLElement>}
           columns={[
             { title: t('rv.rect.number'), dataIndex: 'number', render: (v: string, r) => <Link to={r.id}>{v}</Link> },
@@ -195,10 +195,10 @@ export function AppealDecisionPage() {
           </label>
           <ErrorAlert error={actError} />
           <Space wrap>
-            <Button type="primary" onClick={() => void decide(true)} data-testid="appeal-uphold">
+            <Button className="sv-btn" type="primary" onClick={() => void decide(true)} data-testid="appeal-uphold">
               {t('sv.appeals.uphold')}
             </Button>
-            <Button danger onClick={() => void decide(false)} data-testid="appeal-reject">
+            <Button className="sv-btn" danger onClick={() => void decide(false)} data-testid="appeal-reject">
               {t('sv.appeals.reject')}
             </Button>
           </Space>
@@ -257,10 +257,10 @@ function FlagCard({ f, onDone }: { f: FlagRow; onDone: () => void }) {
           </label>
           <ErrorAlert error={error} />
           <Space wrap>
-            <Button danger onClick={() => void resolve('confirmed')} data-testid="flag-confirm">
+            <Button className="sv-btn" danger onClick={() => void resolve('confirmed')} data-testid="flag-confirm">
               {t('sv.flags.confirm')}
             </Button>
-            <Button onClick={() => void resolve('dismissed')} data-testid="flag-dismiss">
+            <Button className="sv-btn" onClick={() => void resolve('dismissed')} data-testid="flag-dismiss">
               {t('sv.flags.dismiss')}
             </Button>
           </Space>
@@ -317,7 +317,7 @@ function FollowUpForm({ f, onDone }: { f: FollowUpRow; onDone: () => void }) {
         <Input value={note} onChange={(e) => setNote(e.target.value)} maxLength={2000} data-testid="fu-note" />
       </label>
       <ErrorAlert error={error} />
-      <Button type="primary" onClick={() => void save()} data-testid="fu-save">
+      <Button className="sv-btn" type="primary" onClick={() => void save()} data-testid="fu-save">
         {t('sv.followUps.record')}
       </Button>
     </div>
@@ -358,7 +358,7 @@ export function FollowUpsPage() {
           </label>
         </div>
         <ErrorAlert error={sampleError} />
-        <Button onClick={() => void sample()} data-testid="fu-sample">
+        <Button className="sv-btn" onClick={() => void sample()} data-testid="fu-sample">
           {t('sv.followUps.draw')}
         </Button>
         {result && <Alert className="yw-block-sm" type="success" showIcon role="status" title={t('sv.followUps.drawn', result)} data-testid="fu-drawn" />}
@@ -417,7 +417,7 @@ export function DispatchPage() {
           rowKey="id"
           dataSource={data ?? []}
           pagination={{ pageSize: 20, hideOnSinglePage: true }}
-          locale={{ emptyText: t('sv.dispatch.empty') }}
+          locale={{ emptyText: <span className="sv-empty">{t('sv.dispatch.empty')}</span> }}
           onRow={(r) => ({ 'data-testid': 'dispatch-row', 'data-number': r.number }) as React.HTMLAttributes<HTMLElement>}
           columns={[
             { title: t('sv.dispatch.number'), dataIndex: 'number', render: (v: string, r) => <Link to={r.id}>{v}</Link> },
@@ -468,7 +468,7 @@ export function DispatchOnePage() {
             <Input value={note} onChange={(e) => setNote(e.target.value)} maxLength={500} data-testid="dispatch-note" />
           </label>
           <ErrorAlert error={actError ?? depts.error} />
-          <Button type="primary" onClick={() => void dispatch()} data-testid="dispatch-submit">
+          <Button className="sv-btn" type="primary" onClick={() => void dispatch()} data-testid="dispatch-submit">
             {t('sv.dispatch.submit')}
           </Button>
           {returnedBy.size > 0 && <p className="yw-block-sm">{t('sv.dispatch.notBack')}</p>}
@@ -546,7 +546,7 @@ export function AppealForm({ caseId, onDone }: { caseId: string; onDone: (c: Cas
         ))}
       </ul>
       <ErrorAlert error={error} />
-      <Button type="primary" disabled={busy || !files.length} onClick={() => void submit()} data-testid="appeal-submit">
+      <Button className="sv-btn" type="primary" disabled={busy || !files.length} onClick={() => void submit()} data-testid="appeal-submit">
         {t('sv.appeal.submit')}
       </Button>
     </Card>
