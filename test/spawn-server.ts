@@ -21,7 +21,7 @@ export interface RunningServer {
 }
 
 /** How long a server may take to answer /readyz (a busy 2-core machine boots slowly). */
-export const READY_TIMEOUT_MS = Number(process.env.E2E_READY_TIMEOUT_MS ?? 120_000);
+export const READY_TIMEOUT_MS = Number(process.env.E2E_READY_TIMEOUT_MS ?? 240_000);
 
 export async function spawnServer(env: Record<string, string>): Promise<RunningServer> {
   const port = await freePort();

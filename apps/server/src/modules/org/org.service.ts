@@ -62,8 +62,9 @@ export class OrgService {
     if (!isInSubtree(code, this.nodeRegion)) throw orgErrors.outsideNode(field);
   }
 
-  async department(id: string): Promise<Department | undefined> {
-    const d = await departmentsRepo.byId(this.db, id);
+  /** A department; inside a transaction pass it as `db` (PGlite has one connection: the root handle would wait for the transaction forever). */
+  async department(id: string, db: Db = this.db): Promise<Department | undefined> {
+    const d = await departmentsRepo.byId(db, id);
     return d && presentDepartment(d);
   }
 

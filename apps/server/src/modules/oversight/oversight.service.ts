@@ -706,7 +706,7 @@ export class OversightService {
       if (!w || w.status === 'closed' || w.overdue) return;
       await trx.updateTable('oversight_work_orders').set({ overdue: true, escalated_at: new Date() }).where('id', '=', id).execute();
       // Escalation (督办): the department's admins and the region's supervisors are told.
-      const dept = await this.org.department(w.department_id);
+      const dept = await this.org.department(w.department_id, trx);
       const contacts = await this.departmentContacts(trx, w.department_id);
       const params = { number: w.number, title: w.title, department: dept?.name ?? '', dueDate: String(w.due_date).slice(0, 10) };
       for (const to of contacts.ids) await notify(trx, { recipientAccountId: to, template: 'oversight.work_order_overdue', params, link: `${contacts.area}/work-orders/${id}` });
