@@ -122,27 +122,15 @@ async function review(page: Page, applicationId: string, opinion: string) {
   await actAndWait(page, 'do-review');
 }
 
-/** Approves; when the server says dependent items need result fields, the form asks for them. */
+/** Approves, filling the result fields that the following items of a bundle need. */
 async function approve(page: Page, applicationId: string, result: Record<string, string> = {}) {
   await openTask(page, applicationId);
   expect(await page.getByTestId('task-detail').getAttribute('data-action')).toBe('decide');
   await page.getByTestId('act-note').fill('符合法定条件，准予。');
-  const fill = async () => {
-    for (const [k, v] of Object.entries(result)) {
-      const input = page.getByTestId(`result-${k}`);
-      if (await input.count()) await input.fill(v);
-    }
-  };
-  await fill();
+  // The officer sees up front which result fields the following items need (resultFieldsNeeded).
+  if (Object.keys(result).length) await page.getByTestId('result-fields').waitFor();
+  for (const [k, v] of Object.entries(result)) await page.getByTestId(`result-${k}`).fill(v);
   await page.getByTestId('do-approve').click();
-  if (Object.keys(result).length) {
-    // First time round the server names the fields the following items need.
-    await expect.poll(async () => (await page.getByTestId('act-done').count()) > 0 || (await page.getByTestId('result-fields').count()) > 0, POLL).toBe(true);
-    if (!(await page.getByTestId('act-done').count())) {
-      await fill();
-      await page.getByTestId('do-approve').click();
-    }
-  }
   await page.getByTestId('act-done').waitFor();
 }
 
