@@ -245,25 +245,36 @@ export class ReviewService {
       if (app.applicant_id !== subjectOf(actor)) throw E.notApplicant();
       if (app.parent_id) throw E.notRoot();
       if (app.state !== 'concluded') throw E.notConcluded(app.state);
-      const existing = await trx.selectFrom('reviews').select('id').where('subject_kind', '=', 'application').where('subject_id', '=', app.id).executeTakeFirst();
-      if (existing) throw E.already();
-      this.checkRating(input, 'online', 'application');
       const reviewerName = actor.actingFor ? `${actor.displayName}（代${actor.actingFor.displayName}）` : (actor.actingAs?.displayName ?? actor.displayName);
-      const id = await this.insertReview(trx, ctx, {
-        subject_kind: 'application',
-        subject_id: app.id,
-        subject_number: app.number,
-        subject_title: app.title,
-        department_id: app.department_id,
-        item_id: app.item_id,
-        region_code: app.region_code,
-        reviewer_id: subjectOf(actor),
-        reviewer_name: reviewerName,
-        indicator_set: 'online',
-        concluded_at: app.concluded_at ?? this.now(),
-      }, input);
+      const id = await this.insertApplicationReview(trx, ctx, app, { id: subjectOf(actor), name: reviewerName }, input);
       return this.reviewView(trx, id);
     });
+  }
+
+  /** 一事一评 of a concluded application, once: refuses a second review, checks the rating, records it. */
+  private async insertApplicationReview(
+    trx: Db,
+    ctx: RequestContext,
+    app: AppRow,
+    reviewer: { id: string | null; name: string },
+    input: RatingInput,
+  ): Promise<string> {
+    const existing = await trx.selectFrom('reviews').select('id').where('subject_kind', '=', 'application').where('subject_id', '=', app.id).executeTakeFirst();
+    if (existing) throw E.already();
+    this.checkRating(input, 'online', 'application');
+    return this.insertReview(trx, ctx, {
+      subject_kind: 'application',
+      subject_id: app.id,
+      subject_number: app.number,
+      subject_title: app.title,
+      department_id: app.department_id,
+      item_id: app.item_id,
+      region_code: app.region_code,
+      reviewer_id: reviewer.id,
+      reviewer_name: reviewer.name,
+      indicator_set: 'online',
+      concluded_at: app.concluded_at ?? this.now(),
+    }, input);
   }
 
   private async insertReview(
@@ -403,24 +414,8 @@ export class ReviewService {
       if (inv.token_used_at) throw E.inviteLinkUsed();
       const app = await this.application(trx, inv.application_id);
       if (!app || app.state !== 'concluded') throw E.inviteLinkInvalid();
-      const existing = await trx.selectFrom('reviews').select('id').where('subject_kind', '=', 'application').where('subject_id', '=', app.id).executeTakeFirst();
-      if (existing) throw E.already();
-      const rating: RatingInput = { ...input, channel: 'sms' };
-      this.checkRating(rating, 'online', 'application');
       const name = (await sql<{ applicant_name: string }>`SELECT applicant_name FROM applications WHERE id = ${app.id}`.execute(trx)).rows[0]?.applicant_name ?? '申请人';
-      const id = await this.insertReview(trx, ctx, {
-        subject_kind: 'application',
-        subject_id: app.id,
-        subject_number: app.number,
-        subject_title: app.title,
-        department_id: app.department_id,
-        item_id: app.item_id,
-        region_code: app.region_code,
-        reviewer_id: app.applicant_id,
-        reviewer_name: name,
-        indicator_set: 'online',
-        concluded_at: app.concluded_at ?? this.now(),
-      }, rating);
+      const id = await this.insertApplicationReview(trx, ctx, app, { id: app.applicant_id, name }, { ...input, channel: 'sms' });
       await trx.updateTable('review_invitations').set({ token_used_at: this.now() }).where('application_id', '=', app.id).execute();
       return this.reviewView(trx, id);
     });
