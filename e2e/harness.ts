@@ -304,12 +304,14 @@ export async function chooseUntil(page: Page, trigger: Locator, item: Locator, d
       if (await done().catch(() => false)) return;
       await page.waitForTimeout(250);
     } while (Date.now() < settle);
-    if (Date.now() > deadline) throw new Error('the menu choice did not take effect');
+    if (Date.now() > deadline) throw new Error(`the menu choice did not take effect (${await item.count()} matching items in the page)`);
   }
 }
 
 /** Open a dropdown menu and choose an item once the menu has finished opening. */
-export async function chooseFromMenu(page: Page, trigger: Locator, item: Locator): Promise<void> {
+export async function chooseFromMenu(page: Page, trigger: Locator, anyItem: Locator): Promise<void> {
+  // A popup of a re-rendered dropdown can linger hidden in the DOM with the same item: only the shown one counts.
+  const item = anyItem.filter({ visible: true });
   for (let attempt = 0; ; attempt++) {
     try {
       if (!(await item.isVisible().catch(() => false))) {
