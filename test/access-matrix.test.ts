@@ -234,9 +234,9 @@ const EXPECTED: Record<string, Expect> = {
       },
     }),
   },
-  // Materials: applicants upload and list their own; officers may download only what the applications module grants.
-  'POST /api/files': { allowed: ['citizen', 'enterprise', 'agent'], sample: (i) => ({ multipart: { filename: `材料${i.n}.pdf`, contentType: 'application/pdf', data: samplePdf(`matrix-${i.n}`) } }) },
-  'GET /api/files': { allowed: ['citizen', 'enterprise', 'agent'] },
+  // Materials: applicants (and window clerks scanning at the counter) upload and list their own; others download only what the applications module grants.
+  'POST /api/files': { allowed: ['citizen', 'enterprise', 'agent', 'window_clerk'], sample: (i) => ({ multipart: { filename: `材料${i.n}.pdf`, contentType: 'application/pdf', data: samplePdf(`matrix-${i.n}`) } }) },
+  'GET /api/files': { allowed: ['citizen', 'enterprise', 'agent', 'window_clerk'] },
   'GET /api/files/:id': {
     allowed: ['citizen', 'enterprise', 'agent', 'window_clerk', 'reviewer', 'decider', 'dept_admin'],
     sample: () => ({ url: '/api/files/00000000-0000-4000-8000-000000000000' }),

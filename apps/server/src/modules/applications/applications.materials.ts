@@ -14,7 +14,9 @@
  *   for it came with the submission. A kind no module provides on this node is recorded as
  *   unavailable ("not connected") for the window to check, without refusing the submission.
  * - The officers of the departments of the application's process may read the files it cites
- *   (`application_file_grants`, checked by the read rule registered with the files module).
+ *   (`application_file_grants`, checked by the read rule registered with the files module), and
+ *   so may the applicant (their agent, their enterprise's staff), whoever uploaded the file: a
+ *   window clerk's scans at intake are the clerk's files but the applicant's materials.
  * - Each application row counts its materials (materials_total / materials_exempt /
  *   materials_elicence) for oversight (免提交占比).
  */
@@ -164,6 +166,24 @@ export async function grantFiles(trx: Db, applicationId: string, fileIds: string
   const rows = [...new Set(fileIds)].flatMap((file_id) => [...new Set(departmentIds)].map((department_id) => ({ file_id, application_id: applicationId, department_id })));
   if (!rows.length) return;
   await trx.insertInto('application_file_grants').values(rows).onConflict((oc) => oc.doNothing()).execute();
+}
+
+/**
+ * The applicant's read rule for the files module: the subject (the person, the enterprise, or the
+ * principal of an agent) of an application that cites the file may read it, whoever uploaded it —
+ * e.g. the scans a window clerk attached at the counter (窗口收件), owned by the clerk. Every cited
+ * file has grant rows (one per handling department), so they also say which application cites it.
+ */
+export async function applicantMayRead(db: Db, subjectId: string, fileId: string): Promise<boolean> {
+  const r = await db
+    .selectFrom('application_file_grants as g')
+    .innerJoin('applications as a', 'a.id', 'g.application_id')
+    .select('g.file_id')
+    .where('g.file_id', '=', fileId)
+    .where('a.applicant_id', '=', subjectId)
+    .limit(1)
+    .executeTakeFirst();
+  return !!r;
 }
 
 /** The read rule for the files module: an officer of a department handling an application that cites the file. */

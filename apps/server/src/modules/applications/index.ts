@@ -34,7 +34,8 @@ import type { PaymentsService } from '../payments';
 import type { FileService } from '../files';
 import { notify, type NotificationService } from '../notifications';
 import { deliverNotifications } from './applications.notify';
-import { departmentMayRead } from './applications.materials';
+import { applicantMayRead, departmentMayRead } from './applications.materials';
+import { hasRole, subjectOf } from '../../shared/actor';
 import { ProcessDefinitions } from './applications.definitions';
 import type { MaterialSources } from '../../shared/material-sources';
 import { ApplicantService, type PeopleDirectory } from './applications.service';
@@ -104,8 +105,13 @@ export class ApplicationsModule {
       log: o.log,
     });
     this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share, payments, sources: o.materialSources, people: o.people, definitions: this.definitions, nodeName: o.org.region(o.config.NODE_REGION)?.name ?? '' });
-    // Officers of a department handling an application may read the files it cites.
-    o.files?.policy.allowRead(async (actor, file) => actor.kind === 'officer' && !!actor.departmentId && (await departmentMayRead(o.db, actor.departmentId, file.id)));
+    // Officers of a department handling an application may read the files it cites; so may its
+    // applicant (or their agent / enterprise staff), whoever uploaded them (window intake scans).
+    o.files?.policy.allowRead(async (actor, file) =>
+      actor.kind === 'officer'
+        ? !!actor.departmentId && (await departmentMayRead(o.db, actor.departmentId, file.id))
+        : hasRole(actor, 'citizen', 'enterprise', 'agent') && (await applicantMayRead(o.db, subjectOf(actor), file.id)),
+    );
     this.tasks = new TasksService(o.db, this.engine, this.applicant, o.catalog, share, o.config.PUBLIC_URL);
     o.jobs.handle(QUEUES.timer, (job) => this.engine.onTimer(job));
     o.jobs.handle(QUEUES.conclude, (job) => this.engine.onConclude(job));

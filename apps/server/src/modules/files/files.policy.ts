@@ -1,8 +1,9 @@
 /**
  * Who may read a stored material. The owner (the subject the uploader acted for: themselves, their
- * enterprise, or their principal) always may. Everyone else only through a rule another module
- * adds: the applications module grants the officers of the department handling an application
- * the materials cited in it, e.g.
+ * enterprise, or their principal; a window clerk for the scans they take at the counter) always
+ * may. Everyone else only through a rule another module adds: the applications module grants the
+ * officers of the departments handling an application, and its applicant (their agent, their
+ * enterprise's staff), the materials cited in it, whoever uploaded them, e.g.
  *
  *   app.services.files.policy.allowRead(async (actor, file) =>
  *     !!actor.departmentId && (await applicationsRepo.departmentCitesFile(db, actor.departmentId, file.id)));

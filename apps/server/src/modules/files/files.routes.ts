@@ -9,6 +9,8 @@ import * as S from './files.schemas';
 
 /** Those who apply: they upload materials and read their own. */
 const APPLICANTS: Role[] = ['citizen', 'enterprise', 'agent'];
+/** Uploaders: applicants, and window clerks scanning the paper materials at the counter (窗口收件). */
+const UPLOADERS: Role[] = [...APPLICANTS, 'window_clerk'];
 /** Officers may read a file only when a rule of the applications module grants it (see files.policy.ts). */
 const READERS: Role[] = [...APPLICANTS, ...OFFICER_ROLES];
 /** Room for the multipart envelope around the file itself. */
@@ -58,7 +60,7 @@ export function fileRoutes(svc: FileService) {
         consumes: ['multipart/form-data'],
         response: { 201: S.FileSchema },
       },
-      config: { access: APPLICANTS },
+      config: { access: UPLOADERS },
     }, async (req, reply) => {
       const upload = await readUpload(req, svc.maxBytes);
       return reply.code(201).send(await svc.upload(req.ctx, upload));
@@ -66,11 +68,11 @@ export function fileRoutes(svc: FileService) {
 
     r.get('/files', {
       schema: { tags, summary: 'My uploaded materials, newest first', querystring: S.FileListQuery, response: { 200: S.FileListResponse } },
-      config: { access: APPLICANTS },
+      config: { access: UPLOADERS },
     }, async (req) => svc.listOwn(req.ctx.actor!, req.query));
 
     r.get('/files/:id', {
-      schema: { tags, summary: 'Download a material (its owner, or officers the applications module grants)', params: S.IdParams, querystring: S.DownloadQuery },
+      schema: { tags, summary: 'Download a material (its uploader; the applicant and the officers of the departments handling an application that cites it)', params: S.IdParams, querystring: S.DownloadQuery },
       config: { access: READERS },
     }, async (req, reply) => {
       const { file, data } = await svc.download(req.ctx.actor!, req.params.id);
