@@ -24,8 +24,9 @@ import type { OrgService } from '../org';
 import { reviewRoutes } from './reviews.routes';
 import { QUEUE_REMIND, QUEUE_TIMER, ReviewService } from './reviews.service';
 
-export { reviewStats, rectificationLedger, type StatsFilter, type StatsRow, type StatsGroup } from './reviews.stats';
+export { reviewStats, reviewStatsLive, rectificationLedger, type StatsFilter, type StatsRow, type StatsGroup } from './reviews.stats';
 export { ReviewService, LEVELS, INDICATORS, CHANNELS, isBad, QUEUE_TIMER, QUEUE_REMIND } from './reviews.service';
+export { rebuildReviewRollup } from './reviews.rollup';
 export { seedDemoReviews, seedDemoReviewsAndInquiries } from './reviews.demo';
 
 export interface ReviewsOptions {

@@ -54,4 +54,11 @@ export const CASE_STATES: Record<string, { zh: string; en: string }> = {
   appealed: { zh: '申诉中', en: 'under appeal' },
   annulled: { zh: '已撤销', en: 'annulled' },
 };
+/** Why a case ended (`closed_reason`): re-rated after the feedback, or annulled for one of three reasons. */
+export const CLOSED_REASONS: Record<'rerated' | 'corrected' | 'appeal_upheld' | 'review_annulled', { zh: string; en: string }> = {
+  rerated: { zh: '评价人已重新评价', en: 're-rated by the reviewer' },
+  corrected: { zh: '评价人已将差评更正为非差评', en: 'the reviewer corrected the bad review' },
+  appeal_upheld: { zh: '申诉成立，差评已撤销', en: 'appeal upheld; the review was annulled' },
+  review_annulled: { zh: '评价经认定为刷评，已作废', en: 'review annulled (confirmed gaming)' },
+};
 const ACTION_ZH: Record<string, string> = { verify: '核实', rectify: '整改', feedback: '反馈', appeal: '申诉', decide: '审核申诉' };

@@ -25,10 +25,11 @@ import { maskName, maskPersonalDataInText } from '../../shared/masking';
 import { ancestorsOf, isInSubtree, isRegionCode, subtreePattern } from '../../shared/regions';
 import { addWorkingDays, chinaDate } from '../../shared/workdays';
 import { chinaEndOfDay } from '../../shared/dates';
-import { enqueue, type ClaimedJob } from '../jobs';
+import { cancelJobs, enqueue, type ClaimedJob } from '../jobs';
 import { notify } from '../notifications';
 import type { OrgService } from '../org';
-import { CASE_STATES, reviewErrors as E } from './reviews.errors';
+import { CASE_STATES, CLOSED_REASONS, reviewErrors as E } from './reviews.errors';
+import { rollupDelta } from './reviews.rollup';
 import type { CaseState } from './reviews.tables';
 import './reviews.tables';
 
@@ -294,6 +295,7 @@ export class ReviewService {
     this.generation++;
     await recordAudit(trx, ctx, { action: 'review.create', entityType: 'review', entityId: id, detail: { subject: s.subject_kind, subjectId: s.subject_id, level: input.level, channel: input.channel } });
     if (isBad(input.level)) await this.openCase(trx, id, s.department_id, s.region_code, s.subject_title);
+    await rollupDelta(trx, [id], 1);
     await this.detectGaming(trx, { id, level: input.level, deviceId: input.deviceId ?? null, ip: ctx.ip, departmentId: s.department_id, regionCode: s.region_code, concludedAt: s.concluded_at, at: now });
     return id;
   }
@@ -310,14 +312,16 @@ export class ReviewService {
       this.checkRating({ ...input, channel: r.channel as Channel }, r.indicator_set, r.subject_kind);
       const now = this.now();
       const comment = input.comment?.trim() || null;
+      await rollupDelta(trx, [id], -1);
       await trx.updateTable('reviews').set({ level: input.level, first_level: input.level, scores: JSON.stringify(input.scores), comment, revision: sql`revision + 1`, updated_at: now }).where('id', '=', id).execute();
       await trx.insertInto('review_history').values({ review_id: id, kind: 'correction', level: input.level, scores: JSON.stringify(input.scores), comment, channel: r.channel, at: now }).execute();
       const c = await trx.selectFrom('rectification_cases').selectAll().where('review_id', '=', id).forUpdate().executeTakeFirst();
       if (isBad(input.level) && !c) await this.openCase(trx, id, r.department_id, r.region_code, r.subject_title);
       if (!isBad(input.level) && c && !['closed', 'annulled'].includes(c.state)) {
-        await trx.updateTable('rectification_cases').set({ state: 'annulled', closed_at: now, version: sql`version + 1` }).where('id', '=', c.id).execute();
+        await trx.updateTable('rectification_cases').set({ state: 'annulled', closed_reason: 'corrected', closed_at: now, version: sql`version + 1` }).where('id', '=', c.id).execute();
         await this.event(trx, c.id, 'corrected_by_reviewer', null, '评价人已将差评更正为非差评 / the reviewer corrected the bad review');
       }
+      await rollupDelta(trx, [id], 1);
       this.generation++;
       await recordAudit(trx, ctx, { action: 'review.correct', entityType: 'review', entityId: id, detail: { from: r.level, to: input.level } });
       return this.reviewView(trx, id);
@@ -338,10 +342,12 @@ export class ReviewService {
       const now = this.now();
       const comment = input.comment?.trim() || null;
       // The comment of the 差评 stays (the ledger shows what was complained of); the re-rating's is in the history.
+      await rollupDelta(trx, [id], -1);
       await trx.updateTable('reviews').set({ level: input.level, scores: JSON.stringify(input.scores), rerated: true, revision: sql`revision + 1`, updated_at: now }).where('id', '=', id).execute();
       await trx.insertInto('review_history').values({ review_id: id, kind: 'rerate', level: input.level, scores: JSON.stringify(input.scores), comment, channel, at: now }).execute();
-      await trx.updateTable('rectification_cases').set({ state: 'closed', closed_at: now, version: sql`version + 1` }).where('id', '=', c.id).execute();
+      await trx.updateTable('rectification_cases').set({ state: 'closed', closed_reason: 'rerated', closed_at: now, version: sql`version + 1` }).where('id', '=', c.id).execute();
       await this.event(trx, c.id, 'rerated', null, `重新评价：${LEVELS[input.level as 1].zh} / re-rated: ${LEVELS[input.level as 1].en}`);
+      await rollupDelta(trx, [id], 1);
       this.generation++;
       await recordAudit(trx, ctx, { action: 'review.rerate', entityType: 'review', entityId: id, detail: { from: r.level, to: input.level, caseId: c.id } });
       return this.reviewView(trx, id);
@@ -669,6 +675,8 @@ export class ReviewService {
       appeal: c.appealed_at ? { reason: c.appeal_reason, evidenceFileIds: c.appeal_files, at: c.appealed_at.toISOString(), decision: c.appeal_decision, note: c.appeal_note } : null,
       escalatedAt: c.escalated_at?.toISOString() ?? null,
       closedAt: c.closed_at?.toISOString() ?? null,
+      closedReason: c.closed_reason,
+      closedReasonLabel: c.closed_reason ? CLOSED_REASONS[c.closed_reason] : null,
       events: events.map((e) => ({ type: e.type, actor: e.actor_name, note: e.note, at: e.at.toISOString() })),
     };
   }
@@ -700,6 +708,7 @@ export class ReviewService {
           : action === 'rectify'
             ? { measures: body.measures!, rectified_at: now }
             : { feedback: body.message!, fed_back_at: now };
+      await rollupDelta(trx, [c.review_id], -1);
       await trx
         .updateTable('rectification_cases')
         .set({ ...patch, state: next, step_due: due, sla_state: 'normal', late_steps: sql`late_steps + ${late}`, version: sql`version + 1` })
@@ -707,6 +716,7 @@ export class ReviewService {
         .execute();
       await this.event(trx, id, action, actor, (body.note ?? body.measures ?? body.message ?? null) + (late ? '（超期办理 / late）' : ''));
       if (nextStep) await this.scheduleStep(trx, id, next, due);
+      await rollupDelta(trx, [c.review_id], 1);
       if (action === 'feedback') {
         const r = await trx.selectFrom('reviews').selectAll().where('id', '=', c.review_id).executeTakeFirstOrThrow();
         if (r.reviewer_id) await notify(trx, { recipientAccountId: r.reviewer_id, template: 'review.feedback', params: { caseNo: c.number, subject: r.subject_title, feedback: body.message! }, link: `/portal/reviews/rate/${r.subject_id}` });
@@ -749,8 +759,9 @@ export class ReviewService {
       if (!hasRole(actor, 'platform_admin') && (!actor.regionCode || !isInSubtree(c.region_code, actor.regionCode))) throw E.outOfRegion();
       if (c.state !== 'appealed') throw E.caseState(c.state, 'decide');
       const now = this.now();
+      await rollupDelta(trx, [c.review_id], -1);
       if (body.uphold) {
-        await trx.updateTable('rectification_cases').set({ state: 'annulled', appeal_decision: 'upheld', appeal_note: body.note, appeal_decided_by: actor.accountId, appeal_decided_at: now, closed_at: now, version: sql`version + 1` }).where('id', '=', id).execute();
+        await trx.updateTable('rectification_cases').set({ state: 'annulled', closed_reason: 'appeal_upheld', appeal_decision: 'upheld', appeal_note: body.note, appeal_decided_by: actor.accountId, appeal_decided_at: now, closed_at: now, version: sql`version + 1` }).where('id', '=', id).execute();
         await trx.updateTable('reviews').set({ status: 'annulled', updated_at: now }).where('id', '=', c.review_id).execute();
         await this.event(trx, id, 'appeal_upheld', actor, body.note);
       } else {
@@ -761,6 +772,7 @@ export class ReviewService {
         await this.event(trx, id, 'appeal_rejected', actor, body.note);
         await this.scheduleStep(trx, id, back, due);
       }
+      await rollupDelta(trx, [c.review_id], 1);
       this.generation++;
       await recordAudit(trx, ctx, { action: 'rectification.appeal_decide', entityType: 'rectification_case', entityId: id, detail: { uphold: body.uphold } });
       return this.caseView(trx, id);
@@ -916,14 +928,45 @@ export class ReviewService {
       const now = this.now();
       await trx.updateTable('review_flags').set({ state: body.decision, resolution_note: body.note, resolved_by: actor.accountId, resolved_at: now }).where('id', '=', id).execute();
       let annulled = 0;
+      let closedCases: string[] = [];
       if (body.decision === 'confirmed' && f.review_ids.length) {
-        const r = await trx.updateTable('reviews').set({ status: 'annulled', updated_at: now }).where('id', 'in', f.review_ids).where('status', '=', 'valid').executeTakeFirst();
-        annulled = Number(r.numUpdatedRows);
+        const valid = (await trx.selectFrom('reviews').select('id').where('id', 'in', f.review_ids).where('status', '=', 'valid').orderBy('id').forUpdate().execute()).map((r) => r.id);
+        if (valid.length) {
+          // Out of the statistics: their contribution to the roll-ups goes (an annulled review counts nothing).
+          await rollupDelta(trx, valid, -1);
+          await trx.updateTable('reviews').set({ status: 'annulled', updated_at: now }).where('id', 'in', valid).execute();
+          closedCases = await this.closeCasesOfAnnulledReviews(trx, ctx, valid, body.note);
+        }
+        annulled = valid.length;
         this.generation++;
       }
-      await recordAudit(trx, ctx, { action: 'review.flag_resolve', entityType: 'review_flag', entityId: id, detail: { decision: body.decision, annulled } });
-      return { id, state: body.decision, annulled };
+      await recordAudit(trx, ctx, { action: 'review.flag_resolve', entityType: 'review_flag', entityId: id, detail: { decision: body.decision, annulled, closedCases: closedCases.length } });
+      return { id, state: body.decision, annulled, closedCases: closedCases.length };
     });
+  }
+
+  /**
+   * The rectification cases opened by reviews that were just annulled (a confirmed gaming flag) end:
+   * every case not yet closed — in a step, fed back and awaiting re-rating, or under appeal (the
+   * appeal is moot) — becomes `annulled` with the reason `review_annulled`, gets a timeline entry and
+   * an audit entry, its pending deadline timers are cancelled, and the department's admins are told.
+   * A case already closed or annulled is left as it is. Returns the ids of the cases closed.
+   */
+  private async closeCasesOfAnnulledReviews(trx: Db, ctx: RequestContext, reviewIds: string[], note: string): Promise<string[]> {
+    const cases = await trx.selectFrom('rectification_cases').selectAll().where('review_id', 'in', reviewIds).where('state', 'not in', ['closed', 'annulled']).orderBy('id').forUpdate().execute();
+    const now = this.now();
+    const reason = CLOSED_REASONS.review_annulled;
+    for (const c of cases) {
+      await trx.updateTable('rectification_cases').set({ state: 'annulled', closed_reason: 'review_annulled', closed_at: now, version: sql`version + 1` }).where('id', '=', c.id).execute();
+      await this.event(trx, c.id, 'review_annulled', ctx.actor, `${reason.zh}（${note}）/ ${reason.en}${c.state === 'appealed' ? '；申诉无需再审核 / the appeal is moot' : ''}`);
+      // The timers of the step the case was in (or was in before its appeal) would find nothing to do; cancel them.
+      const step = (c.state === 'appealed' ? c.appeal_state_before : c.state) as CaseState;
+      for (const kind of ['warning', 'overdue']) for (const slot of [0, 1]) await cancelJobs(trx, QUEUE_TIMER, `${c.id}:${step}:${c.step_due}:${kind}:${slot}`);
+      const r = await trx.selectFrom('reviews').select(['subject_title']).where('id', '=', c.review_id).executeTakeFirstOrThrow();
+      for (const to of await this.departmentAdmins(trx, c.department_id)) await notify(trx, { recipientAccountId: to, template: 'review.case_annulled', params: { caseNo: c.number, subject: r.subject_title, reason: reason.zh }, link: `/admin/rectification/${c.id}` });
+      await recordAudit(trx, ctx, { action: 'rectification.annul', entityType: 'rectification_case', entityId: c.id, detail: { reason: 'review_annulled', from: c.state } });
+    }
+    return cases.map((c) => c.id);
   }
 }
 

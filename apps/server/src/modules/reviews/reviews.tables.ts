@@ -88,6 +88,8 @@ export interface RectificationCasesTable {
   feedback: string | null;
   fed_back_at: NTs;
   closed_at: NTs;
+  /** Why the case ended (null while open). */
+  closed_reason: 'rerated' | 'corrected' | 'appeal_upheld' | 'review_annulled' | null;
   escalated_at: NTs;
   appeal_reason: string | null;
   appeal_files: ColumnType<string[], string | undefined, string>;

@@ -13,7 +13,7 @@ import { people } from '../../demo/data';
 import type { ManualClock } from '../applications';
 import { departmentId, ok, publish, testItem, threeStages, useTestClock } from '../applications/applications.testing';
 import { samplePdf } from '../files/files.fixtures';
-import { QUEUE_REMIND, QUEUE_TIMER } from './index';
+import { QUEUE_REMIND, QUEUE_TIMER, reviewStats, reviewStatsLive, type StatsFilter } from './index';
 
 const form = { applicantName: '张伟', mobile: '13800591001', reason: '好差评测试' };
 const online = (level: number) => ({ overall: level, efficiency: level, guide_accuracy: level, convenience: level, platform_usability: level });
@@ -311,5 +311,88 @@ describe.each(DB_KINDS)('reviews and rectification on %s', (kind) => {
     expect(list[0].number).toMatch(/^ZG/);
     ok(await supervisor.req('POST', `/api/follow-ups/${list[0].id}`, { reached: true, satisfied: true, note: '群众表示满意' }));
     expectProblem(await supervisor.req('POST', `/api/follow-ups/${list[0].id}`, { reached: true, note: 'again' }), 409, 'FOLLOW_UP_DONE');
+  });
+
+  /** The roll-up read by the statistics equals the live computation over the base tables, for every grouping and filter. */
+  const rollupMatchesLive = async () => {
+    const db = app.database.db;
+    const scjg = await departmentId(app, 'FZ-SCJGJ');
+    const filters: StatsFilter[] = [{}, { regionCode: '350100' }, { departmentId: scjg }, { itemId }, { channel: 'window_device' }, { from: '2026-03-02', to: '2026-03-10' }, { from: '2026-03-11' }, { departmentId: scjg, channel: 'web', to: '2026-03-09' }];
+    for (const groupBy of ['none', 'department', 'item', 'region', 'channel', 'month'] as const)
+      for (const f of filters) expect(await reviewStats(db, { ...f, groupBy }), JSON.stringify({ ...f, groupBy })).toEqual(await reviewStatsLive(db, { ...f, groupBy }));
+  };
+
+  it('keeps the statistics roll-up equal to the live computation after reviews, corrections, re-ratings, appeals and annulments', async () => {
+    await rollupMatchesLive();
+    const all = (await reviewStats(app.database.db, {}))[0];
+    // The tests above wrote reviews of every kind; the roll-up is not trivially empty.
+    expect(all.total).toBeGreaterThan(5);
+    expect(all.cases).toBeGreaterThan(0);
+  });
+
+  it('closes the open rectification cases of reviews annulled by a confirmed gaming flag (closed cases stay closed, a pending appeal is moot, timers stop)', async () => {
+    clock.set('2026-03-10T02:00:00Z'); // Tuesday: another day, so a new flag (one per department and day)
+    const post = (url: string, body: unknown) => app.inject({ method: 'POST', url, payload: body as object });
+    const rate = async (level: number, comment?: string) => {
+      const v = ok(await window.req('POST', '/api/reviews/visits', { itemId }), 201);
+      const r = ok(await post(`/api/reviews/visits/${v.token}`, { channel: 'window_device', level, scores: onsite(level), comment }), 201);
+      return { token: v.token as string, id: r.id as string, caseId: r.case?.id as string };
+    };
+    // A: a 差评 rectified and re-rated (its case closed). B: a 差评 under appeal. C: a 差评 being verified, its timers pending.
+    const a = await rate(1, '窗口人员态度恶劣，多次催促');
+    const b = await rate(2, '排队时间太长，无人引导');
+    const c = await rate(1, '材料清单与实际要求不一致');
+    ok(await admin.req('POST', `/api/rectification/cases/${a.caseId}/verify`, { finding: 'confirmed', note: '核实属实' }));
+    ok(await admin.req('POST', `/api/rectification/cases/${a.caseId}/rectify`, { measures: '窗口服务规范培训' }));
+    ok(await admin.req('POST', `/api/rectification/cases/${a.caseId}/feedback`, { message: '已电话说明' }));
+    ok(await post(`/api/reviews/visits/${a.token}/rerate`, { channel: 'window_device', level: 4, scores: onsite(4), comment: '整改后满意' }));
+    const closedBefore = ok(await admin.req('GET', `/api/rectification/cases/${a.caseId}`));
+    expect(closedBefore).toMatchObject({ state: 'closed', closedReason: 'rerated' });
+    const file = ok(await admin.req('POST', '/api/rectification/evidence', { filename: '录像.pdf', contentType: 'application/pdf', dataBase64: samplePdf('video').toString('base64') }), 201);
+    ok(await admin.req('POST', `/api/rectification/cases/${b.caseId}/appeal`, { reason: '录像显示当日无排队，评价与事实不符', evidenceFileIds: [file.id] }));
+    await rollupMatchesLive();
+    // Two top ratings more: five reviews of the department within seconds of conclusion on one day are flagged.
+    await rate(5);
+    await rate(5);
+    const flag = (ok(await supervisor.req('GET', '/api/rectification/flags')) as { id: string; kind: string; bucket: string; state: string; reviewIds: string[] }[]).find((f) => f.kind === 'fast_after_conclusion' && f.bucket === '2026-03-10')!;
+    expect(flag.reviewIds).toEqual(expect.arrayContaining([a.id, b.id, c.id]));
+    const timers = () => app.database.db.selectFrom('jobs').select(['state']).where('queue', '=', QUEUE_TIMER).where('dedupe_key', 'like', `${c.caseId}:%`).where('state', '=', 'pending').execute();
+    expect((await timers()).length).toBeGreaterThan(0);
+    const s0 = await scjgStats();
+
+    const res = ok(await supervisor.req('POST', `/api/rectification/flags/${flag.id}/resolve`, { decision: 'confirmed', note: '同一窗口办结即评，确认刷评' }));
+    expect(res).toMatchObject({ state: 'confirmed', annulled: 5, closedCases: 2 });
+    // Closed stays closed, unchanged.
+    const aAfter = ok(await admin.req('GET', `/api/rectification/cases/${a.caseId}`));
+    expect(aAfter).toMatchObject({ state: 'closed', closedReason: 'rerated', closedAt: closedBefore.closedAt });
+    expect(aAfter.events.map((e: { type: string }) => e.type)).toEqual(closedBefore.events.map((e: { type: string }) => e.type));
+    // The appealed case and the case in verification end with the reason, on their timelines.
+    for (const id of [b.caseId, c.caseId]) {
+      const k = ok(await admin.req('GET', `/api/rectification/cases/${id}`));
+      expect(k).toMatchObject({ state: 'annulled', closedReason: 'review_annulled', closedReasonLabel: { zh: '评价经认定为刷评，已作废' }, stepDue: null });
+      expect(k.closedAt).not.toBeNull();
+      expect(k.events.at(-1)).toMatchObject({ type: 'review_annulled', actor: expect.any(String) });
+      expect((await notes(admin)).some((n) => n.template === 'review.case_annulled' && n.link === `/admin/rectification/${id}`)).toBe(true);
+    }
+    const audit = await app.database.db.selectFrom('audit_log').select(['entity_id']).where('action', '=', 'rectification.annul').execute();
+    expect(audit.map((x) => x.entity_id).sort()).toEqual([b.caseId, c.caseId].sort());
+    // The moot appeal cannot be decided any more; nothing further to do on either case.
+    const before = await tableCounts(app);
+    expectProblem(await supervisor.req('POST', `/api/rectification/cases/${b.caseId}/appeal-decision`, { uphold: false, note: '驳回' }), 409, 'CASE_STATE_CONFLICT');
+    expectProblem(await admin.req('POST', `/api/rectification/cases/${c.caseId}/verify`, { finding: 'confirmed', note: '核实' }), 409, 'CASE_STATE_CONFLICT');
+    expect(await tableCounts(app)).toEqual(before);
+    // Timers stopped: none pending, and past the deadline nothing is escalated.
+    expect(await timers()).toEqual([]);
+    clock.set('2026-03-13T02:00:00Z');
+    await dueNow(QUEUE_TIMER);
+    const cAfter = ok(await admin.req('GET', `/api/rectification/cases/${c.caseId}`));
+    expect(cAfter.slaState).toBe('normal');
+    expect(cAfter.events.map((e: { type: string }) => e.type)).not.toContain('escalated');
+    // The reviews left the statistics; their cases with them; the roll-up still equals the live figures.
+    const s1 = await scjgStats();
+    expect(s1.total).toBe(s0.total - 5);
+    expect(s1.cases).toBe(s0.cases - 3);
+    await rollupMatchesLive();
+    clock.set('2026-03-02T02:00:00Z');
   });
 });

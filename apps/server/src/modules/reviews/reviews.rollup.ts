@@ -1,0 +1,85 @@
+/**
+ * Daily roll-ups of the review statistics, so the statistics read a few thousand summed rows
+ * instead of scanning every review.
+ *
+ * - `review_stats_daily`: one row per China day × department × item × region × channel with the
+ *   counts of valid reviews by current level, first-time 差评, their cases (not annulled), rectified
+ *   cases and rectified on time. It serves queries that filter or group by item.
+ * - `review_stats_daily_coarse`: the same without the item (a few hundred rows a day at province
+ *   scale). It serves every other query.
+ *
+ * Maintenance is by contribution: a review's contribution to its row is a function of the review
+ * and its case. Every write that can change it runs `rollupDelta(trx, ids, -1)` before and
+ * `rollupDelta(trx, ids, +1)` after, in the same transaction (the keys of a review never change, so
+ * both touch the same rows, locked until commit). An annulled review contributes nothing, so
+ * annulling subtracts it. `reviewStatsLive` (reviews.stats.ts) computes the same from the base
+ * tables and is the tests' oracle; `rebuildReviewRollup` recomputes everything (after bulk loads).
+ */
+import { sql, type RawBuilder } from 'kysely';
+import type { Db } from '../../db/database';
+import './reviews.tables';
+
+const COUNTS = ['total', 'l1', 'l2', 'l3', 'l4', 'l5', 'first_bad', 'cases', 'rectified', 'on_time'] as const;
+
+/** A review's counts (grouped by the fine keys) from the base tables; `where` selects the reviews. */
+function contributions(where: RawBuilder<unknown>, sign: 1 | -1) {
+  const s = sql.raw(String(sign));
+  return sql`SELECT ((r.created_at AT TIME ZONE 'UTC') + interval '8 hours')::date AS day, COALESCE(r.department_id::text, '') AS department_key,
+      COALESCE(r.item_id::text, '') AS item_key, r.region_code, r.channel, max(r.subject_title) AS name,
+      ${s} * count(*) AS total,
+      ${s} * count(*) FILTER (WHERE r.level = 1) AS l1, ${s} * count(*) FILTER (WHERE r.level = 2) AS l2,
+      ${s} * count(*) FILTER (WHERE r.level = 3) AS l3, ${s} * count(*) FILTER (WHERE r.level = 4) AS l4,
+      ${s} * count(*) FILTER (WHERE r.level = 5) AS l5,
+      ${s} * count(*) FILTER (WHERE r.first_level <= 2) AS first_bad,
+      ${s} * count(c.id) FILTER (WHERE c.state <> 'annulled') AS cases,
+      ${s} * count(c.id) FILTER (WHERE c.state IN ('awaiting_rerate','closed')) AS rectified,
+      ${s} * count(c.id) FILTER (WHERE c.state IN ('awaiting_rerate','closed') AND c.late_steps = 0) AS on_time
+    FROM reviews r LEFT JOIN rectification_cases c ON c.review_id = r.id
+    WHERE r.status = 'valid' AND ${where}
+    GROUP BY 1, 2, 3, 4, 5`;
+}
+
+const list = (cols: readonly string[]) => sql.raw(cols.join(', '));
+const addAll = (table: string) => sql.raw(COUNTS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', '));
+const sums = sql.raw(COUNTS.map((c) => `sum(${c})`).join(', '));
+
+/**
+ * Adds (+1) or subtracts (-1) the current contribution of these reviews to both roll-ups: one
+ * statement. Rows are upserted in key order (a fixed lock order between concurrent writers).
+ */
+export async function rollupDelta(db: Db, reviewIds: string[], sign: 1 | -1): Promise<void> {
+  if (!reviewIds.length) return;
+  await sql`WITH d AS (${contributions(sql`r.id IN (${sql.join(reviewIds)})`, sign)}),
+    f AS (
+      INSERT INTO review_stats_daily (day, department_key, item_key, region_code, channel, name, ${list(COUNTS)})
+      SELECT day, department_key, item_key, region_code, channel, name, ${list(COUNTS)} FROM d ORDER BY 1, 2, 3, 4, 5
+      ON CONFLICT (day, department_key, item_key, region_code, channel)
+      DO UPDATE SET name = GREATEST(review_stats_daily.name, excluded.name), ${addAll('review_stats_daily')}
+      RETURNING 1)
+    INSERT INTO review_stats_daily_coarse (day, department_key, region_code, channel, ${list(COUNTS)})
+    SELECT day, department_key, region_code, channel, ${sums} FROM d GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (day, department_key, region_code, channel) DO UPDATE SET ${addAll('review_stats_daily_coarse')}`.execute(db);
+}
+
+/**
+ * Runs `write` between subtracting and re-adding the contribution of these reviews (one
+ * transaction: `trx`). Use around every write to a review or its case that can change the counts.
+ */
+export async function withRollup<T>(trx: Db, reviewIds: string[], write: () => Promise<T>): Promise<T> {
+  await rollupDelta(trx, reviewIds, -1);
+  const out = await write();
+  await rollupDelta(trx, reviewIds, 1);
+  return out;
+}
+
+/** Recomputes both roll-ups from the base tables (after a bulk load; also a repair tool). */
+export async function rebuildReviewRollup(db: Db): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`DELETE FROM review_stats_daily`.execute(trx);
+    await sql`DELETE FROM review_stats_daily_coarse`.execute(trx);
+    await sql`INSERT INTO review_stats_daily (day, department_key, item_key, region_code, channel, name, ${list(COUNTS)})
+      SELECT day, department_key, item_key, region_code, channel, name, ${list(COUNTS)} FROM (${contributions(sql`true`, 1)}) d`.execute(trx);
+    await sql`INSERT INTO review_stats_daily_coarse (day, department_key, region_code, channel, ${list(COUNTS)})
+      SELECT day, department_key, region_code, channel, ${sums} FROM review_stats_daily GROUP BY 1, 2, 3, 4`.execute(trx);
+  });
+}
