@@ -155,7 +155,11 @@ export async function verifySdJwt(compact: string, opts: SdJwtVerifyOptions): Pr
   const config = {
     hasher: sha256Hasher,
     verifier: (data: string, sig: string) => (opts.issuerSignatureVerified !== undefined && opts.issuerSignatureVerified === `${data}.${sig}`) || bySignature(key)(data, sig),
-    kbVerifier: (data: string, sig: string, p: JwtPayload) => bySignature(p.cnf?.jwk as Jwk | undefined)(data, sig),
+    // A holder signature that does not verify is a broken holder binding (not a forged licence).
+    kbVerifier: (data: string, sig: string, p: JwtPayload) => {
+      if (!bySignature(p.cnf?.jwk as Jwk | undefined)(data, sig)) throw new SdJwtError('KEY_BINDING', 'the Key Binding JWT signature is invalid');
+      return true;
+    },
     statusListFetcher: async (uri: string) => {
       if (!opts.fetchStatusList) throw new SdJwtError('STATUS_UNAVAILABLE', 'no status list fetcher');
       return opts.fetchStatusList(uri);
@@ -183,6 +187,7 @@ export async function verifySdJwt(compact: string, opts: SdJwtVerifyOptions): Pr
     const kb = result.kb?.payload;
     const now = opts.now ?? Math.floor(Date.now() / 1000);
     if (!kb || kb.aud !== opts.keyBinding.aud) throw new SdJwtError('KEY_BINDING', 'key binding JWT is for another audience');
+    if (typeof kb.iat !== 'number') throw new SdJwtError('KEY_BINDING', 'key binding JWT without a numeric iat');
     if (Math.abs(now - kb.iat) > (opts.keyBinding.maxAgeSeconds ?? 300)) throw new SdJwtError('KEY_BINDING', 'key binding JWT is too old or from the future');
     out.keyBinding = { aud: kb.aud, nonce: kb.nonce, iat: kb.iat };
   }
