@@ -2,7 +2,7 @@
  * Throughput of the applications engine on PostgreSQL, through HTTP, everything on this machine
  * (load generator, server process, database):
  *
- *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4]
+ *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4] [--statements]
  *
  * A throwaway PostgreSQL cluster (fsync off, as bench/catalog-search.ts; pg_stat_statements
  * loaded) gets the demo node and a bundle of four items: three without prerequisites in three
@@ -15,7 +15,12 @@
  * - p50 / p99 of each kind of API call;
  * - the engine's committed transitions per second (state changes on the timeline) beside
  *   pgbench's TPC-B-like TPS on the same database in the same run (goal ≥ 50 %);
- * - database statements per submission (pg_stat_statements, a separate sequential probe).
+ * - database statements per submission (pg_stat_statements, a separate sequential probe);
+ * - CPU time per concluded bundle of the server, of PostgreSQL and of the load generator (from
+ *   /proc: unlike bundles/s it does not depend on what else the machine runs), the most due jobs
+ *   seen waiting, and task-list calls per bundle;
+ * - with --statements, the run's statements by calls per bundle (pg_stat_statements).
+ * BENCH_CPU_PROF=<dir> profiles the server (`npx tsx bench/profile-top.ts <file>`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -31,6 +36,7 @@ import { startPgCluster } from '../test/pg-cluster';
 import { testConfig } from '../test/helpers';
 import { spawnServer } from '../test/spawn-server';
 import { percentile, personLoginHttp, staffLoginHttp, type HttpClient } from './applications-driver';
+import { postgresCpuSeconds, processCpuSeconds } from './harness';
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -98,7 +104,16 @@ async function main() {
     const statements = ((await count()) - before - idle * (probeMs / 2000)) / PROBE;
 
     // --- the run ---------------------------------------------------------------------------
+    await sql`SELECT pg_stat_statements_reset()`.execute(db);
     const runStart = new Date();
+    const cpu = () => ({ server: processCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster.dataDir), driver: process.cpuUsage() });
+    const cpu0 = cpu();
+    let backlog = 0;
+    const sampler = setInterval(() => {
+      void sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE state = 'pending' AND run_at <= now()`
+        .execute(db)
+        .then((r) => (backlog = Math.max(backlog, r.rows[0].n)), () => undefined);
+    }, 500);
     let submitted = 0;
     let done = false;
     const ids: string[] = [];
@@ -137,10 +152,20 @@ async function main() {
     const last = (await sql<{ t: Date }>`SELECT max(concluded_at) AS t FROM applications WHERE kind = 'bundle' AND id = ANY(${ids}::uuid[])`.execute(db)).rows[0].t;
     done = true;
     await Promise.all(workers);
+    clearInterval(sampler);
+    const cpu1 = cpu();
+    const driverCpu = (cpu1.driver.user + cpu1.driver.system - cpu0.driver.user - cpu0.driver.system) / 1e6;
     const seconds = (new Date(last).getTime() - runStart.getTime()) / 1000;
     const transitions = Number(
       (await sql<{ n: number }>`SELECT count(*)::int AS n FROM application_events WHERE to_state IS NOT NULL AND at >= ${runStart} AND at <= ${new Date(last)}`.execute(db)).rows[0].n,
     );
+
+    let statementsOfRun: { calls: string; ms: number; query: string }[] = [];
+    if (process.argv.includes('--statements')) {
+      const top = await sql<{ calls: string; ms: number; query: string }>`
+        SELECT s.calls::text AS calls, s.total_exec_time AS ms, s.query FROM pg_stat_statements s WHERE s.query NOT ILIKE '%pg_stat_statements%' ORDER BY s.calls DESC LIMIT 40`.execute(db);
+      statementsOfRun = top.rows;
+    }
 
     // --- pgbench on the same database, same run ---------------------------------------------
     const u = new URL(url);
@@ -155,6 +180,15 @@ async function main() {
     console.log(`concluded bundles/s: ${(concluded / seconds).toFixed(1)}  (${seconds.toFixed(1)} s from first submission to last conclusion; goal ≥ 50)`);
     console.log(`engine committed transitions/s: ${(transitions / seconds).toFixed(0)} (${transitions} transitions)  |  pgbench tpcb-like: ${tps.toFixed(0)} TPS  →  ${((100 * transitions) / seconds / tps).toFixed(0)} % (goal ≥ 50 %)`);
     console.log(`database statements per bundle submission: ${statements.toFixed(0)} (pg_stat_statements, ${PROBE} sequential submissions, idle polling subtracted; includes 4 children, tasks, timers, outbox)`);
+    const per = (x: number) => `${((1000 * x) / Math.max(1, concluded)).toFixed(0)} ms`;
+    console.log(
+      `CPU per concluded bundle: server ${per(cpu1.server - cpu0.server)}, PostgreSQL ${per(cpu1.db - cpu0.db)}, load generator ${per(driverCpu)} (the goal of 50 bundles/s on 2 cores leaves 40 ms in all)`,
+    );
+    console.log(`due jobs waiting (max, sampled every 0.5 s): ${backlog}; task list calls per bundle: ${((timings.get('GET /api/tasks')?.length ?? 0) / Math.max(1, concluded)).toFixed(1)}`);
+    if (statementsOfRun.length) {
+      console.log('statements of the run, most called first (calls per concluded bundle, total ms):');
+      for (const r of statementsOfRun) console.log(`  ${(Number(r.calls) / Math.max(1, concluded)).toFixed(1).padStart(6)}  ${r.ms.toFixed(0).padStart(6)} ms  ${r.query.replace(/\s+/g, ' ').slice(0, 150)}`);
+    }
     console.log('API call latencies (ms):');
     for (const [k, xs] of timings) console.log(`  ${k.padEnd(34)} n=${String(xs.length).padStart(5)}  p50=${percentile(xs, 50).toFixed(1).padStart(7)}  p99=${percentile(xs, 99).toFixed(1).padStart(7)}`);
     await db.destroy();

@@ -8,11 +8,12 @@
  * DevTools or summarise it with `npx tsx bench/profile-top.ts <file>`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort } from '../test/pg-cluster';
+import { profilerArgs } from '../test/spawn-server';
 
 export { freePort };
 
@@ -36,8 +37,7 @@ export interface Server {
 export async function startServer(env: Record<string, string>, opts: { port?: number; readyTimeoutSeconds?: number } = {}): Promise<Server> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, [...profilerArgs(), '--import', 'tsx', 'apps/server/src/main.ts'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, LOG_LEVEL: 'warn', DATA_SECRET: BENCH_SECRET, STRICT_AUDIT: 'false', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -134,9 +134,35 @@ export const ratioLine = (name: string, ours: Run, bare: Run, target: number) =>
  * request does not, so the benchmarks print both.
  */
 export function cpuSeconds(s: Server): number {
-  const stat = readFileSync(`/proc/${s.child.pid}/stat`, 'utf8');
+  return processCpuSeconds(s.child.pid!);
+}
+
+/** CPU seconds of a process; with `reaped`, also of its children it has waited for (cutime + cstime). */
+export function processCpuSeconds(pid: number, reaped = false): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
-  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  const ticks = Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0); // utime + stime (+ cutime + cstime), 1/100 s
+  return ticks / 100;
+}
+
+/**
+ * CPU seconds a PostgreSQL cluster has used so far: the postmaster with the backends it has reaped,
+ * plus the backends still running (every process whose parent is the postmaster).
+ */
+export function postgresCpuSeconds(dataDir: string): number {
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  let total = processCpuSeconds(postmaster, true);
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === postmaster) total += processCpuSeconds(Number(d));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return total;
 }
 
 /** A load phase with the server's CPU time per request (µs) alongside. */

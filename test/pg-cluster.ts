@@ -13,6 +13,8 @@ import { join } from 'node:path';
 export interface PgCluster {
   url: string;
   port: number;
+  /** The cluster's data directory (postmaster.pid names the server's process). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startPgCluster(opts: { fast?: boolean; settings?: Record<s
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    dataDir: data,
     async stop() {
       try {
         run(asPostgres(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']));

@@ -23,11 +23,14 @@ export interface RunningServer {
 /** How long a server may take to answer /readyz (a busy 2-core machine boots slowly). */
 export const READY_TIMEOUT_MS = Number(process.env.E2E_READY_TIMEOUT_MS ?? 240_000);
 
+/** `node --cpu-prof` flags when BENCH_CPU_PROF=<dir> is set (benchmarks: the profile is written when the server exits). */
+export const profilerArgs = (): string[] => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
+
 export async function spawnServer(env: Record<string, string>): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, [...profilerArgs(), '--import', 'tsx', 'apps/server/src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_SECRET: 'spawned-test-secret-0123456789abcdef012345', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
