@@ -69,6 +69,9 @@ export interface CaseView extends Omit<CaseRow, 'subject' | 'level' | 'firstLeve
   feedback: string | null;
   appeal: { reason: string; decision: string | null; evidenceFileIds?: string[]; note?: string | null } | null;
   escalatedAt: string | null;
+  closedAt?: string | null;
+  /** Why the case ended: re-rated, corrected by the reviewer, appeal upheld, or its review annulled (confirmed gaming). */
+  closedReason?: 'rerated' | 'corrected' | 'appeal_upheld' | 'review_annulled' | null;
   events: { type: string; actor: string | null; note: string | null; at: string }[];
 }
 

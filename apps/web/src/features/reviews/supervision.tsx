@@ -5,7 +5,7 @@
  * the workbench: an appeal with evidence files on a bad review.
  */
 import { useState } from 'react';
-import { Alert, Button, Card, Descriptions, Input, Space } from 'antd';
+import { Alert, Button, Card, Input, Space } from 'antd';
 import { Link, NavLink, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { get, post } from '../../api';
@@ -15,6 +15,7 @@ import { usePageTitle } from '../../components/usePageTitle';
 import { DataTable } from '../../components/DataTable';
 import { ErrorAlert, useLoad } from '../applications/common';
 import { InquiryDetail, LevelTag, NativeSelect, RvTag } from './components';
+import { CaseEvents, CaseSummary } from './CaseSummary';
 import { fmtTime, inquiriesApi, type CaseRow, type CaseView, type InquiryView } from './model';
 
 export interface FlagRow {
@@ -143,7 +144,6 @@ export function AppealsPage() {
 export function AppealDecisionPage() {
   const { id } = useParams();
   const { t } = useTranslation();
-  const { lang } = usePrefs();
   usePageTitle(t('sv.appeals.title'));
   const { data, error, loading, setData } = useLoad(() => supervisionApi.case(id!), [id]);
   const [note, setNote] = useState('');
@@ -162,31 +162,31 @@ export function AppealDecisionPage() {
   return (
     <div className="yw-page" data-testid="appeal-detail" data-state={c.state}>
       <h1 className="yw-page-title">{t('sv.appeals.one', { number: c.number })}</h1>
-      <Descriptions bordered size="small" column={1} className="yw-block-sm">
-        <Descriptions.Item label={t('sv.department')}>{c.department ?? '—'}</Descriptions.Item>
-        <Descriptions.Item label={t('rv.rect.subject')}>{c.review.subject}</Descriptions.Item>
-        <Descriptions.Item label={t('rv.rect.review')}>
-          <LevelTag level={c.review.firstLevel} /> {c.review.comment}
-        </Descriptions.Item>
-        <Descriptions.Item label={t('rv.rect.reviewer')}>{c.review.reviewer}</Descriptions.Item>
-        <Descriptions.Item label={t('sv.appeals.reason')}>{c.appeal?.reason ?? '—'}</Descriptions.Item>
-        <Descriptions.Item label={t('sv.appeals.evidence')}>
-          <ul className="rv-list" data-testid="appeal-evidence">
-            {(c.appeal?.evidenceFileIds ?? []).map((f, i) => (
-              <li key={f}>
-                <a href={`/api/rectification/cases/${c.id}/evidence/${f}`} target="_blank" rel="noreferrer">
-                  {t('sv.appeals.file', { n: i + 1 })}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </Descriptions.Item>
-        {c.appeal?.decision && (
-          <Descriptions.Item label={t('sv.appeals.decision')}>
-            <span data-testid="appeal-decision">{t(`sv.appeals.decided.${c.appeal.decision}`)}</span> · {c.appeal.note}
-          </Descriptions.Item>
-        )}
-      </Descriptions>
+      <CaseSummary
+        c={c}
+        showDepartment
+        extra={[
+          { key: 'reason', label: t('sv.appeals.reason'), children: c.appeal?.reason ?? '—' },
+          {
+            key: 'evidence',
+            label: t('sv.appeals.evidence'),
+            children: (
+              <ul className="rv-list" data-testid="appeal-evidence">
+                {(c.appeal?.evidenceFileIds ?? []).map((f, i) => (
+                  <li key={f}>
+                    <a href={`/api/rectification/cases/${c.id}/evidence/${f}`} target="_blank" rel="noreferrer">
+                      {t('sv.appeals.file', { n: i + 1 })}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            ),
+          },
+          ...(c.appeal?.decision
+            ? [{ key: 'decision', label: t('sv.appeals.decision'), children: <><span data-testid="appeal-decision">{t(`sv.appeals.decided.${c.appeal.decision}`)}</span> · {c.appeal.note}</> }]
+            : []),
+        ]}
+      />
       {c.state === 'appealed' && (
         <Card className="yw-block-sm" title={<h2 className="rv-card-title">{t('sv.appeals.decide')}</h2>}>
           <label className="rv-field">
@@ -205,15 +205,7 @@ export function AppealDecisionPage() {
           <p className="yw-block-sm">{t('sv.appeals.effect')}</p>
         </Card>
       )}
-      <Card title={<h2 className="rv-card-title">{t('rv.rect.events')}</h2>} className="yw-block-sm">
-        <ul className="rv-list">
-          {c.events.map((e, i) => (
-            <li key={i}>
-              {fmtTime(e.at, lang)} {e.actor ? `· ${e.actor}` : ''} · {e.note}
-            </li>
-          ))}
-        </ul>
-      </Card>
+      <CaseEvents c={c} />
       <Link to="/oversight/reviews/appeals">{t('rv.back')}</Link>
     </div>
   );
@@ -236,7 +228,7 @@ function FlagCard({ f, onDone }: { f: FlagRow; onDone: () => void }) {
     }
   };
   return (
-    <Card size="small" className="yw-block-sm" data-testid="flag-card" data-kind={f.kind} data-state={f.state} title={<h2 className="rv-card-title">{t(`sv.flags.kinds.${f.kind}`)} · {f.key}</h2>}>
+    <Card size="small" className="yw-block-sm" data-testid="flag-card" data-id={f.id} data-kind={f.kind} data-state={f.state} title={<h2 className="rv-card-title">{t(`sv.flags.kinds.${f.kind}`)} · {f.key}</h2>}>
       <p>
         {t('sv.flags.summary', { count: f.count, department: f.department ?? '—', at: fmtTime(f.createdAt, lang) })}{' '}
         <RvTag tone={f.state === 'open' ? 'warn' : f.state === 'confirmed' ? 'bad' : 'good'}>{t(`sv.flags.states.${f.state}`)}</RvTag>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Descriptions, Input } from 'antd';
+import { Alert, Button, Card, Input } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { Link, Route, Routes, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
@@ -12,6 +12,7 @@ import { LevelTag, NativeSelect, RvTag } from '../../../features/reviews/compone
 import { fmtTime, reviewsApi, type CaseRow, type CaseView } from '../../../features/reviews/model';
 import { DataTable } from '../../../components/DataTable';
 import { AppealForm } from '../../../features/reviews/supervision';
+import { CaseEvents, CaseSummary, SLA_TONE } from '../../../features/reviews/CaseSummary';
 
 /** 差评整改 (/workbench/rectification): the department's cases with their step deadlines; one case (:id). */
 export default function WorkbenchRectification() {
@@ -23,8 +24,6 @@ export default function WorkbenchRectification() {
     </Routes>
   );
 }
-
-const SLA_TONE = { normal: 'good', warning: 'warn', overdue: 'bad' } as const;
 
 function VisitRecorder() {
   const { t } = useTranslation();
@@ -106,7 +105,6 @@ function Cases() {
 function OneCase() {
   const { id } = useParams();
   const { t } = useTranslation();
-  const { lang } = usePrefs();
   usePageTitle(t('nav.workbench.rectification'));
   const { data, error, loading, setData } = useLoad(() => reviewsApi.case(id!), [id]);
   const { me } = useSession();
@@ -133,20 +131,7 @@ function OneCase() {
   return (
     <div className="yw-page" data-testid="case-detail" data-state={c.state}>
       <h1 className="yw-page-title">{t('rv.mine.case', { number: c.number, state: t(`rv.caseState.${c.state}`) })}</h1>
-      <Descriptions bordered size="small" column={1} className="yw-block-sm">
-        <Descriptions.Item label={t('rv.rect.subject')}>{c.review.subject}</Descriptions.Item>
-        <Descriptions.Item label={t('rv.rect.review')}>
-          <LevelTag level={c.review.firstLevel} /> {c.review.comment}
-        </Descriptions.Item>
-        <Descriptions.Item label={t('rv.rect.reviewer')}>{c.review.reviewer}</Descriptions.Item>
-        <Descriptions.Item label={t('rv.rect.due')}>
-          <span data-testid="case-due">{c.stepDue ?? '—'}</span> {c.stepDue && <RvTag tone={SLA_TONE[c.slaState]}>{t(`rv.sla.${c.slaState}`)}</RvTag>}
-        </Descriptions.Item>
-        {c.verify && <Descriptions.Item label={t('rv.rect.finding')}>{t(`rv.rect.findingOpt.${c.verify.finding}`)} · {c.verify.note}</Descriptions.Item>}
-        {c.measures && <Descriptions.Item label={t('rv.rect.measures')}>{c.measures}</Descriptions.Item>}
-        {c.feedback && <Descriptions.Item label={t('rv.rect.message')}>{c.feedback}</Descriptions.Item>}
-        {c.lateSteps > 0 && <Descriptions.Item label={t('rv.rect.sla')}>{t('rv.rect.lateSteps', { n: c.lateSteps })}</Descriptions.Item>}
-      </Descriptions>
+      <CaseSummary c={c} />
       {saved && <Alert className="yw-block-sm" type="success" showIcon role="status" title={t('rv.rect.done')} data-testid="case-saved" />}
       {step && (
         <Card className="yw-block-sm" data-testid="case-act">
@@ -168,15 +153,7 @@ function OneCase() {
       {c.appeal && (
         <Alert className="yw-block-sm" type={c.appeal.decision === 'upheld' ? 'success' : 'info'} showIcon title={t('sv.appeal.status', { state: t(`sv.appeal.states.${c.appeal.decision ?? 'pending'}`) })} description={c.appeal.reason} data-testid="case-appeal" />
       )}
-      <Card title={<h2 className="rv-card-title">{t('rv.rect.events')}</h2>} className="yw-block-sm">
-        <ul className="rv-list">
-          {c.events.map((e, i) => (
-            <li key={i}>
-              {fmtTime(e.at, lang)} {e.actor ? `· ${e.actor}` : ''} · {e.note}
-            </li>
-          ))}
-        </ul>
-      </Card>
+      <CaseEvents c={c} />
       <Link to="..">{t('rv.back')}</Link>
     </div>
   );
