@@ -23,7 +23,7 @@ import { authenticate, createIdentity, identityRoutes, type IdentityService } fr
 import type { Fetch } from './modules/identity/oidc-client';
 import { idpRoutes } from './modules/idp';
 import { JobRunner } from './modules/jobs';
-import { OrgService, calendarRoutes, loadCalendarYears, orgRoutes } from './modules/org';
+import { CalendarSync, OrgService, calendarRoutes, orgRoutes } from './modules/org';
 import { createPayments, paymentsRoutes, type PaySimulator, type PaymentsService } from './modules/payments';
 import { TransparencyLog, transparencyRoutes } from './modules/transparency';
 import { LicenceService, licencesRoutes } from './modules/licences';
@@ -203,8 +203,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const crypto_ = fieldCrypto(config.DATA_SECRET);
   const db = database.db;
   const org = new OrgService(db, config.NODE_REGION);
-  const calendarYears = await loadCalendarYears(db);
-  if (calendarYears.length) app.log.info({ calendarYears }, 'working-day calendar extended from the database');
+  // The years entered by an administrator, now and whenever another process enters one.
+  const calendarSync = new CalendarSync({ db, listen: database.listen, log: app.log, checkSeconds: config.CALENDAR_CHECK_SECONDS });
+  await calendarSync.start();
+  app.addHook('preClose', async () => calendarSync.stop());
 
   // The built-in simulated identity provider unless a real one is configured. It is reached
   // in-process, so it works whatever address the node is reached at.
@@ -256,7 +258,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(healthRoutes(db));
   await app.register(
     async (api) => {
-      await api.register(calendarRoutes(db));
+      await api.register(calendarRoutes(db, calendarSync));
       await api.register(orgRoutes(org, `${org.region(config.NODE_REGION)?.name ?? config.NODE_REGION}一网通办`));
       await api.register(identityRoutes(identity, config));
       await api.register(auditRoutes(db));

@@ -60,6 +60,9 @@ export const ConfigSchema = Type.Object({
   TRUST_PROXY: Type.String({ default: 'false' }),
   /** Run the durable job runner in this process (timers, notifications, outbox). Tests drain it by hand. */
   JOB_RUNNER: Type.Boolean({ default: true }),
+  /** Seconds between this process's checks for a calendar year entered by another process (it is normally told at
+   * once by NOTIFY; the check covers a lost LISTEN connection). */
+  CALENDAR_CHECK_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86400 }),
   /** Refuse a 2xx mutating response that wrote no audit entry (on in tests and development). */
   STRICT_AUDIT: Type.Boolean({ default: false }),
   /** Share of an application's (or a process step's) time in working days after which it is in warning (预警),

@@ -18,7 +18,79 @@ export type Db = Kysely<Database>;
 export interface DatabaseHandle {
   db: Db;
   kind: DbKind;
+  /**
+   * LISTEN on a channel: `onMessage` gets each NOTIFY payload (sent at the notifier's commit), from
+   * any process on the database. PostgreSQL: a dedicated connection outside the pool, reconnected
+   * with backoff when lost, `onReconnect` called after each reconnection (notifications sent while
+   * it was down are lost: re-read the state then). PGlite: in-process. Resolves once listening (or
+   * once the first attempt failed, with `onError`: it keeps retrying); returns the unlisten function.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, opts?: ListenOptions): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  onReconnect?: () => void;
+  onError?: (err: unknown) => void;
+}
+
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** A LISTEN connection of its own (a pooled one would be handed to queries and lose it). */
+function pgListener(url: string, channel: string, onMessage: (payload: string) => void, opts: ListenOptions): { ready: Promise<void>; stop: () => Promise<void> } {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let delay = 500;
+  let connectedOnce = false;
+  const schedule = () => {
+    if (stopped || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void connect();
+    }, delay);
+    retry.unref();
+    delay = Math.min(delay * 2, 30_000);
+  };
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (n) => {
+      if (n.channel === channel) onMessage(n.payload ?? '');
+    });
+    c.on('error', (err) => {
+      if (!stopped) opts.onError?.(err);
+    });
+    c.on('end', () => {
+      if (client === c) client = null;
+      schedule();
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch (err) {
+      opts.onError?.(err);
+      await c.end().catch(() => undefined);
+      return;
+    }
+    if (stopped) {
+      await c.end().catch(() => undefined);
+      return;
+    }
+    client = c;
+    delay = 500;
+    if (connectedOnce) opts.onReconnect?.();
+    connectedOnce = true;
+  };
+  return {
+    ready: connect(),
+    stop: async () => {
+      stopped = true;
+      clearTimeout(retry);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => undefined);
+    },
+  };
 }
 
 // OIDs of the types whose default parsing differs between node-postgres and PGlite, or loses
@@ -40,6 +112,15 @@ export function isPostgresUrl(url: string | undefined): url is string {
 export async function openDatabase(opts: { url?: string; dataDir: string; poolSize?: number }): Promise<DatabaseHandle> {
   let dialect: Dialect;
   let kind: DbKind;
+  let listen: DatabaseHandle['listen'];
+  const stops = new Set<() => Promise<void>>();
+  const track = (stop: () => Promise<void>) => {
+    const once = async () => {
+      if (stops.delete(once)) await stop();
+    };
+    stops.add(once);
+    return once;
+  };
   const memory = opts.url?.startsWith('memory://') ? new URL(opts.url) : null;
   if (isPostgresUrl(opts.url)) {
     const pool = new pg.Pool({
@@ -50,6 +131,13 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolSi
     });
     dialect = new PostgresDialect({ pool });
     kind = 'postgres';
+    const url = opts.url;
+    listen = async (channel, onMessage, o = {}) => {
+      if (!CHANNEL.test(channel)) throw new RangeError(`not a channel name: ${channel}`);
+      const l = pgListener(url, channel, onMessage, o);
+      await l.ready;
+      return track(l.stop);
+    };
   } else {
     let dataDir: string | undefined;
     let loadDataDir: Blob | undefined;
@@ -63,7 +151,21 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolSi
     const pglite = await PGlite.create({ dataDir, loadDataDir, parsers });
     dialect = new PGliteDialect(pglite);
     kind = 'pglite';
+    // LISTEN through the dialect's queue: PGlite's one connection may be inside someone's transaction.
+    listen = async (channel, onMessage) => {
+      if (!CHANNEL.test(channel)) throw new RangeError(`not a channel name: ${channel}`);
+      const unlisten = await db.connection().execute(() => pglite.listen(channel, onMessage));
+      return track(() => db.connection().execute(() => unlisten()));
+    };
   }
   const db = new Kysely<Database>({ dialect });
-  return { db, kind, close: () => db.destroy() };
+  return {
+    db,
+    kind,
+    listen,
+    close: async () => {
+      for (const stop of [...stops]) await stop().catch(() => undefined);
+      await db.destroy();
+    },
+  };
 }

@@ -16,7 +16,8 @@
  * period, which ends at 24:00 China time.
  *
  * Official years are those the State Council has published (package data, or entered by an
- * administrator with extendCalendar). The {@link PROVISIONAL_YEARS} years after the last official
+ * administrator with extendCalendar; the calendar is per process, and every process of a node
+ * learns an entered year from the database: org/calendar.sync.ts). The {@link PROVISIONAL_YEARS} years after the last official
  * one use a **provisional calendar** computed from the statutory rules (see provisionalArrangement
  * and ADR 0002); a deadline whose last day falls in such a year is provisional (isProvisionalDate)
  * and is recomputed when the official arrangement is entered. A date beyond the provisional years,
@@ -328,6 +329,26 @@ export function extendCalendar(
 ): boolean {
   const cal = load();
   if (Number.isInteger(year) && year >= cal.from && year <= cal.to) return false;
+  checkArrangement(year, arrangement);
+  for (const d of arrangement.holidays) {
+    cal.workdays.delete(d);
+    cal.holidays.add(d);
+  }
+  for (const d of arrangement.workdays) {
+    cal.holidays.delete(d);
+    cal.workdays.add(d);
+  }
+  cal.to = year;
+  return true;
+}
+
+/**
+ * Throws RangeError unless extendCalendar(year, arrangement) would apply it: the next year after the
+ * covered ones, dates from 1 December of the year before to the year's end, no day both a holiday
+ * and a working day, at least one holiday in the year. Changes nothing.
+ */
+export function checkArrangement(year: number, arrangement: { holidays: readonly string[]; workdays: readonly string[] }): void {
+  const cal = load();
   if (year !== cal.to + 1) throw new RangeError(`The calendar can only be extended by the next year, ${cal.to + 1}`);
 
   const earliest = `${year - 1}-12-01`;
@@ -342,15 +363,4 @@ export function extendCalendar(
   if (!arrangement.holidays.some((d) => yearOfDate(d) === year)) {
     throw new RangeError(`Arrangement for ${year} has no holidays in ${year}`);
   }
-
-  for (const d of arrangement.holidays) {
-    cal.workdays.delete(d);
-    cal.holidays.add(d);
-  }
-  for (const d of arrangement.workdays) {
-    cal.holidays.delete(d);
-    cal.workdays.add(d);
-  }
-  cal.to = year;
-  return true;
 }

@@ -24,6 +24,8 @@ import { CLOCK_RUNNING, FINAL_STATES, type State } from './applications.machine'
 import { SYSTEM, systemContext, type Engine } from './applications.engine';
 import { appsRepo } from './applications.repository';
 
+import { loadCalendarYears } from '../org/calendar';
+
 export { CALENDAR_YEAR_ENTERED_QUEUE } from '../org/calendar';
 
 type Before = Record<string, boolean>;
@@ -49,8 +51,10 @@ function recount(date: string | null | undefined, year: number, basis: number, b
 
 export async function recalendarApplications(db: Db, engine: Engine, job: ClaimedJob): Promise<number> {
   const { year, before = {} } = job.payload as { year: number; before?: Before };
-  // The in-memory calendar of this process must know the year already (entered here, or loaded
-  // at start); otherwise retry later rather than recount on the wrong calendar.
+  // The in-memory calendar of this process must know the year: any process may claim this job,
+  // maybe before it heard of the year, so load what is stored first; if it is still not there,
+  // retry later rather than recount on the wrong calendar.
+  if (calendarCoverage().to < year) await loadCalendarYears(db);
   if (calendarCoverage().to < year) throw new Error(`calendar of this process does not cover ${year} yet`);
   const ids = await db
     .selectFrom('applications')

@@ -10,6 +10,7 @@ import { OrgService } from './org.service';
 
 export { OrgService, presentDepartment, type Department } from './org.service';
 export { calendarRoutes, loadCalendarYears } from './calendar';
+export { CalendarSync, CALENDAR_CHANNEL, notifyCalendarYear } from './calendar.sync';
 
 const RegionSchema = Type.Object({
   code: Type.String(),
