@@ -116,12 +116,14 @@ export interface DemoEnterprise {
   name: string;
   legalRep: DemoPerson;
   staff: DemoPerson[];
+  /** Registry data: GB/T 4754 industry section, registration date. */
+  registry: { industry: string; registeredOn: string };
 }
 
 export const enterprises: DemoEnterprise[] = [
-  { uscc: creditCode('91', '350102', 'MA2Y0R1C'), name: '福州榕城餐饮管理有限公司', legalRep: person('黄建国'), staff: [person('吴晓红')] },
-  { uscc: creditCode('91', '350206', 'MA31HW8K'), name: '厦门海湾科技有限公司', legalRep: person('郑海'), staff: [] },
-  { uscc: creditCode('92', '350104', 'L4B7T2Q9'), name: '福州市仓山区闽江建材经营部', legalRep: person('张伟'), staff: [] },
+  { uscc: creditCode('91', '350102', 'MA2Y0R1C'), name: '福州榕城餐饮管理有限公司', legalRep: person('黄建国'), staff: [person('吴晓红')], registry: { industry: 'H', registeredOn: '2019-04-18' } },
+  { uscc: creditCode('91', '350206', 'MA31HW8K'), name: '厦门海湾科技有限公司', legalRep: person('郑海'), staff: [], registry: { industry: 'I', registeredOn: '2021-09-06' } },
+  { uscc: creditCode('92', '350104', 'L4B7T2Q9'), name: '福州市仓山区闽江建材经营部', legalRep: person('张伟'), staff: [], registry: { industry: 'F', registeredOn: '2016-03-22' } },
 ];
 
 export const mandates = [

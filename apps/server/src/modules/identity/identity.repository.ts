@@ -1,9 +1,19 @@
 /** All SQL of the identity module's tables: accounts, roles, enterprise members, mandates, sessions, clients, tokens. */
-import { sql } from 'kysely';
+import { sql, type ColumnType } from 'kysely';
 import type { Db } from '../../db/database';
 import type { AccountKind } from '../../db/types';
 
 type Q = Db; // a Kysely instance or a transaction
+
+// An enterprise's registry data (migration 2026-11-26T0300): industry (GB/T 4754 门类 letter),
+// registration and cancellation dates — the market-entity figures of oversight count them.
+declare module '../../db/types' {
+  interface AccountsTable {
+    industry: string | null;
+    registered_on: ColumnType<string | null, string | null | undefined, string | null>;
+    cancelled_on: ColumnType<string | null, string | null | undefined, string | null>;
+  }
+}
 
 export const accountsRepo = {
   byId: (db: Q, id: string) => db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst(),

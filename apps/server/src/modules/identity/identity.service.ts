@@ -22,6 +22,13 @@ import type { OidcClient } from './oidc-client';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords';
 import { newTotpSecret, otpauthUri, verifyTotp } from './totp';
 
+
+/** An enterprise's registry data (市场主体登记): industry section letter of GB/T 4754, dates 'YYYY-MM-DD'. */
+export interface EnterpriseRegistry {
+  industry: string;
+  registeredOn: string;
+  cancelledOn?: string | null;
+}
 export interface SessionInfo {
   idHash: string;
   csrfToken: string;
@@ -408,13 +415,15 @@ export class IdentityService {
   }
 
   /** Finds or creates the account of a legal person known by its unified social credit code. */
-  async upsertEnterprise(trx: Db, e: { uscc: string; name: string }) {
+  async upsertEnterprise(trx: Db, e: { uscc: string; name: string; registry?: EnterpriseRegistry }) {
     const existing = await accountsRepo.byUscc(trx, e.uscc);
+    const registry = e.registry ? { industry: e.registry.industry, registered_on: e.registry.registeredOn, cancelled_on: e.registry.cancelledOn ?? null } : {};
     if (existing) {
-      if (existing.display_name !== e.name) await accountsRepo.update(trx, existing.id, { display_name: e.name });
+      const same = !e.registry || (existing.industry === registry.industry && String(existing.registered_on ?? '') === String(registry.registered_on ?? '') && String(existing.cancelled_on ?? '') === String(registry.cancelled_on ?? ''));
+      if (existing.display_name !== e.name || !same) await accountsRepo.update(trx, existing.id, { display_name: e.name, ...registry });
       return existing;
     }
-    const row = { id: randomUUID(), kind: 'enterprise' as const, display_name: e.name, uscc: e.uscc, region_code: e.uscc.slice(2, 8) };
+    const row = { id: randomUUID(), kind: 'enterprise' as const, display_name: e.name, uscc: e.uscc, region_code: e.uscc.slice(2, 8), ...registry };
     await accountsRepo.insert(trx, row);
     return (await accountsRepo.byId(trx, row.id))!;
   }
@@ -430,7 +439,7 @@ export class IdentityService {
   async seedPeopleAndEnterprises(
     ctx: RequestContext,
     people: { idNumber: string; name: string; mobile: string }[],
-    enterprises: { uscc: string; name: string; legalRep: { idNumber: string }; staff: { idNumber: string }[] }[],
+    enterprises: { uscc: string; name: string; legalRep: { idNumber: string }; staff: { idNumber: string }[]; registry?: EnterpriseRegistry }[],
   ) {
     await this.db.transaction().execute(async (trx) => {
       const ids = new Map<string, string>();

@@ -12,7 +12,12 @@ import { fromDayNumber, toDayNumber } from '../../shared/dates';
 import { getRegion, subtreePattern } from '../../shared/regions';
 import { column, combine, MEASURE_BY_ID, SOURCE_BY_ID, SOURCES, valueOf, type MeasureDef, type SourceDef, type Text } from './oversight.measures';
 import { oversightErrors } from './oversight.errors';
-import { MODULE_VIEWS } from './oversight.views';
+import { CHANGES } from './oversight.changes';
+
+/** Above this many changed rows a refresh rebuilds the source instead (cheaper than row by row). */
+const MAX_DELTA = 200_000;
+const factCols = (s: SourceDef) => sql.raw(s.facts.map((_, i) => `f${i + 1}`).join(', '));
+const periodOf = (s: SourceDef) => (s.periodic ? sql`date_trunc('month', day)::date` : sql`NULL::date`);
 
 export type Breakdown = 'none' | 'region' | 'department' | 'item' | 'category' | 'period';
 
@@ -99,38 +104,18 @@ function groupExpr(b: Breakdown, root: string): RawBuilder<string> {
 export class MeasureEngine {
   private availability = new Map<string, boolean>();
   private availabilityAt = 0;
-  /** Why a module's facts view could not be created (its tables changed), by source. */
-  readonly viewErrors = new Map<string, string>();
 
   constructor(
     private readonly db: Db,
     private readonly labels: (b: Breakdown, keys: string[], source: SourceDef) => Promise<Map<string, string>>,
   ) {}
 
-  /** Which sources have their facts view (re-checked at most every 30 s: modules land while running). */
+  /** Which sources have their facts view (migrations create them all; re-checked at most every 30 s in case an operator dropped one). */
   async available(): Promise<Map<string, boolean>> {
     if (Date.now() - this.availabilityAt < 30_000 && this.availability.size) return this.availability;
     const names = SOURCES.map((s) => s.view);
     const views = async () => new Set((await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.views WHERE table_schema = 'public' AND table_name = ANY(${names})`.execute(this.db)).rows.map((r) => r.name));
-    let have = await views();
-    // Views over other modules' tables appear once those tables do (oversight.views.ts).
-    const missing = SOURCES.filter((s) => !have.has(s.view) && MODULE_VIEWS[s.id]);
-    if (missing.length) {
-      const tables = new Set((await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`.execute(this.db)).rows.map((r) => r.name));
-      let created = false;
-      for (const s of missing) {
-        const v = MODULE_VIEWS[s.id];
-        if (!v.requires.every((t) => tables.has(t))) continue;
-        try {
-          await sql.raw(v.sql).execute(this.db);
-          created = true;
-          this.viewErrors.delete(s.id);
-        } catch (e) {
-          this.viewErrors.set(s.id, (e as Error).message);
-        }
-      }
-      if (created) have = await views();
-    }
+    const have = await views();
     this.availability = new Map(SOURCES.map((s) => [s.id, have.has(s.view)]));
     this.availabilityAt = Date.now();
     return this.availability;
@@ -270,9 +255,15 @@ export class MeasureEngine {
 
   // ---- roll-up ---------------------------------------------------------------------------------
 
-  /** Makes the working-day index cover every accepted/decided date up to today (and `want`, when given). */
-  async ensureWorkdayIndex(trx: Db, want?: { lo: string; hi: string }): Promise<void> {
-    const r = (await sql<{ lo: string | null; hi: string | null }>`SELECT to_char(min(accepted_at AT TIME ZONE 'UTC' + interval '8 hours'), 'YYYY-MM-DD') AS lo, to_char(max(decided_at AT TIME ZONE 'UTC' + interval '8 hours'), 'YYYY-MM-DD') AS hi FROM applications WHERE decided_at IS NOT NULL`.execute(trx)).rows[0];
+  /**
+   * Makes the working-day index cover every accepted/decided date up to today (and `want`, when
+   * given) — of the applications changed since `since` when given (the others are covered already).
+   * True when days were added before the index's first day: working-day numbers then change, and
+   * the applications' contributions must be recomputed.
+   */
+  async ensureWorkdayIndex(trx: Db, want?: { lo: string; hi: string }, since?: string | null): Promise<boolean> {
+    const changedOnly = since ? sql`AND updated_at > ${since}::timestamptz` : sql``;
+    const r = (await sql<{ lo: string | null; hi: string | null }>`SELECT to_char(min(accepted_at AT TIME ZONE 'UTC' + interval '8 hours'), 'YYYY-MM-DD') AS lo, to_char(max(decided_at AT TIME ZONE 'UTC' + interval '8 hours'), 'YYYY-MM-DD') AS hi FROM applications WHERE decided_at IS NOT NULL ${changedOnly}`.execute(trx)).rows[0];
     const cov = calendarCoverage();
     const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
     let lo = Math.min(toDayNumber(r.lo ?? today), toDayNumber(want?.lo ?? today));
@@ -280,7 +271,8 @@ export class MeasureEngine {
     const have = (await sql<{ lo: string | null; hi: string | null }>`SELECT to_char(min(day), 'YYYY-MM-DD') AS lo, to_char(max(day), 'YYYY-MM-DD') AS hi FROM oversight_workday_index`.execute(trx)).rows[0];
     lo = Math.max(lo, toDayNumber(`${cov.from}-01-01`));
     hi = Math.min(hi, toDayNumber(`${cov.to}-12-31`));
-    if (have.lo && toDayNumber(have.lo) <= lo && toDayNumber(have.hi!) >= hi) return;
+    if (have.lo && toDayNumber(have.lo) <= lo && toDayNumber(have.hi!) >= hi) return false;
+    const earlier = !!have.lo && lo < toDayNumber(have.lo);
     if (have.lo) {
       lo = Math.min(lo, toDayNumber(have.lo));
       hi = Math.max(hi, toDayNumber(have.hi!));
@@ -294,74 +286,128 @@ export class MeasureEngine {
     }
     await sql`DELETE FROM oversight_workday_index`.execute(trx);
     for (let i = 0; i < rows.length; i += 1000) await trx.insertInto('oversight_workday_index').values(rows.slice(i, i + 1000)).execute();
+    return earlier;
   }
 
   /**
-   * Refreshes the roll-up of each available source in its own transaction: readers see the old
-   * sums until the new ones commit. Applications are incremental after the first run.
+   * The watermark of a refresh about to start: rows written by transactions that commit after its
+   * snapshot carry an `updated_at` no earlier than their own start, so the watermark is the earlier
+   * of now and the oldest open transaction's start (one second of margin for clocks).
    */
-  async refresh(only?: string[], opts: { full?: boolean } = {}): Promise<{ source: string; mode: string; rows: number; millis: number }[]> {
+  private async watermarkNow(): Promise<string> {
+    try {
+      return (await sql<{ w: string }>`SELECT (least(now(), (SELECT min(xact_start) FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname = current_database())) - interval '1 second')::text AS w`.execute(this.db)).rows[0].w;
+    } catch {
+      return (await sql<{ w: string }>`SELECT (now() - interval '1 second')::text AS w`.execute(this.db)).rows[0].w;
+    }
+  }
+
+  /**
+   * Refreshes the roll-up of each available source in its own transaction (readers see the old
+   * sums until the new ones commit). After a source's first (full) refresh, a refresh reads the
+   * keys of the rows changed since the watermark (oversight.changes.ts), subtracts those rows'
+   * stored contributions (oversight_contrib), adds their current ones and stores them: its cost
+   * follows the rows changed. A full rebuild happens on request, when the working-day index grew,
+   * when more than MAX_DELTA rows changed, and once a day as a safety net.
+   */
+  async refresh(only?: string[], opts: { full?: boolean } = {}): Promise<{ source: string; mode: string; rows: number; changed: number; millis: number }[]> {
     const avail = await this.available();
-    const out: { source: string; mode: string; rows: number; millis: number }[] = [];
+    const out: { source: string; mode: string; rows: number; changed: number; millis: number }[] = [];
     for (const s of SOURCES) {
       if (!avail.get(s.id) || (only && !only.includes(s.id))) continue;
       const started = Date.now();
+      const mark = await this.watermarkNow();
       const res = await this.db.transaction().execute(async (trx) => {
-        const at = (await sql<{ now: Date }>`SELECT now() AS now`.execute(trx)).rows[0].now;
-        // One big aggregation: enough memory to hash it (the planner overestimates the groups and
-        // would sort on disk), and no JIT compilation for a query that runs once a minute.
+        // One refresh at a time (the contribution store must match the roll-up); readers are not blocked.
+        await sql`LOCK TABLE oversight_contrib IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+        const at = (await sql<{ now: string }>`SELECT now()::text AS now`.execute(trx)).rows[0].now;
+        // A full rebuild is one big aggregation: enough memory to hash it, no JIT compilation.
         try {
           await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
           await sql`SET LOCAL jit = off`.execute(trx);
         } catch {
           /* not every engine has these settings */
         }
-        if (s.id === 'applications') await this.ensureWorkdayIndex(trx);
-        // Watermarks as text: microseconds survive (a JavaScript Date would cut them to milliseconds,
-        // and every row of the last write would look changed again).
-        const watermark = (await sql<{ w: string | null }>`SELECT max(updated_at)::text AS w FROM ${sql.table(s.view)}`.execute(trx)).rows[0].w;
-        const previousMark = (await sql<{ w: string | null }>`SELECT watermark::text AS w FROM oversight_rollup_state WHERE source = ${s.id}`.execute(trx)).rows[0]?.w ?? null;
-        const cols = sql.raw(s.facts.map((_, i) => `f${i + 1}`).join(', '));
-        const sums = sql.raw(s.facts.map((fact) => `sum(${fact})`).join(', '));
-        const period = s.periodic ? sql`date_trunc('month', day)::date` : sql`NULL::date`;
+        const state = (await sql<{ w: string | null; r: string; full: string | null; stale: boolean }>`SELECT watermark::text AS w, refreshed_at::text AS r, full_at::text AS full,
+          (full_at IS NULL OR full_at < now() - interval '24 hours') AS stale FROM oversight_rollup_state WHERE source = ${s.id}`.execute(trx)).rows[0];
+        const grew = s.id === 'applications' ? await this.ensureWorkdayIndex(trx, undefined, opts.full || state?.stale ? null : state?.w) : false;
         let mode = 'full';
-        // The months recomputed (null: all of them) — the coarse roll-up and the row count follow only those.
-        let touched: string[] | null = null;
-        if (s.id === 'applications' && previousMark && !opts.full) {
-          // Only the months of rows that changed since the last watermark (exact: those months are recomputed whole).
-          const months = (await sql<{ m: string }>`SELECT DISTINCT to_char(date_trunc('month', submitted_at AT TIME ZONE 'UTC' + interval '8 hours'), 'YYYY-MM-DD') AS m FROM applications WHERE updated_at > ${previousMark}::timestamptz AND submitted_at IS NOT NULL`.execute(trx)).rows.map((r) => r.m);
-          mode = `incremental:${months.length}`;
-          touched = months;
-          if (months.length) {
-            await sql`DELETE FROM oversight_rollup WHERE source = ${s.id} AND period = ANY(${months}::date[])`.execute(trx);
-            await sql`INSERT INTO oversight_rollup (source, region_code, department_id, item_id, category, period, ${cols})
-              SELECT ${s.id}, region_code, department_id, item_id, category, ${period}, ${sums} FROM ${sql.table(s.view)}
-              WHERE date_trunc('month', day)::date = ANY(${months}::date[]) GROUP BY 2, 3, 4, 5, 6`.execute(trx);
-          }
+        let changed = -1;
+        if (!state?.w || state.stale || grew || opts.full) {
+          await this.rebuild(trx, s);
+          if (grew && !opts.full && state?.w) mode = 'full (working-day index extended)';
         } else {
-          await sql`DELETE FROM oversight_rollup WHERE source = ${s.id}`.execute(trx);
-          await sql`INSERT INTO oversight_rollup (source, region_code, department_id, item_id, category, period, ${cols})
-            SELECT ${s.id}, region_code, department_id, item_id, category, ${period}, ${sums} FROM ${sql.table(s.view)} GROUP BY 2, 3, 4, 5, 6`.execute(trx);
-        }
-        const all = sql.raw(s.facts.map((_, i) => `sum(f${i + 1})`).join(', '));
-        // The coarse roll-up (no item / category) is rebuilt for the recomputed months only: the
-        // others' fine rows did not change, so neither did their coarse sums.
-        const inMonths = touched ? sql`AND period = ANY(${touched}::date[])` : sql``;
-        if (!touched || touched.length) {
-          await sql`DELETE FROM oversight_rollup_coarse WHERE source = ${s.id} ${inMonths}`.execute(trx);
-          await sql`INSERT INTO oversight_rollup_coarse (source, region_code, department_id, period, ${cols})
-            SELECT source, region_code, department_id, period, ${all} FROM oversight_rollup WHERE source = ${s.id} ${inMonths} GROUP BY 1, 2, 3, 4`.execute(trx);
+          const spec = CHANGES[s.id];
+          const keys = (await sql<{ k: string }>`SELECT DISTINCT k FROM (${spec.changed({ since: state.w, previousNow: state.r, now: at })}) c WHERE k IS NOT NULL`.execute(trx)).rows.map((r) => r.k);
+          changed = keys.length;
+          if (keys.length > MAX_DELTA) {
+            await this.rebuild(trx, s);
+            mode = `full (${keys.length} rows changed)`;
+          } else {
+            if (keys.length) await this.applyChanges(trx, s, keys);
+            mode = `incremental:${keys.length}`;
+          }
         }
         const n = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM oversight_rollup WHERE source = ${s.id}`.execute(trx)).rows[0].n;
-        const mark = watermark ?? previousMark;
-        await sql`INSERT INTO oversight_rollup_state (source, refreshed_at, watermark, rows, millis, mode)
-          VALUES (${s.id}, ${at}, ${mark}::timestamptz, ${n}, ${Date.now() - started}, ${mode})
-          ON CONFLICT (source) DO UPDATE SET refreshed_at = excluded.refreshed_at, watermark = excluded.watermark, rows = excluded.rows, millis = excluded.millis, mode = excluded.mode`.execute(trx);
-        return { source: s.id, mode, rows: n, millis: Date.now() - started };
+        const fullAt = mode.startsWith('full') ? at : state?.full ?? at;
+        await sql`INSERT INTO oversight_rollup_state (source, refreshed_at, watermark, rows, millis, mode, full_at)
+          VALUES (${s.id}, ${at}::timestamptz, ${mark}::timestamptz, ${n}, ${Date.now() - started}, ${mode}, ${fullAt}::timestamptz)
+          ON CONFLICT (source) DO UPDATE SET refreshed_at = excluded.refreshed_at, watermark = excluded.watermark, rows = excluded.rows, millis = excluded.millis, mode = excluded.mode, full_at = excluded.full_at`.execute(trx);
+        return { source: s.id, mode, rows: n, changed, millis: Date.now() - started };
       });
       out.push(res);
     }
     return out;
+  }
+
+  /** The roll-up rebuilt from the facts view: every row's contribution stored, then summed. */
+  private async rebuild(trx: Db, s: SourceDef): Promise<void> {
+    const f = factCols(s);
+    await sql`DELETE FROM oversight_contrib WHERE source = ${s.id}`.execute(trx);
+    await sql`INSERT INTO oversight_contrib (source, record_id, region_code, department_id, item_id, category, period, ${f})
+      SELECT ${s.id}, record_id::text, region_code, department_id, item_id, category, ${periodOf(s)}, ${sql.raw(s.facts.join(', '))} FROM ${sql.table(s.view)}`.execute(trx);
+    const sums = sql.raw(s.facts.map((_, i) => `sum(f${i + 1})`).join(', '));
+    await sql`DELETE FROM oversight_rollup WHERE source = ${s.id}`.execute(trx);
+    await sql`INSERT INTO oversight_rollup (source, region_code, department_id, item_id, category, period, records, ${f})
+      SELECT source, region_code, department_id, item_id, category, period, count(*), ${sums} FROM oversight_contrib WHERE source = ${s.id} GROUP BY 1, 2, 3, 4, 5, 6`.execute(trx);
+    await sql`DELETE FROM oversight_rollup_coarse WHERE source = ${s.id}`.execute(trx);
+    await sql`INSERT INTO oversight_rollup_coarse (source, region_code, department_id, period, records, ${f})
+      SELECT source, region_code, department_id, period, sum(records), ${sums} FROM oversight_rollup WHERE source = ${s.id} GROUP BY 1, 2, 3, 4`.execute(trx);
+  }
+
+  /**
+   * Applies the changes of the given rows: their stored contributions (negated) and their current
+   * rows in the facts view go into a delta table; the roll-up groups are adjusted by the delta's
+   * sums (a group whose last row left is removed) and the store keeps the current rows.
+   */
+  private async applyChanges(trx: Db, s: SourceDef, keys: string[]): Promise<void> {
+    const spec = CHANGES[s.id];
+    const records = spec.records ? keys.flatMap(spec.records) : keys;
+    const f = factCols(s);
+    const fdef = sql.raw(s.facts.map((_, i) => `f${i + 1} bigint`).join(', '));
+    await sql`CREATE TEMP TABLE oversight_delta (sign integer, record_id text, region_code text, department_id text, item_id text, category text, period date, ${fdef}) ON COMMIT DROP`.execute(trx);
+    const negated = sql.raw(s.facts.map((_, i) => `-f${i + 1}`).join(', '));
+    await sql`INSERT INTO oversight_delta SELECT -1, record_id, region_code, department_id, item_id, category, period, ${negated}
+      FROM oversight_contrib WHERE source = ${s.id} AND record_id = ANY(${records}::text[])`.execute(trx);
+    await sql`INSERT INTO oversight_delta SELECT 1, record_id::text, region_code, department_id, item_id, category, ${periodOf(s)}, ${sql.raw(s.facts.join(', '))}
+      FROM ${sql.table(s.view)} WHERE ${sql.ref(spec.by.column)} = ANY(${keys}::${sql.raw(spec.by.type)}[])`.execute(trx);
+    await sql`DELETE FROM oversight_contrib WHERE source = ${s.id} AND record_id = ANY(${records}::text[])`.execute(trx);
+    await sql`INSERT INTO oversight_contrib (source, record_id, region_code, department_id, item_id, category, period, ${f})
+      SELECT ${s.id}, record_id, region_code, department_id, item_id, category, period, ${f} FROM oversight_delta WHERE sign = 1`.execute(trx);
+    const sums = sql.raw(s.facts.map((_, i) => `sum(f${i + 1})`).join(', '));
+    const add = sql.raw(['records', ...s.facts.map((_, i) => `f${i + 1}`)].map((c) => `${c} = t.${c} + excluded.${c}`).join(', '));
+    const adjust = async (table: 'oversight_rollup' | 'oversight_rollup_coarse', dims: string[]) => {
+      const d = sql.raw(dims.join(', '));
+      const gone = await sql<{ t: string }>`WITH up AS (
+          INSERT INTO ${sql.table(table)} AS t (source, ${d}, records, ${f})
+          SELECT ${s.id}, ${d}, sum(sign), ${sums} FROM oversight_delta GROUP BY ${d}
+          ON CONFLICT (source, ${d}) DO UPDATE SET ${add}
+          RETURNING ctid::text AS t, records)
+        SELECT t FROM up WHERE records = 0`.execute(trx);
+      if (gone.rows.length) await sql`DELETE FROM ${sql.table(table)} WHERE ctid = ANY(${gone.rows.map((r) => r.t)}::tid[])`.execute(trx);
+    };
+    await adjust('oversight_rollup', ['region_code', 'department_id', 'item_id', 'category', 'period']);
+    await adjust('oversight_rollup_coarse', ['region_code', 'department_id', 'period']);
   }
 
   /** Compares the roll-up with a live computation over the whole source (exactness check). */

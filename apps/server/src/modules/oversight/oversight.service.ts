@@ -159,7 +159,7 @@ export class OversightService {
         denominator: m.den ?? null,
         scale: m.scale ?? 1,
         available: ok,
-        reason: ok ? null : this.engine.viewErrors.has(s.id) ? { zh: `无法建立 ${s.view}：${this.engine.viewErrors.get(s.id)}`, en: `cannot create ${s.view}: ${this.engine.viewErrors.get(s.id)}` } : { zh: `${s.module} 模块的数据（${s.view}）尚未接入`, en: `the ${s.module} module's data (${s.view}) is not installed` },
+        reason: ok ? null : { zh: `${s.module} 模块的数据（${s.view}）尚未接入`, en: `the ${s.module} module's data (${s.view}) is not installed` },
       };
     });
   }
@@ -641,7 +641,7 @@ export class OversightService {
       if (actor.departmentId !== w.department_id) throw oversightErrors.workOrderScope();
       if (w.status !== 'open' || w.accepted_at) throw oversightErrors.workOrderState(w.accepted_at && w.status === 'open' ? 'accepted' : w.status);
       const now = new Date();
-      await trx.updateTable('oversight_work_orders').set({ accepted_at: now, accepted_by: actor.accountId }).where('id', '=', id).execute();
+      await trx.updateTable('oversight_work_orders').set({ accepted_at: now, accepted_by: actor.accountId , updated_at: sql`now()` }).where('id', '=', id).execute();
       await recordAudit(trx, ctx, { action: 'oversight.work_order_accept', entityType: 'oversight_work_order', entityId: id });
       return { ...w, accepted_at: now, accepted_by: actor.accountId };
     });
@@ -677,7 +677,7 @@ export class OversightService {
       if (!w || !this.canSee(ctx, w)) throw errors.notFound('Work order', '工单');
       if (actor.departmentId !== w.department_id) throw oversightErrors.workOrderScope();
       if (w.status === 'closed') throw oversightErrors.workOrderState(w.status);
-      await trx.updateTable('oversight_work_orders').set({ status: 'responded', response, responded_at: new Date(), responded_by: actor.accountId }).where('id', '=', id).execute();
+      await trx.updateTable('oversight_work_orders').set({ status: 'responded', response, responded_at: new Date(), responded_by: actor.accountId , updated_at: sql`now()` }).where('id', '=', id).execute();
       await recordAudit(trx, ctx, { action: 'oversight.work_order_respond', entityType: 'oversight_work_order', entityId: id });
       return { ...w, status: 'responded', response, responded_at: new Date() };
     });
@@ -691,7 +691,7 @@ export class OversightService {
       if (!w || !this.canSee(ctx, w)) throw errors.notFound('Work order', '工单');
       if (w.status === 'closed') throw oversightErrors.workOrderState(w.status);
       const now = new Date();
-      await trx.updateTable('oversight_work_orders').set({ status: 'closed', closed_at: now, closed_by: actor.accountId, close_note: note }).where('id', '=', id).execute();
+      await trx.updateTable('oversight_work_orders').set({ status: 'closed', closed_at: now, closed_by: actor.accountId, close_note: note , updated_at: sql`now()` }).where('id', '=', id).execute();
       if (w.alert_id) await trx.updateTable('oversight_alerts').set({ status: 'closed' }).where('id', '=', w.alert_id).execute();
       await recordAudit(trx, ctx, { action: 'oversight.work_order_close', entityType: 'oversight_work_order', entityId: id });
       return { ...w, status: 'closed', closed_at: now, close_note: note };
@@ -704,7 +704,7 @@ export class OversightService {
     await this.db.transaction().execute(async (trx) => {
       const w = await trx.selectFrom('oversight_work_orders').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!w || w.status === 'closed' || w.overdue) return;
-      await trx.updateTable('oversight_work_orders').set({ overdue: true, escalated_at: new Date() }).where('id', '=', id).execute();
+      await trx.updateTable('oversight_work_orders').set({ overdue: true, escalated_at: new Date() , updated_at: sql`now()` }).where('id', '=', id).execute();
       // Escalation (督办): the department's admins and the region's supervisors are told.
       const dept = await this.org.department(w.department_id, trx);
       const contacts = await this.departmentContacts(trx, w.department_id);

@@ -12,6 +12,7 @@ export interface OversightRollupStateTable {
   rows: number;
   millis: number;
   mode: string;
+  full_at: NullableTimestamp;
 }
 export interface OversightWorkdayIndexTable {
   day: Day;
@@ -90,6 +91,7 @@ export interface OversightWorkOrdersTable {
   accepted_at: NullableTimestamp;
   accepted_by: string | null;
   escalated_at: NullableTimestamp;
+  updated_at: Generated<Date>;
 }
 export interface OversightPracticesTable {
   id: string;
