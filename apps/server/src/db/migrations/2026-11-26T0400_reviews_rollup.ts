@@ -5,6 +5,9 @@
 import type { Kysely } from 'kysely';
 import { ddl, insertNotificationTemplates, type TemplateSeed } from './_sql';
 
+/** The counts of a roll-up row (both tables). */
+const COUNTS = ['total', 'l1', 'l2', 'l3', 'l4', 'l5', 'first_bad', 'cases', 'rectified', 'on_time'].map((c) => `${c} integer NOT NULL DEFAULT 0`).join(',\n  ');
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
   await ddl(db, `
@@ -22,16 +25,7 @@ CREATE TABLE review_stats_daily (
   region_code text NOT NULL,
   channel text NOT NULL,
   name text NOT NULL DEFAULT '',
-  total integer NOT NULL DEFAULT 0,
-  l1 integer NOT NULL DEFAULT 0,
-  l2 integer NOT NULL DEFAULT 0,
-  l3 integer NOT NULL DEFAULT 0,
-  l4 integer NOT NULL DEFAULT 0,
-  l5 integer NOT NULL DEFAULT 0,
-  first_bad integer NOT NULL DEFAULT 0,
-  cases integer NOT NULL DEFAULT 0,
-  rectified integer NOT NULL DEFAULT 0,
-  on_time integer NOT NULL DEFAULT 0,
+  ${COUNTS},
   PRIMARY KEY (day, department_key, item_key, region_code, channel)
 );
 CREATE INDEX review_stats_daily_department ON review_stats_daily (department_key, day);
@@ -42,16 +36,7 @@ CREATE TABLE review_stats_daily_coarse (
   department_key text NOT NULL,
   region_code text NOT NULL,
   channel text NOT NULL,
-  total integer NOT NULL DEFAULT 0,
-  l1 integer NOT NULL DEFAULT 0,
-  l2 integer NOT NULL DEFAULT 0,
-  l3 integer NOT NULL DEFAULT 0,
-  l4 integer NOT NULL DEFAULT 0,
-  l5 integer NOT NULL DEFAULT 0,
-  first_bad integer NOT NULL DEFAULT 0,
-  cases integer NOT NULL DEFAULT 0,
-  rectified integer NOT NULL DEFAULT 0,
-  on_time integer NOT NULL DEFAULT 0,
+  ${COUNTS},
   PRIMARY KEY (day, department_key, region_code, channel)
 );
 CREATE INDEX review_stats_daily_coarse_region ON review_stats_daily_coarse (region_code text_pattern_ops);

@@ -58,7 +58,7 @@ export const supervisionApi = {
   sample: (source: string, count: number) => post<{ pool: number; sampled: number }>('/api/follow-ups/sample', { source, count }),
   recordFollowUp: (id: string, body: { reached: boolean; satisfied?: boolean; note: string }) => post(`/api/follow-ups/${id}`, body),
   pendingDispatch: () => get<InquiryView[]>('/api/inquiries?state=pending_dispatch&limit=200'),
-  departments: () => get<{ id: string; name: string; regionCode: string }[]>('/api/org/departments'),
+  departments: () => get<{ id: string; name: string; regionCode: string }[]>('/api/departments'),
   dispatch: (id: string, departmentId: string, note?: string) => post<InquiryView>(`/api/inquiries/${id}/dispatch`, { departmentId, ...(note ? { note } : {}) }),
 };
 
