@@ -1,16 +1,19 @@
 /**
  * 代为录入 (window intake): the window clerk checks the person's identity document, finds the
  * service, fills in its form with them and submits on their behalf (POST /api/window/applications
- * with an Idempotency-Key kept until the server answers). The application is the person's: it
- * appears in their portal; the queue below then lists it for acceptance.
+ * with an Idempotency-Key kept until the server answers). The paper materials they bring are
+ * scanned and attached here (the clerk's uploads; the applicant can download them from their
+ * portal like their own). The application is the person's: it appears in their portal; the
+ * queue below then lists it for acceptance.
  */
 import { useRef, useState } from 'react';
 import { Alert, Button, Card, Form, Input, Select } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { get, post } from '../../api';
+import { ApiError, get, post } from '../../api';
 import { ErrorAlert } from './common';
+import { MaterialUpload } from './Materials';
 import { cleanValues, SchemaForm } from './SchemaForm';
-import { loadTarget, type Application, type ApplyTarget } from './model';
+import { loadTarget, type Application, type ApplyTarget, type FileRef } from './model';
 
 interface Hit {
   id: string;
@@ -27,6 +30,9 @@ export function WindowIntakeForm({ onDone }: { onDone: () => void }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<Application | null>(null);
+  // Scans of the paper materials per material; 免提交 ones the source could not provide are asked for too.
+  const [mats, setMats] = useState<Record<string, FileRef[]>>({});
+  const [mustUpload, setMustUpload] = useState<string[]>([]);
   const key = useRef<string | null>(null);
 
   async function search(q: string) {
@@ -38,6 +44,8 @@ export function WindowIntakeForm({ onDone }: { onDone: () => void }) {
     setError(null);
     try {
       setTarget({ ...(await loadTarget('item', id)), id });
+      setMats({});
+      setMustUpload([]);
       form.resetFields();
     } catch (e) {
       setError(e);
@@ -54,7 +62,15 @@ export function WindowIntakeForm({ onDone }: { onDone: () => void }) {
     try {
       const a = await post<Application>(
         '/api/window/applications',
-        { idNumber: String(person.idNumber).trim().toUpperCase(), name: String(person.name).trim(), itemId: target.id, formData: cleanValues(values) },
+        {
+          idNumber: String(person.idNumber).trim().toUpperCase(),
+          name: String(person.name).trim(),
+          itemId: target.id,
+          formData: cleanValues(values),
+          materials: Object.entries(mats)
+            .filter(([, files]) => files.length)
+            .map(([k, files]) => ({ key: k, fileIds: files.map((f) => f.id) })),
+        },
         { headers: { 'Idempotency-Key': key.current } },
       );
       key.current = null;
@@ -62,13 +78,22 @@ export function WindowIntakeForm({ onDone }: { onDone: () => void }) {
       who.resetFields();
       form.resetFields();
       setTarget(null);
+      setMats({});
+      setMustUpload([]);
       onDone();
     } catch (e) {
+      if (e instanceof ApiError && e.code === 'MATERIAL_UPLOAD_REQUIRED') {
+        const k = (e.body as { material?: string })?.material;
+        if (k) setMustUpload((p) => [...new Set([...p, k])]);
+      }
       setError(e);
     } finally {
       setBusy(false);
     }
   }
+
+  // Materials handed in on paper: those not 免提交, and 免提交 ones the source could not provide.
+  const uploadable = (target?.materials ?? []).filter((m) => !m.exempt || mustUpload.includes(m.key));
 
   return (
     <Card className="yw-card yw-block-sm" data-testid="window-intake">
@@ -98,6 +123,24 @@ export function WindowIntakeForm({ onDone }: { onDone: () => void }) {
         </Form.Item>
       </Form>
       {target ? <SchemaForm schema={target.schema} form={form} hideMaterials /> : null}
+      {target && uploadable.length ? (
+        <div className="yw-block-sm">
+          <h3 className="yw-card-title">{t('appl.intake.scansTitle')}</h3>
+          <p className="ya-meta">{t('appl.intake.scansLead')}</p>
+          <ul className="ya-list" data-testid="intake-materials">
+            {uploadable.map((m) => (
+              <li key={m.key}>
+                <MaterialUpload id={m.key} name={m.name} required={m.requirement === 'required'} files={mats[m.key] ?? []} onChange={(files) => setMats((p) => ({ ...p, [m.key]: files }))} />
+                {mustUpload.includes(m.key) ? (
+                  <div className="ya-meta" role="alert" data-testid="must-upload" data-material={m.key}>
+                    {t('appl.materials.sourceUnavailable')}
+                  </div>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       <Button type="primary" onClick={() => void submit()} loading={busy} disabled={!target} data-testid="intake-submit">
         {t('appl.intake.submit')}
       </Button>
