@@ -318,6 +318,106 @@ describe('one-stop applications in the browser', { timeout: 900_000 }, () => {
     expect(await reviewed.textContent()).toContain('非常满意');
   });
 
+  // Before the supplement test: it enters next year's official arrangement, and this one needs
+  // next year still provisional (a 40-working-day legal limit from today ends in it).
+  it('a window clerk registers 王秀英\'s application with a scan: she finds it in her portal and downloads the scan; both see the 暂定 legal deadline', async () => {
+    const wang = demo.people.find((p) => p.name === '王秀英')!;
+    const clerk = await officer('gaj.window');
+    await clerk.goto('/workbench/intake');
+    await clerk.getByTestId('window-intake').waitFor();
+    await clerk.getByTestId('intake-id').fill(wang.idNumber);
+    await clerk.getByTestId('intake-name').fill(wang.name);
+    // The service, found by name (居民身份证首次申领: legal limit 40 working days).
+    const combo = clerk.getByRole('combobox', { name: '办理事项' });
+    const option = clerk.locator('.ant-select-item-option').filter({ hasText: '居民身份证首次申领（福州市公安局）' }).filter({ visible: true });
+    await expect
+      .poll(async () => {
+        if (await option.count()) return true;
+        await combo.click();
+        await combo.fill('居民身份证首次申领');
+        return (await option.count()) > 0;
+      }, POLL)
+      .toBe(true);
+    await option.first().click();
+    const form = clerk.getByTestId('schema-form');
+    await form.locator('#applicantName').fill(wang.name);
+    await form.locator('#idNumber').fill(wang.idNumber);
+    // The photo she brought on paper, scanned at the counter; her household register is 免提交.
+    await clerk.getByTestId('material-input-photo').setInputFiles({ name: '证件照片扫描件.pdf', mimeType: 'application/pdf', buffer: Buffer.from(PDF, 'latin1') });
+    await clerk.getByTestId('material-photo').getByText('证件照片扫描件.pdf').waitFor();
+    await clerk.getByTestId('intake-submit').click();
+    await clerk.getByTestId('intake-done').waitFor();
+    const number = (await clerk.getByTestId('intake-done').textContent())!.match(/[0-9]{10,}/)![0];
+
+    // 王秀英 finds it in her portal and downloads the clerk's scan.
+    const mine = await open();
+    await personSignIn(mine, wang.idNumber, wang.password, '/portal/applications');
+    await mine.waitForURL(/\/portal\/applications$/);
+    await mine.getByTestId('my-applications').waitFor();
+    const row = mine.locator('[data-testid="application-row"]').filter({ hasText: number });
+    await row.waitFor();
+    const appId = (await row.getAttribute('data-id'))!;
+    await row.locator('a').first().click();
+    await mine.waitForURL(new RegExp(`/portal/applications/${appId}$`));
+    const file = mine.getByTestId('material-file').filter({ hasText: '证件照片扫描件.pdf' });
+    await file.waitFor();
+    const download = await mine.evaluate(async (href) => {
+      const r = await fetch(href);
+      return { status: r.status, type: r.headers.get('content-type'), head: (await r.text()).slice(0, 5) };
+    }, (await file.getAttribute('href'))!);
+    expect(download).toEqual({ status: 200, type: 'application/pdf', head: '%PDF-' });
+
+    // Accepted at the window: the legal deadline falls in a year whose arrangement is not published yet.
+    await accept(clerk, appId);
+    await clerk.reload();
+    await clerk.getByTestId('clock').getByTestId('provisional').first().waitFor();
+    expect(await clerk.getByTestId('provisional-note').textContent()).toContain('暂定');
+    await mine.reload();
+    await mine.getByTestId('clock').getByTestId('provisional').first().waitFor();
+    expect(await mine.getByTestId('provisional-note').textContent()).toContain('暂定');
+  });
+
+  it('张伟, holding two property certificates, chooses the one his mortgage application authorises', async () => {
+    const zhang = demo.people.find((p) => p.name === '张伟')!;
+    // The registration centre issues him a second certificate (a second flat).
+    const bdc = await officer('bdc.decider');
+    const issued = await bdc.evaluate(async (body) => {
+      const me = await (await fetch('/api/auth/me')).json();
+      const r = await fetch('/api/licences/issue', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken }, body: JSON.stringify(body) });
+      return { status: r.status, body: (await r.json()) as { id: string; number: string } };
+    }, {
+      type: 'property_certificate',
+      holder: { kind: 'person' as const, idNumber: zhang.idNumber },
+      fields: { coOwnership: '单独所有', location: '福州市仓山区金山大道 1 号 3 座 502 单元', unitNo: '350104003001GB00021F00030502', rightType: '国有建设用地使用权/房屋所有权', use: '城镇住宅用地/住宅', area: '共有宗地面积 6,120.0㎡/房屋建筑面积 89.3㎡' },
+    });
+    expect(issued.status, JSON.stringify(issued.body)).toBe(201);
+
+    const page = await open();
+    await personSignIn(page, zhang.idNumber, zhang.password, `/portal/applications/new?item=${demoItemId('bdc.mortgage')}`);
+    await page.getByTestId('apply-page').waitFor();
+    await page.locator('#applicantName').fill('张伟');
+    await page.locator('#idNumber').fill(zhang.idNumber);
+    await page.locator('#propertyAddress').fill('福州市仓山区金山大道 1 号 3 座 502 单元');
+    await page.locator('#propertyCertificateNo').fill(issued.body.number);
+    await page.locator('#loanAmount').fill('80');
+    await page.getByTestId('apply-next').click();
+    // Both certificates are offered; he picks the new one.
+    const choice = page.getByTestId('licence-choice-propertyCertificate');
+    await choice.waitFor();
+    expect(await choice.locator('input[type="radio"]').count()).toBe(2);
+    await choice.getByText(issued.body.number).click();
+    await expect.poll(() => choice.locator('input[type="radio"]:checked').count(), POLL).toBe(1);
+    await page.getByTestId('material-input-loanContract').setInputFiles({ name: '抵押合同.pdf', mimeType: 'application/pdf', buffer: Buffer.from(PDF, 'latin1') });
+    await page.getByTestId('material-loanContract').getByText('抵押合同.pdf').waitFor();
+    await page.getByTestId('apply-next').click();
+    await page.getByTestId('review').waitFor();
+    await submitUploadingWhatIsAsked(page);
+    await page.getByTestId('receipt-track').click();
+    await page.waitForURL(/\/portal\/applications\/[0-9a-f-]{36}$/);
+    const detail = await apiGet<{ materials: { key: string; status: string; licenceId?: string | null }[] }>(page, `/api/applications/${page.url().split('/').pop()}`);
+    expect(detail.materials.find((m) => m.key === 'propertyCertificate')).toMatchObject({ status: 'resolved', licenceId: issued.body.id });
+  });
+
   it('a supplement asks exactly what is missing, the fee is paid on the provider\'s page, a denial says how to appeal', async () => {
     const itemId = demoItemId('gaj.id-first'); // 居民身份证首次申领: 受理 → 审查 → 缴费 → 决定
     // Its legal limit (40 working days) reaches into next year; the demo calendar data ends with

@@ -101,7 +101,8 @@ export function WindowIntakeForm({ onDone }: { onDone: () => void }) {
       <p className="ya-meta">{t('appl.intake.registerLead')}</p>
       {done ? <Alert className="yw-block-sm" type="success" showIcon data-testid="intake-done" title={t('appl.intake.registered', { number: done.number })} /> : null}
       <ErrorAlert error={error} />
-      <Form form={who} layout="vertical" requiredMark>
+      {/* Named: its field ids (intake-who_idNumber) must not clash with the service form's own idNumber field. */}
+      <Form form={who} name="intake-who" layout="vertical" requiredMark>
         <Form.Item name="idNumber" label={t('appl.intake.idNumber')} rules={[{ required: true, pattern: /^\d{17}[\dXx]$/, message: t('appl.intake.idNumberRule') }]}>
           <Input autoComplete="off" maxLength={18} data-testid="intake-id" />
         </Form.Item>
