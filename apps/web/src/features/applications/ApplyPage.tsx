@@ -18,7 +18,7 @@ import { Loading } from '../../components/States';
 import { usePageTitle } from '../../components/usePageTitle';
 import { ErrorAlert, formatTime, money } from './common';
 import { applicationsApi, loadTarget, loc, newKey, orderedFields, type Application, type ApplyTarget, type FileRef, type MaterialInput } from './model';
-import { MaterialUpload } from './Materials';
+import { MaterialUploads } from './Materials';
 import { applyServerErrors, cleanValues, fileIdOf, SchemaForm } from './SchemaForm';
 
 const KEY_STORE = 'yiwang.submitKey.';
@@ -338,19 +338,7 @@ export function ApplyPage() {
             <SchemaForm schema={target.schema} form={matForm} only={materialFields} initialValues={values} onValuesChange={(_, v) => setValues((p) => ({ ...p, ...v }))} />
           ) : null}
           {uploadable.length ? (
-            <ul className="ya-list" data-testid="upload-materials">
-              {uploadable.map((m) => (
-                <li key={m.key}>
-                  <MaterialUpload id={m.key} name={m.name} required={m.requirement === 'required'} files={mats[m.key] ?? []} onChange={(files) => setMats((p) => ({ ...p, [m.key]: files }))} />
-                  {m.condition ? <div className="ya-meta">{t('appl.materials.condition', { condition: m.condition })}</div> : null}
-                  {mustUpload.includes(m.key) ? (
-                    <div className="ya-meta" role="alert" data-testid="must-upload" data-material={m.key}>
-                      {t('appl.materials.sourceUnavailable')}
-                    </div>
-                  ) : null}
-                </li>
-              ))}
-            </ul>
+            <MaterialUploads materials={uploadable} files={mats} onChange={(key, files) => setMats((p) => ({ ...p, [key]: files }))} mustUpload={mustUpload} testId="upload-materials" />
           ) : !materialFields.length ? (
             <p className="ya-meta">{t('appl.materials.noneToUpload')}</p>
           ) : null}

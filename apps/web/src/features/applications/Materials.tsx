@@ -12,7 +12,7 @@ import { ApiError } from '../../api';
 import { useSession } from '../../auth';
 import { usePrefs } from '../../prefs';
 import { formatTime } from './common';
-import { loc, type FileRef, type MaterialRecord } from './model';
+import { loc, type CatalogMaterial, type FileRef, type MaterialRecord } from './model';
 import { uploadFile } from './SchemaForm';
 
 /** The files of one material: add (upload at once) and remove. */
@@ -76,6 +76,29 @@ export function MaterialUpload({ id, name, files, onChange, required }: { id: st
         </p>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * The materials handed in as files (apply page, window intake): an upload each, its condition, and
+ * for a 免提交 one whose source could not provide it (`mustUpload`) the reason it is asked for.
+ */
+export function MaterialUploads({ materials, files, onChange, mustUpload, testId }: { materials: CatalogMaterial[]; files: Record<string, FileRef[]>; onChange: (key: string, files: FileRef[]) => void; mustUpload: string[]; testId: string }) {
+  const { t } = useTranslation();
+  return (
+    <ul className="ya-list" data-testid={testId}>
+      {materials.map((m) => (
+        <li key={m.key}>
+          <MaterialUpload id={m.key} name={m.name} required={m.requirement === 'required'} files={files[m.key] ?? []} onChange={(f) => onChange(m.key, f)} />
+          {m.condition ? <div className="ya-meta">{t('appl.materials.condition', { condition: m.condition })}</div> : null}
+          {mustUpload.includes(m.key) ? (
+            <div className="ya-meta" role="alert" data-testid="must-upload" data-material={m.key}>
+              {t('appl.materials.sourceUnavailable')}
+            </div>
+          ) : null}
+        </li>
+      ))}
+    </ul>
   );
 }
 

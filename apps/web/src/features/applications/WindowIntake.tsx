@@ -11,7 +11,7 @@ import { Alert, Button, Card, Form, Input, Select } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { ApiError, get, post } from '../../api';
 import { ErrorAlert } from './common';
-import { MaterialUpload } from './Materials';
+import { MaterialUploads } from './Materials';
 import { cleanValues, SchemaForm } from './SchemaForm';
 import { loadTarget, type Application, type ApplyTarget, type FileRef } from './model';
 
@@ -128,18 +128,7 @@ export function WindowIntakeForm({ onDone }: { onDone: () => void }) {
         <div className="yw-block-sm">
           <h3 className="yw-card-title">{t('appl.intake.scansTitle')}</h3>
           <p className="ya-meta">{t('appl.intake.scansLead')}</p>
-          <ul className="ya-list" data-testid="intake-materials">
-            {uploadable.map((m) => (
-              <li key={m.key}>
-                <MaterialUpload id={m.key} name={m.name} required={m.requirement === 'required'} files={mats[m.key] ?? []} onChange={(files) => setMats((p) => ({ ...p, [m.key]: files }))} />
-                {mustUpload.includes(m.key) ? (
-                  <div className="ya-meta" role="alert" data-testid="must-upload" data-material={m.key}>
-                    {t('appl.materials.sourceUnavailable')}
-                  </div>
-                ) : null}
-              </li>
-            ))}
-          </ul>
+          <MaterialUploads materials={uploadable} files={mats} onChange={(key, files) => setMats((p) => ({ ...p, [key]: files }))} mustUpload={mustUpload} testId="intake-materials" />
         </div>
       ) : null}
       <Button type="primary" onClick={() => void submit()} loading={busy} disabled={!target} data-testid="intake-submit">
