@@ -1,7 +1,7 @@
 /**
  * The exchange's cryptography, on node:crypto only:
  * - the node's response-signing key (Ed25519), kept in node_meta sealed by the field crypto, and
- *   detached JWS (RFC 7515 Appendix F) over each response body's exact bytes;
+ *   batch signatures over response bodies' exact bytes (one JWS per batch, a Merkle path per body);
  * - client assertions (RFC 7523 private_key_jwt): EdDSA or ES256 compact JWS verified against the
  *   client's registered public JWK;
  * - the exchange's own short-lived access tokens (HS256 JWT with a key derived from DATA_SECRET),
@@ -10,6 +10,7 @@
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, timingSafeEqual, createHash, type KeyObject } from 'node:crypto';
 import type { Db } from '../../db/database';
 import type { FieldCrypto } from '../../shared/crypto';
+import { BatchSigner, inSignedBatch, type BatchProof } from '../transparency';
 
 const KEY_META = 'exchange.signing_key';
 export const b64u = (b: Buffer | string) => Buffer.from(b).toString('base64url');
@@ -51,26 +52,40 @@ export function jwkThumbprint(jwk: Record<string, string>): string {
   return sha256b64u(JSON.stringify(members));
 }
 
-/** Signs bytes as a detached compact JWS: `header..signature` (the payload travels as the body). */
+/**
+ * Signs response bodies in batches (transparency/batch-signer.ts): the bodies ready in one turn of
+ * the event loop are the leaves of a Merkle tree whose head { iat, root, size } is signed once as a
+ * compact JWS (typ yiwang-exchange-batch+jws); each response carries that JWS and its own
+ * inclusion path, and a consumer checks it with verifyBatchSigned.
+ */
 export class ResponseSigner {
   private readonly header: string;
+  readonly batches: BatchSigner;
   constructor(readonly key: SigningKey) {
-    this.header = b64u(JSON.stringify({ alg: 'EdDSA', kid: key.kid, typ: 'yiwang-exchange+jws' }));
+    this.header = b64u(JSON.stringify({ alg: 'EdDSA', kid: key.kid, typ: 'yiwang-exchange-batch+jws' }));
+    this.batches = new BatchSigner((head) => {
+      const payload = b64u(JSON.stringify({ iat: Math.floor(Date.now() / 1000), ...head }));
+      return `${this.header}.${payload}.${b64u(sign(null, Buffer.from(`${this.header}.${payload}`), this.key.privateKey))}`;
+    });
   }
-  signDetached(body: Buffer | string): string {
-    const payload = b64u(body);
-    const sig = sign(null, Buffer.from(`${this.header}.${payload}`), this.key.privateKey);
-    return `${this.header}..${b64u(sig)}`;
+
+  /** The signature (x-exchange-signature) and this body's inclusion proof (x-exchange-proof, JSON) of `body`. */
+  async sign(body: Buffer | string): Promise<{ signature: string; proof: string }> {
+    const { signature, proof } = await this.batches.sign(Buffer.from(body));
+    return { signature, proof: JSON.stringify(proof) };
   }
 }
 
-/** Verifies a detached JWS over `body` with a public key (what a consumer does with /api/exchange/keys). */
-export function verifyDetached(jws: string, body: Buffer | string, publicKey: KeyObject): boolean {
-  const [h, empty, s] = jws.split('.');
-  if (empty !== '' || !h || !s) return false;
-  const header = JSON.parse(Buffer.from(h, 'base64url').toString());
-  if (header.alg !== 'EdDSA') return false;
-  return verify(null, Buffer.from(`${h}.${b64u(body)}`), publicKey, Buffer.from(s, 'base64url'));
+/** What a consumer does with /api/exchange/keys: the batch head's signature, and the body's path to its root. */
+export function verifyBatchSigned(jws: string, proofHeader: string, body: Buffer | string, publicKey: KeyObject): boolean {
+  try {
+    const [h, p, s] = jws.split('.');
+    if (!h || !p || !s || JSON.parse(Buffer.from(h, 'base64url').toString()).alg !== 'EdDSA') return false;
+    if (!verify(null, Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s, 'base64url'))) return false;
+    return inSignedBatch(Buffer.from(body), JSON.parse(proofHeader) as BatchProof, JSON.parse(Buffer.from(p, 'base64url').toString()));
+  } catch {
+    return false;
+  }
 }
 
 // ---- client assertions (RFC 7523) ----------------------------------------------------------------

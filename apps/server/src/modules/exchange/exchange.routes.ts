@@ -10,7 +10,7 @@ const PEOPLE = ['citizen', 'enterprise', 'agent'] as const;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Sign the response body (detached JWS in x-exchange-signature). */
+    /** Sign the response body (batch JWS in x-exchange-signature, the body's inclusion path in x-exchange-proof). */
     exchangeSigned?: boolean;
   }
 }
@@ -39,12 +39,15 @@ export function exchangeRoutes(svc: ExchangeService) {
     app.addHook('onSend', async (req, reply, payload) => {
       if (!req.routeOptions.config?.exchangeSigned) return payload;
       const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload : null;
-      if (body !== null) reply.header('x-exchange-signature', svc.signer.signDetached(body));
+      if (body !== null) {
+        const { signature, proof } = await svc.signer.sign(body);
+        reply.header('x-exchange-signature', signature).header('x-exchange-proof', proof);
+      }
       return payload;
     });
 
     r.get('/exchange/keys', {
-      schema: { tags, summary: 'JWKS of the exchange’s response-signing key (verify x-exchange-signature, a detached JWS over the body)', response: { 200: S.AnyObject } },
+      schema: { tags, summary: 'JWKS of the exchange’s response-signing key (verify x-exchange-signature, a batch JWS, with the body’s path in x-exchange-proof)', response: { 200: S.AnyObject } },
       config: { access: 'public' },
     }, async () => svc.jwks());
 

@@ -11,7 +11,7 @@ import { randomUUID, generateKeyPairSync } from 'node:crypto';
 import { DB_KINDS, expectProblem, personLogin, staffLogin, testApp, type Client } from '../../../../../test/helpers';
 import { DEMO_CLIENT_SECRET, people, enterprises } from '../../demo/data';
 import { canonicalJson } from '../transparency';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, publicKeyFromJwk, signClientAssertion, verifyDetached } from './index';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, publicKeyFromJwk, signClientAssertion, verifyBatchSigned } from './index';
 import { sha256b64u } from './exchange.crypto';
 
 const zhang = people.find((p) => p.name === '张伟')!;
@@ -37,7 +37,7 @@ describe.each(DB_KINDS)('exchange on %s', (kind) => {
     });
   const call = (path: 'query' | 'verify', body: unknown, auth = token) =>
     app.inject({ method: 'POST', url: `/api/exchange/${path}`, headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
-  const signed = (res: LightMyRequestResponse) => verifyDetached(String(res.headers['x-exchange-signature']), res.rawPayload, serverKey!);
+  const signed = (res: LightMyRequestResponse) => verifyBatchSigned(String(res.headers['x-exchange-signature']), String(res.headers['x-exchange-proof']), res.rawPayload, serverKey!);
   const refusals = async () => app.database.db.selectFrom('exchange_calls').select(['reason_code']).where('outcome', '=', 'refused').execute();
 
   beforeAll(async () => {
@@ -69,6 +69,8 @@ describe.each(DB_KINDS)('exchange on %s', (kind) => {
     const yes = await call('verify', { resource: 'GAJ.POPULATION', subject: zhang.idNumber, claims: { name: '张伟' }, purpose: '医保参保登记核验身份', reference: 'YB-T-1' });
     expect(yes.statusCode, yes.body).toBe(200);
     expect(signed(yes)).toBe(true);
+    // The signature covers these exact bytes: another body under the same signature and path fails.
+    expect(verifyBatchSigned(String(yes.headers['x-exchange-signature']), String(yes.headers['x-exchange-proof']), yes.rawPayload.toString().replace('true', 'false'), serverKey!)).toBe(false);
     const body = yes.json();
     expect(body).toMatchObject({ kind: 'verify', resource: 'GAJ.POPULATION', outcome: 'match', match: true });
     expect(Object.keys(body).sort()).toEqual(['at', 'kind', 'log', 'match', 'outcome', 'receiptId', 'resource']);

@@ -10,5 +10,5 @@ export { ExchangeService, ASSERTION_TYPE, type GrantRow, type RequestInput, type
 export { exchangeRoutes } from './exchange.routes';
 export { sharedDataSource } from './exchange.material-source';
 export { seedDemoExchange, DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK } from './exchange.demo';
-export { signClientAssertion, verifyDetached, publicKeyFromJwk } from './exchange.crypto';
+export { signClientAssertion, verifyBatchSigned, publicKeyFromJwk } from './exchange.crypto';
 export { exchangeErrors } from './exchange.errors';

@@ -14,8 +14,16 @@ const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { addition
 const FieldValue = Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean()]);
 const Presentation = Type.String({ minLength: 20, maxLength: 64000, description: 'SD-JWT presentation: issuer-signed JWT ~ disclosures ~ Key Binding JWT' });
 const Verification = Type.Object(
-  { result: Type.Object({ valid: Type.Boolean(), status: Type.String() }, { additionalProperties: true }), receipt: Type.Object({}, { additionalProperties: true }), signature: Type.String() },
-  { description: 'The answer, its receipt (id, time, transparency log leaf hash) and a JWS over both by the node key (GET /api/licences/node-key)' },
+  {
+    result: Type.Object({ valid: Type.Boolean(), status: Type.String() }, { additionalProperties: true }),
+    receipt: Type.Object({}, { additionalProperties: true }),
+    signature: Type.String({ description: 'JWS (licence-verification-batch+jwt) by the node key (GET /api/licences/node-key) over a batch head { iss, iat, root, size }' }),
+    proof: Type.Object(
+      { index: Type.Integer(), size: Type.Integer(), path: Type.Array(Type.String()) },
+      { description: 'Inclusion path of this answer (leaf = SHA-256(0x00 || canonical JSON of { result, receipt })) in the signed batch, RFC 6962 hashing' },
+    ),
+  },
+  { description: 'The answer, its receipt (id, time, transparency log leaf hash) and a batch signature by the node key with this answer’s inclusion proof' },
 );
 
 const JwkSchema = Type.Object(

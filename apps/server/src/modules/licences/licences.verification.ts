@@ -11,7 +11,7 @@ import { recordAudit } from '../../plugins/audit';
 import type { RequestContext } from '../../shared/actor';
 import type { FieldCrypto } from '../../shared/crypto';
 import type { OrgService } from '../org';
-import { appendToLog } from '../transparency';
+import { appendToLog, BatchSigner, canonicalJson, type BatchProof } from '../transparency';
 import { algOfJwk, createSigner, generateSigningKey, jwkThumbprint, publicJwk, type Jwk, type Signer } from './crypto/algorithms';
 import { signJws } from './crypto/jws';
 import { licenceErrors } from './licences.errors';
@@ -45,9 +45,18 @@ export interface SignedVerification {
   result: VerificationResult;
   /** leafHash: the log leaf of the batch holding this answer's entry; batchIndex: its position in the leaf's `entries`. */
   receipt: { id: string; at: string; verifier: string; presentationSha256: string; leafHash: string; batchIndex: number };
-  /** JWS (typ licence-verification+jwt) over { result, receipt }, signed by the node's verification key. */
+  /**
+   * JWS (typ licence-verification-batch+jwt) by the node's verification key over the head
+   * { iss, iat, root, size } of a Merkle tree whose leaves are the answers of one batch: this
+   * answer's leaf is SHA-256(0x00 || canonical JSON of { result, receipt }) — see `proof`.
+   */
   signature: string;
+  /** This answer's inclusion path in the signed batch (RFC 6962 hashing; verify with inSignedBatch). */
+  proof: BatchProof;
 }
+
+/** The bytes a verification answer's batch signature covers. */
+export const signedAnswerBytes = (a: { result: VerificationResult; receipt: SignedVerification['receipt'] }) => Buffer.from(canonicalJson({ result: a.result, receipt: a.receipt }), 'utf8');
 
 export class LicenceVerification {
   private nodeSignerPromise: Promise<Signer> | null = null;
@@ -58,6 +67,8 @@ export class LicenceVerification {
   /** Lists changed in this process a moment ago: read from the database until then. */
   private localStatusUncached = new Map<string, number>();
   readonly log: LogBatcher;
+  /** One node-key signature per batch of answers (transparency/batch-signer.ts). */
+  readonly answers: BatchSigner;
   /** Fetches another node's status list token (replaceable in tests). */
   fetchRemote: (uri: string) => Promise<string | undefined> = async (uri) => {
     const res = await fetch(uri, { signal: AbortSignal.timeout(3000), headers: { accept: 'application/statuslist+jwt' } });
@@ -72,6 +83,9 @@ export class LicenceVerification {
     private readonly opts: { publicUrl: string; presentationTtlSeconds: number; nodeRegion: string },
   ) {
     this.log = new LogBatcher(db, 'licence.verification.batch');
+    this.answers = new BatchSigner(async (head) =>
+      signJws({ typ: 'licence-verification-batch+jwt' }, { iss: this.opts.publicUrl, iat: Math.floor(Date.now() / 1000), ...head }, await this.nodeSigner()),
+    );
     this.trust = this.resolverFor(db);
   }
 
@@ -253,7 +267,7 @@ export class LicenceVerification {
 
   // ---- the verification API ------------------------------------------------------------------
 
-  /** Verifies, logs (group commit) and signs the answer. `verifier` names the caller: a client id, or 'public'. */
+  /** Verifies, logs (group commit) and signs the answer (batch signature). `verifier` names the caller: a client id, or 'public'. */
   async verify(presentation: string, verifier: string): Promise<SignedVerification> {
     const result = await verifyPresentation(presentation, { trust: this.trust, audience: this.audience, maxPresentationAgeSeconds: this.opts.presentationTtlSeconds });
     const id = randomUUID();
@@ -272,7 +286,7 @@ export class LicenceVerification {
       presentationSha256,
     });
     const receipt = { id, at, verifier, presentationSha256, leafHash, batchIndex: index };
-    const signature = signJws({ typ: 'licence-verification+jwt' }, { result, receipt }, await this.nodeSigner());
-    return { result, receipt, signature };
+    const { signature, proof } = await this.answers.sign(signedAnswerBytes({ result, receipt }));
+    return { result, receipt, signature, proof };
   }
 }

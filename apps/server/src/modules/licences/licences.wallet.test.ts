@@ -14,6 +14,8 @@ import { decodeJws } from './crypto/jws';
 import { issueSdJwtVc, presentSdJwt } from './sd-jwt';
 import { departmentId, publish, testItem, threeStages, ok } from '../applications/applications.testing';
 import { licenceUsesOf } from './licences.wallet';
+import { signedAnswerBytes } from './licences.verification';
+import { inSignedBatch } from '../transparency';
 
 const person = (n: string) => people.find((p) => p.name === n)!;
 const rongcheng = enterprises.find((e) => e.name.includes('榕城'))!;
@@ -73,11 +75,18 @@ describe.each(DB_KINDS)('e-licences on %s', (kind) => {
     expect(page.result, JSON.stringify(page.result)).toMatchObject({ valid: true, status: 'valid', checks: { signature: true, issuerTrusted: true, status: 'valid', keyBinding: true, notExpired: true } });
     expect(page.result.licence.disclosed).toEqual({ name: rongcheng.name, legalRep: '黄建国' });
     expect(page.result.licence.issuer).toMatchObject({ name: '福州市市场监督管理局', local: true });
-    // The answer is signed by the node key and logged.
+    // The answer is signed by the node key (a batch signature with this answer's inclusion path) and logged.
     const nodeKey = (await app.inject({ method: 'GET', url: '/api/licences/node-key' })).json() as Jwk;
     const jws = decodeJws(page.signature);
+    expect(jws.header.typ).toBe('licence-verification-batch+jwt');
     expect(verifySignature(jws.header.alg, nodeKey, Buffer.from(jws.signingInput), jws.signature)).toBe(true);
-    expect(jws.payload).toMatchObject({ receipt: { id: page.receipt.id }, result: { valid: true } });
+    expect(inSignedBatch(signedAnswerBytes(page), page.proof, jws.payload)).toBe(true);
+    // An altered answer (or a proof for another answer) does not lead to the signed root.
+    expect(inSignedBatch(signedAnswerBytes({ ...page, result: { ...page.result, status: 'revoked' } }), page.proof, jws.payload)).toBe(false);
+    expect(inSignedBatch(signedAnswerBytes(page), { ...page.proof, size: page.proof.size + 1 }, jws.payload)).toBe(false);
+    // Concurrent answers (batched together or not: the batching itself is tested in transparency/batch-signer.test.ts) each verify.
+    const concurrent = await Promise.all([1, 2, 3].map(async () => ok(await app.inject({ method: 'GET', url: `/api/licences/presentations/${p.id}` }))));
+    for (const a of concurrent) expect(inSignedBatch(signedAnswerBytes(a), a.proof, decodeJws(a.signature).payload)).toBe(true);
     const entry = JSON.parse(Buffer.from((await inQueue(page.receipt.leafHash))!).toString('utf8')).entries[page.receipt.batchIndex];
     expect(entry).toMatchObject({ type: 'licence.verification', subject: page.receipt.id, valid: true, verifier: 'public-page' });
     expect(JSON.stringify(entry)).not.toContain(rongcheng.name); // no personal data in the public log

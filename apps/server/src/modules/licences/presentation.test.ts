@@ -55,7 +55,7 @@ describe.each(['EdDSA', 'ES256', 'SM2SM3'] as const)('lean presentation check = 
   };
   const frame = { _sd: ['holderName', 'spouseName', 'registeredOn', 'address'], address: { _sd: ['street'] }, aliases: { _sd: [0, 1] } };
   const issue = (payload: Record<string, unknown> = base, f: Record<string, unknown> = frame) => issueSdJwtVc(issuer, payload as typeof base, f);
-  const present = async (sdjwt: string, fields: Record<string, unknown>) => presentSdJwt(sdjwt, fields, { signer: holder, aud: AUD, nonce: 'n-1', iat: now });
+  const present = async (sdjwt: string, fields: Parameters<typeof presentSdJwt>[1]) => presentSdJwt(sdjwt, fields, { signer: holder, aud: AUD, nonce: 'n-1', iat: now });
   /** The presentation without its KB-JWT, and a new KB-JWT for it. */
   const rebind = (p: string, over: Parameters<typeof kbJwt>[2] = {}) => {
     const withoutKb = p.slice(0, p.lastIndexOf('~') + 1);

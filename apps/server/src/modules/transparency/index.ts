@@ -11,3 +11,4 @@ export { appendToLog, appendManyToLog, prepareLogEntries, TransparencyLog, type 
 export { transparencyRoutes } from './transparency.routes';
 export { canonicalJson, type LogEntry, type LogEntryInput } from './entry';
 export { DUMP_FORMAT, type SignedTreeHead } from './sth';
+export { BatchSigner, inSignedBatch, type BatchProof } from './batch-signer';
