@@ -11,7 +11,9 @@
  * Maintenance is by contribution: a review's contribution to its row is a function of the review
  * and its case. Every write that can change it runs `rollupDelta(trx, ids, -1)` before and
  * `rollupDelta(trx, ids, +1)` after, in the same transaction (the keys of a review never change, so
- * both touch the same rows, locked until commit). An annulled review contributes nothing, so
+ * both touch the same rows, locked until commit). The writer must hold the row locks that
+ * serialise writes to the review and its case (the case row, or the review and then the case)
+ * before the -1, so no concurrent write slips between what was subtracted and what is added. An annulled review contributes nothing, so
  * annulling subtracts it. `reviewStatsLive` (reviews.stats.ts) computes the same from the base
  * tables and is the tests' oracle; `rebuildReviewRollup` recomputes everything (after bulk loads).
  */
@@ -59,17 +61,6 @@ export async function rollupDelta(db: Db, reviewIds: string[], sign: 1 | -1): Pr
     INSERT INTO review_stats_daily_coarse (day, department_key, region_code, channel, ${list(COUNTS)})
     SELECT day, department_key, region_code, channel, ${sums} FROM d GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
     ON CONFLICT (day, department_key, region_code, channel) DO UPDATE SET ${addAll('review_stats_daily_coarse')}`.execute(db);
-}
-
-/**
- * Runs `write` between subtracting and re-adding the contribution of these reviews (one
- * transaction: `trx`). Use around every write to a review or its case that can change the counts.
- */
-export async function withRollup<T>(trx: Db, reviewIds: string[], write: () => Promise<T>): Promise<T> {
-  await rollupDelta(trx, reviewIds, -1);
-  const out = await write();
-  await rollupDelta(trx, reviewIds, 1);
-  return out;
 }
 
 /** Recomputes both roll-ups from the base tables (after a bulk load; also a repair tool). */

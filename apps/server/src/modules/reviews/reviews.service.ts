@@ -312,10 +312,11 @@ export class ReviewService {
       this.checkRating({ ...input, channel: r.channel as Channel }, r.indicator_set, r.subject_kind);
       const now = this.now();
       const comment = input.comment?.trim() || null;
+      // The review and its case are both locked before the roll-up reads their contribution (a case step may be under way).
+      const c = await trx.selectFrom('rectification_cases').selectAll().where('review_id', '=', id).forUpdate().executeTakeFirst();
       await rollupDelta(trx, [id], -1);
       await trx.updateTable('reviews').set({ level: input.level, first_level: input.level, scores: JSON.stringify(input.scores), comment, revision: sql`revision + 1`, updated_at: now }).where('id', '=', id).execute();
       await trx.insertInto('review_history').values({ review_id: id, kind: 'correction', level: input.level, scores: JSON.stringify(input.scores), comment, channel: r.channel, at: now }).execute();
-      const c = await trx.selectFrom('rectification_cases').selectAll().where('review_id', '=', id).forUpdate().executeTakeFirst();
       if (isBad(input.level) && !c) await this.openCase(trx, id, r.department_id, r.region_code, r.subject_title);
       if (!isBad(input.level) && c && !['closed', 'annulled'].includes(c.state)) {
         await trx.updateTable('rectification_cases').set({ state: 'annulled', closed_reason: 'corrected', closed_at: now, version: sql`version + 1` }).where('id', '=', c.id).execute();
@@ -933,6 +934,8 @@ export class ReviewService {
         const valid = (await trx.selectFrom('reviews').select('id').where('id', 'in', f.review_ids).where('status', '=', 'valid').orderBy('id').forUpdate().execute()).map((r) => r.id);
         if (valid.length) {
           // Out of the statistics: their contribution to the roll-ups goes (an annulled review counts nothing).
+          // Their cases are locked first, so a step under way commits before the contribution is read.
+          await trx.selectFrom('rectification_cases').select('id').where('review_id', 'in', valid).orderBy('id').forUpdate().execute();
           await rollupDelta(trx, valid, -1);
           await trx.updateTable('reviews').set({ status: 'annulled', updated_at: now }).where('id', 'in', valid).execute();
           closedCases = await this.closeCasesOfAnnulledReviews(trx, ctx, valid, body.note);
