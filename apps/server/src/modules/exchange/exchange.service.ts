@@ -657,7 +657,7 @@ export class ExchangeService {
       else this.rate.set(grant.id, { minute, n: 1 });
     }
 
-    const rows = await this.lookup(res.id, this.opts.resources.subjectKey(subject));
+    const rows = await this.lookup(res.id, base.subject_key ?? this.opts.resources.subjectKey(subject)); // the keyed hash once per call
     let result: Record<string, unknown>;
     if (kind === 'verify') {
       const claims = input.claims!;
