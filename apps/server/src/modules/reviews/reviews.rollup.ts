@@ -6,7 +6,9 @@
  *   counts of valid reviews by current level, first-time 差评, their cases (not annulled), rectified
  *   cases and rectified on time. It serves queries that filter or group by item.
  * - `review_stats_daily_coarse`: the same without the item (a few hundred rows a day at province
- *   scale). It serves every other query.
+ *   scale), and `review_stats_monthly`, the same by month (a few thousand rows a year). Queries
+ *   without an item read the whole months of their range from the monthly one and the days at its
+ *   edges from the daily one.
  *
  * Maintenance is by contribution: a review's contribution to its row is a function of the review
  * and its case. Every write that can change it runs `rollupDelta(trx, ids, -1)` before and
@@ -21,7 +23,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/database';
 import './reviews.tables';
 
-const COUNTS = ['total', 'l1', 'l2', 'l3', 'l4', 'l5', 'first_bad', 'cases', 'rectified', 'on_time'] as const;
+export const COUNTS = ['total', 'l1', 'l2', 'l3', 'l4', 'l5', 'first_bad', 'cases', 'rectified', 'on_time'] as const;
 
 /** A review's counts (grouped by the fine keys) from the base tables; `where` selects the reviews. */
 function contributions(where: RawBuilder<unknown>, sign: 1 | -1) {
@@ -46,7 +48,7 @@ const addAll = (table: string) => sql.raw(COUNTS.map((c) => `${c} = ${table}.${c
 const sums = sql.raw(COUNTS.map((c) => `sum(${c})`).join(', '));
 
 /**
- * Adds (+1) or subtracts (-1) the current contribution of these reviews to both roll-ups: one
+ * Adds (+1) or subtracts (-1) the current contribution of these reviews to the three roll-ups: one
  * statement. Rows are upserted in key order (a fixed lock order between concurrent writers).
  */
 export async function rollupDelta(db: Db, reviewIds: string[], sign: 1 | -1): Promise<void> {
@@ -57,20 +59,48 @@ export async function rollupDelta(db: Db, reviewIds: string[], sign: 1 | -1): Pr
       SELECT day, department_key, item_key, region_code, channel, name, ${list(COUNTS)} FROM d ORDER BY 1, 2, 3, 4, 5
       ON CONFLICT (day, department_key, item_key, region_code, channel)
       DO UPDATE SET name = GREATEST(review_stats_daily.name, excluded.name), ${addAll('review_stats_daily')}
+      RETURNING 1),
+    c AS (
+      INSERT INTO review_stats_daily_coarse (day, department_key, region_code, channel, ${list(COUNTS)})
+      SELECT day, department_key, region_code, channel, ${sums} FROM d GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+      ON CONFLICT (day, department_key, region_code, channel) DO UPDATE SET ${addAll('review_stats_daily_coarse')}
       RETURNING 1)
-    INSERT INTO review_stats_daily_coarse (day, department_key, region_code, channel, ${list(COUNTS)})
-    SELECT day, department_key, region_code, channel, ${sums} FROM d GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-    ON CONFLICT (day, department_key, region_code, channel) DO UPDATE SET ${addAll('review_stats_daily_coarse')}`.execute(db);
+    INSERT INTO review_stats_monthly (month, department_key, region_code, channel, ${list(COUNTS)})
+    SELECT date_trunc('month', day::timestamp)::date, department_key, region_code, channel, ${sums} FROM d GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (month, department_key, region_code, channel) DO UPDATE SET ${addAll('review_stats_monthly')}`.execute(db);
 }
 
-/** Recomputes both roll-ups from the base tables (after a bulk load; also a repair tool). */
+/** Recomputes the roll-ups from the base tables (after a bulk load; also a repair tool). */
 export async function rebuildReviewRollup(db: Db): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`DELETE FROM review_stats_daily`.execute(trx);
     await sql`DELETE FROM review_stats_daily_coarse`.execute(trx);
+    await sql`DELETE FROM review_stats_monthly`.execute(trx);
     await sql`INSERT INTO review_stats_daily (day, department_key, item_key, region_code, channel, name, ${list(COUNTS)})
       SELECT day, department_key, item_key, region_code, channel, name, ${list(COUNTS)} FROM (${contributions(sql`true`, 1)}) d`.execute(trx);
     await sql`INSERT INTO review_stats_daily_coarse (day, department_key, region_code, channel, ${list(COUNTS)})
       SELECT day, department_key, region_code, channel, ${sums} FROM review_stats_daily GROUP BY 1, 2, 3, 4`.execute(trx);
+    await sql`INSERT INTO review_stats_monthly (month, department_key, region_code, channel, ${list(COUNTS)})
+      SELECT date_trunc('month', day::timestamp)::date, department_key, region_code, channel, ${sums} FROM review_stats_daily_coarse GROUP BY 1, 2, 3, 4`.execute(trx);
   });
+}
+
+/** 'YYYY-MM-DD' arithmetic on calendar dates (no time zone involved). */
+const ymd = (d: Date) => d.toISOString().slice(0, 10);
+const utc = (s: string) => new Date(`${s}T00:00:00Z`);
+
+/**
+ * How a date range splits for the roll-ups: the whole months inside it (first days, inclusive)
+ * and the days at its edges. An open end is unbounded.
+ */
+export function splitRange(from?: string, to?: string): { months?: { from?: string; to?: string }; days: { from?: string; to?: string }[] } {
+  const monthFrom = from === undefined ? undefined : from.endsWith('-01') ? from : ymd(new Date(Date.UTC(utc(from).getUTCFullYear(), utc(from).getUTCMonth() + 1, 1)));
+  // The last day of the last whole month: `to` itself if it ends its month, else the end of the month before.
+  const endOfMonth = (s: string) => ymd(new Date(Date.UTC(utc(s).getUTCFullYear(), utc(s).getUTCMonth() + 1, 0)));
+  const lastWhole = to === undefined ? undefined : endOfMonth(to) === to ? to : ymd(new Date(Date.UTC(utc(to).getUTCFullYear(), utc(to).getUTCMonth(), 0)));
+  if (monthFrom !== undefined && lastWhole !== undefined && monthFrom > lastWhole) return { days: [{ from, to }] };
+  const days: { from?: string; to?: string }[] = [];
+  if (from !== undefined && from !== monthFrom) days.push({ from, to: ymd(new Date(utc(monthFrom!).getTime() - 86400_000)) });
+  if (to !== undefined && to !== lastWhole) days.push({ from: ymd(new Date(utc(lastWhole!).getTime() + 86400_000)), to });
+  return { months: { from: monthFrom, to: lastWhole }, days };
 }

@@ -14,6 +14,7 @@ import type { Db } from '../../db/database';
 import { maskName, maskPersonalDataInText } from '../../shared/masking';
 import { getRegion, subtreePattern } from '../../shared/regions';
 import { CASE_STATES, } from './reviews.errors';
+import { COUNTS, splitRange } from './reviews.rollup';
 import { LEVELS } from './reviews.service';
 
 export type StatsGroup = 'department' | 'item' | 'region' | 'channel' | 'month' | 'none';
@@ -51,8 +52,9 @@ const rate = (a: number, b: number) => (b ? Math.round((a / b) * 10000) / 10000 
 type Counted = { key: string | null; name: string | null; total: number; good: number; bad: number; first_bad: number; cases: number; rectified: number; on_time: number; l1: number; l2: number; l3: number; l4: number; l5: number };
 
 /**
- * The statistics, read from the daily roll-ups (reviews.rollup.ts): the coarse one unless the query
- * filters or groups by item. Equal to `reviewStatsLive` (tested on both databases).
+ * The statistics, read from the roll-ups (reviews.rollup.ts): by item from the daily fine one;
+ * otherwise whole months from the monthly one and the edge days from the daily coarse one. Equal to
+ * `reviewStatsLive` (tested on both databases).
  */
 export async function reviewStats(db: Db, f: StatsFilter = {}): Promise<StatsRow[]> {
   const group = f.groupBy ?? 'none';
@@ -70,14 +72,27 @@ export async function reviewStats(db: Db, f: StatsFilter = {}): Promise<StatsRow
   if (f.departmentId) where.push(sql`s.department_key = ${f.departmentId}`);
   if (f.itemId) where.push(sql`s.item_key = ${f.itemId}`);
   if (f.channel) where.push(sql`s.channel = ${f.channel}`);
-  if (f.from) where.push(sql`s.day >= ${f.from}::date`);
-  if (f.to) where.push(sql`s.day <= ${f.to}::date`);
+  const between = (col: string, r: { from?: string; to?: string }) =>
+    sql.join([sql`true`, ...(r.from ? [sql`${sql.ref(col)} >= ${r.from}::date`] : []), ...(r.to ? [sql`${sql.ref(col)} <= ${r.to}::date`] : [])], sql` AND `);
+  let source;
+  if (fine) {
+    source = sql`(SELECT * FROM review_stats_daily WHERE ${between('day', { from: f.from, to: f.to })})`;
+  } else {
+    // Whole months from the monthly roll-up, the days at the edges of the range from the daily one.
+    const cols = sql.raw(`department_key, region_code, channel, ${COUNTS.join(', ')}`);
+    const range = splitRange(f.from, f.to);
+    const parts = [
+      ...(range.months ? [sql`SELECT month AS day, ${cols} FROM review_stats_monthly WHERE ${between('month', range.months)}`] : []),
+      ...range.days.map((d) => sql`SELECT day, ${cols} FROM review_stats_daily_coarse WHERE ${between('day', d)}`),
+    ];
+    source = sql`(${sql.join(parts, sql` UNION ALL `)})`;
+  }
   const rows = await sql<Counted>`
     SELECT ${key} AS key, ${fine ? sql`max(NULLIF(s.name, ''))` : sql`NULL::text`} AS name,
       sum(s.total)::int AS total, sum(s.l3 + s.l4 + s.l5)::int AS good, sum(s.l1 + s.l2)::int AS bad, sum(s.first_bad)::int AS first_bad,
       sum(s.cases)::int AS cases, sum(s.rectified)::int AS rectified, sum(s.on_time)::int AS on_time,
       sum(s.l1)::int AS l1, sum(s.l2)::int AS l2, sum(s.l3)::int AS l3, sum(s.l4)::int AS l4, sum(s.l5)::int AS l5
-    FROM ${sql.raw(fine ? 'review_stats_daily' : 'review_stats_daily_coarse')} s
+    FROM ${source} s
     WHERE ${sql.join(where, sql` AND `)}
     GROUP BY 1 HAVING sum(s.total) > 0 ORDER BY sum(s.total) DESC, 1`.execute(db);
   return finish(db, group, rows.rows);

@@ -14,6 +14,7 @@ import type { ManualClock } from '../applications';
 import { departmentId, ok, publish, testItem, threeStages, useTestClock } from '../applications/applications.testing';
 import { samplePdf } from '../files/files.fixtures';
 import { QUEUE_REMIND, QUEUE_TIMER, reviewStats, reviewStatsLive, type StatsFilter } from './index';
+import { splitRange } from './reviews.rollup';
 
 const form = { applicantName: '张伟', mobile: '13800591001', reason: '好差评测试' };
 const online = (level: number) => ({ overall: level, efficiency: level, guide_accuracy: level, convenience: level, platform_usability: level });
@@ -317,10 +318,24 @@ describe.each(DB_KINDS)('reviews and rectification on %s', (kind) => {
   const rollupMatchesLive = async () => {
     const db = app.database.db;
     const scjg = await departmentId(app, 'FZ-SCJGJ');
-    const filters: StatsFilter[] = [{}, { regionCode: '350100' }, { departmentId: scjg }, { itemId }, { channel: 'window_device' }, { from: '2026-03-02', to: '2026-03-10' }, { from: '2026-03-11' }, { departmentId: scjg, channel: 'web', to: '2026-03-09' }];
+    const filters: StatsFilter[] = [
+      {}, { regionCode: '350100' }, { departmentId: scjg }, { itemId }, { channel: 'window_device' },
+      { from: '2026-03-02', to: '2026-03-10' }, { from: '2026-03-11' }, { from: '2026-03-01', to: '2026-03-31' }, { from: '2026-02-15', to: '2026-04-10' },
+      { to: '2026-03-31' }, { departmentId: scjg, channel: 'web', to: '2026-03-09' }, { itemId, from: '2026-03-03' },
+    ];
     for (const groupBy of ['none', 'department', 'item', 'region', 'channel', 'month'] as const)
       for (const f of filters) expect(await reviewStats(db, { ...f, groupBy }), JSON.stringify({ ...f, groupBy })).toEqual(await reviewStatsLive(db, { ...f, groupBy }));
   };
+
+  it('splits a date range into whole months and edge days for the roll-ups', () => {
+    expect(splitRange()).toEqual({ months: { from: undefined, to: undefined }, days: [] });
+    expect(splitRange('2026-03-01', '2026-03-31')).toEqual({ months: { from: '2026-03-01', to: '2026-03-31' }, days: [] });
+    expect(splitRange('2026-03-02', '2026-03-10')).toEqual({ days: [{ from: '2026-03-02', to: '2026-03-10' }] });
+    expect(splitRange('2026-02-15', '2026-04-10')).toEqual({ months: { from: '2026-03-01', to: '2026-03-31' }, days: [{ from: '2026-02-15', to: '2026-02-28' }, { from: '2026-04-01', to: '2026-04-10' }] });
+    expect(splitRange('2024-02-10', undefined)).toEqual({ months: { from: '2024-03-01', to: undefined }, days: [{ from: '2024-02-10', to: '2024-02-29' }] });
+    expect(splitRange(undefined, '2025-12-30')).toEqual({ months: { from: undefined, to: '2025-11-30' }, days: [{ from: '2025-12-01', to: '2025-12-30' }] });
+    expect(splitRange('2026-03-31', '2026-04-01')).toEqual({ days: [{ from: '2026-03-31', to: '2026-04-01' }] });
+  });
 
   it('keeps the statistics roll-up equal to the live computation after reviews, corrections, re-ratings, appeals and annulments', async () => {
     await rollupMatchesLive();
