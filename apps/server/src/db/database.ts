@@ -53,7 +53,7 @@ function pgListener(url: string, channel: string, onMessage: (payload: string) =
     delay = Math.min(delay * 2, 30_000);
   };
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: url, application_name: `yiwang-listen-${channel}-${process.pid}` });
     c.on('notification', (n) => {
       if (n.channel === channel) onMessage(n.payload ?? '');
     });
