@@ -12,6 +12,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/types';
 import type { RequestContext } from '../shared/actor';
 import { maskPersonalDataInText } from '../shared/masking';
+import { deferInsert } from '../db/deferred';
 
 export interface AuditEntry {
   action: string;
@@ -32,25 +33,23 @@ export async function recordAudit(
   entry: AuditEntry,
 ): Promise<void> {
   const a = ctx.actor;
-  await db
-    .insertInto('audit_log')
-    .values({
-      action: entry.action,
-      outcome: entry.outcome ?? 'success',
-      actor_id: a?.kind === 'machine' ? null : (a?.accountId ?? null),
-      actor_kind: a?.kind ?? null,
-      actor_roles: a ? JSON.stringify(a.roles) : null,
-      actor_department_id: a?.departmentId ?? null,
-      actor_region_code: a?.regionCode ?? null,
-      acting_as_id: a?.actingAs?.id ?? null,
-      acting_for_id: a?.actingFor?.id ?? null,
-      entity_type: entry.entityType,
-      entity_id: entry.entityId ?? null,
-      detail: JSON.stringify(maskDetail({ ...entry.detail, ...(a?.kind === 'machine' ? { clientId: a.accountId } : {}) })),
-      ip: ctx.ip,
-      request_id: ctx.requestId,
-    })
-    .execute();
+  const row = {
+    action: entry.action,
+    outcome: entry.outcome ?? 'success',
+    actor_id: a?.kind === 'machine' ? null : (a?.accountId ?? null),
+    actor_kind: a?.kind ?? null,
+    actor_roles: a ? JSON.stringify(a.roles) : null,
+    actor_department_id: a?.departmentId ?? null,
+    actor_region_code: a?.regionCode ?? null,
+    acting_as_id: a?.actingAs?.id ?? null,
+    acting_for_id: a?.actingFor?.id ?? null,
+    entity_type: entry.entityType,
+    entity_id: entry.entityId ?? null,
+    detail: JSON.stringify(maskDetail({ ...entry.detail, ...(a?.kind === 'machine' ? { clientId: a.accountId } : {}) })),
+    ip: ctx.ip,
+    request_id: ctx.requestId,
+  };
+  if (!deferInsert(db, 'audit_log', row)) await db.insertInto('audit_log').values(row).execute();
   ctx.audited = true;
 }
 

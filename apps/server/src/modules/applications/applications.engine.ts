@@ -23,6 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../db/database';
+import { transact } from '../../db/deferred';
 import { recordAudit } from '../../plugins/audit';
 import type { RequestContext } from '../../shared/actor';
 import { getRegion } from '../../shared/regions';
@@ -621,7 +622,7 @@ export class Engine {
   async onTimer(job: ClaimedJob): Promise<void> {
     const { applicationId, kind, slot } = job.payload as { applicationId: string; kind: TimerKind; slot: number };
     await this.departments.refresh();
-    await this.o.db.transaction().execute(async (trx) => {
+    await transact(this.o.db, async (trx) => {
       const app = await appsRepo.lock(trx, applicationId);
       if (!app || app.paused_at) return;
       const clockTimer = kind === 'warning' || kind === 'overdue';
@@ -815,7 +816,7 @@ export class Engine {
     await this.departments.refresh();
     const first = await appsRepo.byId(this.o.db, applicationId);
     if (!first) return;
-    await this.o.db.transaction().execute(async (trx) => {
+    await transact(this.o.db, async (trx) => {
       const parent = first.parent_id ? await appsRepo.lock(trx, first.parent_id) : undefined;
       const app = await appsRepo.lock(trx, applicationId);
       if (!app || app.state !== 'supplement_requested') return;
@@ -864,7 +865,7 @@ export class Engine {
     await this.departments.refresh();
     const first = await appsRepo.byId(this.o.db, applicationId);
     if (!first) return;
-    await this.o.db.transaction().execute(async (trx) => {
+    await transact(this.o.db, async (trx) => {
       const parent = first.parent_id ? await appsRepo.lock(trx, first.parent_id) : undefined;
       const app = await appsRepo.lock(trx, applicationId);
       if (!app || (app.state !== 'approved' && app.state !== 'denied') || app.awaiting) return;

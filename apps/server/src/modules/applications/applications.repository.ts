@@ -7,6 +7,7 @@ import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db } from '../../db/database';
 import type { ApplicationsTable, ApplicationTasksTable, ApplicationEventsTable, ApplicationEscalationsTable } from '../../db/types';
 import { calendarCoverage } from '../../shared/workdays';
+import { deferInsert } from '../../db/deferred';
 import './applications.tables';
 
 export type AppRow = Selectable<ApplicationsTable>;
@@ -145,8 +146,11 @@ export const tasksRepo = {
 };
 
 export const eventsRepo = {
-  insert: (db: Db, row: Omit<Insertable<ApplicationEventsTable>, 'message' | 'data'> & { message: { zh: string; en: string }; data: Record<string, unknown> }) =>
-    db.insertInto('application_events').values({ ...row, message: JSON.stringify(row.message), data: JSON.stringify(row.data) }).execute(),
+  /** Deferred to the end of a deferring transaction (db/deferred). */
+  insert: async (db: Db, row: Omit<Insertable<ApplicationEventsTable>, 'message' | 'data'> & { message: { zh: string; en: string }; data: Record<string, unknown> }) => {
+    const r = { ...row, message: JSON.stringify(row.message), data: JSON.stringify(row.data) };
+    if (!deferInsert(db, 'application_events', r)) await db.insertInto('application_events').values(r).execute();
+  },
   timeline: (db: Db, rootId: string, publicOnly: boolean) => {
     let q = db.selectFrom('application_events').selectAll().where('root_id', '=', rootId);
     if (publicOnly) q = q.where('visibility', '=', 'public');

@@ -11,6 +11,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database';
+import { transact } from '../../db/deferred';
 import { recordAudit } from '../../plugins/audit';
 import { requireActor } from '../../plugins/context';
 import type { Actor, RequestContext } from '../../shared/actor';
@@ -175,7 +176,7 @@ export class ApplicantService {
       trackUrl: `${this.o.publicUrl}/portal/applications/${root.id}`,
       note: '本回执仅证明已收到申请材料；是否受理以受理回执为准。',
     };
-    await this.o.db.transaction().execute((trx) => recordAudit(trx, ctx, { action: 'application.receipt.print', entityType: 'application', entityId: app.id, detail: { kind: r.kind } }));
+    await transact(this.o.db, (trx) => recordAudit(trx, ctx, { action: 'application.receipt.print', entityType: 'application', entityId: app.id, detail: { kind: r.kind } }));
     return receiptHtml(r, `${this.o.nodeName ?? ''}一网通办`);
   }
 
@@ -362,7 +363,7 @@ export class ApplicantService {
     const mats = await this.prepareMaterials(intake ? actor.accountId : who.id, p, input.materials ?? []);
     const id = randomUUID();
     const now = this.engine.now();
-    const created = await this.o.db.transaction().execute(async (trx) => {
+    const created = await transact(this.o.db, async (trx) => {
       if (input.submit && !(await idempotencyRepo.claim(trx, { account_id: actor.accountId, key: idempotencyKey!, request_hash: hash, application_id: id, status: 201 }))) return null;
       const row = { ...this.draftRow(id, actor, p, form, now, intake?.applicant), context: { materialInput: input.materials ?? [] }, ...(intake ? { channel: 'window' as const } : {}) };
       await appsRepo.insert(trx, row);
@@ -415,7 +416,7 @@ export class ApplicantService {
 
   private async replay(ctx: RequestContext, prior: { request_hash: string; application_id: string; status: number; key: string }, hash: string) {
     if (prior.request_hash !== hash) throw appErrors.idempotencyKeyReused();
-    await this.o.db.transaction().execute(async (trx) =>
+    await transact(this.o.db, async (trx) =>
       recordAudit(trx, ctx, { action: 'application.submit.replay', entityType: 'application', entityId: prior.application_id, detail: { idempotencyKey: prior.key } }),
     );
     return { status: prior.status, replayed: true, application: await this.view(prior.application_id, 'applicant') };
@@ -579,7 +580,7 @@ export class ApplicantService {
   async saveDraft(ctx: RequestContext, id: string, input: { formData: Record<string, unknown>; materials?: MaterialInput[]; version: number }) {
     const app = await this.own(ctx, id);
     if (app.state !== 'draft') throw appErrors.notDraft();
-    await this.o.db.transaction().execute(async (trx) => {
+    await transact(this.o.db, async (trx) => {
       const ok = await appsRepo.updateIfVersion(trx, id, input.version, {
         form_data: this.sealForm(input.formData),
         draft_saved_at: this.engine.now(),
@@ -598,7 +599,7 @@ export class ApplicantService {
   async discard(ctx: RequestContext, id: string): Promise<void> {
     const app = await this.own(ctx, id);
     if (app.state !== 'draft') throw appErrors.notDraft();
-    await this.o.db.transaction().execute(async (trx) => {
+    await transact(this.o.db, async (trx) => {
       const locked = await appsRepo.lock(trx, id);
       if (!locked || locked.state !== 'draft') throw appErrors.notDraft();
       await trx.deleteFrom('application_events').where('application_id', '=', id).execute();
@@ -622,7 +623,7 @@ export class ApplicantService {
     const form = this.openForm(app.form_data);
     this.validate(p, form);
     const mats = await this.prepareMaterials(app.applicant_id, p, ((ctxOf(app) as { materialInput?: MaterialInput[] }).materialInput ?? []));
-    const done = await this.o.db.transaction().execute(async (trx) => {
+    const done = await transact(this.o.db, async (trx) => {
       if (!(await idempotencyRepo.claim(trx, { account_id: actor.accountId, key: idempotencyKey, request_hash: hash, application_id: id, status: 200 }))) return false;
       const locked = await appsRepo.lock(trx, id);
       if (!locked || locked.state !== 'draft') throw appErrors.alreadySubmitted();
@@ -643,7 +644,7 @@ export class ApplicantService {
     const rootId = found.parent_id ?? found.id;
     await this.engine.departments.refresh();
     const who = whoOf(actor, ctx);
-    await this.o.db.transaction().execute(async (trx) => {
+    await transact(this.o.db, async (trx) => {
       const root = (await appsRepo.lock(trx, rootId))!;
       transition(root.state, 'withdraw');
       const now = this.engine.now();
@@ -718,7 +719,7 @@ export class ApplicantService {
       }
       forms.set(t.id, form);
     }
-    await this.o.db.transaction().execute(async (trx) => {
+    await transact(this.o.db, async (trx) => {
       const parent = found.parent_id ? await appsRepo.lock(trx, found.parent_id) : found.kind === 'bundle' ? await appsRepo.lock(trx, found.id) : undefined;
       for (const t of targets) {
         const app = (await appsRepo.lock(trx, t.id))!;
@@ -760,7 +761,7 @@ export class ApplicantService {
     await this.engine.departments.refresh();
     const first = await appsRepo.byId(this.o.db, applicationId);
     if (!first) throw appErrors.notFound();
-    return this.o.db.transaction().execute(async (trx) => {
+    return transact(this.o.db, async (trx) => {
       const parent = first.parent_id ? await appsRepo.lock(trx, first.parent_id) : undefined;
       const app = (await appsRepo.lock(trx, applicationId))!;
       const c = ctxOf(app);
@@ -799,7 +800,7 @@ export class ApplicantService {
 
   /** The order an application waits for ended unpaid (expired, cancelled, failed): the applicant may start a new one. */
   async paymentClosed(ctx: RequestContext, applicationId: string, closed: { orderId: string; state: string }): Promise<boolean> {
-    return this.o.db.transaction().execute(async (trx) => {
+    return transact(this.o.db, async (trx) => {
       const app = await appsRepo.lock(trx, applicationId);
       if (!app) return false;
       const c = ctxOf(app);
@@ -822,7 +823,7 @@ export class ApplicantService {
 
   /** A refund of an application's fee succeeded: recorded on the application and its timeline. */
   async paymentRefunded(ctx: RequestContext, applicationId: string, r: { orderId: string; refundNo: string; amountFen: number; refundedFen: number; fully: boolean }): Promise<boolean> {
-    return this.o.db.transaction().execute(async (trx) => {
+    return transact(this.o.db, async (trx) => {
       const app = await appsRepo.lock(trx, applicationId);
       if (!app) return false;
       const c = ctxOf(app);
@@ -852,7 +853,7 @@ export class ApplicantService {
     if (!this.o.payments) throw appErrors.paymentNotAvailable();
     const payments = this.o.payments;
     await this.engine.departments.refresh();
-    await this.o.db.transaction().execute(async (trx) => {
+    await transact(this.o.db, async (trx) => {
       const app = (await appsRepo.lock(trx, found.id))!;
       if (app.awaiting !== 'payment') throw appErrors.notAwaitingPayment();
       const c = ctxOf(app);

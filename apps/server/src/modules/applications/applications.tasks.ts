@@ -10,6 +10,7 @@
  * state that allows it. A refusal changes nothing.
  */
 import type { Db } from '../../db/database';
+import { transact } from '../../db/deferred';
 import { recordAudit } from '../../plugins/audit';
 import { requireActor } from '../../plugins/context';
 import { hasRole, type Actor, type RequestContext } from '../../shared/actor';
@@ -161,7 +162,7 @@ export class TasksService {
     const a0 = (await appsRepo.byId(this.db, t0.application_id))!;
     await this.engine.departments.refresh();
     const who = whoOf(actor, ctx);
-    return this.db.transaction().execute(async (trx) => {
+    return transact(this.db, async (trx) => {
       const parent = a0.parent_id ? await appsRepo.lock(trx, a0.parent_id) : undefined;
       const app = (await appsRepo.lock(trx, a0.id))!;
       const task = (await tasksRepo.lock(trx, taskId))!;

@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/types';
+import { deferCancel, deferInsert } from '../../db/deferred';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -30,21 +31,25 @@ export interface NewJob {
 }
 
 export async function enqueue(db: Q, job: NewJob): Promise<void> {
+  const row = {
+    queue: job.queue,
+    payload: JSON.stringify(job.payload ?? {}),
+    run_at: job.runAt ?? (sql<Date>`now()` as unknown as Date),
+    dedupe_key: job.dedupeKey ?? null,
+    max_attempts: job.maxAttempts ?? 10,
+  };
+  if (deferInsert(db, 'jobs', row)) return;
   await db
     .insertInto('jobs')
-    .values({
-      queue: job.queue,
-      payload: JSON.stringify(job.payload ?? {}),
-      run_at: job.runAt ?? sql<Date>`now()` as unknown as Date,
-      dedupe_key: job.dedupeKey ?? null,
-      max_attempts: job.maxAttempts ?? 10,
-    })
+    .values(row)
     .onConflict((oc) => oc.columns(['queue', 'dedupe_key']).where('dedupe_key', 'is not', null).where('state', '=', 'pending').doNothing())
     .execute();
 }
 
 /** Cancels pending jobs (e.g. the reminder of a task that was done in time). */
 export async function cancelJobs(db: Q, queue: string, dedupeKey: string): Promise<number> {
+  const dropped = deferCancel(db, queue, dedupeKey);
+  if (dropped !== null) return dropped;
   const r = await db
     .updateTable('jobs')
     .set({ state: 'cancelled', finished_at: sql`now()` })
@@ -74,6 +79,11 @@ export interface RunnerOptions {
   idleMs?: number;
   /** Base of the exponential retry backoff. */
   backoffMs?: number;
+  /**
+   * How many claimed jobs the loop runs at once (handlers wait mostly on the database, so a few at
+   * a time keep it busy). `drain()` always runs them one by one, in due order.
+   */
+  concurrency?: number;
 }
 
 export class JobRunner {
@@ -89,7 +99,7 @@ export class JobRunner {
     private readonly log: FastifyBaseLogger,
     opts: RunnerOptions = {},
   ) {
-    this.opts = { batchSize: 20, leaseSeconds: 60, idleMs: 500, backoffMs: 1000, ...opts };
+    this.opts = { batchSize: 20, leaseSeconds: 60, idleMs: 500, backoffMs: 1000, concurrency: 4, ...opts };
   }
 
   handle(queue: string, handler: JobHandler): this {
@@ -118,17 +128,16 @@ export class JobRunner {
       .sort((a, b) => a.runAt.getTime() - b.runAt.getTime() || a.id - b.id);
   }
 
-  /** Runs one claimed job and records the outcome (only if this runner still holds the lease). */
-  private async execute(job: ClaimedJob): Promise<void> {
+  /**
+   * Runs one claimed job. A failure is recorded at once (retry with backoff, or 'dead'); a success
+   * returns true and is recorded with the others of its batch (`finish`), one statement a batch.
+   * Either is recorded only if this runner still holds the lease.
+   */
+  private async execute(job: ClaimedJob): Promise<boolean> {
     const handler = this.handlers.get(job.queue)!;
     try {
       await handler(job);
-      await this.db
-        .updateTable('jobs')
-        .set({ state: 'done', finished_at: sql`now()`, locked_by: null, locked_until: null, last_error: null })
-        .where('id', '=', job.id)
-        .where('locked_by', '=', this.id)
-        .execute();
+      return true;
     } catch (err) {
       const message = (err as Error).message?.slice(0, 2000) ?? String(err);
       const delay = Math.min(this.opts.backoffMs * 2 ** (job.attempts - 1), 3600_000);
@@ -146,16 +155,46 @@ export class JobRunner {
         .where('id', '=', job.id)
         .where('locked_by', '=', this.id)
         .execute();
+      return false;
     }
   }
 
-  /** Claims and runs due jobs until none are left; returns how many ran. */
+  /** Records the jobs that succeeded as done (a job whose lease another runner took is left to it). */
+  private async finish(ids: number[]): Promise<void> {
+    if (!ids.length) return;
+    await this.db
+      .updateTable('jobs')
+      .set({ state: 'done', finished_at: sql`now()`, locked_by: null, locked_until: null, last_error: null })
+      .where('id', 'in', ids)
+      .where('locked_by', '=', this.id)
+      .execute();
+  }
+
+  /** Runs a claimed batch, `parallel` jobs at a time (started in due order), and records the successes. */
+  private async runBatch(jobs: ClaimedJob[], parallel: number): Promise<void> {
+    const done: number[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++];
+        if (await this.execute(job)) done.push(job.id);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, jobs.length)) }, worker));
+    await this.finish(done);
+  }
+
+  /** Claims and runs due jobs until none are left, one at a time in due order; returns how many ran. */
   async drain(): Promise<number> {
+    return this.work(1);
+  }
+
+  private async work(parallel: number): Promise<number> {
     let total = 0;
     for (;;) {
       const jobs = await this.claim();
       if (!jobs.length) return total;
-      for (const job of jobs) await this.execute(job);
+      await this.runBatch(jobs, parallel);
       total += jobs.length;
     }
   }
@@ -171,7 +210,7 @@ export class JobRunner {
     this.loop = (async () => {
       while (this.running) {
         try {
-          await this.drain();
+          await this.work(this.opts.concurrency);
         } catch (err) {
           this.log.error({ err }, 'job runner: claim failed');
         }

@@ -5,6 +5,8 @@ import { DB_KINDS, freshDatabaseUrl, testApp } from '../../../../../test/helpers
 import { openDatabase } from '../../db/database';
 import { migrateToLatest } from '../../db/migrate';
 import { enqueue, cancelJobs, JobRunner, type ClaimedJob } from './index';
+import { transact } from '../../db/deferred';
+import { recordAudit } from '../../plugins/audit';
 
 const silent = { warn() {}, error() {}, info() {}, debug() {} } as never;
 
@@ -63,6 +65,64 @@ describe.each(DB_KINDS)('durable jobs on %s', (kind) => {
     await db().updateTable('jobs').set({ run_at: sql`now() - interval '1 second'` }).where('queue', '=', 't.timer').execute();
     expect(await runner.drain()).toBe(1);
     expect(ran).toBe(1);
+  });
+
+  it('a deferring transaction writes its appends at the end with the same job semantics, and nothing on rollback', async () => {
+    const later = new Date(Date.now() + 3600_000);
+    await enqueue(db(), { queue: 't.defer', runAt: later, dedupeKey: 'old' });
+    await enqueue(db(), { queue: 't.defer', runAt: later, dedupeKey: 'kept' });
+    const ctx = { actor: null, ip: null, requestId: 'deferred-test', audited: false };
+    await transact(db(), async (trx) => {
+      await cancelJobs(trx, 't.defer', 'old'); // cancel, then arm again: the new one stays
+      await enqueue(trx, { queue: 't.defer', runAt: later, dedupeKey: 'old', payload: { n: 2 } });
+      await enqueue(trx, { queue: 't.defer', runAt: later, dedupeKey: 'armed-then-cancelled' });
+      await cancelJobs(trx, 't.defer', 'armed-then-cancelled');
+      await enqueue(trx, { queue: 't.defer', runAt: later, dedupeKey: 'kept', payload: { n: 3 } }); // already pending: ignored
+      await enqueue(trx, { queue: 't.defer', runAt: later, dedupeKey: 'twice', payload: { n: 4 } });
+      await enqueue(trx, { queue: 't.defer', runAt: later, dedupeKey: 'twice', payload: { n: 5 } });
+      await recordAudit(trx, ctx, { action: 'deferred.test', entityType: 'test', entityId: 'x' });
+      // Not written yet: the transaction's own reads do not see deferred rows.
+      expect(await trx.selectFrom('audit_log').select('id').where('request_id', '=', 'deferred-test').execute()).toHaveLength(0);
+    });
+    const rows = await db().selectFrom('jobs').select(['dedupe_key', 'state', 'payload']).where('queue', '=', 't.defer').orderBy('id').execute();
+    expect(rows.map((r) => [r.dedupe_key, r.state, r.payload])).toEqual([
+      ['old', 'cancelled', {}],
+      ['kept', 'pending', {}],
+      ['old', 'pending', { n: 2 }],
+      ['twice', 'pending', { n: 4 }],
+    ]);
+    expect(await db().selectFrom('audit_log').select('action').where('request_id', '=', 'deferred-test').execute()).toEqual([{ action: 'deferred.test' }]);
+    await expect(
+      transact(db(), async (trx) => {
+        await enqueue(trx, { queue: 't.defer.rollback' });
+        await recordAudit(trx, { ...ctx, requestId: 'deferred-rollback' }, { action: 'deferred.test', entityType: 'test' });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(await db().selectFrom('jobs').select('id').where('queue', '=', 't.defer.rollback').execute()).toHaveLength(0);
+    expect(await db().selectFrom('audit_log').select('id').where('request_id', '=', 'deferred-rollback').execute()).toHaveLength(0);
+  });
+
+  it('the runner loop runs jobs several at a time, each once, and records them done', async () => {
+    await db().transaction().execute(async (trx) => {
+      for (let i = 0; i < 45; i++) await enqueue(trx, { queue: 't.loop', payload: { i } });
+    });
+    const seen: number[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const runner = new JobRunner(db(), silent, { idleMs: 20, concurrency: 4 }).handle('t.loop', async (j) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      seen.push((j.payload as { i: number }).i);
+      inFlight--;
+    });
+    runner.start();
+    for (let t = 0; t < 600 && seen.length < 45; t++) await new Promise((r) => setTimeout(r, 50));
+    await runner.stop();
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 45 }, (_, i) => i));
+    expect(most).toBeGreaterThan(1);
+    const states = await db().selectFrom('jobs').select('state').where('queue', '=', 't.loop').execute();
+    expect(states.every((s) => s.state === 'done')).toBe(true);
   });
 
   it('a job whose runner died (lease expired) is taken up by another runner', async () => {

@@ -1,0 +1,129 @@
+/**
+ * Deferred appends: the rows a transaction only adds — timeline entries, audit entries, jobs
+ * (outbox events, timers) — and the jobs it cancels are collected while it runs and written just
+ * before it commits, in at most two statements instead of one round trip per row. They commit or
+ * roll back with everything else, exactly as if written at once.
+ *
+ * Opt-in per transaction: `transact(db, fn)` opens a deferring transaction; a transaction opened
+ * any other way writes at once, as before. Inside a deferring transaction the deferred rows are
+ * not visible to the transaction's own reads until it commits: use it where nothing reads back
+ * what it appends (the approval engine's transitions).
+ *
+ * Job semantics are kept: a cancellation removes matching jobs queued earlier in the transaction
+ * and is applied before the queued inserts, so "cancel, then arm again" leaves the new job, and an
+ * insert whose (queue, dedupe key) is already pending is ignored as `enqueue` always did.
+ */
+import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './types';
+
+type Q = Kysely<Database> | Transaction<Database>;
+type Row = Record<string, unknown>;
+
+/** Tables whose inserts may be deferred, with what their insert needs. */
+export type DeferredTable = 'application_events' | 'audit_log' | 'jobs';
+
+/** PostgreSQL allows 65,535 bind parameters in a statement; stay well below. */
+const MAX_PARAMETERS = 20_000;
+
+class Deferred {
+  readonly rows: Record<DeferredTable, Row[]> = { application_events: [], audit_log: [], jobs: [] };
+  readonly cancels: { queue: string; key: string }[] = [];
+
+  /** Removes queued jobs of (queue, key); returns how many. */
+  dropJobs(queue: string, key: string): number {
+    const before = this.rows.jobs.length;
+    this.rows.jobs = this.rows.jobs.filter((j) => !(j.queue === queue && j.dedupe_key === key));
+    return before - this.rows.jobs.length;
+  }
+
+  async flush(trx: Q): Promise<void> {
+    if (this.cancels.length) {
+      await sql`UPDATE jobs SET state = 'cancelled', finished_at = now()
+        WHERE state = 'pending' AND (queue, dedupe_key) IN (SELECT * FROM unnest(${this.cancels.map((c) => c.queue)}::text[], ${this.cancels.map((c) => c.key)}::text[]))`.execute(trx);
+    }
+    const inserts: CompiledQuery[] = [];
+    for (const table of ['application_events', 'audit_log', 'jobs'] as const) {
+      const rows = this.rows[table];
+      if (!rows.length) continue;
+      let q = trx.insertInto(table).values(rows as never);
+      if (table === 'jobs') q = q.onConflict((oc) => oc.columns(['queue', 'dedupe_key']).where('dedupe_key', 'is not', null).where('state', '=', 'pending').doNothing()) as never;
+      inserts.push(q.compile());
+    }
+    for (const batch of batches(inserts)) await trx.executeQuery(combine(batch));
+  }
+}
+
+/** Groups compiled statements so that no combined statement exceeds the parameter budget. */
+function batches(qs: CompiledQuery[]): CompiledQuery[][] {
+  const out: CompiledQuery[][] = [];
+  let cur: CompiledQuery[] = [];
+  let n = 0;
+  for (const q of qs) {
+    if (cur.length && n + q.parameters.length > MAX_PARAMETERS) {
+      out.push(cur);
+      cur = [];
+      n = 0;
+    }
+    cur.push(q);
+    n += q.parameters.length;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/**
+ * Several INSERT statements as one: all but the last become data-modifying CTEs. Kysely binds
+ * every value as a parameter, so renumbering `$n` placeholders is all it takes.
+ */
+function combine(qs: CompiledQuery[]): CompiledQuery {
+  if (qs.length === 1) return qs[0];
+  let offset = 0;
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  for (const q of qs) {
+    const o = offset;
+    parts.push(q.sql.replace(/\$(\d+)/g, (_, d: string) => `$${Number(d) + o}`));
+    params.push(...q.parameters);
+    offset += q.parameters.length;
+  }
+  const last = parts.pop()!;
+  return CompiledQuery.raw(`WITH ${parts.map((p, i) => `d${i} AS (${p})`).join(', ')} ${last}`, params);
+}
+
+const open = new WeakMap<object, Deferred>();
+
+/** A transaction whose appends are deferred to its end (see the module comment). */
+export function transact<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    const d = new Deferred();
+    open.set(trx, d);
+    try {
+      const out = await fn(trx);
+      await d.flush(trx);
+      return out;
+    } finally {
+      open.delete(trx);
+    }
+  });
+}
+
+/** Queues the row when `db` is a deferring transaction; false when the caller must write it now. */
+export function deferInsert(db: Q, table: DeferredTable, row: Row): boolean {
+  const d = open.get(db);
+  if (!d) return false;
+  // A job whose (queue, dedupe key) is already queued here would be ignored by the insert anyway.
+  if (table === 'jobs' && row.dedupe_key != null && d.rows.jobs.some((j) => j.queue === row.queue && j.dedupe_key === row.dedupe_key)) return true;
+  d.rows[table].push(row);
+  return true;
+}
+
+/**
+ * In a deferring transaction: drops queued jobs of (queue, key) and cancels pending ones at the end;
+ * returns the number dropped from the queue, or null when the caller must cancel now.
+ */
+export function deferCancel(db: Q, queue: string, key: string): number | null {
+  const d = open.get(db);
+  if (!d) return null;
+  d.cancels.push({ queue, key });
+  return d.dropJobs(queue, key);
+}
