@@ -187,88 +187,55 @@ export const datasetsRepo = {
     }
     return w;
   },
-  async search(db: Db, where: RawBuilder<unknown>[], order: RawBuilder<unknown>, limit: number, offset: number): Promise<{ rows: DatasetRow[]; count: number }> {
+  /**
+   * package_search's page: the matching datasets in the requested order, `limit` from `offset`,
+   * in one statement (the page's ids first, over narrow index columns — with the default orders an
+   * index walk that stops after offset + limit matches — then their full rows).
+   */
+  async page(db: Db, where: RawBuilder<unknown>[], order: RawBuilder<unknown>, limit: number, offset: number): Promise<DatasetRow[]> {
+    if (limit <= 0) return [];
     const whereSql = where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;
-    const [rows, count] = await Promise.all([
-      limit > 0 ? sql<DatasetRow>`SELECT ${DATASET_COLS} FROM opendata_datasets ${whereSql} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`.execute(db) : Promise.resolve({ rows: [] as DatasetRow[] }),
-      sql<{ n: string }>`SELECT count(*) AS n FROM opendata_datasets ${whereSql}`.execute(db),
-    ]);
-    return { rows: rows.rows, count: Number(count.rows[0].n) };
+    const r = await sql<DatasetRow & { __pos: number }>`WITH p AS (SELECT id, row_number() OVER () AS __pos FROM (SELECT id FROM opendata_datasets ${whereSql} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}) x)
+      SELECT ${DATASET_COLS}, p.__pos FROM opendata_datasets JOIN p USING (id) ORDER BY p.__pos`.execute(db);
+    return r.rows;
   },
   /**
-   * Counts per value of several facet fields over the matching datasets, in one statement: the
-   * matching rows are read once (a materialised CTE) and each field is grouped from it.
+   * The number of matches and the counts per value of the facet fields, in one statement over a
+   * materialised CTE of the matches' facet columns. `cap`: read at most cap + 1 matches (the caller
+   * learns that there are more than cap); `buckets`: only the matches whose `sample_bucket` is below
+   * it (a uniform random sample of buckets/256 of them, read through the bucket index).
    */
-  async facets(db: Db, where: RawBuilder<unknown>[], fields: ('tags' | 'themes' | 'formats' | 'department_id' | 'licence' | 'access_level')[], limit: number) {
-    if (!fields.length) return new Map<string, { value: string; count: number }[]>();
-    const whereSql = where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;
-    const parts = fields.map((f, i) => {
-      const expr = ['tags', 'themes', 'formats'].includes(f) ? sql`unnest(${sql.id(f)})` : sql`${sql.id(f)}::text`;
-      return sql`(SELECT ${i}::int AS f, v, n FROM (SELECT v, count(*) AS n FROM (SELECT ${expr} AS v FROM m) s GROUP BY v ORDER BY count(*) DESC, v LIMIT ${limit}) x)`;
-    });
-    const cols = sql.join([...new Set(fields)].map((f) => sql.id(f)));
-    const r = await sql<{ f: number; v: string; n: string }>`WITH m AS MATERIALIZED (SELECT ${cols} FROM opendata_datasets ${whereSql}) ${sql.join(parts, sql` UNION ALL `)}`.execute(db);
-    const out = new Map<string, { value: string; count: number }[]>(fields.map((f) => [f, []]));
-    for (const row of r.rows) out.get(fields[Number(row.f)])!.push({ value: row.v, count: Number(row.n) });
-    for (const list of out.values()) list.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
-    return out;
-  },
-  /**
-   * package_search in one pass over the matches: the matching datasets' narrow columns (sort keys
-   * and facet fields, not the wide metadata) are read once into a materialised CTE, from which
-   * the total, the page's ids (top-k) and each facet's counts are taken. With `countsKnown` (a
-   * cached total and facets for this query and catalog version) only the page's ids are read.
-   * The page's full rows are then fetched by id.
-   */
-  async searchOnePass(
+  async matchStats(
     db: Db,
     where: RawBuilder<unknown>[],
-    order: RawBuilder<unknown>,
-    limit: number,
-    offset: number,
     facetFields: ('tags' | 'themes' | 'formats' | 'department_id' | 'licence' | 'access_level')[],
     facetLimit: number,
-    countsKnown: boolean,
-  ): Promise<{ rows: DatasetRow[]; count: number | null; facets: Map<string, { value: string; count: number }[]> | null }> {
-    const whereSql = where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;
-    let ids: string[] = [];
-    let count: number | null = null;
-    let facets: Map<string, { value: string; count: number }[]> | null = null;
-    if (countsKnown) {
-      if (limit > 0) ids = (await sql<{ id: string }>`SELECT id FROM opendata_datasets ${whereSql} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`.execute(db)).rows.map((r) => r.id);
-    } else {
-      const cols = [...new Set(['id', 'name', 'title', 'quality_score', 'modified_at', 'created_at', 'rating_count', ...facetFields])];
-      const parts: RawBuilder<unknown>[] = [sql`(SELECT 'n'::text AS k, 0 AS f, ''::text AS v, count(*)::bigint AS n FROM m)`];
-      if (limit > 0) parts.push(sql`(SELECT 'r', (row_number() OVER ())::int, id::text, 0::bigint FROM (SELECT id FROM m ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}) p)`);
-      facetFields.forEach((f, i) => {
-        const expr = ['tags', 'themes', 'formats'].includes(f) ? sql`unnest(${sql.id(f)})` : sql`${sql.id(f)}::text`;
-        parts.push(sql`(SELECT 'f', ${i}::int, v, n FROM (SELECT v, count(*) AS n FROM (SELECT ${expr} AS v FROM m) s GROUP BY v ORDER BY count(*) DESC, v LIMIT ${facetLimit}) x)`);
-      });
-      const r = await sql<{ k: string; f: number; v: string; n: string }>`WITH m AS MATERIALIZED (SELECT ${sql.join(cols.map((c) => sql.id(c)))} FROM opendata_datasets ${whereSql}) ${sql.join(parts, sql` UNION ALL `)}`.execute(db);
-      facets = new Map(facetFields.map((f) => [f, []]));
-      const page: { pos: number; id: string }[] = [];
-      for (const row of r.rows) {
-        if (row.k === 'n') count = Number(row.n);
-        else if (row.k === 'r') page.push({ pos: Number(row.f), id: row.v });
-        else facets.get(facetFields[Number(row.f)])!.push({ value: row.v, count: Number(row.n) });
-      }
-      for (const list of facets.values()) list.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
-      ids = page.sort((a, b) => a.pos - b.pos).map((x) => x.id);
+    opts: { cap?: number; buckets?: number } = {},
+  ): Promise<{ n: number; facets: Map<string, { value: string; count: number }[]> }> {
+    const w = opts.buckets !== undefined && opts.buckets < 256 ? [...where, sql`sample_bucket < ${sql.lit(opts.buckets)}::smallint`] : where;
+    const whereSql = w.length ? sql`WHERE ${sql.join(w, sql` AND `)}` : sql``;
+    const cols = [...new Set(facetFields)];
+    const parts: RawBuilder<unknown>[] = [sql`(SELECT 'n'::text AS k, 0 AS f, ''::text AS v, count(*)::bigint AS n FROM m)`];
+    facetFields.forEach((f, i) => {
+      const expr = ['tags', 'themes', 'formats'].includes(f) ? sql`unnest(${sql.id(f)})` : sql`${sql.id(f)}::text`;
+      // The sampled counts are scaled up by the caller: keep every sampled value, then its top.
+      parts.push(sql`(SELECT 'f', ${i}::int, v, n FROM (SELECT v, count(*) AS n FROM (SELECT ${expr} AS v FROM m) s GROUP BY v ORDER BY count(*) DESC, v LIMIT ${facetLimit}) x)`);
+    });
+    const limit = opts.cap !== undefined ? sql`LIMIT ${opts.cap + 1}` : sql``;
+    const r = await sql<{ k: string; f: number; v: string; n: string }>`WITH m AS MATERIALIZED (SELECT ${cols.length ? sql.join(cols.map((c) => sql.id(c))) : sql`1 AS one`} FROM opendata_datasets ${whereSql} ${limit}) ${sql.join(parts, sql` UNION ALL `)}`.execute(db);
+    const facets = new Map<string, { value: string; count: number }[]>(facetFields.map((f) => [f, []]));
+    let n = 0;
+    for (const row of r.rows) {
+      if (row.k === 'n') n = Number(row.n);
+      else facets.get(facetFields[Number(row.f)])!.push({ value: row.v, count: Number(row.n) });
     }
-    const byId = new Map((await datasetsRepo.byIds(db, ids)).map((d) => [d.id, d]));
-    return { rows: ids.map((id) => byId.get(id)!).filter(Boolean), count, facets };
+    for (const list of facets.values()) list.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+    return { n, facets };
   },
   /** The catalog's version for caches of search counts: changes whenever a dataset is inserted, published, withdrawn or edited (modified_at). */
   async version(db: Db): Promise<string> {
     const r = await sql<{ v: string | null }>`SELECT max(modified_at)::text AS v FROM opendata_datasets`.execute(db);
     return r.rows[0]?.v ?? '';
-  },
-  /** Counts per value of a facet field over the matching datasets (top `limit`). */
-  async facet(db: Db, where: RawBuilder<unknown>[], field: 'tags' | 'themes' | 'formats' | 'department_id' | 'licence' | 'access_level', limit: number) {
-    const whereSql = where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;
-    const expr = ['tags', 'themes', 'formats'].includes(field) ? sql`unnest(${sql.id(field)})` : sql`${sql.id(field)}::text`;
-    const r = await sql<{ v: string; n: string }>`SELECT v, count(*) AS n FROM (SELECT ${expr} AS v FROM opendata_datasets ${whereSql}) s GROUP BY v ORDER BY count(*) DESC, v LIMIT ${limit}`.execute(db);
-    return r.rows.map((x) => ({ value: x.v, count: Number(x.n) }));
   },
   async tags(db: Db, query: string | undefined, limit: number): Promise<string[]> {
     const r = query

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/database';
 import { recordAudit } from '../../plugins/audit';
 import { hasRole, systemAdminContext, type Actor, type RequestContext } from '../../shared/actor';
@@ -60,7 +60,7 @@ export interface ResourceCatalogPort {
   searchRows(db: Db, resourceId: string, columns: SourceColumn[], query: RowQuery): Promise<RowQueryResult>;
   allRows(db: Db, resourceId: string, columns: SourceColumn[]): AsyncGenerator<Record<string, unknown>[]>;
   /** Expression indexes on the resource's partition for the published fields (requested in the publish transaction, built by a job). */
-  requestRowIndexes(trx: Db, resourceId: string, fields: { name: string; type: SourceColumn['type'] }[]): Promise<string[]>;
+  requestRowIndexes(trx: Db, resourceId: string, fields: { name: string; type: SourceColumn['type']; kind?: 'btree' | 'text' }[]): Promise<string[]>;
   buildRowIndexes(resourceId: string): Promise<string[]>;
 }
 /** Query of the row API (the resources module's row query). */
@@ -109,6 +109,20 @@ export interface SearchParams {
 const FACET_COLUMNS = { tags: 'tags', groups: 'themes', res_format: 'formats', organization: 'department_id', license_id: 'licence', access_level: 'access_level' } as const;
 export type FacetField = keyof typeof FACET_COLUMNS;
 
+/** package_search: up to this many matches, the total and facets are exact (all matches read). */
+export const SEARCH_EXACT_CAP = 2000;
+/** package_search: above SEARCH_EXACT_CAP matches, the total and facets come from a sample of about this many. */
+export const SEARCH_SAMPLE_TARGET = 500;
+
+interface SearchStats {
+  count: number;
+  facets: Map<string, { value: string; count: number }[]>;
+  estimated: boolean;
+  /** The share of the matches read (1 when exact). */
+  sampleFraction: number;
+  sampleSize: number;
+}
+
 export interface OpenDataOptions {
   db: Db;
   org: OrgService;
@@ -155,7 +169,7 @@ export class OpenDataService {
   private flushTimer: NodeJS.Timeout | null = null;
   private deptCache: { at: number; list: Department[] } | null = null;
   /** package_search totals and facet counts per query, valid for one catalog version (see search). */
-  private readonly searchCache = new Map<string, { version: string; at: number; count: number; facets: Map<string, { value: string; count: number }[]> }>();
+  private readonly searchCache = new Map<string, SearchStats & { version: string; at: number }>();
 
   constructor(readonly opts: OpenDataOptions) {
     this.db = opts.db;
@@ -329,9 +343,11 @@ export class OpenDataService {
         search_bigrams: searchTerms([title, description, tags.join(' '), r.code, dept.name].join(' ')),
       });
       await distributionsRepo.insert(trx, formats.map((format, i) => ({ id: randomUUID(), dataset_id: id, format, position: i })));
-      // Filterable and sortable fields get expression indexes on the resource's partition (a job builds them).
+      // Filterable and sortable fields get expression indexes on the resource's partition, and the
+      // text fields full-text indexes for `q` (a job builds them).
       const wanted = input.indexFields ? cols.filter((c) => input.indexFields!.includes(c.name)) : cols;
-      if ((await this.opts.resources!.requestRowIndexes(trx, r.id, wanted.slice(0, MAX_INDEXED_FIELDS))).length) {
+      const text = cols.filter((c) => c.type === 'string').slice(0, MAX_INDEXED_FIELDS).map((c) => ({ ...c, kind: 'text' as const }));
+      if ((await this.opts.resources!.requestRowIndexes(trx, r.id, [...wanted.slice(0, MAX_INDEXED_FIELDS), ...text])).length) {
         await enqueue(trx, { queue: ROW_INDEX_QUEUE, payload: { resourceId: r.id }, dedupeKey: `rows:${r.id}:${id}` });
       }
       this.searchCache.clear();
@@ -537,8 +553,8 @@ export class OpenDataService {
     return new Map((await this.departments()).map((d) => [this.orgName(d), d.id]));
   }
 
-  /** package_search: q (words, or field:value clauses), fq, sort, rows/start, facets. Throws FqError for bad syntax. */
-  async search(p: SearchParams) {
+  /** The WHERE conditions and the ORDER BY of a package_search (the benchmark runs the same page as direct SQL). */
+  async searchSql(p: Pick<SearchParams, 'q' | 'fq' | 'sort' | 'includeWithdrawn'>) {
     let text = p.q ?? '';
     const clauses: FqClause[] = [];
     // CKAN accepts field:value clauses in q as well; take them out of the free text.
@@ -552,6 +568,12 @@ export class OpenDataService {
     if (p.fq) clauses.push(...parseFq(p.fq));
     const where = datasetsRepo.conditions({ terms: queryTerms(text), clauses, orgIds: await this.orgIds(), includeWithdrawn: !!p.includeWithdrawn });
     const order = this.sortSql(p.sort, !!text.trim());
+    return { text, clauses, where, order };
+  }
+
+  /** package_search: q (words, or field:value clauses), fq, sort, rows/start, facets. Throws FqError for bad syntax. */
+  async search(p: SearchParams) {
+    const { text, clauses, where, order } = await this.searchSql(p);
     const rows = Math.min(Math.max(p.rows ?? 10, 0), 1000);
     const fields = [...new Set(p.facetFields ?? [])].filter((f): f is FacetField => f in FACET_COLUMNS);
     // Totals and facet counts are cached per query and catalog version (the latest modified_at: any
@@ -561,13 +583,15 @@ export class OpenDataService {
     const version = await datasetsRepo.version(this.db);
     const hit = this.searchCache.get(countKey);
     const cached = hit && hit.version === version && hit.at > Date.now() - 60_000 ? hit : undefined;
-    const found = await datasetsRepo.searchOnePass(this.db, where, order, rows, p.start ?? 0, fields.map((f) => FACET_COLUMNS[f]), p.facetLimit ?? 50, !!cached);
-    const count = cached ? cached.count : found.count!;
-    const facetRows = cached ? cached.facets : found.facets!;
+    const [page, stats] = await Promise.all([
+      datasetsRepo.page(this.db, where, order, rows, p.start ?? 0),
+      cached ?? this.matchStats(where, fields.map((f) => FACET_COLUMNS[f]), p.facetLimit ?? 50),
+    ]);
     if (!cached) {
       if (this.searchCache.size >= 2000) this.searchCache.delete(this.searchCache.keys().next().value!);
-      this.searchCache.set(countKey, { version, at: Date.now(), count, facets: facetRows });
+      this.searchCache.set(countKey, { ...stats, version, at: Date.now() });
     }
+    const { count, facets: facetRows } = stats;
     const facets: Record<string, Record<string, number>> = {};
     const searchFacets: Record<string, { title: string; items: { name: string; display_name: string; count: number }[] }> = {};
     const depts = await this.departments();
@@ -585,7 +609,47 @@ export class OpenDataService {
       facets[f] = Object.fromEntries(named.map((n) => [n.name, n.count]));
       searchFacets[f] = { title: f, items: named };
     }
-    return { count, sort: p.sort ?? (text.trim() ? 'score desc, metadata_modified desc' : 'metadata_modified desc'), facets, search_facets: searchFacets, results: await this.presentMany(this.db, found.rows) };
+    return {
+      count,
+      sort: p.sort ?? (text.trim() ? 'score desc, metadata_modified desc' : 'metadata_modified desc'),
+      facets,
+      search_facets: searchFacets,
+      results: await this.presentMany(this.db, page),
+      // Not in CKAN: whether count and facets are estimated from a sample (large match sets), and how.
+      count_was_estimated: stats.estimated,
+      facets_were_estimated: stats.estimated && fields.length > 0,
+      ...(stats.estimated ? { estimation: { method: 'uniform random sample of the matches', sample_fraction: stats.sampleFraction, sample_size: stats.sampleSize } } : {}),
+    };
+  }
+
+  /**
+   * The number of matches and the facet counts of a search: exact for small match sets, estimated
+   * from a uniform random sample of the matches for large ones. Every dataset has a random
+   * `sample_bucket` (0–255); the matches in buckets below k are a sample of k/256 of them, read
+   * through a BitmapAnd of the search's index and the bucket index (only the sampled rows are
+   * read). First the 1/256 sample: when it holds at least 16 matches (about 4,000 or more in all),
+   * the estimate comes from a sample of about SEARCH_SAMPLE_TARGET (the same one, or a larger
+   * k sized from it). Otherwise all matches are read, up to SEARCH_EXACT_CAP: if there are no
+   * more, total and facets are exact; else a sample sized for SEARCH_SAMPLE_TARGET is read.
+   * Counts are the sample's scaled by 256/k (a value seen in the sample counts at least 1). The
+   * rows read per search are bounded (about N/256 + SEARCH_EXACT_CAP + SEARCH_SAMPLE_TARGET at
+   * worst) whatever the match set.
+   */
+  private async matchStats(where: RawBuilder<unknown>[], facetCols: (typeof FACET_COLUMNS)[FacetField][], facetLimit: number): Promise<SearchStats> {
+    const read = (o: { cap?: number; buckets?: number }) => datasetsRepo.matchStats(this.db, where, facetCols, facetLimit, o);
+    const sized = (n: number) => Math.min(256, Math.max(1, Math.ceil((256 * SEARCH_SAMPLE_TARGET) / n)));
+    let sample = await read({ buckets: 1 });
+    let buckets = 1;
+    if (sample.n < 16) {
+      const exact = await read({ cap: SEARCH_EXACT_CAP });
+      if (exact.n <= SEARCH_EXACT_CAP) return { count: exact.n, facets: exact.facets, estimated: false, sampleFraction: 1, sampleSize: exact.n };
+      buckets = sized(Math.max(SEARCH_EXACT_CAP + 1, sample.n * 256));
+    } else buckets = sized(sample.n * 256);
+    if (buckets > 1) sample = await read({ buckets });
+    if (buckets >= 256) return { count: sample.n, facets: sample.facets, estimated: false, sampleFraction: 1, sampleSize: sample.n };
+    const scale = 256 / buckets;
+    const facets = new Map([...sample.facets].map(([f, list]) => [f, list.map((x) => ({ value: x.value, count: Math.max(1, Math.round(x.count * scale)) }))]));
+    return { count: Math.max(SEARCH_EXACT_CAP + 1, Math.round(sample.n * scale)), facets, estimated: true, sampleFraction: buckets / 256, sampleSize: sample.n };
   }
 
   private sortSql(sort: string | undefined, hasText: boolean) {

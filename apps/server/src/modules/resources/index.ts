@@ -19,5 +19,5 @@ export { ResourcesService, normalizeSubject, type DataResource, type ResourceRow
 export { resourcesRoutes } from './resources.routes';
 export { seedDemoResources, DEMO_RESOURCES } from './resources.demo';
 export { resourceErrors } from './resources.errors';
-export { RowQueryError, partitionName, rowIndexName, DEFAULT_ESTIMATION_THRESHOLD, type RowQuery, type RowQueryResult, type SourceColumn, type RowSource, type ColumnType } from './resources.rows';
+export { RowQueryError, partitionName, rowIndexName, rowPageStatement, type RowIndexKind, DEFAULT_ESTIMATION_THRESHOLD, type RowQuery, type RowQueryResult, type SourceColumn, type RowSource, type ColumnType } from './resources.rows';
 export type { ResourceField, FieldType, SharingClass, OpenClass, SubjectKind, UpdateFrequency, DataResourcesTable, ResourceRowsTable } from './resources.types';

@@ -37,6 +37,7 @@ export class RowQueryError extends Error {
 
 export interface RowQuery {
   filters?: Record<string, unknown>;
+  /** Full text: rows with a text field containing it (case-insensitive). */
   q?: string;
   fields?: string[];
   /** "col", "col desc", "a asc, b desc". */
@@ -76,9 +77,20 @@ export function partitionName(resourceId: string): string {
   return `resource_rows_${resourceId.toLowerCase().replace(/-/g, '')}`;
 }
 
-/** The name of the expression index of one field on a resource's partition (≤ 63 characters). */
-export function rowIndexName(resourceId: string, field: string): string {
-  return `rri_${resourceId.replace(/-/g, '').slice(0, 20)}_${createHash('sha1').update(field).digest('hex').slice(0, 12)}`;
+/** The name of the expression index of one field on a resource's partition (≤ 63 characters); `text`: its full-text (grams) index. */
+export function rowIndexName(resourceId: string, field: string, kind: RowIndexKind = 'btree'): string {
+  return `${kind === 'text' ? 'rrt' : 'rri'}_${resourceId.replace(/-/g, '').slice(0, 20)}_${createHash('sha1').update(field).digest('hex').slice(0, 12)}`;
+}
+
+/** btree: `(<typed field expr>, row_key)` for filters, sorts and keyset pages; text: GIN on the field's grams for `q`. */
+export type RowIndexKind = 'btree' | 'text';
+
+/** The SQL of a per-resource index on the resource's partition (`partition`). */
+export function rowIndexSql(name: string, partition: string, field: string, type: ColumnType, kind: RowIndexKind, concurrently: boolean): string {
+  const how = concurrently ? 'CONCURRENTLY ' : '';
+  return kind === 'text'
+    ? `CREATE INDEX ${how}${name} ON ${partition} USING gin (yiwang_text_grams(${fieldExprSql(field, 'string')}))`
+    : `CREATE INDEX ${how}${name} ON ${partition} (${fieldExprSql(field, type)}, row_key)`;
 }
 
 /** Whether a field of this type can have an expression index (the cast must be immutable; timestamptz input depends on the time zone). */
@@ -190,7 +202,7 @@ const cursorValue = (v: unknown) => (v instanceof Date ? v.toISOString() : typeo
 const whereSql = (w: RawBuilder<unknown>[]) => (w.length ? sql`WHERE ${sql.join(w, sql` AND `)}` : sql``);
 
 /** The WHERE conditions of a query (the resource, filters, full text). */
-function conditions(resourceId: string, byName: Map<string, SourceColumn>, indexed: ReadonlySet<string>, q: Pick<RowQuery, 'filters' | 'q'>): RawBuilder<unknown>[] {
+function conditions(resourceId: string, byName: Map<string, SourceColumn>, indexed: ReadonlySet<string>, q: Pick<RowQuery, 'filters' | 'q'>, textIndexed: ReadonlySet<string>): RawBuilder<unknown>[] {
   if (!UUID.test(resourceId)) throw new RowQueryError('resource_id', 'not a resource id');
   // A literal, so that the partition is chosen (and its statistics used) when the statement is planned.
   const where: RawBuilder<unknown>[] = [sql`resource_id = ${sql.lit(resourceId.toLowerCase())}::uuid`];
@@ -222,21 +234,28 @@ function conditions(resourceId: string, byName: Map<string, SourceColumn>, index
   if (q.q && q.q.trim()) {
     const textCols = [...byName.values()].filter((c) => c.type === 'string');
     if (!textCols.length) throw new RowQueryError('q', 'this table has no text to search');
-    const like = `%${q.q.trim().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    where.push(sql`(${sql.join(textCols.map((c) => sql`${col(c)} ILIKE ${like}`), sql` OR `)})`);
+    const needle = q.q.trim();
+    // A row matches when a text field contains q, case-insensitively (lower() on both). With a text
+    // index on the field, its grams must contain q's grams first (the GIN index finds those rows;
+    // see migration 2026-11-26T0210): the same answers, without reading the others.
+    const matches = textCols.map((c) => {
+      const contains = sql`strpos(lower(${col(c)}), lower(${needle})) > 0`;
+      return textIndexed.has(c.name) ? sql`(yiwang_text_grams(${col(c)}) @> yiwang_query_grams(${needle}) AND ${contains})` : contains;
+    });
+    where.push(matches.length === 1 ? matches[0] : sql`(${sql.join(matches, sql` OR `)})`);
   }
   return where;
 }
 
-/**
- * Runs a row query on one resource. `columns` are the readable columns (for the open data portal:
- * the published ones); the row key is readable as `_id`. `indexed`: the fields with a ready
- * expression index (ResourcesService.readyRowIndexes).
- */
-export async function searchRows(db: Db, resourceId: string, columns: SourceColumn[], q: RowQuery, indexed: ReadonlySet<string> = new Set()): Promise<RowQueryResult> {
+/** The page's statement of a row query, as searchRows runs it (for EXPLAIN in tests and the benchmark). */
+export function rowPageStatement(resourceId: string, columns: SourceColumn[], q: RowQuery, indexed: ReadonlySet<string> = new Set(), textIndexed: ReadonlySet<string> = new Set()) {
+  return prepare(resourceId, columns, q, indexed, textIndexed).statement;
+}
+
+function prepare(resourceId: string, columns: SourceColumn[], q: RowQuery, indexed: ReadonlySet<string>, textIndexed: ReadonlySet<string>) {
   for (const c of columns) if (!FIELD_NAME.test(c.name)) throw new Error(`bad column ${c.name}`);
   const byName = new Map(columns.map((c) => [c.name, c]));
-  const where = conditions(resourceId, byName, indexed, q);
+  const where = conditions(resourceId, byName, indexed, q, textIndexed);
   const sortKeys = parseSort(q.sort, byName);
   const uniform = sortKeys.every((k) => k.desc === sortKeys[0].desc);
   const pageWhere = [...where];
@@ -260,10 +279,18 @@ export async function searchRows(db: Db, resourceId: string, columns: SourceColu
     sql`data`,
     ...sortCols.map((k, i) => sql`${col(k.column)} AS ${sql.id(`__s${i}`)}`),
   ]);
-  const rows =
-    q.limit > 0
-      ? await sql<Record<string, unknown> & { _id: string; data: Record<string, unknown> }>`SELECT ${selectList} FROM resource_rows ${whereSql(pageWhere)} ORDER BY ${orderSql} LIMIT ${q.limit + 1} OFFSET ${offset}`.execute(db)
-      : { rows: [] };
+  const statement = sql<Record<string, unknown> & { _id: string; data: Record<string, unknown> }>`SELECT ${selectList} FROM resource_rows ${whereSql(pageWhere)} ORDER BY ${orderSql} LIMIT ${q.limit + 1} OFFSET ${offset}`;
+  return { byName, where, sortKeys, uniform, carried, selectCols, offset, statement };
+}
+
+/**
+ * Runs a row query on one resource. `columns` are the readable columns (for the open data portal:
+ * the published ones); the row key is readable as `_id`. `indexed`: the fields with a ready
+ * expression index, `textIndexed`: those with a ready text index (ResourcesService.readyRowIndexes).
+ */
+export async function searchRows(db: Db, resourceId: string, columns: SourceColumn[], q: RowQuery, indexed: ReadonlySet<string> = new Set(), textIndexed: ReadonlySet<string> = new Set()): Promise<RowQueryResult> {
+  const { byName, where, sortKeys, uniform, carried, selectCols, offset, statement } = prepare(resourceId, columns, q, indexed, textIndexed);
+  const rows = q.limit > 0 ? await statement.execute(db) : { rows: [] };
   const more = rows.rows.length > q.limit;
   const page = rows.rows.slice(0, q.limit);
   const lastValues = (() => {

@@ -22,7 +22,7 @@ import type { OrgService, Department } from '../org';
 import { resourceErrors } from './resources.errors';
 import type { DataResourcesTable, OpenClass, ResourceField, SharingClass, SubjectKind, UpdateFrequency } from './resources.types';
 import type { Selectable } from 'kysely';
-import { allRows, fieldExprSql, indexableType, partitionName, rowIndexName, searchRows, type RowQuery, type RowQueryResult, type SourceColumn } from './resources.rows';
+import { allRows, fieldExprSql, indexableType, partitionName, rowIndexName, rowIndexSql, searchRows, type RowIndexKind, type RowQuery, type RowQueryResult, type SourceColumn } from './resources.rows';
 
 export type ResourceRow = Selectable<DataResourcesTable>;
 
@@ -449,7 +449,8 @@ export class ResourcesService {
    * resources.rows.ts for the access paths. `columns`: the readable columns.
    */
   async searchRows(db: Db, resourceId: string, columns: SourceColumn[], query: RowQuery): Promise<RowQueryResult> {
-    return searchRows(db, resourceId, columns, query, await this.readyRowIndexes(db, resourceId));
+    const ready = await this.readyIndexes(db, resourceId);
+    return searchRows(db, resourceId, columns, query, ready.btree, ready.text);
   }
 
   /** All rows in key order, in batches (downloads). */
@@ -459,40 +460,47 @@ export class ResourcesService {
 
   /** The fields of a resource with a ready expression index on its partition. */
   async readyRowIndexes(db: Db, resourceId: string): Promise<Set<string>> {
-    const rows = await db.selectFrom('resource_row_indexes').select('field').where('resource_id', '=', resourceId).where('state', '=', 'ready').execute();
-    return new Set(rows.map((r) => r.field));
+    return (await this.readyIndexes(db, resourceId)).btree;
   }
 
-  /** The expression indexes of a resource's partition and their state. */
+  /** The fields of a resource with a ready index on its partition, by kind (btree: filters and sorts; text: `q`). */
+  async readyIndexes(db: Db, resourceId: string): Promise<Record<RowIndexKind, Set<string>>> {
+    const rows = await db.selectFrom('resource_row_indexes').select(['field', 'kind']).where('resource_id', '=', resourceId).where('state', '=', 'ready').execute();
+    return { btree: new Set(rows.filter((r) => r.kind === 'btree').map((r) => r.field)), text: new Set(rows.filter((r) => r.kind === 'text').map((r) => r.field)) };
+  }
+
+  /** The indexes of a resource's partition and their state. */
   async rowIndexes(db: Db, resourceId: string) {
-    return db.selectFrom('resource_row_indexes').selectAll().where('resource_id', '=', resourceId).orderBy('field').execute();
+    return db.selectFrom('resource_row_indexes').selectAll().where('resource_id', '=', resourceId).orderBy('field').orderBy('kind').execute();
   }
 
   /**
-   * Asks for expression indexes `(<field>, row_key)` on the resource's partition for these fields
-   * (filterable and sortable through the row API; datetime fields cannot be indexed). Pass the
-   * transaction; the indexes are built later by `buildRowIndexes` (a job: building takes minutes
-   * at ten million rows). Returns the fields requested anew.
+   * Asks for indexes on the resource's partition: `btree` (default) `(<field>, row_key)`, for
+   * filters and sorts through the row API (datetime fields cannot be indexed); `text`, a GIN index
+   * on a text field's grams for full text (`q`). Pass the transaction; the indexes are built later
+   * by `buildRowIndexes` (a job: building takes minutes at ten million rows). Returns the fields
+   * requested anew.
    */
-  async requestRowIndexes(trx: Db, resourceId: string, fields: { name: string; type: SourceColumn['type'] }[]): Promise<string[]> {
+  async requestRowIndexes(trx: Db, resourceId: string, fields: { name: string; type: SourceColumn['type']; kind?: RowIndexKind }[]): Promise<string[]> {
     const out: string[] = [];
     for (const f of fields) {
-      if (!indexableType(f.type)) continue;
+      const kind = f.kind ?? 'btree';
+      if (kind === 'btree' ? !indexableType(f.type) : f.type !== 'string') continue;
       const r = await trx
         .insertInto('resource_row_indexes')
-        .values({ resource_id: resourceId, field: f.name, index_name: rowIndexName(resourceId, f.name) })
-        .onConflict((oc) => oc.columns(['resource_id', 'field']).doNothing())
+        .values({ resource_id: resourceId, field: f.name, kind, index_name: rowIndexName(resourceId, f.name, kind) })
+        .onConflict((oc) => oc.columns(['resource_id', 'field', 'kind']).doNothing())
         .returning('field')
         .executeTakeFirst();
-      if (r) out.push(f.name);
+      if (r) out.push(kind === 'text' ? `${f.name} (text)` : f.name);
     }
     return out;
   }
 
   /**
-   * Builds the pending expression indexes of a resource (CONCURRENTLY on PostgreSQL: rows can be
-   * written meanwhile) and analyses the partition so that the planner has the indexed fields'
-   * value frequencies. Not in a transaction. Returns the fields now ready.
+   * Builds the pending indexes of a resource (CONCURRENTLY on PostgreSQL: rows can be written
+   * meanwhile) and analyses the partition so that the planner has the indexed fields' value
+   * frequencies. Not in a transaction. Returns the indexes now ready (text ones as "field (text)").
    */
   async buildRowIndexes(resourceId: string): Promise<string[]> {
     const r = await this.getRow(this.db, resourceId);
@@ -502,28 +510,28 @@ export class ResourcesService {
     if (!pending.length) return [];
     const part = partitionName(resourceId);
     const exists = await sql<{ t: string | null }>`SELECT to_regclass(${part})::text AS t`.execute(this.db);
-    const built: string[] = [];
+    const built: typeof pending = [];
     for (const p of pending) {
       const type = types.get(p.field);
       try {
         if (!exists.rows[0]?.t) throw new Error(`no partition ${part}`);
-        if (!type || !indexableType(type)) throw new Error(`field ${p.field} cannot be indexed`);
-        const concurrently = this.opts.dbKind === 'postgres' ? 'CONCURRENTLY ' : '';
+        if (!type || (p.kind === 'text' ? type !== 'string' : !indexableType(type))) throw new Error(`field ${p.field} cannot be indexed`);
+        const concurrently = this.opts.dbKind === 'postgres';
         // A failed concurrent build leaves an invalid index behind: drop it before trying again.
-        await sql.raw(`DROP INDEX ${concurrently}IF EXISTS ${p.index_name}`).execute(this.db);
-        await sql.raw(`CREATE INDEX ${concurrently}${p.index_name} ON ${part} (${fieldExprSql(p.field, type)}, row_key)`).execute(this.db);
-        built.push(p.field);
+        await sql.raw(`DROP INDEX ${concurrently ? 'CONCURRENTLY ' : ''}IF EXISTS ${p.index_name}`).execute(this.db);
+        await sql.raw(rowIndexSql(p.index_name, part, p.field, type, p.kind, concurrently)).execute(this.db);
+        built.push(p);
       } catch (e) {
-        await this.db.updateTable('resource_row_indexes').set({ state: 'failed', error: String((e as Error).message).slice(0, 500) }).where('resource_id', '=', resourceId).where('field', '=', p.field).execute();
+        await this.db.updateTable('resource_row_indexes').set({ state: 'failed', error: String((e as Error).message).slice(0, 500) }).where('resource_id', '=', resourceId).where('field', '=', p.field).where('kind', '=', p.kind).execute();
       }
     }
     if (built.length) {
       await sql.raw(`ANALYZE ${part}`).execute(this.db);
       // Better estimates for combined filters; without them the indexes still serve (estimates assume independence).
       await this.combinedStatistics(resourceId, types).catch(() => undefined);
-      await this.db.updateTable('resource_row_indexes').set({ state: 'ready', error: null, ready_at: new Date() }).where('resource_id', '=', resourceId).where('field', 'in', built).execute();
+      for (const p of built) await this.db.updateTable('resource_row_indexes').set({ state: 'ready', error: null, ready_at: new Date() }).where('resource_id', '=', resourceId).where('field', '=', p.field).where('kind', '=', p.kind).execute();
     }
-    return built;
+    return built.map((p) => (p.kind === 'text' ? `${p.field} (text)` : p.field));
   }
 
   /**
@@ -533,7 +541,7 @@ export class ResourcesService {
    * from the expression indexes' statistics), then the partition analysed again.
    */
   private async combinedStatistics(resourceId: string, types: Map<string, ResourceField['type']>) {
-    const ready = await this.db.selectFrom('resource_row_indexes').select(['field', 'index_name']).where('resource_id', '=', resourceId).where('state', '<>', 'failed').execute();
+    const ready = await this.db.selectFrom('resource_row_indexes').select(['field', 'index_name']).where('resource_id', '=', resourceId).where('kind', '=', 'btree').where('state', '<>', 'failed').execute();
     if (ready.length < 2) return;
     const stats = await sql<{ tablename: string; n_distinct: number }>`SELECT tablename, n_distinct FROM pg_stats WHERE tablename = ANY(${sql`CAST(${ready.map((r) => r.index_name)} AS text[])`}) AND attname <> 'row_key'`.execute(this.db);
     const nd = new Map(stats.rows.map((r) => [r.tablename, Number(r.n_distinct)]));

@@ -11,7 +11,7 @@ import { demoItems } from '../catalog/demo/items';
 import { DEMO_RESOURCES } from './resources.demo';
 import { sql } from 'kysely';
 import { systemAdminContext } from '../../shared/actor';
-import { RowQueryError, partitionName, rowIndexName } from './resources.rows';
+import { RowQueryError, partitionName, rowIndexName, rowPageStatement } from './resources.rows';
 
 const sample = (departmentId: string, n: number, extra: Record<string, unknown> = {}) => ({
   code: `TEST.RES_${n}`,
@@ -209,5 +209,58 @@ describe.each(DB_KINDS)('resources on %s', (kind) => {
     await expect(svc.searchRows(db, created.id, cols, { limit: 1, filters: { nope: 1 } })).rejects.toThrow(RowQueryError);
     await expect(svc.searchRows(db, created.id, cols, { limit: 1, filters: { count: 'many' } })).rejects.toThrow(RowQueryError);
     await expect(svc.searchRows(db, created.id, cols, { limit: 1, cursor: 'garbage' })).rejects.toThrow(RowQueryError);
+  });
+
+  it('full text (q): one- and two-character Chinese words, the same answers with and without the text index', async () => {
+    const svc = app.services.resources;
+    const db = app.database.db;
+    const zjj = (await app.services.org.departmentByCode('FZ-ZJJ'))!;
+    const created = await svc.create(systemAdminContext('test'), sample(zjj.id, 78) as never);
+    const row = (await svc.getRow(db, created.id))!;
+    const places = ['鼓楼区东街口公交站', '台江区五一广场', '仓山区上渡', '晋安区鼓山镇', 'Fuzhou AB-Park', '马尾区%_特殊'];
+    const kinds = ['公交', '地铁', '楼宇', '区'];
+    const data = Array.from({ length: 240 }, (_, i) => ({ no: `N${String(i).padStart(4, '0')}`, kind: `${places[i % places.length]}${i % 7 === 0 ? '北' : ''}`, count: i }));
+    data.push({ no: 'X0001', kind: kinds[2], count: 1 }, { no: 'X0002', kind: kinds[3], count: 2 });
+    await db.transaction().execute((trx) => svc.upsertRows(trx, row, data.map((d) => ({ data: d }))));
+    const cols = row.fields.map((f) => ({ name: f.name, type: f.type }));
+    const words = ['鼓楼', '楼', '区', '公交站', '东街口公交', '北', 'ab', 'AB-p', '%_', '鼓', '五一广场', '不存在', 'N0007', '楼区'];
+    const expected = (w: string) => data.filter((d) => [d.no, d.kind].some((v) => v.toLowerCase().includes(w.toLowerCase()))).map((d) => d.no).sort();
+    const answer = async (w: string) => {
+      const all: string[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 10; i++) {
+        const p = await svc.searchRows(db, created.id, cols, { q: w, limit: 100, cursor });
+        all.push(...p.records.map((r) => String(r._id)));
+        if (!p.more) return { keys: all.sort(), total: p.total };
+        cursor = p.cursor!;
+      }
+      throw new Error('too many pages');
+    };
+    const before = new Map<string, string[]>();
+    for (const w of words) {
+      const a = await answer(w);
+      expect(a.keys, w).toEqual(expected(w));
+      expect(a.total, w).toBe(a.keys.length);
+      before.set(w, a.keys);
+    }
+    await db.transaction().execute((trx) => svc.requestRowIndexes(trx, created.id, cols.map((c) => ({ ...c, kind: 'text' as const }))));
+    expect((await svc.buildRowIndexes(created.id)).sort()).toEqual(['kind (text)', 'no (text)']);
+    expect((await svc.readyIndexes(db, created.id)).text).toEqual(new Set(['kind', 'no']));
+    for (const w of words) expect((await answer(w)).keys, w).toEqual(before.get(w));
+    // With a filter as well; and the statement reads the text indexes (PostgreSQL; tiny tables would otherwise be scanned).
+    const filtered = await svc.searchRows(db, created.id, cols, { q: '鼓楼', filters: { count: 42 }, limit: 10 });
+    expect(filtered.records.map((r) => r._id)).toEqual(expected('鼓楼').filter((k) => k === 'N0042'));
+    if (kind === 'postgres') {
+      const ready = await svc.readyIndexes(db, created.id);
+      for (const w of ['楼', '鼓楼']) {
+        const plan = await db.transaction().execute(async (trx) => {
+          await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+          return sql<{ 'QUERY PLAN': string }>`EXPLAIN ${rowPageStatement(created.id, cols, { q: w, limit: 10, sort: 'count' }, ready.btree, ready.text)}`.execute(trx);
+        });
+        const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+        expect(text, w).toContain(rowIndexName(created.id, 'kind', 'text'));
+        expect(text, w).toContain(rowIndexName(created.id, 'no', 'text'));
+      }
+    }
   });
 });
