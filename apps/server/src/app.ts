@@ -246,7 +246,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const interaction = createInteraction({ db, org, crypto: crypto_, jobs, applications, catalog, files, contacts: identity });
   const oversight = createOversight({ db, org, jobs, nodeRegion: config.NODE_REGION, refreshSeconds: config.OVERSIGHT_REFRESH_SECONDS, demoHistory: config.OVERSIGHT_DEMO_HISTORY ?? !process.env.VITEST, log: app.log });
   const resources = new ResourcesService(db, org, crypto_, { dbKind: database.kind });
-  const exchange = new ExchangeService({ db, org, resources, crypto: crypto_, transparency, publicUrl: config.PUBLIC_URL, licenceUsesOf });
+  const exchange = new ExchangeService({ db, org, resources, crypto: crypto_, transparency, publicUrl: config.PUBLIC_URL, licenceUsesOf, identity });
   await exchange.init();
   materialSources.register(sharedDataSource(exchange));
   const opendata = createOpenData({ db, org, jobs, log: app.log, config, resources });

@@ -31,6 +31,7 @@ import { isInSubtree } from '../../shared/regions';
 import type { OrgService } from '../org';
 import type { ProviderRow, ResourcesService, ResourceRow } from '../resources';
 import { appendToLog, canonicalJson, type TransparencyLog } from '../transparency';
+import type { IdentityService, MachineClient } from '../identity';
 import { AccessTokens, jwkThumbprint, loadSigningKey, parseJwt, publicKeyFromJwk, ResponseSigner, verifyJwtSignature } from './exchange.crypto';
 import { exchangeErrors } from './exchange.errors';
 import { CallRecorder, writeCalls, type CallRecord, type PendingCall } from './exchange.recorder';
@@ -50,6 +51,8 @@ export interface ExchangeOptions {
   crypto: FieldCrypto;
   transparency: TransparencyLog;
   publicUrl: string;
+  /** Machine clients and data subjects (the identity module's lookups). */
+  identity: Pick<IdentityService, 'machineClient' | 'dataSubject'> & Partial<Pick<IdentityService, 'onClientChange'>>;
   grantCacheMs?: number;
   /** Optional: licence uses to merge into 我的数据使用记录 (the licences module's licenceUsesOf). */
   licenceUsesOf?: (db: Db, holderAccountId: string) => Promise<unknown[]>;
@@ -77,15 +80,7 @@ export interface CallInput {
   reference?: string;
 }
 
-interface ClientInfo {
-  id: string;
-  clientId: string;
-  name: string;
-  departmentId: string;
-  regionCode: string | null;
-  status: string;
-  scopes: string[];
-}
+type ClientInfo = MachineClient;
 
 const nowIso = () => new Date().toISOString();
 const NO = (prefix: string) => `${prefix}${new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '')}${String(randomInt(0, 1e8)).padStart(8, '0')}`;
@@ -108,6 +103,8 @@ export class ExchangeService {
     this.tokens = new AccessTokens(opts.crypto);
     this.recorder = new CallRecorder(opts.db);
     this.grantCacheMs = opts.grantCacheMs ?? 5000;
+    // A client disabled in this process is refused at once (in others within grantCacheMs).
+    opts.identity.onClientChange?.(() => this.clientCache.clear());
   }
 
   private get db() {
@@ -163,22 +160,9 @@ export class ExchangeService {
     return value;
   }
 
+  /** A machine client (the identity module's lookup), cached like grants. */
   private client(by: { id?: string; clientId?: string }): Promise<ClientInfo | undefined> {
-    return this.cached(this.clientCache, by.id ? `id:${by.id}` : `cid:${by.clientId}`, () => this.readClient(by));
-  }
-
-  private async readClient(by: { id?: string; clientId?: string }): Promise<ClientInfo | undefined> {
-    // The identity module's api_clients, read only (it has no lookup by client id for other modules).
-    let q = this.db
-      .selectFrom('api_clients as c')
-      .innerJoin('departments as d', 'd.id', 'c.department_id')
-      .select(['c.id', 'c.client_id', 'c.name', 'c.department_id', 'c.status', 'c.scopes', 'd.region_code']);
-    q = by.id ? q.where('c.id', '=', by.id) : q.where('c.client_id', '=', by.clientId!);
-    const r = await q.executeTakeFirst();
-    const client = r
-      ? { id: r.id, clientId: r.client_id, name: r.name, departmentId: r.department_id, regionCode: r.region_code, status: r.status, scopes: r.scopes as unknown as string[] }
-      : undefined;
-    return client;
+    return this.cached(this.clientCache, by.id ? `id:${by.id}` : `cid:${by.clientId}`, () => this.opts.identity.machineClient(by.id ? { id: by.id } : { clientId: by.clientId! }));
   }
 
   private actorOf(c: ClientInfo, amr: string): Actor {
@@ -863,11 +847,10 @@ export class ExchangeService {
 
   /** The keyed hash under which uses of this account's data are recorded (its ID number or credit code). */
   private async subjectKeyOfAccount(accountId: string): Promise<string | null> {
-    // The identity module's accounts, read only: the sealed ID number or the credit code.
-    const a = await this.db.selectFrom('accounts').select(['kind', 'id_number_enc', 'uscc']).where('id', '=', accountId).executeTakeFirst();
+    const a = await this.opts.identity.dataSubject(accountId);
     if (!a) return null;
     if (a.kind === 'enterprise' && a.uscc) return this.opts.resources.subjectKey(a.uscc);
-    if (a.id_number_enc) return this.opts.resources.subjectKey(this.opts.crypto.decrypt(a.id_number_enc));
+    if (a.idNumber) return this.opts.resources.subjectKey(a.idNumber);
     return null;
   }
 

@@ -232,4 +232,31 @@ describe.each(DB_KINDS)('exchange on %s', (kind) => {
     const after = (await citizen.req('GET', '/api/exchange/my-uses?limit=200')).json().items.find((u: { receiptId: string }) => u.receiptId === verify.receiptId);
     expect(after.case).toMatchObject({ state: 'resolved', finding: 'no_misuse' });
   });
+  it('a platform administrator disables a machine client: its tokens and new ones are refused at once, audited; re-enabled it works again', async () => {
+    const admin = await staffLogin(app, 'admin');
+    const deptAdmin = await staffLogin(app, 'scjg.admin');
+    const id = (await admin.req('GET', '/api/admin/clients')).json().find((c: { clientId: string }) => c.clientId === DEMO_CLIENT_ID).id as string;
+    const verifyCall = (auth: string) => call('verify', { resource: 'GAJ.POPULATION', subject: zhang.idNumber, claims: { name: '张伟' }, purpose: '医保参保登记核验身份' }, auth);
+    const clientToken = () => app.inject({ method: 'POST', url: '/api/auth/token', payload: { grant_type: 'client_credentials', client_id: DEMO_CLIENT_ID, client_secret: DEMO_CLIENT_SECRET } });
+    expect((await verifyCall(token)).statusCode).toBe(200);
+    expect((await verifyCall(bearer)).statusCode).toBe(200);
+    // Only a platform administrator, only with a reason, only a known client.
+    expect((await deptAdmin.req('PATCH', `/api/admin/clients/${id}`, { status: 'disabled', reason: '越权操作' })).statusCode).toBe(403);
+    expect((await admin.req('PATCH', `/api/admin/clients/${id}`, { status: 'disabled' })).statusCode).toBe(400);
+    expect((await admin.req('PATCH', `/api/admin/clients/${randomUUID()}`, { status: 'disabled', reason: '系统下线' })).statusCode).toBe(404);
+    expect((await admin.req('GET', '/api/admin/clients')).json().find((c: { id: string }) => c.id === id).status).toBe('active');
+
+    const off = await admin.req('PATCH', `/api/admin/clients/${id}`, { status: 'disabled', reason: '系统下线，停止调用' });
+    expect(off.statusCode, off.body).toBe(200);
+    expect(off.json()).toMatchObject({ id, status: 'disabled' });
+    for (const t of [token, bearer]) expect((await verifyCall(t)).statusCode).toBe(401);
+    expect((await tokenReq(assertion())).statusCode).toBe(401);
+    expect((await clientToken()).statusCode).toBe(401);
+    const audit = await app.database.db.selectFrom('audit_log').select(['detail']).where('action', '=', 'identity.client.disable').where('entity_id', '=', id).execute();
+    expect(audit.map((a) => a.detail)).toEqual([expect.objectContaining({ clientId: DEMO_CLIENT_ID, from: 'active', reason: '系统下线，停止调用' })]);
+
+    expect((await admin.req('PATCH', `/api/admin/clients/${id}`, { status: 'active', reason: '恢复上线' })).json().status).toBe('active');
+    expect((await verifyCall(token)).statusCode).toBe(200);
+    expect((await verifyCall(bearer)).statusCode).toBe(200);
+  });
 });

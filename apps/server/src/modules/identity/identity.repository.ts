@@ -186,6 +186,14 @@ export const clientsRepo = {
     if (departmentId) q = q.where('c.department_id', '=', departmentId);
     return q.execute();
   },
+  withRegion: (db: Q, by: 'id' | 'client_id', value: string) =>
+    db
+      .selectFrom('api_clients as c')
+      .innerJoin('departments as d', 'd.id', 'c.department_id')
+      .select(['c.id', 'c.client_id', 'c.name', 'c.department_id', 'd.region_code', 'c.status', 'c.scopes'])
+      .where(by === 'id' ? 'c.id' : 'c.client_id', '=', value)
+      .executeTakeFirst(),
+  setStatus: (db: Q, id: string, status: 'active' | 'disabled') => db.updateTable('api_clients').set({ status }).where('id', '=', id).execute(),
   insertToken: (db: Q, row: { token_hash: string; client_id: string; scopes: string; expires_at: Date }) => db.insertInto('access_tokens').values(row).execute(),
   loadToken: (db: Q, tokenHash: string) =>
     db

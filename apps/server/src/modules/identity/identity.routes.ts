@@ -146,5 +146,11 @@ export function identityRoutes(svc: IdentityService, cfg: Config) {
         response: { 201: Type.Object({ id: Type.String(), clientId: Type.String(), clientSecret: Type.String() }) } },
       config: { access: [...STAFF_ADMINS] },
     }, async (req, reply) => reply.code(201).send(await svc.createClient(req.ctx, req.body)));
+    r.patch('/admin/clients/:id', {
+      schema: { tags: ['identity'], summary: 'Disable (or re-enable) a machine client, with a reason: its tokens are refused from then on (platform administrators)', params: S.IdParams,
+        body: Type.Object({ status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]), reason: Type.String({ minLength: 2, maxLength: 500 }) }, { additionalProperties: false }),
+        response: { 200: S.ClientSchema } },
+      config: { access: ['platform_admin'] },
+    }, async (req) => svc.setClientStatus(req.ctx, req.params.id, req.body));
   };
 }

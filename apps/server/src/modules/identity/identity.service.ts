@@ -22,6 +22,17 @@ import type { OidcClient } from './oidc-client';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords';
 import { newTotpSecret, otpauthUri, verifyTotp } from './totp';
 
+/** A machine client (another government system) as other modules see it. */
+export interface MachineClient {
+  id: string;
+  clientId: string;
+  name: string;
+  departmentId: string;
+  regionCode: string;
+  status: 'active' | 'disabled';
+  scopes: string[];
+}
+
 
 /** An enterprise's registry data (市场主体登记): industry section letter of GB/T 4754, dates 'YYYY-MM-DD'. */
 export interface EnterpriseRegistry {
@@ -717,6 +728,45 @@ export class IdentityService {
       await recordAudit(trx, ctx, { action: 'identity.client.create', entityType: 'api_client', entityId: id, detail: { clientId: input.clientId } });
     });
     return { id, clientId: input.clientId, clientSecret: secret };
+  }
+
+  /**
+   * A machine client by its uuid (`id`) or textual client id, for other modules (the exchange):
+   * who it is, its department and region, status and scopes. Read through `db` (a transaction) when given.
+   */
+  async machineClient(by: { id: string } | { clientId: string }, db: Db = this.db): Promise<MachineClient | undefined> {
+    const r = 'id' in by ? await clientsRepo.withRegion(db, 'id', by.id) : await clientsRepo.withRegion(db, 'client_id', by.clientId);
+    return r ? { id: r.id, clientId: r.client_id, name: r.name, departmentId: r.department_id, regionCode: r.region_code, status: r.status as MachineClient['status'], scopes: r.scopes } : undefined;
+  }
+
+  /** Whom an account's data is about, for other modules: its kind, ID number (unsealed) or credit code. */
+  async dataSubject(accountId: string, db: Db = this.db): Promise<{ kind: AccountKind; idNumber: string | null; uscc: string | null } | undefined> {
+    const a = await accountsRepo.byId(db, accountId);
+    if (!a) return undefined;
+    return { kind: a.kind, idNumber: a.id_number_enc ? this.crypto.decrypt(a.id_number_enc) : null, uscc: a.uscc ?? null };
+  }
+
+  /**
+   * Disables (or re-enables) a machine client: a platform administrator's act, with a reason,
+   * audited. Its bearer tokens are refused at once in this process (forgetBearerTokens) and within
+   * BEARER_CACHE_MS in others; other modules' cached client status (the exchange's) within theirs.
+   */
+  async setClientStatus(ctx: RequestContext, id: string, input: { status: 'active' | 'disabled'; reason: string }) {
+    await this.db.transaction().execute(async (trx) => {
+      const client = await clientsRepo.withRegion(trx, 'id', id);
+      if (!client) throw errors.notFound('Client', '客户端');
+      await clientsRepo.setStatus(trx, id, input.status);
+      await recordAudit(trx, ctx, { action: input.status === 'disabled' ? 'identity.client.disable' : 'identity.client.enable', entityType: 'api_client', entityId: id, detail: { clientId: client.client_id, from: client.status, reason: input.reason } });
+    });
+    this.forgetBearerTokens();
+    for (const fn of this.clientListeners) fn(id);
+    return (await this.listClients(ctx)).find((c) => c.id === id)!;
+  }
+
+  private readonly clientListeners: ((clientId: string) => void)[] = [];
+  /** Other modules that cache machine clients (the exchange) forget them when one changes in this process. */
+  onClientChange(fn: (clientId: string) => void): void {
+    this.clientListeners.push(fn);
   }
 
   async listClients(ctx: RequestContext) {
