@@ -230,6 +230,8 @@ export class Engine {
   }
 
   async emit(trx: Db, type: string, payload: Record<string, unknown>): Promise<void> {
+    // An event nobody takes (no subscriber, no notification to send) is not written.
+    if (!payload.template && !this.subscribers.has(type) && !this.subscribers.has('*')) return;
     await enqueue(trx, { queue: QUEUES.outbox, payload: { type, at: this.now().toISOString(), ...payload } });
   }
 

@@ -116,6 +116,8 @@ export class ApplicationsModule {
     o.jobs.handle(QUEUES.timer, (job) => this.engine.onTimer(job));
     o.jobs.handle(QUEUES.conclude, (job) => this.engine.onConclude(job));
     o.jobs.handle(QUEUES.replyBy, (job) => this.engine.onReplyBy(job));
+    // The engine's own progress (conclusions, timers) is not held back by a backlog of notifications.
+    o.jobs.prefer(QUEUES.conclude, QUEUES.timer, QUEUES.replyBy);
     o.jobs.handle(QUEUES.outbox, async (job) => {
       if (o.notifications) await deliverNotifications(o.db, notify, job, (err, e) => o.log.error({ err, event: e.type, template: e.template }, 'application notification not sent: template and params do not fit'));
       await this.engine.dispatch(job);

@@ -107,6 +107,16 @@ export class JobRunner {
     return this;
   }
 
+  private readonly preferred = new Set<string>();
+  /**
+   * Due jobs of these queues are claimed before the others' (e.g. the engine's own progress before
+   * notifications); within each group in due order.
+   */
+  prefer(...queues: string[]): this {
+    for (const q of queues) this.preferred.add(q);
+    return this;
+  }
+
   /** Claims due jobs of the queues this runner handles. */
   async claim(): Promise<ClaimedJob[]> {
     const queues = [...this.handlers.keys()];
@@ -117,15 +127,16 @@ export class JobRunner {
         SELECT id FROM jobs
         WHERE state = 'pending' AND run_at <= now() AND queue = ANY(${queues}::text[])
           AND (locked_until IS NULL OR locked_until < now())
-        ORDER BY run_at, id
+        ORDER BY queue = ANY(${[...this.preferred]}::text[]) DESC, run_at, id
         LIMIT ${this.opts.batchSize}
         FOR UPDATE SKIP LOCKED
       )
       RETURNING id, queue, payload, attempts, run_at`.execute(this.db);
-    // UPDATE … RETURNING has no order: run the batch in due order, as claimed.
+    // UPDATE … RETURNING has no order: run the batch as claimed (preferred queues first, then due order).
+    const rank = (q: string) => (this.preferred.has(q) ? 0 : 1);
     return rows.rows
       .map((r) => ({ id: r.id, queue: r.queue, payload: r.payload, attempts: r.attempts, runAt: r.run_at }))
-      .sort((a, b) => a.runAt.getTime() - b.runAt.getTime() || a.id - b.id);
+      .sort((a, b) => rank(a.queue) - rank(b.queue) || a.runAt.getTime() - b.runAt.getTime() || a.id - b.id);
   }
 
   /**

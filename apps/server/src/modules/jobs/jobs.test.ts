@@ -103,6 +103,18 @@ describe.each(DB_KINDS)('durable jobs on %s', (kind) => {
     expect(await db().selectFrom('audit_log').select('id').where('request_id', '=', 'deferred-rollback').execute()).toHaveLength(0);
   });
 
+  it('due jobs of preferred queues are claimed before older jobs of the others', async () => {
+    const past = (s: number) => new Date(Date.now() - s * 1000);
+    await enqueue(db(), { queue: 't.notify', runAt: past(30), payload: { n: 1 } });
+    await enqueue(db(), { queue: 't.notify', runAt: past(20), payload: { n: 2 } });
+    await enqueue(db(), { queue: 't.engine', runAt: past(10), payload: { n: 3 } });
+    const order: number[] = [];
+    const take = async (j: ClaimedJob) => void order.push((j.payload as { n: number }).n);
+    const runner = new JobRunner(db(), silent).handle('t.notify', take).handle('t.engine', take).prefer('t.engine');
+    await runner.drain();
+    expect(order).toEqual([3, 1, 2]);
+  });
+
   it('the runner loop runs jobs several at a time, each once, and records them done', async () => {
     await db().transaction().execute(async (trx) => {
       for (let i = 0; i < 45; i++) await enqueue(trx, { queue: 't.loop', payload: { i } });
