@@ -167,6 +167,21 @@ export const sessionsRepo = {
       .select(sql<number>`extract(epoch from now() - last_seen_at)`.as('idle_seconds'))
       .where('id_hash', '=', idHash)
       .executeTakeFirst(),
+  /**
+   * The session with its account and the account's roles in one round trip (every signed-in
+   * request reads it): null fields `a_*` when the account is gone.
+   */
+  loadWithAccount: (db: Q, idHash: string) =>
+    db
+      .selectFrom('sessions as s')
+      .leftJoin('accounts as a', 'a.id', 's.account_id')
+      .selectAll('s')
+      .select(sql<boolean>`s.expires_at > now()`.as('within_max'))
+      .select(sql<number>`extract(epoch from now() - s.last_seen_at)`.as('idle_seconds'))
+      .select(['a.id as a_id', 'a.kind as a_kind', 'a.display_name as a_display_name', 'a.department_id as a_department_id', 'a.region_code as a_region_code', 'a.status as a_status'])
+      .select(sql<string[]>`coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM account_roles r WHERE r.account_id = s.account_id), '{}')`.as('a_roles'))
+      .where('s.id_hash', '=', idHash)
+      .executeTakeFirst(),
   touch: (db: Q, idHash: string) => db.updateTable('sessions').set({ last_seen_at: sql`now()` }).where('id_hash', '=', idHash).execute(),
   revoke: (db: Q, idHash: string) => db.updateTable('sessions').set({ revoked_at: sql`now()` }).where('id_hash', '=', idHash).execute(),
   setActing: (db: Q, idHash: string, v: { acting_as_id: string | null; acting_as_role: string | null; acting_for_id: string | null; mandate_id: string | null }) =>
