@@ -6,9 +6,9 @@
  *   counts of valid reviews by current level, first-time 差评, their cases (not annulled), rectified
  *   cases and rectified on time. It serves queries that filter or group by item.
  * - `review_stats_daily_coarse`: the same without the item (a few hundred rows a day at province
- *   scale), and `review_stats_monthly`, the same by month (a few thousand rows a year). Queries
- *   without an item read the whole months of their range from the monthly one and the days at its
- *   edges from the daily one.
+ *   scale). It serves the other queries.
+ * - `review_stats_monthly_item` and `review_stats_monthly`: the same two by month. A query reads the
+ *   whole months of its range from the monthly table and the days at its edges from the daily one.
  *
  * Maintenance is by contribution: a review's contribution to its row is a function of the review
  * and its case. Every write that can change it runs `rollupDelta(trx, ids, -1)` before and
@@ -44,44 +44,46 @@ function contributions(where: RawBuilder<unknown>, sign: 1 | -1) {
 }
 
 const list = (cols: readonly string[]) => sql.raw(cols.join(', '));
-const addAll = (table: string) => sql.raw(COUNTS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', '));
 const sums = sql.raw(COUNTS.map((c) => `sum(${c})`).join(', '));
 
+/** The roll-up tables: by day or month, with or without the item (the item ones carry its name). */
+const ROLLUPS = [
+  { table: 'review_stats_daily', time: 'day', item: true },
+  { table: 'review_stats_daily_coarse', time: 'day', item: false },
+  { table: 'review_stats_monthly_item', time: 'month', item: true },
+  { table: 'review_stats_monthly', time: 'month', item: false },
+] as const;
+
+/** INSERT … SELECT … ON CONFLICT adding to one roll-up from `source`, rows of the daily fine shape (day, keys, name, counts). */
+function upsertInto(r: (typeof ROLLUPS)[number], source: string) {
+  const keys = [r.time, 'department_key', ...(r.item ? ['item_key'] : []), 'region_code', 'channel'];
+  const time = r.time === 'day' ? 'day' : `date_trunc('month', day::timestamp)::date`;
+  const select = [time, 'department_key', ...(r.item ? ['item_key'] : []), 'region_code', 'channel'];
+  const order = keys.map((_, i) => i + 1).join(', ');
+  return sql`INSERT INTO ${sql.table(r.table)} (${list(keys)}, ${r.item ? sql`name, ` : sql``}${list(COUNTS)})
+    SELECT ${list(select)}, ${r.item ? sql`max(name), ` : sql``}${sums} FROM ${sql.raw(source)} GROUP BY ${sql.raw(order)} ORDER BY ${sql.raw(order)}
+    ON CONFLICT (${list(keys)}) DO UPDATE SET ${r.item ? sql.raw(`name = GREATEST(${r.table}.name, excluded.name), `) : sql``}${sql.raw(COUNTS.map((c) => `${c} = ${r.table}.${c} + excluded.${c}`).join(', '))}`;
+}
+
 /**
- * Adds (+1) or subtracts (-1) the current contribution of these reviews to the three roll-ups: one
+ * Adds (+1) or subtracts (-1) the current contribution of these reviews to every roll-up: one
  * statement. Rows are upserted in key order (a fixed lock order between concurrent writers).
  */
 export async function rollupDelta(db: Db, reviewIds: string[], sign: 1 | -1): Promise<void> {
   if (!reviewIds.length) return;
+  const [last, ...rest] = [...ROLLUPS].reverse();
   await sql`WITH d AS (${contributions(sql`r.id IN (${sql.join(reviewIds)})`, sign)}),
-    f AS (
-      INSERT INTO review_stats_daily (day, department_key, item_key, region_code, channel, name, ${list(COUNTS)})
-      SELECT day, department_key, item_key, region_code, channel, name, ${list(COUNTS)} FROM d ORDER BY 1, 2, 3, 4, 5
-      ON CONFLICT (day, department_key, item_key, region_code, channel)
-      DO UPDATE SET name = GREATEST(review_stats_daily.name, excluded.name), ${addAll('review_stats_daily')}
-      RETURNING 1),
-    c AS (
-      INSERT INTO review_stats_daily_coarse (day, department_key, region_code, channel, ${list(COUNTS)})
-      SELECT day, department_key, region_code, channel, ${sums} FROM d GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-      ON CONFLICT (day, department_key, region_code, channel) DO UPDATE SET ${addAll('review_stats_daily_coarse')}
-      RETURNING 1)
-    INSERT INTO review_stats_monthly (month, department_key, region_code, channel, ${list(COUNTS)})
-    SELECT date_trunc('month', day::timestamp)::date, department_key, region_code, channel, ${sums} FROM d GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-    ON CONFLICT (month, department_key, region_code, channel) DO UPDATE SET ${addAll('review_stats_monthly')}`.execute(db);
+    ${sql.join(rest.map((r, i) => sql`${sql.raw(`u${i}`)} AS (${upsertInto(r, 'd')} RETURNING 1)`), sql`, `)}
+    ${upsertInto(last, 'd')}`.execute(db);
 }
 
 /** Recomputes the roll-ups from the base tables (after a bulk load; also a repair tool). */
 export async function rebuildReviewRollup(db: Db): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await sql`DELETE FROM review_stats_daily`.execute(trx);
-    await sql`DELETE FROM review_stats_daily_coarse`.execute(trx);
-    await sql`DELETE FROM review_stats_monthly`.execute(trx);
+    for (const r of ROLLUPS) await sql`DELETE FROM ${sql.table(r.table)}`.execute(trx);
     await sql`INSERT INTO review_stats_daily (day, department_key, item_key, region_code, channel, name, ${list(COUNTS)})
       SELECT day, department_key, item_key, region_code, channel, name, ${list(COUNTS)} FROM (${contributions(sql`true`, 1)}) d`.execute(trx);
-    await sql`INSERT INTO review_stats_daily_coarse (day, department_key, region_code, channel, ${list(COUNTS)})
-      SELECT day, department_key, region_code, channel, ${sums} FROM review_stats_daily GROUP BY 1, 2, 3, 4`.execute(trx);
-    await sql`INSERT INTO review_stats_monthly (month, department_key, region_code, channel, ${list(COUNTS)})
-      SELECT date_trunc('month', day::timestamp)::date, department_key, region_code, channel, ${sums} FROM review_stats_daily_coarse GROUP BY 1, 2, 3, 4`.execute(trx);
+    for (const r of ROLLUPS.slice(1)) await upsertInto(r, 'review_stats_daily').execute(trx);
   });
 }
 

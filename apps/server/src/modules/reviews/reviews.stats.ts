@@ -52,9 +52,10 @@ const rate = (a: number, b: number) => (b ? Math.round((a / b) * 10000) / 10000 
 type Counted = { key: string | null; name: string | null; total: number; good: number; bad: number; first_bad: number; cases: number; rectified: number; on_time: number; l1: number; l2: number; l3: number; l4: number; l5: number };
 
 /**
- * The statistics, read from the roll-ups (reviews.rollup.ts): by item from the daily fine one;
- * otherwise whole months from the monthly one and the edge days from the daily coarse one. Equal to
- * `reviewStatsLive` (tested on both databases).
+ * The statistics, read from the roll-ups (reviews.rollup.ts): the ones with the item when the query
+ * filters or groups by item, else the coarse ones; whole months of the range from the monthly
+ * roll-up and the days at its edges from the daily one. Equal to `reviewStatsLive` (tested on both
+ * databases).
  */
 export async function reviewStats(db: Db, f: StatsFilter = {}): Promise<StatsRow[]> {
   const group = f.groupBy ?? 'none';
@@ -74,19 +75,14 @@ export async function reviewStats(db: Db, f: StatsFilter = {}): Promise<StatsRow
   if (f.channel) where.push(sql`s.channel = ${f.channel}`);
   const between = (col: string, r: { from?: string; to?: string }) =>
     sql.join([sql`true`, ...(r.from ? [sql`${sql.ref(col)} >= ${r.from}::date`] : []), ...(r.to ? [sql`${sql.ref(col)} <= ${r.to}::date`] : [])], sql` AND `);
-  let source;
-  if (fine) {
-    source = sql`(SELECT * FROM review_stats_daily WHERE ${between('day', { from: f.from, to: f.to })})`;
-  } else {
-    // Whole months from the monthly roll-up, the days at the edges of the range from the daily one.
-    const cols = sql.raw(`department_key, region_code, channel, ${COUNTS.join(', ')}`);
-    const range = splitRange(f.from, f.to);
-    const parts = [
-      ...(range.months ? [sql`SELECT month AS day, ${cols} FROM review_stats_monthly WHERE ${between('month', range.months)}`] : []),
-      ...range.days.map((d) => sql`SELECT day, ${cols} FROM review_stats_daily_coarse WHERE ${between('day', d)}`),
-    ];
-    source = sql`(${sql.join(parts, sql` UNION ALL `)})`;
-  }
+  // Whole months from the monthly roll-up, the days at the edges of the range from the daily one.
+  const cols = sql.raw(`department_key, ${fine ? 'item_key, name, ' : ''}region_code, channel, ${COUNTS.join(', ')}`);
+  const range = splitRange(f.from, f.to);
+  const parts = [
+    ...(range.months ? [sql`SELECT month AS day, ${cols} FROM ${sql.table(fine ? 'review_stats_monthly_item' : 'review_stats_monthly')} WHERE ${between('month', range.months)}`] : []),
+    ...range.days.map((d) => sql`SELECT day, ${cols} FROM ${sql.table(fine ? 'review_stats_daily' : 'review_stats_daily_coarse')} WHERE ${between('day', d)}`),
+  ];
+  const source = sql`(${sql.join(parts, sql` UNION ALL `)})`;
   const rows = await sql<Counted>`
     SELECT ${key} AS key, ${fine ? sql`max(NULLIF(s.name, ''))` : sql`NULL::text`} AS name,
       sum(s.total)::int AS total, sum(s.l3 + s.l4 + s.l5)::int AS good, sum(s.l1 + s.l2)::int AS bad, sum(s.first_bad)::int AS first_bad,
