@@ -62,7 +62,7 @@ async function main() {
     const [, genReviews] = await timed(`generated ${fmt(REVIEWS, 0)} reviews (+ rectification cases of the bad ones)`, async () => {
       await sql`INSERT INTO reviews (id, subject_kind, subject_id, subject_number, subject_title, department_id, item_id, region_code, reviewer_name, channel, indicator_set, level, first_level, scores, concluded_at, created_at, updated_at)
         SELECT gen_random_uuid(), 'application', a.id, a.number, a.title, a.department_id, a.item_id, a.region_code, '示例评价人',
-          (ARRAY['web','mobile','12345','sms'])[1 + abs(hashtext(a.number || 'c')) % 4], 'online', a.lv, a.lv, '{}'::jsonb, a.decided_at, a.decided_at + interval '1 day', a.decided_at + interval '1 day'
+          (ARRAY['web','mobile','12345','sms'])[1 + abs(hashtext(a.number || 'c')) % 4], 'online', a.lv, a.lv, '{}'::jsonb, a.decided_at, least(a.decided_at + interval '1 day', now()), least(a.decided_at + interval '1 day', now())
         FROM (SELECT x.*, CASE WHEN abs(hashtext(x.number)) % 100 < 4 THEN 1 + abs(hashtext(x.number || 'x')) % 2 ELSE 3 + abs(hashtext(x.number || 'y')) % 3 END AS lv
               FROM applications x WHERE x.decided_at IS NOT NULL AND x.number LIKE 'DEMO%' ORDER BY x.number LIMIT ${REVIEWS}) a`.execute(db);
       await sql`INSERT INTO rectification_cases (id, number, review_id, department_id, region_code, state, step_due, late_steps, created_at)
