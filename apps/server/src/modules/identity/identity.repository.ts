@@ -158,17 +158,9 @@ export const mandatesRepo = {
 export const sessionsRepo = {
   insert: (db: Q, row: { id_hash: string; account_id: string; csrf_token: string; amr: string; ip: string | null; user_agent: string | null; expires_at: Date; acting_as_id?: string | null; acting_as_role?: string | null }) =>
     db.insertInto('sessions').values(row).execute(),
-  /** The live session (not revoked, not past its absolute or idle limit), or why not. */
-  load: (db: Q, idHash: string) =>
-    db
-      .selectFrom('sessions')
-      .selectAll()
-      .select(sql<boolean>`expires_at > now()`.as('within_max'))
-      .select(sql<number>`extract(epoch from now() - last_seen_at)`.as('idle_seconds'))
-      .where('id_hash', '=', idHash)
-      .executeTakeFirst(),
   /**
-   * The session with its account and the account's roles in one round trip (every signed-in
+   * The session (with whether it is within its absolute limit and how long it was idle), its
+   * account and the account's roles in one round trip (every signed-in
    * request reads it): null fields `a_*` when the account is gone.
    */
   loadWithAccount: (db: Q, idHash: string) =>

@@ -98,11 +98,11 @@ export class IdentityService {
   /** The actor behind a session cookie, or why there is none. */
   async actorFromSession(token: string): Promise<{ actor: Actor; session: SessionInfo } | 'expired' | 'invalid'> {
     const idHash = sha256(token);
-    const s = await sessionsRepo.load(this.db, idHash);
+    const s = await sessionsRepo.loadWithAccount(this.db, idHash);
     if (!s) return 'invalid';
     if (s.revoked_at || !s.within_max || s.idle_seconds > this.cfg.SESSION_IDLE_MINUTES * 60) return 'expired';
-    const account = await accountsRepo.byId(this.db, s.account_id);
-    if (!account || account.status !== 'active') return 'invalid';
+    if (!s.a_id || s.a_status !== 'active') return 'invalid';
+    const account = { id: s.a_id, kind: s.a_kind!, display_name: s.a_display_name!, department_id: s.a_department_id, region_code: s.a_region_code, roles: s.a_roles };
     if (s.idle_seconds > TOUCH_SECONDS) await sessionsRepo.touch(this.db, idHash);
     const actor = await this.buildActor(this.db, account, s.amr, {
       actingAsId: s.acting_as_id,
@@ -117,7 +117,7 @@ export class IdentityService {
   /** `db` is the connection to read with: inside a transaction, the transaction itself (PGlite has a single connection). */
   private async buildActor(
     db: Db,
-    account: Pick<AccountsTable, 'id' | 'kind' | 'display_name' | 'department_id' | 'region_code'>,
+    account: Pick<AccountsTable, 'id' | 'kind' | 'display_name' | 'department_id' | 'region_code'> & { roles?: string[] },
     amr: string[],
     acting: { actingAsId: string | null; actingAsRole: 'legal_rep' | 'staff' | null; actingForId: string | null; mandateId: string | null },
   ): Promise<Actor | null> {
@@ -134,7 +134,7 @@ export class IdentityService {
       scopes: [],
     };
     if (account.kind !== 'citizen') {
-      base.roles = (await accountsRepo.roles(db, account.id)) as Role[];
+      base.roles = (account.roles ?? (await accountsRepo.roles(db, account.id))) as Role[];
       return base;
     }
     if (acting.actingAsId) {
