@@ -170,6 +170,7 @@ export class OpenDataService {
   private deptCache: { at: number; list: Department[] } | null = null;
   /** package_search totals and facet counts per query, valid for one catalog version (see search). */
   private readonly searchCache = new Map<string, SearchStats & { version: string; at: number }>();
+  private readonly distributionDatasets = new Map<string, string>();
 
   constructor(readonly opts: OpenDataOptions) {
     this.db = opts.db;
@@ -696,9 +697,16 @@ export class OpenDataService {
   }
 
   async datasetForDistribution(distributionId: string): Promise<DatasetRow> {
-    const dist = /^[0-9a-f-]{36}$/i.test(distributionId) ? await distributionsRepo.byId(this.db, distributionId) : undefined;
-    if (!dist) throw E.datasetNotFound();
-    return this.datasetOr404(this.db, dist.dataset_id);
+    // A distribution never moves to another dataset: which one it belongs to is remembered (the dataset itself is read every time).
+    let datasetId = this.distributionDatasets.get(distributionId);
+    if (!datasetId) {
+      const dist = /^[0-9a-f-]{36}$/i.test(distributionId) ? await distributionsRepo.byId(this.db, distributionId) : undefined;
+      if (!dist) throw E.datasetNotFound();
+      datasetId = dist.dataset_id;
+      if (this.distributionDatasets.size >= 10_000) this.distributionDatasets.clear();
+      this.distributionDatasets.set(distributionId, datasetId);
+    }
+    return this.datasetOr404(this.db, datasetId);
   }
 
   /** Download rows in a format: an async iterable of batches plus the columns. */

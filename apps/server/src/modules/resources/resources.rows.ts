@@ -77,6 +77,9 @@ export function partitionName(resourceId: string): string {
   return `resource_rows_${resourceId.toLowerCase().replace(/-/g, '')}`;
 }
 
+/** The resource's partition as a table reference (every row of the resource is there). */
+const rowsOf = (resourceId: string) => sql.table(partitionName(resourceId));
+
 /** The name of the expression index of one field on a resource's partition (≤ 63 characters); `text`: its full-text (grams) index. */
 export function rowIndexName(resourceId: string, field: string, kind: RowIndexKind = 'btree'): string {
   return `${kind === 'text' ? 'rrt' : 'rri'}_${resourceId.replace(/-/g, '').slice(0, 20)}_${createHash('sha1').update(field).digest('hex').slice(0, 12)}`;
@@ -204,8 +207,10 @@ const whereSql = (w: RawBuilder<unknown>[]) => (w.length ? sql`WHERE ${sql.join(
 /** The WHERE conditions of a query (the resource, filters, full text). */
 function conditions(resourceId: string, byName: Map<string, SourceColumn>, indexed: ReadonlySet<string>, q: Pick<RowQuery, 'filters' | 'q'>, textIndexed: ReadonlySet<string>): RawBuilder<unknown>[] {
   if (!UUID.test(resourceId)) throw new RowQueryError('resource_id', 'not a resource id');
-  // A literal, so that the partition is chosen (and its statistics used) when the statement is planned.
-  const where: RawBuilder<unknown>[] = [sql`resource_id = ${sql.lit(resourceId.toLowerCase())}::uuid`];
+  // The statements read the resource's partition itself (rowsOf), not the parent with a
+  // `resource_id = …` condition: PostgreSQL would keep that condition as a filter on every row,
+  // which makes counts read the heap where the indexes alone would answer.
+  const where: RawBuilder<unknown>[] = [];
   for (const [name, raw] of Object.entries(q.filters ?? {})) {
     const c = name === KEY ? KEY_COLUMN : byName.get(name);
     if (!c) throw new RowQueryError('filters', `field "${name}" not in table`);
@@ -235,14 +240,17 @@ function conditions(resourceId: string, byName: Map<string, SourceColumn>, index
     const textCols = [...byName.values()].filter((c) => c.type === 'string');
     if (!textCols.length) throw new RowQueryError('q', 'this table has no text to search');
     const needle = q.q.trim();
-    // A row matches when a text field contains q, case-insensitively (lower() on both). With a text
-    // index on the field, its grams must contain q's grams first (the GIN index finds those rows;
-    // see migration 2026-11-26T0210): the same answers, without reading the others.
-    const matches = textCols.map((c) => {
-      const contains = sql`strpos(lower(${col(c)}), lower(${needle})) > 0`;
-      return textIndexed.has(c.name) ? sql`(yiwang_text_grams(${col(c)}) @> yiwang_query_grams(${needle}) AND ${contains})` : contains;
-    });
-    where.push(matches.length === 1 ? matches[0] : sql`(${sql.join(matches, sql` OR `)})`);
+    // A row matches when a text field contains q, case-insensitively (lower() on both). When every
+    // text field has a text index, their grams must also contain q's grams: a separate condition
+    // (grams of a OR grams of b …) that the GIN indexes answer without reading rows; it changes no
+    // answer, since a field that contains q has all of q's grams (migration 2026-11-26T0210). The
+    // containment test is the condition rows are checked with, written first (cheap).
+    const contains = textCols.map((c) => sql`strpos(lower(${col(c)}), lower(${needle})) > 0`);
+    where.push(contains.length === 1 ? contains[0] : sql`(${sql.join(contains, sql` OR `)})`);
+    if (textCols.every((c) => textIndexed.has(c.name))) {
+      const grams = textCols.map((c) => sql`yiwang_text_grams(${col(c)}) @> yiwang_query_grams(${needle})`);
+      where.push(grams.length === 1 ? grams[0] : sql`(${sql.join(grams, sql` OR `)})`);
+    }
   }
   return where;
 }
@@ -279,7 +287,7 @@ function prepare(resourceId: string, columns: SourceColumn[], q: RowQuery, index
     sql`data`,
     ...sortCols.map((k, i) => sql`${col(k.column)} AS ${sql.id(`__s${i}`)}`),
   ]);
-  const statement = sql<Record<string, unknown> & { _id: string; data: Record<string, unknown> }>`SELECT ${selectList} FROM resource_rows ${whereSql(pageWhere)} ORDER BY ${orderSql} LIMIT ${q.limit + 1} OFFSET ${offset}`;
+  const statement = sql<Record<string, unknown> & { _id: string; data: Record<string, unknown> }>`SELECT ${selectList} FROM ${rowsOf(resourceId)} ${whereSql(pageWhere)} ORDER BY ${orderSql} LIMIT ${q.limit + 1} OFFSET ${offset}`;
   return { byName, where, sortKeys, uniform, carried, selectCols, offset, statement };
 }
 
@@ -314,12 +322,12 @@ export async function searchRows(db: Db, resourceId: string, columns: SourceColu
     estimated = !!carried.e;
   } else if (q.includeTotal !== false) {
     const threshold = q.totalEstimationThreshold ?? DEFAULT_ESTIMATION_THRESHOLD;
-    const est = await estimateRows(db, where);
+    const est = await estimateRows(db, resourceId, where);
     if (est !== null && est > threshold) {
       total = est;
       estimated = true;
     } else {
-      const c = await sql<{ n: string }>`SELECT count(*) AS n FROM resource_rows ${whereSql(where)}`.execute(db);
+      const c = await sql<{ n: string }>`SELECT count(*) AS n FROM ${rowsOf(resourceId)} ${whereSql(where)}`.execute(db);
       total = Number(c.rows[0].n);
     }
   }
@@ -346,8 +354,8 @@ const ckanType = (t: ColumnType) => ({ string: 'text', integer: 'int', number: '
  * statistics: pg_class.reltuples without filters, the expression indexes' pg_stats with them);
  * null when it gives none.
  */
-export async function estimateRows(db: Db, where: RawBuilder<unknown>[]): Promise<number | null> {
-  const r = await sql<{ 'QUERY PLAN': unknown }>`EXPLAIN (FORMAT JSON) SELECT 1 FROM resource_rows ${whereSql(where)}`.execute(db);
+export async function estimateRows(db: Db, resourceId: string, where: RawBuilder<unknown>[]): Promise<number | null> {
+  const r = await sql<{ 'QUERY PLAN': unknown }>`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${rowsOf(resourceId)} ${whereSql(where)}`.execute(db);
   const raw = r.rows[0]?.['QUERY PLAN'];
   const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: { 'Plan Rows': number } }[];
   const n = plan?.[0]?.Plan?.['Plan Rows'];

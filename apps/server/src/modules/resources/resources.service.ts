@@ -126,6 +126,9 @@ export function normalizeSubject(value: string): string {
   return value.trim().toUpperCase();
 }
 
+/** How long a process trusts its list of a resource's ready row indexes. */
+const READY_INDEXES_TTL_MS = 10_000;
+
 export class ResourcesService {
   constructor(
     private readonly db: Db,
@@ -133,6 +136,13 @@ export class ResourcesService {
     private readonly crypto: FieldCrypto,
     private readonly opts: { dbKind?: 'postgres' | 'pglite' } = {},
   ) {}
+
+  /**
+   * Ready indexes per resource, read at most every READY_INDEXES_TTL_MS per process (one statement
+   * less per row query). An index only becomes ready (this process forgets the entry when it
+   * builds one; another process sees it within the TTL and meanwhile answers the same without it).
+   */
+  private readonly readyCache = new Map<string, { at: number; ready: Record<RowIndexKind, Set<string>> }>();
 
   /** The keyed hash under which a person's or enterprise's rows are found (and their data uses recorded). */
   subjectKey(idNumberOrCreditCode: string): string {
@@ -465,8 +475,13 @@ export class ResourcesService {
 
   /** The fields of a resource with a ready index on its partition, by kind (btree: filters and sorts; text: `q`). */
   async readyIndexes(db: Db, resourceId: string): Promise<Record<RowIndexKind, Set<string>>> {
+    const hit = this.readyCache.get(resourceId);
+    if (hit && hit.at > Date.now() - READY_INDEXES_TTL_MS) return hit.ready;
     const rows = await db.selectFrom('resource_row_indexes').select(['field', 'kind']).where('resource_id', '=', resourceId).where('state', '=', 'ready').execute();
-    return { btree: new Set(rows.filter((r) => r.kind === 'btree').map((r) => r.field)), text: new Set(rows.filter((r) => r.kind === 'text').map((r) => r.field)) };
+    const ready = { btree: new Set(rows.filter((r) => r.kind === 'btree').map((r) => r.field)), text: new Set(rows.filter((r) => r.kind === 'text').map((r) => r.field)) };
+    if (this.readyCache.size > 10_000) this.readyCache.clear();
+    this.readyCache.set(resourceId, { at: Date.now(), ready });
+    return ready;
   }
 
   /** The indexes of a resource's partition and their state. */
@@ -529,6 +544,7 @@ export class ResourcesService {
       await sql.raw(`ANALYZE ${part}`).execute(this.db);
       // Better estimates for combined filters; without them the indexes still serve (estimates assume independence).
       await this.combinedStatistics(resourceId, types).catch(() => undefined);
+      this.readyCache.delete(resourceId);
       for (const p of built) await this.db.updateTable('resource_row_indexes').set({ state: 'ready', error: null, ready_at: new Date() }).where('resource_id', '=', resourceId).where('field', '=', p.field).where('kind', '=', p.kind).execute();
     }
     return built.map((p) => (p.kind === 'text' ? `${p.field} (text)` : p.field));

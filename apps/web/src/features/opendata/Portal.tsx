@@ -118,7 +118,7 @@ function SearchPage({ base }: { base: string }) {
                             for (const x of on ? rest : [...rest, i.name]) p.append(f, x);
                           })}
                         >
-                          {f === 'access_level' ? t(`od.access.${i.name}`) : i.display_name} ({i.count})
+                          {f === 'access_level' ? t(`od.access.${i.name}`) : i.display_name} ({data.facets_were_estimated ? '≈' : ''}{i.count})
                         </Checkbox>
                       </div>
                     );
@@ -133,7 +133,7 @@ function SearchPage({ base }: { base: string }) {
             <Loading />
           ) : (
             <>
-              <p data-testid="od-count" aria-live="polite">{t('od.found', { count: data.count })}</p>
+              <p data-testid="od-count" aria-live="polite">{t(data.count_was_estimated ? 'od.foundAbout' : 'od.found', { count: data.count })}</p>
               <List
                 dataSource={data.results}
                 renderItem={(d) => (

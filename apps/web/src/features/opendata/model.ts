@@ -32,6 +32,9 @@ export interface Pkg {
 
 export interface SearchResult {
   count: number;
+  /** Large match sets: count and facet counts estimated from a sample. */
+  count_was_estimated?: boolean;
+  facets_were_estimated?: boolean;
   results: Pkg[];
   search_facets: Record<string, { items: { name: string; display_name: string; count: number }[] }>;
 }
