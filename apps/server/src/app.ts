@@ -238,7 +238,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const payments = createPayments({ db, config, jobs, org, log: app.log, inProcess });
   const licences = new LicenceService(db, crypto_, org, config.PUBLIC_URL, { statusTtlSeconds: config.LICENCE_STATUS_TTL_SECONDS, presentationTtlSeconds: config.LICENCE_PRESENTATION_TTL_SECONDS, nodeRegion: config.NODE_REGION });
   const materialSources = new MaterialSources();
-  const applications = createApplications({ db, config, org, catalog: catalogReader(catalog), crypto: crypto_, jobs, log: app.log, payments: payments.service, notifications, files, materialSources, people: identity });
+  const applications = createApplications({ db, config, org, catalog: catalogReader(catalog), crypto: crypto_, jobs, log: app.log, payments: payments.service, notifications, files, materialSources, people: identity, listen: database.listen });
   // E-licences: 授权用证 / 免提交 materials, and issuance when an item resulting in a licence is approved.
   materialSources.register(licences.materialSource());
   licences.issueOnApproval(applications);
@@ -317,6 +317,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   // The sequencer stops before the database closes (preClose runs before any onClose hook).
   transparency.start();
   app.addHook('preClose', async () => transparency.stop());
+  app.addHook('preClose', async () => applications.tasks.signals?.close());
   app.addHook('preClose', async () => exchange.recorder.drain());
   return app;
 }

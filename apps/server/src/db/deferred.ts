@@ -28,6 +28,7 @@ const MAX_PARAMETERS = 20_000;
 class Deferred {
   readonly rows: Record<DeferredTable, Row[]> = { application_events: [], audit_log: [], jobs: [] };
   readonly cancels: { queue: string; key: string }[] = [];
+  readonly notices = new Set<string>();
 
   /** Removes queued jobs of (queue, key); returns how many. */
   dropJobs(queue: string, key: string): number {
@@ -50,6 +51,7 @@ class Deferred {
       inserts.push(q.compile());
     }
     for (const batch of batches(inserts)) await trx.executeQuery(combine(batch));
+    if (this.notices.size) await sendNotices(trx, [...this.notices].map((n) => JSON.parse(n) as [string, string]));
   }
 }
 
@@ -126,4 +128,20 @@ export function deferCancel(db: Q, queue: string, key: string): number | null {
   if (!d) return null;
   d.cancels.push({ queue, key });
   return d.dropJobs(queue, key);
+}
+
+/** NOTIFY (delivered when the transaction commits, never if it rolls back), each distinct (channel, payload) once. */
+function sendNotices(db: Q, notices: [string, string][]) {
+  return sql`SELECT pg_notify(c, p) FROM unnest(${notices.map((n) => n[0])}::text[], ${notices.map((n) => n[1])}::text[]) AS t(c, p)`.execute(db);
+}
+
+/**
+ * A NOTIFY on `channel` when the transaction commits (PostgreSQL sends notifications at commit;
+ * duplicates within a transaction are sent once). In a deferring transaction it goes with the
+ * deferred writes; otherwise at once.
+ */
+export async function notifyAtCommit(db: Q, channel: string, payload: string): Promise<void> {
+  const d = open.get(db);
+  if (d) d.notices.add(JSON.stringify([channel, payload]));
+  else await sendNotices(db, [[channel, payload]]);
 }

@@ -83,6 +83,20 @@ describe.each(DB_KINDS)('approval engine on %s', (kind) => {
   const accept = async (c: Client, id: string) => ok(await c.req('POST', `/api/tasks/${(await only(c, id)).id}/accept`, {}));
   const review = async (c: Client, id: string, agree = true) => ok(await c.req('POST', `/api/tasks/${(await only(c, id)).id}/review`, { agree, opinion: agree ? '同意' : '不同意：材料不符' }));
 
+  it('a task list that waits for work answers as soon as a task opens in the department', async () => {
+    const officer = staff['mzj.window'];
+    // No open acceptance task in the department, so that the list has to wait.
+    await app.database.db.updateTable('application_tasks').set({ state: 'cancelled' }).where('department_id', '=', dept['FZ-MZJ']).where('role', '=', 'window_clerk').where('state', '=', 'open').execute();
+    expect(ok(await officer.req('GET', '/api/tasks?waitSeconds=1'))).toEqual([]);
+    const t0 = Date.now();
+    const waiting = officer.req('GET', '/api/tasks?waitSeconds=30');
+    const a = ok(await li.req('POST', '/api/applications', { itemId: items.relief, formData: form, submit: true }, idem()), 201);
+    const tasks = ok(await waiting) as { application: { id: string } }[];
+    expect(tasks.map((t) => t.application.id)).toContain(a.id);
+    // Answered by the notification, not at the end of the 30 s wait.
+    expect(Date.now() - t0).toBeLessThan(25_000);
+  });
+
   it('countersign (会签): every department must agree; a disagreement blocks approval', async () => {
     const a = await submitItem('countersign');
     await accept(staff['gaj.window'], a.id);

@@ -23,7 +23,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../db/database';
-import { transact } from '../../db/deferred';
+import { notifyAtCommit, transact } from '../../db/deferred';
+import { TASKS_CHANNEL } from './applications.signals';
 import { recordAudit } from '../../plugins/audit';
 import type { RequestContext } from '../../shared/actor';
 import { getRegion } from '../../shared/regions';
@@ -351,6 +352,7 @@ export class Engine {
         message: { zh: `进入「${step.stageName}」环节（${names}）`, en: `Now at the "${step.stageName}" step (${names})` },
         data: { step: index, stage: step.stageKey, departments: step.departments, signKind: step.signKind, dueDate: due },
       });
+    for (const r of rows.filter((x) => x.state === 'open')) await notifyAtCommit(trx, TASKS_CHANNEL, r.department_id);
     for (const r of rows.filter((x) => x.state === 'open'))
       await this.emit(trx, 'task.opened', { taskId: r.id, applicationId: app.id, number: app.number, title: app.title, departmentId: r.department_id, role: r.role, stage: step.stageName, dueDate: due });
   }
@@ -380,6 +382,7 @@ export class Engine {
       if (v.openSeq !== undefined) {
         const next = tasks.find((t) => t.seq === v.openSeq)!;
         await tasksRepo.update(trx, next.id, { state: 'open', opened_at: now });
+        await notifyAtCommit(trx, TASKS_CHANNEL, next.department_id);
         await this.emit(trx, 'task.opened', { taskId: next.id, applicationId: app.id, number: app.number, title: app.title, departmentId: next.department_id, role: next.role, stage: next.stage_name, dueDate: next.due_date });
       }
       return null;

@@ -101,6 +101,7 @@ export const TaskListQuery = Type.Object(
     scope: Type.Union([Type.Literal('todo'), Type.Literal('mine'), Type.Literal('done')], { default: 'todo', description: 'todo: open tasks of my department and role; mine: claimed by me; done: completed by me' }),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     offset: Type.Integer({ minimum: 0, maximum: 100_000, default: 0 }),
+    waitSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30, description: 'To-do list only: when there is nothing to do, wait up to this long for a task to open in the department (long polling)' })),
   },
   { additionalProperties: false },
 );

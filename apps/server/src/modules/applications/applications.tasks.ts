@@ -22,6 +22,7 @@ import { appealOf, ctxOf, SYSTEM, type Engine, type ItemContext, type Who } from
 import { appErrors } from './applications.errors';
 import { NOT_ACCEPTED_REASONS, type NotAcceptedReason } from './applications.machine';
 import { presentTask } from './applications.presenter';
+import type { TaskSignals } from './applications.signals';
 import type { MaterialRecord } from './applications.materials';
 import type { StepAction } from './applications.process';
 import { appsRepo, escalationsRepo, tasksRepo, type AppRow, type TaskRow } from './applications.repository';
@@ -62,16 +63,34 @@ export class TasksService {
     private readonly catalog: CatalogReader,
     private readonly warningShare: number,
     private readonly publicUrl: string,
+    readonly signals?: TaskSignals,
   ) {}
 
   // ---- reading -------------------------------------------------------------------------------
 
-  async list(ctx: RequestContext, q: { scope: 'todo' | 'mine' | 'done'; limit: number; offset: number }) {
+  /**
+   * The task list. With `waitSeconds` (to-do list only) an empty answer waits until a task opens in
+   * the department or the time is up, then reads again (long polling: a workbench or a department's
+   * system learns of new work at once without asking every few seconds).
+   */
+  async list(ctx: RequestContext, q: { scope: 'todo' | 'mine' | 'done'; limit: number; offset: number; waitSeconds?: number }) {
     const actor = requireActor(ctx);
     if (!actor.departmentId) return [];
     await this.engine.departments.refresh();
     const roles = hasRole(actor, 'dept_admin') ? null : actor.roles.filter((r) => OFFICER_ROLES.includes(r));
-    const rows = await tasksRepo.queue(this.db, { departmentId: actor.departmentId, roles, scope: q.scope, accountId: actor.accountId, limit: q.limit, offset: q.offset });
+    const read = () => tasksRepo.queue(this.db, { departmentId: actor.departmentId!, roles, scope: q.scope, accountId: actor.accountId, limit: q.limit, offset: q.offset });
+    const until = Date.now() + (q.scope === 'todo' ? (q.waitSeconds ?? 0) * 1000 : 0);
+    let rows: Awaited<ReturnType<typeof read>>;
+    for (;;) {
+      const left = until - Date.now();
+      const wait = left > 0 && this.signals ? await this.signals.arm(actor.departmentId, left) : null;
+      rows = await read();
+      if (rows.length || !wait) {
+        wait?.cancel();
+        break;
+      }
+      await wait.done;
+    }
     const now = this.engine.now();
     return rows.map((r) => ({
       ...presentTask(r, { now, share: this.warningShare, departments: this.engine.departments, paused: r.app_paused_at }),

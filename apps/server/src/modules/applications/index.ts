@@ -21,7 +21,8 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config';
-import type { Db } from '../../db/database';
+import type { DatabaseHandle, Db } from '../../db/database';
+import { TaskSignals } from './applications.signals';
 import type { FieldCrypto } from '../../shared/crypto';
 import type { JobRunner } from '../jobs';
 import type { OrgService } from '../org';
@@ -71,6 +72,8 @@ export interface ApplicationsOptions {
   /** Where 免提交 materials come from (licences: `elicence`; exchange: `shared_data`). */
   materialSources?: MaterialSources;
   clock?: Clock;
+  /** LISTEN on the database (db/database): officers' task lists wait for a task to open. */
+  listen?: DatabaseHandle['listen'];
 }
 
 export class ApplicationsModule {
@@ -112,7 +115,7 @@ export class ApplicationsModule {
         ? !!actor.departmentId && (await departmentMayRead(o.db, actor.departmentId, file.id))
         : hasRole(actor, 'citizen', 'enterprise', 'agent') && (await applicantMayRead(o.db, subjectOf(actor), file.id)),
     );
-    this.tasks = new TasksService(o.db, this.engine, this.applicant, o.catalog, share, o.config.PUBLIC_URL);
+    this.tasks = new TasksService(o.db, this.engine, this.applicant, o.catalog, share, o.config.PUBLIC_URL, new TaskSignals(o.listen));
     o.jobs.handle(QUEUES.timer, (job) => this.engine.onTimer(job));
     o.jobs.handle(QUEUES.conclude, (job) => this.engine.onConclude(job));
     o.jobs.handle(QUEUES.replyBy, (job) => this.engine.onReplyBy(job));
