@@ -9,7 +9,7 @@
  * departments (GAJ, SCJGJ, WJW, started in parallel) and one (RSJ) that starts when the GAJ
  * child concludes. Each item has two stages (受理 → 决定). The server runs as its own process.
  * Citizens submit bundles with Idempotency-Keys; simulated officers (window clerk and decider of
- * each department) work their queues through the API (list, accept, decide); conclusion and the
+ * each department) work their queues through the API (list with long polling, accept, decide); conclusion and the
  * start of the dependent child are the engine's own jobs. Printed:
  * - concluded bundles per second (first submission → last bundle concluded), goal ≥ 50;
  * - p50 / p99 of each kind of API call;
@@ -125,11 +125,13 @@ async function main() {
     });
     const workers = officers.map(async ({ c, act }) => {
       while (!done) {
-        const list = await c.req('GET', '/api/tasks?limit=100');
+        // Long polling: an empty list waits (up to 2 s) until a task opens in the department.
+        const list = await c.req('GET', '/api/tasks?limit=100&waitSeconds=2');
         note('GET /api/tasks', list.ms);
         const tasks = (list.body as { id: string; action: string; state: string }[]).filter((t) => t.state === 'open' && t.action === act);
         if (!tasks.length) {
-          await sleep(30);
+          // Tasks of the department for the other role (the clerk and the decider share it): let them go first.
+          if ((list.body as unknown[]).length) await sleep(20);
           continue;
         }
         for (const t of tasks) {

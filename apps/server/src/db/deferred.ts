@@ -1,6 +1,6 @@
 /**
  * Deferred appends: the rows a transaction only adds — timeline entries, audit entries, jobs
- * (outbox events, timers) — and the jobs it cancels are collected while it runs and written just
+ * (outbox events, timers), inbox notifications and their deliveries — and the jobs it cancels are collected while it runs and written just
  * before it commits, in at most two statements instead of one round trip per row. They commit or
  * roll back with everything else, exactly as if written at once.
  *
@@ -20,13 +20,15 @@ type Q = Kysely<Database> | Transaction<Database>;
 type Row = Record<string, unknown>;
 
 /** Tables whose inserts may be deferred, with what their insert needs. */
-export type DeferredTable = 'application_events' | 'audit_log' | 'jobs';
+export type DeferredTable = 'application_events' | 'audit_log' | 'jobs' | 'notifications' | 'notification_deliveries';
+/** Flush order (one statement: the foreign keys are checked at its end, but keep parents first). */
+const TABLES: DeferredTable[] = ['application_events', 'audit_log', 'notifications', 'notification_deliveries', 'jobs'];
 
 /** PostgreSQL allows 65,535 bind parameters in a statement; stay well below. */
 const MAX_PARAMETERS = 20_000;
 
 class Deferred {
-  readonly rows: Record<DeferredTable, Row[]> = { application_events: [], audit_log: [], jobs: [] };
+  readonly rows: Record<DeferredTable, Row[]> = { application_events: [], audit_log: [], notifications: [], notification_deliveries: [], jobs: [] };
   readonly cancels: { queue: string; key: string }[] = [];
   readonly notices = new Set<string>();
 
@@ -43,7 +45,7 @@ class Deferred {
         WHERE state = 'pending' AND (queue, dedupe_key) IN (SELECT * FROM unnest(${this.cancels.map((c) => c.queue)}::text[], ${this.cancels.map((c) => c.key)}::text[]))`.execute(trx);
     }
     const inserts: CompiledQuery[] = [];
-    for (const table of ['application_events', 'audit_log', 'jobs'] as const) {
+    for (const table of TABLES) {
       const rows = this.rows[table];
       if (!rows.length) continue;
       let q = trx.insertInto(table).values(rows as never);

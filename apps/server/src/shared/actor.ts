@@ -54,6 +54,8 @@ export interface RequestContext {
   requestId: string;
   /** Set by the audit helper; checked by the strict-audit hook. */
   audited: boolean;
+  /** The client sent `Prefer: return=minimal` (RFC 7240): a write need not read back what it changed. */
+  returnMinimal?: boolean;
 }
 
 /** The platform acting on its own behalf with admin rights (the demo loader, test factories); audited as such. */

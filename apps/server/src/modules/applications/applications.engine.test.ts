@@ -95,6 +95,12 @@ describe.each(DB_KINDS)('approval engine on %s', (kind) => {
     expect(tasks.map((t) => t.application.id)).toContain(a.id);
     // Answered by the notification, not at the end of the 30 s wait.
     expect(Date.now() - t0).toBeLessThan(25_000);
+    // An officer's system that needs nothing back (Prefer: return=minimal) gets 204; the act is done.
+    const task = (tasks as unknown as { id: string; application: { id: string } }[]).find((t) => t.application.id === a.id)!;
+    const r = await officer.req('POST', `/api/tasks/${task.id}/accept`, {}, { prefer: 'return=minimal' });
+    expect(r.statusCode).toBe(204);
+    expect(r.body).toBe('');
+    expect(ok(await officer.req('GET', `/api/tasks/${task.id}`)).task).toMatchObject({ state: 'completed' });
   });
 
   it('countersign (会签): every department must agree; a disagreement blocks approval', async () => {

@@ -13,6 +13,7 @@
  * each notification happen once, in the same transaction as the inbox entry.
  */
 import type { Db } from '../../db/database';
+import { transact } from '../../db/deferred';
 import type { ClaimedJob } from '../jobs';
 import './applications.tables';
 
@@ -39,7 +40,7 @@ export async function deliverNotifications(db: Db, notify: Notifier, job: Claime
   const to = recipientsOf(e);
   if (!to.length) return 0;
   const link = e.type.startsWith('task.') ? (typeof e.taskId === 'string' ? `/workbench/tasks/${e.taskId}` : undefined) : typeof e.rootId === 'string' ? `/portal/applications/${e.rootId}` : undefined;
-  return db.transaction().execute(async (trx) => {
+  return transact(db, async (trx) => {
     let n = 0;
     for (const recipient of to) {
       const key = `${job.id}:${recipient}`;

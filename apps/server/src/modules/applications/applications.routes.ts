@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { Role } from '../../shared/actor';
 import * as S from './applications.schemas';
 import type { ApplicantService } from './applications.service';
@@ -123,9 +124,20 @@ export function applicationRoutes(apps: ApplicantService, tasks: TasksService, d
 
     const act = (path: string, summary: string, body: object | null, fn: (ctx: typeof tasks, req: { ctx: never; params: { id: string }; body: never }) => Promise<unknown>) =>
       r.post(`/tasks/:id/${path}`, {
-        schema: { tags: taskTags, summary, params: S.IdParams, ...(body ? { body } : {}), response: { 200: S.TaskView } },
+        schema: {
+          tags: taskTags,
+          summary,
+          description: 'Answers with the task as it is now; with `Prefer: return=minimal` (RFC 7240), with 204 and no body (an officer\'s system acting on many tasks saves the read).',
+          params: S.IdParams,
+          ...(body ? { body } : {}),
+          response: { 200: S.TaskView, 204: Type.Null() },
+        },
         config: { access: OFFICERS },
-      }, async (req) => (await fn(tasks, req as never)) as never);
+      }, async (req, reply) => {
+        req.ctx.returnMinimal = /(^|[\s,;])return=minimal\b/.test(String(req.headers.prefer ?? ''));
+        const out = await fn(tasks, req as never);
+        return req.ctx.returnMinimal ? reply.code(204).header('preference-applied', 'return=minimal').send(null) : (out as never);
+      });
 
     act('claim', 'Claim a task (签收): no one else can act on it', null, (t, req) => t.claim(req.ctx, req.params.id));
     act('release', 'Release a claimed task', null, (t, req) => t.release(req.ctx, req.params.id));

@@ -202,8 +202,9 @@ export class TasksService {
     });
   }
 
+  /** The task as the officer sees it after an act, unless the client asked for nothing back (`Prefer: return=minimal`). */
   private async view(taskId: string, ctx: RequestContext) {
-    return this.get(ctx, taskId);
+    return ctx.returnMinimal ? null : this.get(ctx, taskId);
   }
 
   async claim(ctx: RequestContext, taskId: string) {

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database';
 import type { NotificationChannel, NotificationLocale, RenderedNotification } from '../../db/types';
+import { deferInsert } from '../../db/deferred';
 
 type Q = Db; // a Kysely instance or a transaction
 
@@ -28,7 +29,10 @@ export const inboxRepo = {
   insert: (
     db: Q,
     row: { id: string; recipient_id: string; template_code: string; template_version: number; params: Record<string, string>; content: Record<NotificationLocale, RenderedNotification>; link: string | null },
-  ) => db.insertInto('notifications').values({ ...row, params: JSON.stringify(row.params), content: JSON.stringify(row.content) }).execute(),
+  ) => {
+    const r = { ...row, params: JSON.stringify(row.params), content: JSON.stringify(row.content) };
+    return deferInsert(db, 'notifications', r) ? Promise.resolve() : db.insertInto('notifications').values(r).execute().then(() => undefined);
+  },
   byId: (db: Q, id: string) => db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst(),
   list: (db: Q, recipientId: string, opts: { unreadOnly: boolean; limit: number; offset: number }) => {
     let q = db.selectFrom('notifications').selectAll().where('recipient_id', '=', recipientId);
@@ -58,7 +62,8 @@ export const inboxRepo = {
 };
 
 export const deliveriesRepo = {
-  insert: (db: Q, row: { id: string; notification_id: string; channel: NotificationChannel }) => db.insertInto('notification_deliveries').values(row).execute(),
+  insert: (db: Q, row: { id: string; notification_id: string; channel: NotificationChannel }) =>
+    deferInsert(db, 'notification_deliveries', row) ? Promise.resolve() : db.insertInto('notification_deliveries').values(row).execute().then(() => undefined),
   byId: (db: Q, id: string) => db.selectFrom('notification_deliveries').selectAll().where('id', '=', id).executeTakeFirst(),
   ofNotifications: (db: Q, ids: string[]) =>
     ids.length
