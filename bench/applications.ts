@@ -135,9 +135,11 @@ async function main() {
           continue;
         }
         for (const t of tasks) {
-          const r = act === 'accept' ? await c.req('POST', `/api/tasks/${t.id}/accept`, {}) : await c.req('POST', `/api/tasks/${t.id}/decide`, { approve: true, opinion: '准予' });
+          // The officers' system needs nothing back (Prefer: return=minimal → 204).
+          const minimal = { prefer: 'return=minimal' };
+          const r = act === 'accept' ? await c.req('POST', `/api/tasks/${t.id}/accept`, {}, minimal) : await c.req('POST', `/api/tasks/${t.id}/decide`, { approve: true, opinion: '准予' }, minimal);
           note(`POST /api/tasks/:id/${act}`, r.ms);
-          if (r.status !== 200 && r.status !== 409) throw new Error(`${act}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+          if (r.status !== 204 && r.status !== 409) throw new Error(`${act}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
         }
       }
     });
