@@ -387,7 +387,7 @@ async function benchDatastore(app: FastifyInstance, cluster: PgCluster, distribu
   await resetStatements(app);
   const qFrom = logSize(cluster);
   const qMeter = cpuMeter(cluster);
-  for (let i = 0; i < Math.min(REQUESTS, 300); i++) {
+  for (let i = 0; i < Math.min(REQUESTS, 200); i++) {
     const withFilter = i % 2 === 1;
     const url = `${base}&q=${encodeURIComponent(pick(words))}${withFilter ? `&filters=${encodeURIComponent(JSON.stringify({ category: `C${String(i % 50).padStart(2, '0')}` }))}` : ''}`;
     const t = performance.now();

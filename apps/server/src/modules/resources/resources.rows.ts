@@ -207,10 +207,10 @@ const whereSql = (w: RawBuilder<unknown>[]) => (w.length ? sql`WHERE ${sql.join(
 /** The WHERE conditions of a query (the resource, filters, full text). */
 function conditions(resourceId: string, byName: Map<string, SourceColumn>, indexed: ReadonlySet<string>, q: Pick<RowQuery, 'filters' | 'q'>, textIndexed: ReadonlySet<string>): RawBuilder<unknown>[] {
   if (!UUID.test(resourceId)) throw new RowQueryError('resource_id', 'not a resource id');
-  // The statements read the resource's partition itself (rowsOf), not the parent with a
-  // `resource_id = …` condition: PostgreSQL would keep that condition as a filter on every row,
-  // which makes counts read the heap where the indexes alone would answer.
-  const where: RawBuilder<unknown>[] = [];
+  // The statements read the resource's partition itself (rowsOf: no partition pruning to plan).
+  // The resource id stays a condition (a literal): the primary key (resource_id, row_key) then
+  // gives the rows in key order, which is how a page without an indexed filter is read.
+  const where: RawBuilder<unknown>[] = [sql`resource_id = ${sql.lit(resourceId.toLowerCase())}::uuid`];
   for (const [name, raw] of Object.entries(q.filters ?? {})) {
     const c = name === KEY ? KEY_COLUMN : byName.get(name);
     if (!c) throw new RowQueryError('filters', `field "${name}" not in table`);
