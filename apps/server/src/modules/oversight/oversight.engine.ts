@@ -328,11 +328,13 @@ export class MeasureEngine {
         } catch {
           /* not every engine has these settings */
         }
-        const state = (await sql<{ w: string | null; r: string; full: string | null; stale: boolean }>`SELECT watermark::text AS w, refreshed_at::text AS r, full_at::text AS full,
+        const state = (await sql<{ w: string | null; r: string; full: string | null; stale: boolean; rows: number }>`SELECT watermark::text AS w, refreshed_at::text AS r, full_at::text AS full, rows,
           (full_at IS NULL OR full_at < now() - interval '24 hours') AS stale FROM oversight_rollup_state WHERE source = ${s.id}`.execute(trx)).rows[0];
         const grew = s.id === 'applications' ? await this.ensureWorkdayIndex(trx, undefined, opts.full || state?.stale ? null : state?.w) : false;
         let mode = 'full';
         let changed = -1;
+        // Roll-up rows of the source: counted after a rebuild, otherwise kept up to date by the delta.
+        let n: number | null = null;
         if (!state?.w || state.stale || grew || opts.full) {
           await this.rebuild(trx, s);
           if (grew && !opts.full && state?.w) mode = 'full (working-day index extended)';
@@ -344,11 +346,11 @@ export class MeasureEngine {
             await this.rebuild(trx, s);
             mode = `full (${keys.length} rows changed)`;
           } else {
-            if (keys.length) await this.applyChanges(trx, s, keys);
+            n = state.rows + (keys.length ? await this.applyChanges(trx, s, keys) : 0);
             mode = `incremental:${keys.length}`;
           }
         }
-        const n = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM oversight_rollup WHERE source = ${s.id}`.execute(trx)).rows[0].n;
+        n ??= (await sql<{ n: number }>`SELECT count(*)::int AS n FROM oversight_rollup WHERE source = ${s.id}`.execute(trx)).rows[0].n;
         const fullAt = mode.startsWith('full') ? at : state?.full ?? at;
         await sql`INSERT INTO oversight_rollup_state (source, refreshed_at, watermark, rows, millis, mode, full_at)
           VALUES (${s.id}, ${at}::timestamptz, ${mark}::timestamptz, ${n}, ${Date.now() - started}, ${mode}, ${fullAt}::timestamptz)
@@ -380,7 +382,7 @@ export class MeasureEngine {
    * rows in the facts view go into a delta table; the roll-up groups are adjusted by the delta's
    * sums (a group whose last row left is removed) and the store keeps the current rows.
    */
-  private async applyChanges(trx: Db, s: SourceDef, keys: string[]): Promise<void> {
+  private async applyChanges(trx: Db, s: SourceDef, keys: string[]): Promise<number> {
     const spec = CHANGES[s.id];
     const records = spec.records ? keys.flatMap(spec.records) : keys;
     const f = factCols(s);
@@ -398,16 +400,20 @@ export class MeasureEngine {
     const add = sql.raw(['records', ...s.facts.map((_, i) => `f${i + 1}`)].map((c) => `${c} = t.${c} + excluded.${c}`).join(', '));
     const adjust = async (table: 'oversight_rollup' | 'oversight_rollup_coarse', dims: string[]) => {
       const d = sql.raw(dims.join(', '));
-      const gone = await sql<{ t: string }>`WITH up AS (
+      const gone = await sql<{ t: string; records: number | string; added: boolean }>`WITH up AS (
           INSERT INTO ${sql.table(table)} AS t (source, ${d}, records, ${f})
           SELECT ${s.id}, ${d}, sum(sign), ${sums} FROM oversight_delta GROUP BY ${d}
           ON CONFLICT (source, ${d}) DO UPDATE SET ${add}
-          RETURNING ctid::text AS t, records)
-        SELECT t FROM up WHERE records = 0`.execute(trx);
-      if (gone.rows.length) await sql`DELETE FROM ${sql.table(table)} WHERE ctid = ANY(${gone.rows.map((r) => r.t)}::tid[])`.execute(trx);
+          RETURNING ctid::text AS t, records, xmax = 0 AS added)
+        SELECT t, records, added FROM up WHERE records = 0 OR added`.execute(trx);
+      const drop = gone.rows.filter((r) => Number(r.records) === 0).map((r) => r.t);
+      if (drop.length) await sql`DELETE FROM ${sql.table(table)} WHERE ctid = ANY(${drop}::tid[])`.execute(trx);
+      // Groups added minus groups removed (an upsert that inserted has xmax 0).
+      return gone.rows.filter((r) => r.added).length - drop.length;
     };
-    await adjust('oversight_rollup', ['region_code', 'department_id', 'item_id', 'category', 'period']);
+    const groups = await adjust('oversight_rollup', ['region_code', 'department_id', 'item_id', 'category', 'period']);
     await adjust('oversight_rollup_coarse', ['region_code', 'department_id', 'period']);
+    return groups;
   }
 
   /** Compares the roll-up with a live computation over the whole source (exactness check). */

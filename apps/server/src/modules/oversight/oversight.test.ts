@@ -411,6 +411,8 @@ describe.each(DB_KINDS)('oversight on %s', (kind) => {
       expect(bySource.get('applications')!.changed).toBeLessThan(200);
       for (const r of res) expect(r.mode, r.source).toMatch(/^incremental:/);
       for (const s of SOURCES) expect(await rollupVsLive(db, s.id), `${s.id} after round ${round}`).toEqual({ equal: true });
+      // The roll-up row count kept by the deltas is the real one.
+      for (const r of res) expect(r.rows, r.source).toBe((await sql<{ n: number }>`SELECT count(*)::int AS n FROM oversight_rollup WHERE source = ${r.source}`.execute(db)).rows[0].n);
     }
     // A response deadline passes: "due" flips with no write to the row (updated_at unchanged), found by the deadline window.
     const flip = (await sql<{ id: string }>`SELECT id FROM inquiries WHERE respond_due > now() AND responded_at IS NULL ORDER BY id LIMIT 1`.execute(db)).rows[0];
