@@ -22,6 +22,15 @@ import type { OidcClient } from './oidc-client';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords';
 import { newTotpSecret, otpauthUri, verifyTotp } from './totp';
 
+/** An account as the subject of data (a person or an enterprise), as other modules see it. */
+export interface DataSubject {
+  id: string;
+  kind: AccountKind;
+  displayName: string;
+  idNumber: string | null;
+  uscc: string | null;
+}
+
 /** A machine client (another government system) as other modules see it. */
 export interface MachineClient {
   id: string;
@@ -739,11 +748,21 @@ export class IdentityService {
     return r ? { id: r.id, clientId: r.client_id, name: r.name, departmentId: r.department_id, regionCode: r.region_code, status: r.status as MachineClient['status'], scopes: r.scopes } : undefined;
   }
 
-  /** Whom an account's data is about, for other modules: its kind, ID number (unsealed) or credit code. */
-  async dataSubject(accountId: string, db: Db = this.db): Promise<{ kind: AccountKind; idNumber: string | null; uscc: string | null } | undefined> {
-    const a = await accountsRepo.byId(db, accountId);
+  /** Whom an account's data is about, for other modules: its kind, name, ID number (unsealed) or credit code. */
+  async dataSubject(accountId: string, db: Db = this.db): Promise<DataSubject | undefined> {
+    return this.subjectOf(await accountsRepo.byId(db, accountId));
+  }
+
+  /** The account of a person by resident ID number, or of an enterprise by credit code (for other modules). */
+  async findDataSubject(by: { idNumber: string } | { uscc: string }, db: Db = this.db): Promise<DataSubject | undefined> {
+    if ('idNumber' in by) return this.subjectOf(await accountsRepo.byIdNumberHash(db, this.crypto.lookupHash(by.idNumber.toUpperCase())));
+    const a = await accountsRepo.byUscc(db, by.uscc.toUpperCase());
+    return a?.kind === 'enterprise' ? this.subjectOf(a) : undefined;
+  }
+
+  private subjectOf(a: { id: string; kind: AccountKind; display_name: string; id_number_enc: string | null; uscc: string | null } | undefined): DataSubject | undefined {
     if (!a) return undefined;
-    return { kind: a.kind, idNumber: a.id_number_enc ? this.crypto.decrypt(a.id_number_enc) : null, uscc: a.uscc ?? null };
+    return { id: a.id, kind: a.kind, displayName: a.display_name, idNumber: a.id_number_enc ? this.crypto.decrypt(a.id_number_enc) : null, uscc: a.uscc ?? null };
   }
 
   /**

@@ -15,7 +15,7 @@ import { IdentityService } from './identity.service';
 import { SESSION_COOKIE } from './identity.routes';
 import { OidcClient, type Fetch } from './oidc-client';
 
-export { IdentityService, type Contact, type MachineClient } from './identity.service';
+export { IdentityService, type Contact, type MachineClient, type DataSubject } from './identity.service';
 export { identityRoutes, SESSION_COOKIE } from './identity.routes';
 export { hashPassword, verifyPassword } from './passwords';
 export { totp } from './totp';

@@ -20,12 +20,12 @@ import type { OrgService } from '../org';
 import { appendToLog } from '../transparency';
 import { createSigner, generateSigningKey, jwkThumbprint, publicJwk, type Jwk, type Signer, type SigningAlg } from './crypto/algorithms';
 import { licenceErrors } from './licences.errors';
-import { holderKeysRepo, holdersRepo, licencesRepo, listsForIssuanceRepo, statusListsRepo } from './licences.repository';
+import { holderKeysRepo, licencesRepo, listsForIssuanceRepo, statusListsRepo } from './licences.repository';
 import type { LicencesTable } from './licences.tables';
 import { licenceType, vctOf, type LicenceTypeDef } from './licences.types';
 import { issueSdJwtVc } from './sd-jwt';
 import { STATUS, StatusList, emptyStatusList, type BitsPerStatus } from './status-list';
-import type { LicenceService } from './licences.service';
+import type { HolderLookup, LicenceService } from './licences.service';
 
 export type FieldValue = string | number | boolean;
 export type LicenceStatus = 'valid' | 'suspended' | 'revoked' | 'expired';
@@ -59,7 +59,7 @@ export class LicenceIssuance {
     private readonly crypto: FieldCrypto,
     private readonly org: OrgService,
     private readonly keys: LicenceService,
-    private readonly opts: { publicUrl: string; statusTtlSeconds: number },
+    private readonly opts: { publicUrl: string; statusTtlSeconds: number; identity: HolderLookup },
   ) {}
 
   issuerUri(departmentId: string): string {
@@ -125,16 +125,16 @@ export class LicenceIssuance {
     return out;
   }
 
-  /** Finds a holder by ID number or credit code; a person known to the identity provider gets an account. */
+  /** Finds a holder by ID number or credit code (the identity module's lookup); a person known to the identity provider gets an account. */
   async resolveHolder(holder: { kind: 'person'; idNumber: string; name?: string } | { kind: 'enterprise'; creditCode: string }): Promise<string> {
     if (holder.kind === 'person') {
       const v = validateResidentId(holder.idNumber);
       if (!v.ok) throw errors.invalid('ID_NUMBER_INVALID', 'body/holder/idNumber', '身份证号码无效', 'Invalid resident ID number');
-      const row = await holdersRepo.byIdNumberHash(this.db, this.crypto.lookupHash(holder.idNumber.toUpperCase()));
+      const row = await this.opts.identity.findDataSubject({ idNumber: holder.idNumber });
       if (!row) throw licenceErrors.holderNotFound();
       return row.id;
     }
-    const row = await holdersRepo.byUscc(this.db, holder.creditCode.toUpperCase());
+    const row = await this.opts.identity.findDataSubject({ uscc: holder.creditCode });
     if (!row) throw licenceErrors.holderNotFound();
     return row.id;
   }
@@ -145,12 +145,12 @@ export class LicenceIssuance {
     if (!def) throw licenceErrors.unknownType('body/type');
     const dept = await this.org.department(input.departmentId);
     if (!dept) throw licenceErrors.unknownDepartment('body/departmentId');
-    const holder = await holdersRepo.byId(this.db, input.holderAccountId);
+    const holder = await this.opts.identity.dataSubject(input.holderAccountId);
     if (!holder || (holder.kind !== 'citizen' && holder.kind !== 'enterprise')) throw licenceErrors.holderNotFound();
     const holderKind = holder.kind === 'citizen' ? 'person' : 'enterprise';
     if (def.issuer && def.holder !== holderKind) throw licenceErrors.holderKindMismatch(def.holder);
-    const idValue = holder.kind === 'citizen' ? (holder.id_number_enc ? this.crypto.decrypt(holder.id_number_enc) : null) : holder.uscc;
-    const fields = this.checkFields(def, input.fields, { name: holder.display_name, idValue });
+    const idValue = holder.kind === 'citizen' ? holder.idNumber : holder.uscc;
+    const fields = this.checkFields(def, input.fields, { name: holder.displayName, idValue });
     const validFrom = input.validFrom ?? new Date();
     const validUntil = input.validUntil !== undefined ? input.validUntil : def.validityYears ? new Date(validFrom.getTime() + def.validityYears * 365.25 * 86400_000) : null;
     if (validUntil && validUntil.getTime() <= validFrom.getTime()) throw licenceErrors.validityInvalid();
@@ -185,7 +185,7 @@ export class LicenceIssuance {
         number,
         holder_account_id: input.holderAccountId,
         holder_kind: holderKind,
-        holder_name: holder.display_name,
+        holder_name: holder.displayName,
         department_id: input.departmentId,
         kid: signer.kid,
         status_list_id: listId,

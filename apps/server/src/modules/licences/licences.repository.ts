@@ -110,10 +110,3 @@ export const usesRepo = {
       .limit(500)
       .execute(),
 };
-
-/** Read-only look-ups of holders' accounts (the identity module owns the table). */
-export const holdersRepo = {
-  byId: (db: Db, id: string) => db.selectFrom('accounts').select(['id', 'kind', 'display_name', 'id_number_enc', 'uscc']).where('id', '=', id).executeTakeFirst(),
-  byIdNumberHash: (db: Db, hash: string) => db.selectFrom('accounts').select(['id', 'kind', 'display_name', 'id_number_enc', 'uscc']).where('id_number_hash', '=', hash).executeTakeFirst(),
-  byUscc: (db: Db, uscc: string) => db.selectFrom('accounts').select(['id', 'kind', 'display_name', 'id_number_enc', 'uscc']).where('uscc', '=', uscc).where('kind', '=', 'enterprise').executeTakeFirst(),
-};

@@ -8,6 +8,7 @@
  * event goes to the audit log and to the transparency log, so a verifier can see when a key
  * appeared, and a key slipped in quietly would be noticed.
  */
+import type { IdentityService } from '../identity';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/database';
 import { recordAudit } from '../../plugins/audit';
@@ -42,7 +43,12 @@ export interface LicenceOptions {
   presentationTtlSeconds?: number;
   /** This node's region (GB/T 2260), named in the trust list. */
   nodeRegion?: string;
+  /** Holders' accounts (the identity module's lookups). */
+  identity: HolderLookup;
 }
+
+/** What licences need of the identity module: holders by account, ID number or credit code. */
+export type HolderLookup = Pick<IdentityService, 'dataSubject' | 'findDataSubject'>;
 
 export class LicenceService {
   private readonly signers = new Map<string, Signer>();
@@ -60,11 +66,11 @@ export class LicenceService {
     private readonly crypto: FieldCrypto,
     private readonly org: OrgService,
     private readonly publicUrl: string,
-    options: LicenceOptions = {},
+    options: LicenceOptions,
   ) {
     this.statusTtlSeconds = options.statusTtlSeconds ?? 300;
     const presentationTtlSeconds = options.presentationTtlSeconds ?? 600;
-    this.issuance = new LicenceIssuance(db, crypto, org, this, { publicUrl, statusTtlSeconds: this.statusTtlSeconds });
+    this.issuance = new LicenceIssuance(db, crypto, org, this, { publicUrl, statusTtlSeconds: this.statusTtlSeconds, identity: options.identity });
     this.verification = new LicenceVerification(db, crypto, org, this, { publicUrl, presentationTtlSeconds, nodeRegion: options.nodeRegion ?? '350000' });
     this.wallet = new LicenceWallet(db, crypto, org, this.issuance, { publicUrl, presentationTtlSeconds });
   }
