@@ -33,7 +33,6 @@ export const inboxRepo = {
     const r = { ...row, params: JSON.stringify(row.params), content: JSON.stringify(row.content) };
     return deferInsert(db, 'notifications', r) ? Promise.resolve() : db.insertInto('notifications').values(r).execute().then(() => undefined);
   },
-  byId: (db: Q, id: string) => db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst(),
   list: (db: Q, recipientId: string, opts: { unreadOnly: boolean; limit: number; offset: number }) => {
     let q = db.selectFrom('notifications').selectAll().where('recipient_id', '=', recipientId);
     if (opts.unreadOnly) q = q.where('read_at', 'is', null);
@@ -62,9 +61,17 @@ export const inboxRepo = {
 };
 
 export const deliveriesRepo = {
+  /** A delivery with its notification and the recipient's preferences (null when none), in one round trip. */
+  forSending: (db: Q, id: string) =>
+    db
+      .selectFrom('notification_deliveries as d')
+      .innerJoin('notifications as n', 'n.id', 'd.notification_id')
+      .leftJoin('notification_preferences as p', 'p.account_id', 'n.recipient_id')
+      .select(['d.id', 'd.channel', 'd.status', 'n.recipient_id', 'n.template_code', 'n.params', 'n.content', 'p.locale as pref_locale', 'p.sms as pref_sms', 'p.email as pref_email'])
+      .where('d.id', '=', id)
+      .executeTakeFirst(),
   insert: (db: Q, row: { id: string; notification_id: string; channel: NotificationChannel }) =>
     deferInsert(db, 'notification_deliveries', row) ? Promise.resolve() : db.insertInto('notification_deliveries').values(row).execute().then(() => undefined),
-  byId: (db: Q, id: string) => db.selectFrom('notification_deliveries').selectAll().where('id', '=', id).executeTakeFirst(),
   ofNotifications: (db: Q, ids: string[]) =>
     ids.length
       ? db.selectFrom('notification_deliveries').select(['notification_id', 'channel', 'status', 'sent_at']).where('notification_id', 'in', ids).orderBy('channel').execute()

@@ -212,11 +212,11 @@ export class NotificationService {
   /** Delivers one SMS or e-mail (job payload `{ deliveryId }`). Safe to run again: only a pending delivery is sent. */
   async deliver(job: ClaimedJob): Promise<void> {
     const deliveryId = String(job.payload.deliveryId);
-    const d = await deliveriesRepo.byId(this.db, deliveryId);
+    const d = await deliveriesRepo.forSending(this.db, deliveryId);
     if (!d || d.status !== 'pending') return;
-    const n = (await inboxRepo.byId(this.db, d.notification_id))!;
+    const n = d;
     const skip = (why: string) => deliveriesRepo.record(this.db, d.id, { status: 'skipped', last_error: why });
-    const pref = await preferencesRepo.get(this.db, n.recipient_id);
+    const pref = d.pref_locale === null ? undefined : { locale: d.pref_locale, sms: d.pref_sms!, email: d.pref_email! };
     const locale: NotificationLocale = pref?.locale ?? 'zh';
     const text = n.content[locale];
     const base = { accountId: n.recipient_id, templateCode: n.template_code, params: n.params, locale, reference: d.id };
