@@ -51,8 +51,11 @@ export interface VerificationResult {
 
 export interface SignedVerification {
   result: VerificationResult;
-  receipt: { id: string; at: string; leafHash: string };
+  receipt: { id: string; at: string; leafHash: string; batchIndex: number };
+  /** The node key's JWS over the head { iss, iat, root, size } of the batch this answer was signed in. */
   signature: string;
+  /** This answer's inclusion path in that batch (leaf = SHA-256(0x00 || canonical JSON of { result, receipt })). */
+  proof: { index: number; size: number; path: string[] };
 }
 
 export interface LicenceUse {
