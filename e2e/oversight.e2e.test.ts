@@ -80,13 +80,15 @@ describe('oversight pages', { timeout: 180_000 }, () => {
     const woId = new URL(page.url()).pathname.split('/').pop()!;
     const deptCode = await page.evaluate(async (id) => {
       const w = await (await fetch(`/api/oversight/work-orders/${id}`)).json();
-      return (await (await fetch(`/api/org/departments/${w.departmentId}`)).json()).code as string;
+      return (await (await fetch(`/api/departments/${w.departmentId}`)).json()).code as string;
     }, woId);
     const handler = demo.staff.find((s) => s.department === deptCode && s.roles.includes('dept_admin'));
-    if (handler) {
+    if (!handler) throw new Error(`no department admin of ${deptCode} in the demo data`);
+    {
       const deptContext = await h.newContext(browser, server.url);
       const dp = await deptContext.newPage();
       await h.staffSignIn(dp, handler.username, handler.password);
+      await dp.waitForURL((u) => !u.pathname.startsWith('/login'));
       await dp.goto(`/admin/work-orders/${woId}`);
       const wo = dp.getByTestId('dept-work-order');
       await wo.waitFor();

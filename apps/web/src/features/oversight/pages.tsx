@@ -118,7 +118,7 @@ export function RegionDrillPage() {
 export function DepartmentDrillPage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
-  const dept = useLoad(() => get<{ id: string; name: string }>(`/api/org/departments/${id}`), [id]);
+  const dept = useLoad(() => get<{ id: string; name: string }>(`/api/departments/${id}`), [id]);
   const extra = <Breadcrumb className="yw-block-sm" items={[{ title: <Link to="/oversight/dashboard">{t('nav.oversight.dashboard')}</Link> }, { title: dept.data?.name ?? id }]} />;
   return <BoardPage board="overview" department={id} heading={t('ov.departmentHeading', { name: dept.data?.name ?? '' })} testId="ov-department" tabs={false} extra={extra} />;
 }
