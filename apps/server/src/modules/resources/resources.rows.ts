@@ -320,6 +320,9 @@ export async function searchRows(db: Db, resourceId: string, columns: SourceColu
   if (q.includeTotal !== false && carried && typeof carried.t === 'number') {
     total = carried.t;
     estimated = !!carried.e;
+  } else if (q.includeTotal !== false && !q.cursor && offset === 0 && q.limit > 0 && !more) {
+    // A first page that holds every match: its length is the exact total (nothing to count).
+    total = page.length;
   } else if (q.includeTotal !== false) {
     const threshold = q.totalEstimationThreshold ?? DEFAULT_ESTIMATION_THRESHOLD;
     const est = await estimateRows(db, resourceId, where);
