@@ -4,9 +4,8 @@
  * code), request a supplement, review with an opinion (审批意见), decide, deliver — plus special
  * procedures (特别程序) that pause the clock.
  *
- * Every act runs in one transaction that locks the bundle's row (if any, and only for acts that can
- * move the bundle: see ActRules.movesBundle), the application's and the task's, in that order, and
- * then checks: the task is of the officer's department and role,
+ * Every act runs in one transaction that locks the bundle's row (if any), the application's and
+ * the task's, in that order, and then checks: the task is of the officer's department and role,
  * open, not claimed by someone else, of the right kind of step, and the application is in a
  * state that allows it. A refusal changes nothing.
  */
@@ -39,14 +38,6 @@ interface ActRules {
   duringSpecial?: boolean;
   /** Does not claim the task (claim and release manage that themselves). */
   noClaim?: boolean;
-  /**
-   * The act can move the child's bundle (its state is a function of the children's, or the
-   * bundle's rules start or stop children): the bundle's row is locked first. Acts that cannot
-   * (claims, reviews, an approval: the child stays "in review" as the bundle sees it) leave it alone,
-   * so the parallel children of a bundle do not queue on it; whoever moves the bundle later locks
-   * every child and sees their committed states.
-   */
-  movesBundle?: boolean;
 }
 
 interface ActScope {
@@ -191,7 +182,7 @@ export class TasksService {
     await this.engine.departments.refresh();
     const who = whoOf(actor, ctx);
     return transact(this.db, async (trx) => {
-      const parent = a0.parent_id && rules.movesBundle ? await appsRepo.lock(trx, a0.parent_id) : undefined;
+      const parent = a0.parent_id ? await appsRepo.lock(trx, a0.parent_id) : undefined;
       const app = (await appsRepo.lock(trx, a0.id))!;
       const task = (await tasksRepo.lock(trx, taskId))!;
       if (task.state !== 'open') throw appErrors.taskState(task.state);
@@ -237,7 +228,7 @@ export class TasksService {
 
   /** 受理: starts the legal clock (due dates, receipt) and moves to the next step. */
   async accept(ctx: RequestContext, taskId: string, input: { note?: string }) {
-    await this.act(ctx, taskId, 'accept', { actions: ['accept'], movesBundle: true }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'accept', { actions: ['accept'] }, async ({ trx, app, task, parent, who }) => {
       const result = await this.engine.sign(trx, app, task, 'yes', 'accepted', who, { opinion: input.note ?? null });
       if (result !== 'yes') return;
       const clock = this.engine.clockAtAcceptance(app);
@@ -276,7 +267,7 @@ export class TasksService {
   /** 不予受理, with a reason code and an explanation. */
   async notAccept(ctx: RequestContext, taskId: string, input: { reasonCode: NotAcceptedReason; reason: string }) {
     const label = NOT_ACCEPTED_REASONS[input.reasonCode];
-    await this.act(ctx, taskId, 'not_accept', { actions: ['accept'], movesBundle: true }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'not_accept', { actions: ['accept'] }, async ({ trx, app, task, parent, who }) => {
       await this.engine.sign(trx, app, task, 'no', 'not_accepted', who, { opinion: input.reason, reasonCode: input.reasonCode });
       await this.engine.move(trx, app, 'notAccept', who, {
         patch: { outcome: { kind: 'not_accepted', reasonCode: input.reasonCode, reasonLabel: label, reason: input.reason, department: this.engine.departments.name(task.department_id) }, decided_at: this.engine.now() },
@@ -308,7 +299,7 @@ export class TasksService {
       const name = it.kind === 'material' ? (iv?.content.materials.find((m) => m.key === it.key)?.name ?? it.key) : ((iv?.content.form.properties as Record<string, { title?: string }>)?.[it.key]?.title ?? it.key);
       return `${name}（${it.reason}）`;
     };
-    await this.act(ctx, taskId, 'request_supplement', { actions: ['accept', 'review', 'decide'], movesBundle: true }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'request_supplement', { actions: ['accept', 'review', 'decide'] }, async ({ trx, app, task, parent, who }) => {
       check();
       const returnTo = app.state;
       const dueDate = withCalendar(() => addWorkingDays(chinaDate(this.engine.now()), input.replyWithinDays ?? 10));
@@ -366,7 +357,7 @@ export class TasksService {
    */
   async decide(ctx: RequestContext, taskId: string, input: { approve: boolean; opinion: string; reasons?: string[]; result?: Record<string, string | number | boolean> }) {
     if (!input.approve && !input.reasons?.length) throw errors.invalid('REASONS_REQUIRED', 'body/reasons', '不予决定须写明理由', 'A denial must give its reasons');
-    await this.act(ctx, taskId, 'decide', { actions: ['decide'], movesBundle: !input.approve }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'decide', { actions: ['decide'] }, async ({ trx, app, task, parent, who }) => {
       const c = ctxOf(app);
       const now = this.engine.now();
       const dept = this.engine.departments.name(task.department_id);
@@ -419,7 +410,7 @@ export class TasksService {
 
   /** 办结送达: the officer hands over the result (window, post or online). */
   async deliver(ctx: RequestContext, taskId: string, input: { method: 'online' | 'window' | 'mail'; note?: string }) {
-    await this.act(ctx, taskId, 'deliver', { actions: ['deliver'], movesBundle: true }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'deliver', { actions: ['deliver'] }, async ({ trx, app, task, parent, who }) => {
       if (app.state !== 'approved') throw appErrors.taskState(task.state);
       const result = await this.engine.sign(trx, app, task, 'yes', 'delivered', who, { opinion: input.note ?? null });
       if (result !== 'yes') return;
