@@ -139,7 +139,10 @@ async function main() {
           const minimal = { prefer: 'return=minimal' };
           const r = act === 'accept' ? await c.req('POST', `/api/tasks/${t.id}/accept`, {}, minimal) : await c.req('POST', `/api/tasks/${t.id}/decide`, { approve: true, opinion: '准予' }, minimal);
           note(`POST /api/tasks/:id/${act}`, r.ms);
-          if (r.status !== 204 && r.status !== 409) throw new Error(`${act}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+          if (r.status !== 204 && r.status !== 409) {
+            console.error(`server output (last 4000 characters):\n${server.output().slice(-4000)}`);
+            throw new Error(`${act}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+          }
         }
       }
     });
