@@ -106,7 +106,7 @@ async function main() {
     // --- the run ---------------------------------------------------------------------------
     await sql`SELECT pg_stat_statements_reset()`.execute(db);
     const runStart = new Date();
-    const cpu = () => ({ server: processCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster.dataDir), driver: process.cpuUsage() });
+    const cpu = () => ({ server: processCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster), driver: process.cpuUsage() });
     const cpu0 = cpu();
     let backlog = 0;
     const sampler = setInterval(() => {

@@ -38,7 +38,7 @@ import { itemSearchRow, suggestionTexts, type ThemeInfo } from '../apps/server/s
 import { demoItems } from '../apps/server/src/modules/catalog/demo/items';
 import { childrenOf, isPlaceholderRegion, provinces, type Region } from '../apps/server/src/shared/regions';
 import { startPgCluster } from '../test/pg-cluster';
-import { bareServer, cpuLine, cpuSeconds, fmt, load as loadPhase, loadAverage, log, measuredLoad, startServer as startHarnessServer, stopServer, type Server } from './harness';
+import { bareServer, cpuLine, fmt, postgresCpuSeconds, load as loadPhase, loadAverage, log, measuredLoad, startServer as startHarnessServer, stopServer, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -209,22 +209,14 @@ function startServer(env: Record<string, string>): Promise<Server> {
 const load = (url: string, paths: string[], duration: number) => loadPhase(url, { connections: CONNECTIONS, duration, paths });
 
 /**
- * CPU seconds used so far by the PostgreSQL server processes listening on `port` (the postmaster's
- * children: backends, autovacuum, checkpointer …), from /proc; a backend that exits in between
- * takes its time with it, so this is a lower bound. 0 when not found (e.g. PGlite).
+ * CPU seconds used so far by the PostgreSQL server listening on `port` (its postmaster found with
+ * pgrep, then harness's postgresCpuSeconds). 0 when not found (e.g. PGlite).
  */
 function pgCpuSeconds(port: number | undefined): number {
   if (!port) return 0;
   try {
-    const master = execFileSync('pgrep', ['-f', `postgres.*port=${port}`], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-    const pids = master.flatMap((m) => execFileSync('pgrep', ['-P', String(m)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number));
-    return pids.reduce((sum, pid) => {
-      try {
-        return sum + cpuSeconds({ child: { pid } as Server['child'], url: '' });
-      } catch {
-        return sum;
-      }
-    }, 0);
+    const [postmasterPid] = execFileSync('pgrep', ['-o', '-f', `postgres.*port=${port}`], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return postmasterPid ? postgresCpuSeconds({ postmasterPid }) : 0;
   } catch {
     return 0;
   }

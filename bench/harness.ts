@@ -149,8 +149,8 @@ export function processCpuSeconds(pid: number, reaped = false): number {
  * CPU seconds a PostgreSQL cluster has used so far: the postmaster with the backends it has reaped,
  * plus the backends still running (every process whose parent is the postmaster).
  */
-export function postgresCpuSeconds(dataDir: string): number {
-  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+export function postgresCpuSeconds(cluster: { dataDir: string } | { postmasterPid: number }): number {
+  const postmaster = 'postmasterPid' in cluster ? cluster.postmasterPid : Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   let total = processCpuSeconds(postmaster, true);
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;

@@ -113,10 +113,10 @@ async function generateDatasets(app: FastifyInstance) {
 /** CPU time of this process (the app and its in-process client) and of PostgreSQL over a phase, per request. */
 function cpuMeter(cluster: PgCluster) {
   const n0 = process.cpuUsage();
-  const p0 = postgresCpuSeconds(cluster.dataDir);
+  const p0 = postgresCpuSeconds(cluster);
   return (requests: number) => {
     const n = process.cpuUsage(n0);
-    return { node: (n.user + n.system) / requests, pg: ((postgresCpuSeconds(cluster.dataDir) - p0) * 1e6) / requests };
+    return { node: (n.user + n.system) / requests, pg: ((postgresCpuSeconds(cluster) - p0) * 1e6) / requests };
   };
 }
 const cpuText = (c: { node: number; pg: number }) => `CPU per request: node ${fmt(c.node, 0)} µs + PostgreSQL ${fmt(c.pg, 0)} µs`;
