@@ -352,9 +352,13 @@ export class Engine {
         message: { zh: `进入「${step.stageName}」环节（${names}）`, en: `Now at the "${step.stageName}" step (${names})` },
         data: { step: index, stage: step.stageKey, departments: step.departments, signKind: step.signKind, dueDate: due },
       });
-    for (const r of rows.filter((x) => x.state === 'open')) await notifyAtCommit(trx, TASKS_CHANNEL, r.department_id);
-    for (const r of rows.filter((x) => x.state === 'open'))
-      await this.emit(trx, 'task.opened', { taskId: r.id, applicationId: app.id, number: app.number, title: app.title, departmentId: r.department_id, role: r.role, stage: step.stageName, dueDate: due });
+    for (const r of rows.filter((x) => x.state === 'open')) await this.taskOpened(trx, app, { id: r.id, department_id: r.department_id, role: r.role, stage_name: step.stageName, due_date: due });
+  }
+
+  /** A task opened: waiting task lists of its department are woken at commit, and the outbox tells the others. */
+  private async taskOpened(trx: Db, app: AppRow, t: Pick<TaskRow, 'id' | 'department_id' | 'role' | 'stage_name' | 'due_date'>): Promise<void> {
+    await notifyAtCommit(trx, TASKS_CHANNEL, t.department_id);
+    await this.emit(trx, 'task.opened', { taskId: t.id, applicationId: app.id, number: app.number, title: app.title, departmentId: t.department_id, role: t.role, stage: t.stage_name, dueDate: t.due_date });
   }
 
   /**
@@ -382,8 +386,7 @@ export class Engine {
       if (v.openSeq !== undefined) {
         const next = tasks.find((t) => t.seq === v.openSeq)!;
         await tasksRepo.update(trx, next.id, { state: 'open', opened_at: now });
-        await notifyAtCommit(trx, TASKS_CHANNEL, next.department_id);
-        await this.emit(trx, 'task.opened', { taskId: next.id, applicationId: app.id, number: app.number, title: app.title, departmentId: next.department_id, role: next.role, stage: next.stage_name, dueDate: next.due_date });
+        await this.taskOpened(trx, app, next);
       }
       return null;
     }
