@@ -47,7 +47,13 @@ describe.each(DB_KINDS)('package_search on a large catalog on %s', (kind) => {
     const tags = r.facets.tags as Record<string, number>;
     expect(tags['交通']).toBeGreaterThan(N * 0.3);
     expect(tags['交通']).toBeLessThan(N * 0.7);
-    expect(r.search_facets.organization.items).toHaveLength(3);
+    // The three departments of the generated rows, each about a third; the demo catalog's own
+    // bus-route dataset may or may not fall into the sample, so a fourth organisation is allowed.
+    const orgs = r.search_facets.organization.items as { name: string; count: number }[];
+    const big = orgs.filter((o) => o.count > N * 0.2);
+    expect(big).toHaveLength(3);
+    for (const o of big) expect(o.count).toBeLessThan(N * 0.5);
+    expect(orgs.length).toBeLessThanOrEqual(4);
     // The page itself is exact: the best quality first.
     expect(r.results).toHaveLength(5);
     expect(r.results.map((d: { quality: { score: number } }) => d.quality.score)).toEqual([99, 99, 99, 99, 99]);
