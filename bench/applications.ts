@@ -167,6 +167,12 @@ async function main() {
       (await sql<{ n: number }>`SELECT count(*)::int AS n FROM application_events WHERE to_state IS NOT NULL AND at >= ${runStart} AND at <= ${new Date(last)}`.execute(db)).rows[0].n,
     );
 
+    // Jobs created during the run, by queue: how many ran by the last conclusion and how many were left (notifications lag).
+    const jobsOfRun = (
+      await sql<{ queue: string; done: number; left: number }>`
+        SELECT queue, count(*) FILTER (WHERE state = 'done')::int AS done, count(*) FILTER (WHERE state = 'pending')::int AS left
+        FROM jobs WHERE created_at >= ${runStart} GROUP BY queue ORDER BY count(*) DESC`.execute(db)
+    ).rows;
     let statementsOfRun: { calls: string; ms: number; query: string }[] = [];
     if (process.argv.includes('--statements')) {
       const top = await sql<{ calls: string; ms: number; query: string }>`
@@ -192,6 +198,7 @@ async function main() {
       `CPU per concluded bundle: server ${per(cpu1.server - cpu0.server)}, PostgreSQL ${per(cpu1.db - cpu0.db)}, load generator ${per(driverCpu)} (the goal of 50 bundles/s on 2 cores leaves 40 ms in all)`,
     );
     console.log(`due jobs waiting (max, sampled every 0.5 s): ${backlog}; task list calls per bundle: ${((timings.get('GET /api/tasks')?.length ?? 0) / Math.max(1, concluded)).toFixed(1)}`);
+    console.log(`jobs created in the run per concluded bundle (done / still pending at the end): ${jobsOfRun.map((j) => `${j.queue} ${(j.done / Math.max(1, concluded)).toFixed(1)}/${(j.left / Math.max(1, concluded)).toFixed(1)}`).join(', ')}`);
     if (statementsOfRun.length) {
       console.log('statements of the run, most called first (calls per concluded bundle, total ms):');
       for (const r of statementsOfRun) console.log(`  ${(Number(r.calls) / Math.max(1, concluded)).toFixed(1).padStart(6)}  ${r.ms.toFixed(0).padStart(6)} ms  ${r.query.replace(/\s+/g, ' ').slice(0, 150)}`);

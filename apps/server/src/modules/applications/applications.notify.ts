@@ -15,11 +15,15 @@
 import type { Db } from '../../db/database';
 import { transact } from '../../db/deferred';
 import type { ClaimedJob } from '../jobs';
+import type { TemplatesRead } from '../notifications';
 import './applications.tables';
 
 export interface Notifier {
-  (trx: Db, input: { recipientAccountId: string; template: string; params: Record<string, unknown>; link?: string }): Promise<{ id: string }>;
+  (trx: Db, input: { recipientAccountId: string; template: string; params: Record<string, unknown>; link?: string }, templates?: TemplatesRead): Promise<{ id: string }>;
 }
+
+/** Reads the templates of several notifications in one round trip (the notifications module's `readTemplates`). */
+export type TemplateReader = (trx: Db, codes: string[]) => Promise<TemplatesRead>;
 
 type OutboxEvent = Record<string, unknown> & { type: string; template?: string; params?: Record<string, unknown> };
 
@@ -34,25 +38,41 @@ export function recipientsOf(e: OutboxEvent): string[] {
   return [];
 }
 
-/** Delivers one outbox job's notifications, once per recipient (its own transaction). */
-export async function deliverNotifications(db: Db, notify: Notifier, job: ClaimedJob, onDataError?: (err: unknown, event: OutboxEvent) => void): Promise<number> {
-  const e = job.payload as OutboxEvent;
-  const to = recipientsOf(e);
-  if (!to.length) return 0;
-  const link = e.type.startsWith('task.') ? (typeof e.taskId === 'string' ? `/workbench/tasks/${e.taskId}` : undefined) : typeof e.rootId === 'string' ? `/portal/applications/${e.rootId}` : undefined;
+/**
+ * Delivers the notifications of outbox jobs (one job, or a claimed batch of them), once per job
+ * and recipient, in one transaction: the keys are claimed in one INSERT, the templates read in one
+ * query, and the inbox rows, deliveries and their jobs written at commit (deferred appends).
+ */
+export async function deliverNotifications(
+  db: Db,
+  notify: Notifier,
+  jobs: ClaimedJob | ClaimedJob[],
+  onDataError?: (err: unknown, event: OutboxEvent) => void,
+  readTemplates?: TemplateReader,
+): Promise<number> {
+  const wanted = (Array.isArray(jobs) ? jobs : [jobs]).flatMap((job) => {
+    const e = job.payload as OutboxEvent;
+    const link = e.type.startsWith('task.') ? (typeof e.taskId === 'string' ? `/workbench/tasks/${e.taskId}` : undefined) : typeof e.rootId === 'string' ? `/portal/applications/${e.rootId}` : undefined;
+    return recipientsOf(e).map((recipient) => ({ key: `${job.id}:${recipient}`, recipient, e, link }));
+  });
+  if (!wanted.length) return 0;
   return transact(db, async (trx) => {
+    const fresh = new Set(
+      (
+        await trx
+          .insertInto('application_notified')
+          .values(wanted.map((w) => ({ key: w.key, application_id: typeof w.e.applicationId === 'string' ? w.e.applicationId : null })))
+          .onConflict((oc) => oc.column('key').doNothing())
+          .returning('key')
+          .execute()
+      ).map((r) => r.key),
+    );
+    const todo = wanted.filter((w) => fresh.has(w.key));
+    const templates = readTemplates && todo.length ? await readTemplates(trx, todo.map((w) => w.e.template!)) : undefined;
     let n = 0;
-    for (const recipient of to) {
-      const key = `${job.id}:${recipient}`;
-      const fresh = await trx
-        .insertInto('application_notified')
-        .values({ key, application_id: typeof e.applicationId === 'string' ? e.applicationId : null })
-        .onConflict((oc) => oc.column('key').doNothing())
-        .returning('key')
-        .executeTakeFirst();
-      if (!fresh) continue;
+    for (const { recipient, e, link } of todo) {
       try {
-        await notify(trx, { recipientAccountId: recipient, template: e.template!, params: e.params!, ...(link ? { link } : {}) });
+        await notify(trx, { recipientAccountId: recipient, template: e.template!, params: e.params!, ...(link ? { link } : {}) }, templates);
       } catch (err) {
         // A template that does not fit its parameters (or was removed) is an error of data, not of
         // delivery: retrying cannot help, and it must not hold back the event's other subscribers.

@@ -24,7 +24,7 @@ import type { Config } from '../../config';
 import type { DatabaseHandle, Db } from '../../db/database';
 import { TaskSignals } from './applications.signals';
 import type { FieldCrypto } from '../../shared/crypto';
-import type { JobRunner } from '../jobs';
+import type { ClaimedJob, JobRunner } from '../jobs';
 import type { OrgService } from '../org';
 import type { CatalogReader } from './applications.catalog';
 import { systemClock, type Clock } from './applications.clock';
@@ -33,7 +33,7 @@ import { catalogPayments, handlePaymentEvents } from './applications.payments';
 import { applicationRoutes } from './applications.routes';
 import type { PaymentsService } from '../payments';
 import type { FileService } from '../files';
-import { notify, type NotificationService } from '../notifications';
+import { notify, readTemplates, type NotificationService } from '../notifications';
 import { deliverNotifications } from './applications.notify';
 import { applicantMayRead, departmentMayRead } from './applications.materials';
 import { hasRole, subjectOf } from '../../shared/actor';
@@ -121,10 +121,12 @@ export class ApplicationsModule {
     o.jobs.handle(QUEUES.replyBy, (job) => this.engine.onReplyBy(job));
     // The engine's own progress (conclusions, timers) is not held back by a backlog of notifications.
     o.jobs.prefer(QUEUES.conclude, QUEUES.timer, QUEUES.replyBy);
-    o.jobs.handle(QUEUES.outbox, async (job) => {
-      if (o.notifications) await deliverNotifications(o.db, notify, job, (err, e) => o.log.error({ err, event: e.type, template: e.template }, 'application notification not sent: template and params do not fit'));
-      await this.engine.dispatch(job);
-    });
+    // Outbox events: the notifications of a claimed batch in one transaction, then each event's subscribers.
+    const outbox = async (jobs: ClaimedJob[]) => {
+      if (o.notifications) await deliverNotifications(o.db, notify, jobs, (err, e) => o.log.error({ err, event: e.type, template: e.template }, 'application notification not sent: template and params do not fit'), readTemplates);
+      for (const job of jobs) await this.engine.dispatch(job);
+    };
+    o.jobs.handle(QUEUES.outbox, (job) => outbox([job]), outbox);
     if (payments) handlePaymentEvents(o.jobs, this.applicant);
     o.jobs.handle(CALENDAR_YEAR_ENTERED_QUEUE, async (job) => {
       const changed = await recalendarApplications(o.db, this.engine, job);

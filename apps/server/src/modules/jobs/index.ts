@@ -69,6 +69,12 @@ export interface ClaimedJob {
 }
 
 export type JobHandler = (job: ClaimedJob) => Promise<void>;
+/**
+ * Runs several claimed jobs of one queue at once (e.g. in one transaction). If it throws, each job
+ * of the batch is run again on its own by the queue's single-job handler (which records its own
+ * success or failure), so handlers must tolerate a job that the failed batch partly did.
+ */
+export type BatchHandler = (jobs: ClaimedJob[]) => Promise<void>;
 
 export interface RunnerOptions {
   /** How many jobs one claim takes. */
@@ -102,8 +108,13 @@ export class JobRunner {
     this.opts = { batchSize: 20, leaseSeconds: 60, idleMs: 500, backoffMs: 1000, concurrency: 4, ...opts };
   }
 
-  handle(queue: string, handler: JobHandler): this {
+  private readonly batchHandlers = new Map<string, BatchHandler>();
+
+  /** `batch`: optional handler of several due jobs of the queue at once (see BatchHandler). */
+  handle(queue: string, handler: JobHandler, batch?: BatchHandler): this {
     this.handlers.set(queue, handler);
+    if (batch) this.batchHandlers.set(queue, batch);
+    else this.batchHandlers.delete(queue);
     return this;
   }
 
@@ -181,17 +192,39 @@ export class JobRunner {
       .execute();
   }
 
-  /** Runs a claimed batch, `parallel` jobs at a time (started in due order), and records the successes. */
+  /** Runs jobs of a queue with a batch handler together; on failure each on its own. Returns the ids that succeeded. */
+  private async executeGroup(jobs: ClaimedJob[]): Promise<number[]> {
+    const batch = jobs.length > 1 ? this.batchHandlers.get(jobs[0].queue) : undefined;
+    if (batch) {
+      try {
+        await batch(jobs);
+        return jobs.map((j) => j.id);
+      } catch (err) {
+        this.log.warn({ queue: jobs[0].queue, jobs: jobs.length, err: (err as Error).message }, 'job batch failed; running its jobs one by one');
+      }
+    }
+    const done: number[] = [];
+    for (const job of jobs) if (await this.execute(job)) done.push(job.id);
+    return done;
+  }
+
+  /**
+   * Runs a claimed batch, `parallel` units at a time (started in due order), and records the
+   * successes. A unit is one job, or the consecutive jobs of a queue that has a batch handler.
+   */
   private async runBatch(jobs: ClaimedJob[], parallel: number): Promise<void> {
+    const units: ClaimedJob[][] = [];
+    for (const job of jobs) {
+      const last = units[units.length - 1];
+      if (last && last[0].queue === job.queue && this.batchHandlers.has(job.queue)) last.push(job);
+      else units.push([job]);
+    }
     const done: number[] = [];
     let next = 0;
     const worker = async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++];
-        if (await this.execute(job)) done.push(job.id);
-      }
+      while (next < units.length) done.push(...(await this.executeGroup(units[next++])));
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, jobs.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, units.length)) }, worker));
     await this.finish(done);
   }
 

@@ -52,6 +52,37 @@ describe.each(DB_KINDS)('durable jobs on %s', (kind) => {
     expect(row).toMatchObject({ state: 'dead', attempts: 3, last_error: 'boom 3' });
   });
 
+  it('a batch handler runs the due jobs of its queue together; when it fails, each job runs on its own and only the failing one retries', async () => {
+    for (let n = 1; n <= 3; n++) await enqueue(db(), { queue: 't.batch', payload: { n }, maxAttempts: 2 });
+    const batches: number[][] = [];
+    const singles: number[] = [];
+    const ok = new JobRunner(db(), silent).handle(
+      't.batch',
+      async (j) => void singles.push(j.payload.n as number),
+      async (js) => void batches.push(js.map((j) => j.payload.n as number)),
+    );
+    expect(await ok.drain()).toBe(3);
+    expect(batches).toEqual([[1, 2, 3]]);
+    expect(singles).toEqual([]);
+    expect((await db().selectFrom('jobs').select('state').where('queue', '=', 't.batch').execute()).map((r) => r.state)).toEqual(['done', 'done', 'done']);
+
+    for (let n = 4; n <= 6; n++) await enqueue(db(), { queue: 't.batch2', payload: { n }, maxAttempts: 2 });
+    const failing = new JobRunner(db(), silent, { backoffMs: 3600_000 }).handle(
+      't.batch2',
+      async (j) => {
+        if (j.payload.n === 5) throw new Error('five');
+        singles.push(j.payload.n as number);
+      },
+      async () => {
+        throw new Error('batch');
+      },
+    );
+    expect(await failing.drain()).toBe(3);
+    expect(singles).toEqual([4, 6]);
+    const rows = await db().selectFrom('jobs').select(['state', 'payload', 'last_error']).where('queue', '=', 't.batch2').orderBy('id').execute();
+    expect(rows.map((r) => [r.state, r.last_error])).toEqual([['done', null], ['pending', 'five'], ['done', null]]);
+  });
+
   it('a timer does not run before it is due; dedupe keys and cancellation work', async () => {
     await enqueue(db(), { queue: 't.timer', runAt: new Date(Date.now() + 3600_000), dedupeKey: 'task-1' });
     await enqueue(db(), { queue: 't.timer', runAt: new Date(Date.now() + 3600_000), dedupeKey: 'task-1' });

@@ -17,7 +17,7 @@ import type { JobRunner } from '../jobs';
 import { selectGateways, type Gateways } from './notifications.gateways';
 import { DELIVER_QUEUE, NotificationService } from './notifications.service';
 
-export { notify, NotificationService, DELIVER_QUEUE, type NotifyInput } from './notifications.service';
+export { notify, readTemplates, NotificationService, DELIVER_QUEUE, type NotifyInput, type TemplatesRead } from './notifications.service';
 export { notificationRoutes } from './notifications.routes';
 export {
   FileEmailGateway,
@@ -54,6 +54,6 @@ export function createNotifications(opts: NotificationsOptions): NotificationSer
     maxAttempts: opts.config.NOTIFY_MAX_ATTEMPTS,
     log: opts.log,
   });
-  opts.jobs.handle(DELIVER_QUEUE, (job) => svc.deliver(job));
+  opts.jobs.handle(DELIVER_QUEUE, (job) => svc.deliver(job), (jobs) => svc.deliverMany(jobs));
   return svc;
 }

@@ -9,6 +9,7 @@ type Q = Db; // a Kysely instance or a transaction
 export const templatesRepo = {
   list: (db: Q) => db.selectFrom('notification_templates').selectAll().orderBy('code').execute(),
   byCode: (db: Q, code: string) => db.selectFrom('notification_templates').selectAll().where('code', '=', code).executeTakeFirst(),
+  byCodes: (db: Q, codes: string[]) => db.selectFrom('notification_templates').selectAll().where('code', 'in', codes).execute(),
   /** Compare-and-set on the version: a concurrent edit makes this update nothing. */
   update: (
     db: Q,
@@ -70,6 +71,21 @@ export const deliveriesRepo = {
       .select(['d.id', 'd.channel', 'd.status', 'n.recipient_id', 'n.template_code', 'n.params', 'n.content', 'p.locale as pref_locale', 'p.sms as pref_sms', 'p.email as pref_email'])
       .where('d.id', '=', id)
       .executeTakeFirst(),
+  /** `forSending` of several deliveries in one round trip. */
+  forSendingMany: (db: Q, ids: string[]) =>
+    db
+      .selectFrom('notification_deliveries as d')
+      .innerJoin('notifications as n', 'n.id', 'd.notification_id')
+      .leftJoin('notification_preferences as p', 'p.account_id', 'n.recipient_id')
+      .select(['d.id', 'd.channel', 'd.status', 'n.recipient_id', 'n.template_code', 'n.params', 'n.content', 'p.locale as pref_locale', 'p.sms as pref_sms', 'p.email as pref_email'])
+      .where('d.id', 'in', ids)
+      .execute(),
+  /** Records several sent deliveries in one statement (as `record` with status 'sent'; only pending ones change). */
+  recordSent: (db: Q, sent: { id: string; destination_masked: string; provider_message_id: string }[]) =>
+    sql`UPDATE notification_deliveries d SET status = 'sent', attempts = d.attempts + 1, destination_masked = s.masked, provider_message_id = s.message_id,
+          last_error = NULL, sent_at = now(), updated_at = now()
+        FROM unnest(${sent.map((x) => x.id)}::uuid[], ${sent.map((x) => x.destination_masked)}::text[], ${sent.map((x) => x.provider_message_id)}::text[]) AS s(id, masked, message_id)
+        WHERE d.id = s.id AND d.status = 'pending'`.execute(db),
   insert: (db: Q, row: { id: string; notification_id: string; channel: NotificationChannel }) =>
     deferInsert(db, 'notification_deliveries', row) ? Promise.resolve() : db.insertInto('notification_deliveries').values(row).execute().then(() => undefined),
   ofNotifications: (db: Q, ids: string[]) =>

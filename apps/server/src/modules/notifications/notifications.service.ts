@@ -42,8 +42,8 @@ export interface NotifyInput {
  * Notifies an account, inside the caller's transaction (`trx`: never the root database). Throws
  * (and so aborts the caller's transaction) for an unknown template or missing parameters.
  */
-export async function notify(trx: Db, input: NotifyInput): Promise<{ id: string }> {
-  const t = await templatesRepo.byCode(trx, input.template);
+export async function notify(trx: Db, input: NotifyInput, templates?: TemplatesRead): Promise<{ id: string }> {
+  const t = templates?.has(input.template) ? templates.get(input.template) : await templatesRepo.byCode(trx, input.template);
   if (!t) throw notificationErrors.templateUnknown(input.template);
   const content = render(t, input.params);
   if (input.link !== undefined && !/^\/(?!\/)\S*$/.test(input.link)) throw new Error(`notify: link must be a path in this site, not ${input.link}`);
@@ -57,6 +57,16 @@ export async function notify(trx: Db, input: NotifyInput): Promise<{ id: string 
     await enqueue(trx, { queue: DELIVER_QUEUE, payload: { deliveryId }, dedupeKey: deliveryId, maxAttempts: JOB_MAX_ATTEMPTS });
   }
   return { id };
+}
+
+/** Templates read once for several `notify` calls of one transaction (code → row; absent: unknown). */
+export type TemplatesRead = Map<string, Selectable<NotificationTemplatesTable> | undefined>;
+
+/** Reads the templates of these codes in one round trip, for `notify(trx, input, templates)` in the same transaction. */
+export async function readTemplates(trx: Db, codes: string[]): Promise<TemplatesRead> {
+  const unique = [...new Set(codes)];
+  const rows = unique.length ? await templatesRepo.byCodes(trx, unique) : [];
+  return new Map(unique.map((c) => [c, rows.find((r) => r.code === c)]));
 }
 
 export interface TemplateTexts {
@@ -208,6 +218,44 @@ export class NotificationService {
   }
 
   // ---- delivery: the outbox job -------------------------------------------------------------
+
+  /**
+   * Delivers the SMS and e-mails of several jobs (a claimed batch): the deliveries are read in one
+   * round trip, each recipient's contact once, and the sent ones recorded in one statement. Anything
+   * but a plain send (opted out, no gateway or contact, a failure) goes through `deliver` on its own;
+   * at the first failure the sent ones are recorded and the batch throws, so that the job runner
+   * runs the rest one by one (a recorded delivery is not sent again).
+   */
+  async deliverMany(jobs: ClaimedJob[]): Promise<void> {
+    const rows = await deliveriesRepo.forSendingMany(this.db, jobs.map((j) => String(j.payload.deliveryId)));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const contacts = new Map<string, Promise<Contact | undefined>>();
+    const sent: { id: string; destination_masked: string; provider_message_id: string }[] = [];
+    try {
+      for (const job of jobs) {
+        const d = byId.get(String(job.payload.deliveryId));
+        if (!d || d.status !== 'pending') continue;
+        const gateway = d.channel === 'sms' ? this.opts.gateways.sms : this.opts.gateways.email;
+        const pref = d.pref_locale === null ? undefined : { locale: d.pref_locale, sms: d.pref_sms!, email: d.pref_email! };
+        if (!contacts.has(d.recipient_id)) contacts.set(d.recipient_id, this.opts.contacts.contactOf(d.recipient_id));
+        const contact = await contacts.get(d.recipient_id)!;
+        const to = d.channel === 'sms' ? contact?.mobile : contact?.email;
+        if (!gateway || (pref && !pref[d.channel]) || !to) {
+          await this.deliver(job);
+          continue;
+        }
+        const locale: NotificationLocale = pref?.locale ?? 'zh';
+        const text = d.content[locale];
+        const base = { accountId: d.recipient_id, templateCode: d.template_code, params: d.params, locale, reference: d.id };
+        const masked = d.channel === 'sms' ? maskMobile(to) : maskEmail(to);
+        const r = d.channel === 'sms' ? await this.opts.gateways.sms!.send({ ...base, to, text: text.sms }) : await this.opts.gateways.email!.send({ ...base, to, subject: text.title, text: text.body });
+        sent.push({ id: d.id, destination_masked: masked, provider_message_id: r.messageId });
+        this.opts.log.info({ deliveryId: d.id, channel: d.channel, to: masked, template: d.template_code, attempt: job.attempts, messageId: r.messageId }, 'notification delivered');
+      }
+    } finally {
+      if (sent.length) await deliveriesRepo.recordSent(this.db, sent);
+    }
+  }
 
   /** Delivers one SMS or e-mail (job payload `{ deliveryId }`). Safe to run again: only a pending delivery is sent. */
   async deliver(job: ClaimedJob): Promise<void> {
