@@ -80,20 +80,41 @@ export function partitionName(resourceId: string): string {
 /** The resource's partition as a table reference (every row of the resource is there). */
 const rowsOf = (resourceId: string) => sql.table(partitionName(resourceId));
 
-/** The name of the expression index of one field on a resource's partition (≤ 63 characters); `text`: its full-text (grams) index. */
+/** The name of the expression index of one field on a resource's partition (≤ 63 characters); `text`: its full-text (grams) index; `pair`: the index of a field pair ("a+b"). */
 export function rowIndexName(resourceId: string, field: string, kind: RowIndexKind = 'btree'): string {
-  return `${kind === 'text' ? 'rrt' : 'rri'}_${resourceId.replace(/-/g, '').slice(0, 20)}_${createHash('sha1').update(field).digest('hex').slice(0, 12)}`;
+  return `${{ btree: 'rri', text: 'rrt', pair: 'rrp' }[kind]}_${resourceId.replace(/-/g, '').slice(0, 20)}_${createHash('sha1').update(field).digest('hex').slice(0, 12)}`;
 }
 
-/** btree: `(<typed field expr>, row_key)` for filters, sorts and keyset pages; text: GIN on the field's grams for `q`. */
-export type RowIndexKind = 'btree' | 'text';
+/**
+ * btree: `(<typed field expr>, row_key)` for filters, sorts and keyset pages; text: GIN on the
+ * field's grams for `q`; pair: `(<expr a>, <expr b>, row_key)` for two equality filters on broad
+ * fields (the field is recorded as "a+b", see pairField), chosen by the index job.
+ */
+export type RowIndexKind = 'btree' | 'text' | 'pair';
 
-/** The SQL of a per-resource index on the resource's partition (`partition`). */
-export function rowIndexSql(name: string, partition: string, field: string, type: ColumnType, kind: RowIndexKind, concurrently: boolean): string {
+/** The recorded "field" of a pair index: the two names in order, joined by "+" (not a name character). */
+export const pairField = (a: string, b: string) => [a, b].sort().join('+');
+
+/** The SQL of a per-resource index on the resource's partition (`partition`); for a pair, `types` has both fields' types. */
+export function rowIndexSql(name: string, partition: string, field: string, types: ReadonlyMap<string, ColumnType>, kind: RowIndexKind, concurrently: boolean): string {
   const how = concurrently ? 'CONCURRENTLY ' : '';
-  return kind === 'text'
-    ? `CREATE INDEX ${how}${name} ON ${partition} USING gin (yiwang_text_grams(${fieldExprSql(field, 'string')}))`
-    : `CREATE INDEX ${how}${name} ON ${partition} (${fieldExprSql(field, type)}, row_key)`;
+  const expr = (f: string) => {
+    const t = types.get(f);
+    if (!t || !indexableType(t)) throw new Error(`field ${f} cannot be indexed`);
+    return fieldExprSql(f, t);
+  };
+  switch (kind) {
+    case 'text':
+      if (types.get(field) !== 'string') throw new Error(`field ${field} cannot be indexed`);
+      return `CREATE INDEX ${how}${name} ON ${partition} USING gin (yiwang_text_grams(${fieldExprSql(field, 'string')}))`;
+    case 'pair': {
+      const [a, b, more] = field.split('+');
+      if (!a || !b || more !== undefined) throw new Error(`bad field pair ${field}`);
+      return `CREATE INDEX ${how}${name} ON ${partition} (${expr(a)}, ${expr(b)}, row_key)`;
+    }
+    default:
+      return `CREATE INDEX ${how}${name} ON ${partition} (${expr(field)}, row_key)`;
+  }
 }
 
 /** Whether a field of this type can have an expression index (the cast must be immutable; timestamptz input depends on the time zone). */

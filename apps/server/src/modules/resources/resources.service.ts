@@ -22,7 +22,7 @@ import type { OrgService, Department } from '../org';
 import { resourceErrors } from './resources.errors';
 import type { DataResourcesTable, OpenClass, ResourceField, SharingClass, SubjectKind, UpdateFrequency } from './resources.types';
 import type { Selectable } from 'kysely';
-import { allRows, fieldExprSql, indexableType, partitionName, rowIndexName, rowIndexSql, searchRows, type RowIndexKind, type RowQuery, type RowQueryResult, type SourceColumn } from './resources.rows';
+import { allRows, fieldExprSql, indexableType, pairField, partitionName, rowIndexName, rowIndexSql, searchRows, type RowIndexKind, type RowQuery, type RowQueryResult, type SourceColumn } from './resources.rows';
 
 export type ResourceRow = Selectable<DataResourcesTable>;
 
@@ -128,6 +128,8 @@ export function normalizeSubject(value: string): string {
 
 /** How long a process trusts its list of a resource's ready row indexes. */
 const READY_INDEXES_TTL_MS = 10_000;
+/** A field whose values can match this many rows is broad: two filters on broad fields get a pair index (pairIndexes). */
+const PAIR_MIN_ROWS = 10_000;
 
 export class ResourcesService {
   constructor(
@@ -473,12 +475,13 @@ export class ResourcesService {
     return (await this.readyIndexes(db, resourceId)).btree;
   }
 
-  /** The fields of a resource with a ready index on its partition, by kind (btree: filters and sorts; text: `q`). */
+  /** The fields of a resource with a ready index on its partition, by kind (btree: filters and sorts; text: `q`; pair: "a+b", two filters). */
   async readyIndexes(db: Db, resourceId: string): Promise<Record<RowIndexKind, Set<string>>> {
     const hit = this.readyCache.get(resourceId);
     if (hit && hit.at > Date.now() - READY_INDEXES_TTL_MS) return hit.ready;
     const rows = await db.selectFrom('resource_row_indexes').select(['field', 'kind']).where('resource_id', '=', resourceId).where('state', '=', 'ready').execute();
-    const ready = { btree: new Set(rows.filter((r) => r.kind === 'btree').map((r) => r.field)), text: new Set(rows.filter((r) => r.kind === 'text').map((r) => r.field)) };
+    const of = (k: RowIndexKind) => new Set(rows.filter((r) => r.kind === k).map((r) => r.field));
+    const ready = { btree: of('btree'), text: of('text'), pair: of('pair') };
     if (this.readyCache.size > 10_000) this.readyCache.clear();
     this.readyCache.set(resourceId, { at: Date.now(), ready });
     return ready;
@@ -500,7 +503,8 @@ export class ResourcesService {
     const out: string[] = [];
     for (const f of fields) {
       const kind = f.kind ?? 'btree';
-      if (kind === 'btree' ? !indexableType(f.type) : f.type !== 'string') continue;
+      // Pairs are chosen by the index job from the partition's statistics (pairIndexes), not asked for.
+      if (kind === 'pair' || (kind === 'btree' ? !indexableType(f.type) : f.type !== 'string')) continue;
       const r = await trx
         .insertInto('resource_row_indexes')
         .values({ resource_id: resourceId, field: f.name, kind, index_name: rowIndexName(resourceId, f.name, kind) })
@@ -515,39 +519,93 @@ export class ResourcesService {
   /**
    * Builds the pending indexes of a resource (CONCURRENTLY on PostgreSQL: rows can be written
    * meanwhile) and analyses the partition so that the planner has the indexed fields' value
-   * frequencies. Not in a transaction. Returns the indexes now ready (text ones as "field (text)").
+   * frequencies; then chooses and builds the pair indexes (pairIndexes). Not in a transaction.
+   * Returns the indexes now ready (text ones as "field (text)", pairs as "a+b (pair)").
+   * `pairMinRows`: see pairIndexes (tests lower it).
    */
-  async buildRowIndexes(resourceId: string): Promise<string[]> {
+  async buildRowIndexes(resourceId: string, opts: { pairMinRows?: number } = {}): Promise<string[]> {
     const r = await this.getRow(this.db, resourceId);
     if (!r) throw resourceErrors.notFound();
     const types = new Map(r.fields.map((f) => [f.name, f.type]));
+    const part = partitionName(resourceId);
+    const built = await this.buildPendingIndexes(resourceId, types);
+    if (built.some((p) => p.kind !== 'pair')) {
+      await sql.raw(`ANALYZE ${part}`).execute(this.db);
+      // Better estimates for combined filters; without them the indexes still serve (estimates assume independence).
+      await this.combinedStatistics(resourceId, types).catch(() => undefined);
+      await this.markReady(resourceId, built);
+      // Pairs are chosen from the statistics just gathered.
+      const pairs = await this.pairIndexes(resourceId, opts.pairMinRows ?? PAIR_MIN_ROWS);
+      for (const f of pairs) {
+        await this.db.insertInto('resource_row_indexes').values({ resource_id: resourceId, field: f, kind: 'pair', index_name: rowIndexName(resourceId, f, 'pair') }).onConflict((oc) => oc.columns(['resource_id', 'field', 'kind']).doNothing()).execute();
+      }
+      if (pairs.length) {
+        const more = await this.buildPendingIndexes(resourceId, types);
+        await this.markReady(resourceId, more);
+        built.push(...more);
+      }
+    } else await this.markReady(resourceId, built);
+    this.readyCache.delete(resourceId);
+    return built.map((p) => (p.kind === 'btree' ? p.field : `${p.field} (${p.kind})`));
+  }
+
+  /** Builds the resource's indexes not ready yet (a failure is recorded on its row); returns those built. */
+  private async buildPendingIndexes(resourceId: string, types: Map<string, ResourceField['type']>) {
     const pending = await this.db.selectFrom('resource_row_indexes').selectAll().where('resource_id', '=', resourceId).where('state', '<>', 'ready').execute();
     if (!pending.length) return [];
     const part = partitionName(resourceId);
     const exists = await sql<{ t: string | null }>`SELECT to_regclass(${part})::text AS t`.execute(this.db);
     const built: typeof pending = [];
     for (const p of pending) {
-      const type = types.get(p.field);
       try {
         if (!exists.rows[0]?.t) throw new Error(`no partition ${part}`);
-        if (!type || (p.kind === 'text' ? type !== 'string' : !indexableType(type))) throw new Error(`field ${p.field} cannot be indexed`);
         const concurrently = this.opts.dbKind === 'postgres';
+        const create = rowIndexSql(p.index_name, part, p.field, types, p.kind, concurrently);
         // A failed concurrent build leaves an invalid index behind: drop it before trying again.
         await sql.raw(`DROP INDEX ${concurrently ? 'CONCURRENTLY ' : ''}IF EXISTS ${p.index_name}`).execute(this.db);
-        await sql.raw(rowIndexSql(p.index_name, part, p.field, type, p.kind, concurrently)).execute(this.db);
+        await sql.raw(create).execute(this.db);
         built.push(p);
       } catch (e) {
         await this.db.updateTable('resource_row_indexes').set({ state: 'failed', error: String((e as Error).message).slice(0, 500) }).where('resource_id', '=', resourceId).where('field', '=', p.field).where('kind', '=', p.kind).execute();
       }
     }
-    if (built.length) {
-      await sql.raw(`ANALYZE ${part}`).execute(this.db);
-      // Better estimates for combined filters; without them the indexes still serve (estimates assume independence).
-      await this.combinedStatistics(resourceId, types).catch(() => undefined);
-      this.readyCache.delete(resourceId);
-      for (const p of built) await this.db.updateTable('resource_row_indexes').set({ state: 'ready', error: null, ready_at: new Date() }).where('resource_id', '=', resourceId).where('field', '=', p.field).where('kind', '=', p.kind).execute();
+    return built;
+  }
+
+  private async markReady(resourceId: string, built: { field: string; kind: RowIndexKind }[]) {
+    for (const p of built) await this.db.updateTable('resource_row_indexes').set({ state: 'ready', error: null, ready_at: new Date() }).where('resource_id', '=', resourceId).where('field', '=', p.field).where('kind', '=', p.kind).execute();
+  }
+
+  /**
+   * The field pairs that get a pair index `(<a>, <b>, row_key)`: pairs of indexed fields that are
+   * both broad — a value of each can match at least `minRows` rows (the most common value's
+   * frequency, or one over the distinct count, times the partition's row count, from the
+   * statistics of the fields' own indexes). Two equality filters on such fields are what the
+   * single indexes cannot bound: when the values rarely or never occur together, the smaller
+   * value's whole range is read (or both, for a BitmapAnd) to find few or no rows, e.g. 200,000 of
+   * 10 M rows for one page. With one broad and one narrow field, the narrow field's index reads
+   * at most its value's few rows. At most the 4 broadest fields, so at most 6 pairs.
+   */
+  private async pairIndexes(resourceId: string, minRows: number): Promise<string[]> {
+    const single = await this.db.selectFrom('resource_row_indexes').select(['field', 'index_name']).where('resource_id', '=', resourceId).where('kind', '=', 'btree').where('state', '=', 'ready').execute();
+    if (single.length < 2) return [];
+    const part = partitionName(resourceId);
+    const stats = await sql<{ tablename: string; top: number | string | null; n_distinct: number | string; rows: number | string }>`
+      SELECT s.tablename, s.most_common_freqs[1] AS top, s.n_distinct, c.reltuples AS rows
+      FROM pg_stats s, pg_class c
+      WHERE s.tablename = ANY(${sql`CAST(${single.map((r) => r.index_name)} AS text[])`}) AND s.attname <> 'row_key' AND c.oid = to_regclass(${part})`.execute(this.db);
+    const broad = new Map<string, number>();
+    for (const s of stats.rows) {
+      const rows = Number(s.rows);
+      const nd = Number(s.n_distinct);
+      const freq = s.top !== null ? Number(s.top) : nd > 0 ? 1 / nd : nd < 0 && rows > 0 ? 1 / (-nd * rows) : 0;
+      const field = single.find((r) => r.index_name === s.tablename)!.field;
+      if (rows > 0 && freq * rows >= minRows) broad.set(field, freq);
     }
-    return built.map((p) => (p.kind === 'text' ? `${p.field} (text)` : p.field));
+    const fields = [...broad.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 4).map(([f]) => f);
+    const pairs: string[] = [];
+    for (let i = 0; i < fields.length; i++) for (let j = i + 1; j < fields.length; j++) pairs.push(pairField(fields[i], fields[j]));
+    return pairs;
   }
 
   /**

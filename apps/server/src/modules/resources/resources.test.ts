@@ -211,6 +211,75 @@ describe.each(DB_KINDS)('resources on %s', (kind) => {
     await expect(svc.searchRows(db, created.id, cols, { limit: 1, cursor: 'garbage' })).rejects.toThrow(RowQueryError);
   });
 
+  it('two filters on broad fields get a pair index: the same answers (values that never occur together too), read by one range scan', async () => {
+    const svc = app.services.resources;
+    const db = app.database.db;
+    const zjj = (await app.services.org.departmentByCode('FZ-ZJJ'))!;
+    const created = await svc.create(systemAdminContext('test'), sample(zjj.id, 79) as never);
+    const row = (await svc.getRow(db, created.id))!;
+    // kind by i % 4 and count by i % 6: an even kind never occurs with an odd count (as in the benchmark's district and category).
+    const kinds = ['甲', '乙', '丙', '丁'];
+    const data = Array.from({ length: 600 }, (_, i) => ({ no: `N${String(i).padStart(4, '0')}`, kind: kinds[i % 4], count: i % 6 }));
+    await db.transaction().execute((trx) => svc.upsertRows(trx, row, data.map((d) => ({ data: d }))));
+    const cols = row.fields.map((f) => ({ name: f.name, type: f.type }));
+    const cases: Record<string, unknown>[] = [
+      { kind: '甲', count: 1 }, // never together
+      { kind: '丙', count: 3 }, // never together
+      { kind: '乙', count: 1 }, // i ≡ 1 (mod 12): 50 rows
+      { kind: '丁', count: [3, 5] },
+      { kind: ['甲', '乙'], count: 4 },
+      { kind: '甲', count: 2, no: ['N0002', 'N0003', 'N0014'] },
+      { kind: '丙', count: null },
+    ];
+    const expected = (f: Record<string, unknown>) =>
+      data.filter((d) => Object.entries(f).every(([k, v]) => (Array.isArray(v) ? v : [v]).includes((d as Record<string, unknown>)[k] ?? null))).map((d) => d.no);
+    const answer = async (f: Record<string, unknown>) => {
+      const keys: string[] = [];
+      const totals: number[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 30; i++) {
+        const p = await svc.searchRows(db, created.id, cols, { filters: f, limit: 7, cursor });
+        keys.push(...p.records.map((r) => String(r._id)));
+        totals.push(Number(p.total));
+        if (!p.more) return { keys, totals };
+        cursor = p.cursor!;
+      }
+      throw new Error('too many pages');
+    };
+    const check = async () => {
+      for (const f of cases) {
+        const a = await answer(f);
+        expect(a.keys, JSON.stringify(f)).toEqual(expected(f));
+        expect(new Set(a.totals), JSON.stringify(f)).toEqual(new Set([expected(f).length]));
+      }
+    };
+    await check();
+    await db.transaction().execute((trx) => svc.requestRowIndexes(trx, created.id, cols.filter((c) => c.name !== 'no')));
+    // Broad: a kind matches 150 rows, a count 100; above 50 rows both are, so the pair gets its index.
+    expect((await svc.buildRowIndexes(created.id, { pairMinRows: 50 })).sort()).toEqual(['count', 'count+kind (pair)', 'kind']);
+    expect((await svc.rowIndexes(db, created.id)).map((r) => [r.field, r.kind, r.state])).toEqual([['count', 'btree', 'ready'], ['count+kind', 'pair', 'ready'], ['kind', 'btree', 'ready']]);
+    expect((await svc.readyIndexes(db, created.id)).pair).toEqual(new Set(['count+kind']));
+    await check();
+    if (kind === 'postgres') {
+      const ready = await svc.readyIndexes(db, created.id);
+      for (const f of [{ kind: '甲', count: 1 }, { kind: '乙', count: 1 }]) {
+        const plan = await db.transaction().execute(async (trx) => {
+          await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+          return sql<{ 'QUERY PLAN': string }>`EXPLAIN ${rowPageStatement(created.id, cols, { filters: f, limit: 7 }, ready.btree, ready.text)}`.execute(trx);
+        });
+        const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+        expect(text, JSON.stringify(f)).toContain(`Index Scan using ${rowIndexName(created.id, 'count+kind', 'pair')}`);
+        expect(text, JSON.stringify(f)).not.toMatch(/Sort|BitmapAnd/);
+      }
+    }
+    // Below the threshold no pair (a narrow field's own index already bounds the page).
+    const again = await svc.create(systemAdminContext('test'), sample(zjj.id, 80) as never);
+    const row2 = (await svc.getRow(db, again.id))!;
+    await db.transaction().execute((trx) => svc.upsertRows(trx, row2, data.slice(0, 60).map((d) => ({ data: d }))));
+    await db.transaction().execute((trx) => svc.requestRowIndexes(trx, again.id, cols.filter((c) => c.name !== 'no')));
+    expect((await svc.buildRowIndexes(again.id, { pairMinRows: 50 })).sort()).toEqual(['count', 'kind']);
+  });
+
   it('full text (q): one- and two-character Chinese words, the same answers with and without the text index', async () => {
     const svc = app.services.resources;
     const db = app.database.db;

@@ -66,8 +66,8 @@ export interface ResourceRowsTable {
 export interface ResourceRowIndexesTable {
   resource_id: string;
   field: string;
-  /** btree: (<field expr>, row_key); text: GIN on yiwang_text_grams(<field>) for `q`. */
-  kind: Generated<'btree' | 'text'>;
+  /** btree: (<field expr>, row_key); text: GIN on yiwang_text_grams(<field>) for `q`; pair: (<a expr>, <b expr>, row_key), field "a+b". */
+  kind: Generated<'btree' | 'text' | 'pair'>;
   index_name: string;
   state: Generated<'pending' | 'ready' | 'failed'>;
   error: string | null;
