@@ -135,7 +135,7 @@ const EXPECTED: Record<string, Expect> = {
     sample: (i) => ({ body: { clientId: `t-client-${i.n}`, name: '测试系统', departmentId: i.departmentId, scopes: [] } }),
   },
   'PATCH /api/admin/clients/:id': { allowed: ['platform_admin'], sample: () => ({ url: '/api/admin/clients/00000000-0000-4000-8000-000000000000', body: { status: 'active', reason: '矩阵测试' } }) },
-  'GET /api/audit': { allowed: ['platform_admin', 'supervisor', 'dept_admin'] },
+  'GET /api/audit': { allowed: ['platform_admin', 'supervisor', 'dept_admin', 'data_admin'] },
   'POST /api/auth/act': { allowed: ['citizen', 'enterprise', 'agent'], sample: () => ({ body: { as: 'self' } }), last: true },
   'POST /api/auth/logout': { allowed: SIGNED_IN, last: true },
   // The simulated identity provider: a public protocol surface.

@@ -21,5 +21,7 @@ export const identityErrors = {
   weakPassword: (p: { zh: string; en: string }) => new AppError(400, 'WEAK_PASSWORD', p.zh, p.en, 'body/password'),
   badRoles: () => new AppError(400, 'ROLES_INVALID', '角色与账户类型不符', 'The roles do not fit the kind of account', 'body/roles'),
   unknownDepartment: () => new AppError(400, 'DEPARTMENT_UNKNOWN', '部门不存在', 'Unknown department', 'body/departmentId'),
+  agentNameMismatch: () => new AppError(400, 'AGENT_NAME_MISMATCH', '姓名与身份证号码不一致，请核对', 'The name does not match the ID number; please check both', 'body/agentName'),
+  reasonRequired: () => new AppError(400, 'REASON_REQUIRED', '停用账户或变更角色须填写原因', 'Give a reason to disable an account or change its roles', 'body/reason'),
   mandateSelf: () => new AppError(400, 'MANDATE_SELF', '不能授权给自己', 'You cannot give a mandate to yourself', 'body/agentIdNumber'),
 };

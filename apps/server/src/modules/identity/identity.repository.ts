@@ -71,6 +71,7 @@ export const accountsRepo = {
         'accounts.status',
         'accounts.totp_enabled',
         'accounts.last_login_at',
+        'accounts.locked_until',
         'departments.name as department_name',
       ])
       .where('accounts.kind', 'not in', ['citizen', 'enterprise'])

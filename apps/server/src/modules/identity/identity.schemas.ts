@@ -71,6 +71,7 @@ export const MandateSchema = Type.Object({
 export const CreateMandateBody = Type.Object(
   {
     agentIdNumber: IdNumber,
+    agentName: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "the agent's name as on their ID card; checked against the ID number's account when given" })),
     scope: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 100, description: "item codes, or ['*'] for all services" }),
     reason: Type.String({ minLength: 2, maxLength: 500 }),
     validUntil: Type.String({ format: 'date-time' }),
@@ -102,6 +103,7 @@ export const StaffSchema = Type.Object({
   status: Type.String(),
   totpEnabled: Type.Boolean(),
   lastLoginAt: Nullable(Type.String()),
+  lockedUntil: Nullable(Type.String({ description: 'set while sign-in is locked after failed attempts' })),
 });
 export const CreateStaffBody = Type.Object(
   {
@@ -120,6 +122,7 @@ export const UpdateStaffBody = Type.Object(
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
     roles: Type.Optional(Type.Array(RoleSchema, { minItems: 1, maxItems: 4, uniqueItems: true })),
     unlock: Type.Optional(Type.Boolean()),
+    reason: Type.Optional(Type.String({ minLength: 2, maxLength: 500, description: 'why (recorded in the audit log); required to disable an account or change its roles' })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

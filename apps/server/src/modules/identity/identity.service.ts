@@ -527,13 +527,15 @@ export class IdentityService {
   // ---- mandates (代办) ---------------------------------------------------------------------
 
   /** A person (the principal) authorises another person as their agent. */
-  async createMandate(ctx: RequestContext, input: { agentIdNumber: string; scope: string[]; reason: string; validUntil: string }) {
+  async createMandate(ctx: RequestContext, input: { agentIdNumber: string; agentName?: string; scope: string[]; reason: string; validUntil: string }) {
     const actor = ctx.actor!;
     if (!validateResidentId(input.agentIdNumber).ok)
       throw errors.invalid('ID_NUMBER_INVALID', 'body/agentIdNumber', '身份证号码无效（GB 11643 校验不通过）', 'Invalid resident ID number (GB 11643)');
     const agent = await accountsRepo.byIdNumberHash(this.db, this.crypto.lookupHash(input.agentIdNumber));
     if (!agent || agent.kind !== 'citizen') throw identityErrors.personNotFound('body/agentIdNumber');
     if (agent.id === actor.accountId) throw identityErrors.mandateSelf();
+    // Name and number together, as on the ID card: a mistyped number must not authorise a stranger.
+    if (input.agentName !== undefined && input.agentName.trim() !== agent.display_name) throw identityErrors.agentNameMismatch();
     const validUntil = new Date(input.validUntil);
     if (!(validUntil.getTime() > Date.now()))
       throw errors.invalid('MANDATE_PERIOD_INVALID', 'body/validUntil', '授权截止时间必须晚于当前时间', 'The mandate must end in the future');
@@ -650,6 +652,7 @@ export class IdentityService {
       status: r.status,
       totpEnabled: r.totp_enabled,
       lastLoginAt: r.last_login_at?.toISOString() ?? null,
+      lockedUntil: r.locked_until && r.locked_until > new Date() ? r.locked_until.toISOString() : null,
     }));
   }
 
@@ -695,7 +698,7 @@ export class IdentityService {
     return (await this.listStaff(ctx)).find((s) => s.id === id)!;
   }
 
-  async updateStaff(ctx: RequestContext, id: string, input: { status?: 'active' | 'disabled'; roles?: Role[]; unlock?: boolean }) {
+  async updateStaff(ctx: RequestContext, id: string, input: { status?: 'active' | 'disabled'; roles?: Role[]; unlock?: boolean; reason?: string }) {
     const scope = this.staffScope(ctx.actor!);
     const target = await accountsRepo.byId(this.db, id);
     if (!target || target.kind === 'citizen' || target.kind === 'enterprise' || (scope.departmentId && target.department_id !== scope.departmentId))
@@ -704,6 +707,10 @@ export class IdentityService {
       const allowed = STAFF_ROLES[target.kind as keyof typeof STAFF_ROLES];
       if (!input.roles.length || input.roles.some((r) => !allowed.includes(r))) throw identityErrors.badRoles();
     }
+    // Taking an account out of service or changing what it may do is justified in the audit log.
+    if ((input.status === 'disabled' || input.roles) && !input.reason?.trim()) throw identityErrors.reasonRequired();
+    if (id === ctx.actor!.accountId && (input.status === 'disabled' || input.roles))
+      throw errors.invalid('STAFF_SELF_CHANGE', 'params/id', '不能停用自己的账户或修改自己的角色', 'You cannot disable your own account or change your own roles');
     await this.db.transaction().execute(async (trx) => {
       if (input.status) await accountsRepo.update(trx, id, { status: input.status });
       if (input.unlock) await accountsRepo.update(trx, id, { failed_logins: 0, locked_until: null });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp } from '../../../../../test/helpers';
+import { DB_KINDS, expectProblem, personLogin, staffLogin, tableCounts, testApp } from '../../../../../test/helpers';
 import { enterprises, people, DEMO_CLIENT_SECRET } from '../../demo/data';
 import { totp } from './totp';
 import { BEARER_CACHE_MS } from './identity.service';
@@ -52,8 +52,27 @@ describe.each(DB_KINDS)('identity on %s', (kind) => {
       const target = list.find((s) => s.username === 'rsj.window')!;
       const scjgAdmin = await staffLogin(app, 'scjg.admin');
       expect((await scjgAdmin.req('PATCH', `/api/admin/staff/${target.id}`, { unlock: true })).statusCode).toBe(404);
-      expect((await admin.req('PATCH', `/api/admin/staff/${target.id}`, { unlock: true })).statusCode).toBe(200);
+      expect(list.find((s) => s.username === 'rsj.window')).toMatchObject({ lockedUntil: expect.any(String) });
+      expect((await admin.req('PATCH', `/api/admin/staff/${target.id}`, { unlock: true })).json().lockedUntil).toBeNull();
       await staffLogin(app, 'rsj.window');
+    });
+
+    it('disables an account or changes its roles only with a reason, never one\'s own', async () => {
+      const scjgAdmin = await staffLogin(app, 'scjg.admin');
+      const list = (await scjgAdmin.req('GET', '/api/admin/staff')).json() as { id: string; username: string; roles: string[] }[];
+      const reviewer = list.find((s) => s.username === 'scjg.reviewer')!;
+      const self = list.find((s) => s.username === 'scjg.admin')!;
+      const before = await tableCounts(app, ['sessions', 'audit_log']);
+      expectProblem(await scjgAdmin.req('PATCH', `/api/admin/staff/${reviewer.id}`, { status: 'disabled' }), 400, 'REASON_REQUIRED', 'body/reason');
+      expectProblem(await scjgAdmin.req('PATCH', `/api/admin/staff/${reviewer.id}`, { roles: ['reviewer', 'decider'], reason: ' ' }), 400, 'VALIDATION_FAILED', 'body/reason');
+      expectProblem(await scjgAdmin.req('PATCH', `/api/admin/staff/${self.id}`, { status: 'disabled', reason: '测试自我停用' }), 400, 'STAFF_SELF_CHANGE', 'params/id');
+      expect(await tableCounts(app, ['sessions', 'audit_log'])).toEqual(before);
+      const changed = await scjgAdmin.req('PATCH', `/api/admin/staff/${reviewer.id}`, { roles: ['reviewer', 'decider'], reason: '兼任决定岗' });
+      expect(changed.statusCode).toBe(200);
+      expect(changed.json().roles.sort()).toEqual(['decider', 'reviewer']);
+      const entry = await app.database.db.selectFrom('audit_log').select('detail').where('action', '=', 'identity.staff.update').where('entity_id', '=', reviewer.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+      expect(entry.detail).toMatchObject({ reason: '兼任决定岗' });
+      expect((await scjgAdmin.req('PATCH', `/api/admin/staff/${reviewer.id}`, { roles: ['reviewer'], reason: '恢复原岗' })).statusCode).toBe(200);
     });
 
     it('requires TOTP once enrolled', async () => {
@@ -182,8 +201,11 @@ describe.each(DB_KINDS)('identity on %s', (kind) => {
       expect(badId.json()).toMatchObject({ code: 'ID_NUMBER_INVALID', field: 'body/agentIdNumber' });
       const self = await zhang.req('POST', '/api/mandates', { agentIdNumber: person('张伟').idNumber, scope: ['*'], reason: '委托办理', validUntil: '2030-01-01T00:00:00Z' });
       expect(self.statusCode).toBe(400);
+      // Name and number as on the ID card: a name that does not fit the number authorises no one.
+      const wrongName = await zhang.req('POST', '/api/mandates', { agentIdNumber: person('李娜').idNumber, agentName: '李四', scope: ['*'], reason: '委托办理', validUntil: '2030-01-01T00:00:00Z' });
+      expectProblem(wrongName, 400, 'AGENT_NAME_MISMATCH', 'body/agentName');
       expect(await tableCounts(app, ['sessions', 'audit_log', 'oidc_logins', 'idp_codes', 'accounts'])).toEqual(before);
-      const ok = await zhang.req('POST', '/api/mandates', { agentIdNumber: person('李娜').idNumber, scope: ['*'], reason: '委托办理', validUntil: '2030-01-01T00:00:00Z' });
+      const ok = await zhang.req('POST', '/api/mandates', { agentIdNumber: person('李娜').idNumber, agentName: '李娜', scope: ['*'], reason: '委托办理', validUntil: '2030-01-01T00:00:00Z' });
       expect(ok.statusCode).toBe(201);
       expect(ok.json().agent.displayName).toBe('李娜');
     });
