@@ -4,10 +4,21 @@
  * survives restarts and several server processes can run it against one database.
  *
  * Concurrency. Every transition happens in one transaction that first locks the rows it changes
- * with SELECT … FOR UPDATE, in one order: a bundle's row, then the child's, then the task's. A
- * second officer (or process) acting on the same application waits for the first and then sees
+ * with SELECT … FOR NO KEY UPDATE, in one order: a bundle's row, then the child's, then the task's.
+ * A second officer (or process) acting on the same application waits for the first and then sees
  * the new state, and the guards refuse what no longer applies. No in-memory state is shared
  * between requests except caches of immutable data (catalog versions) and department names.
+ *
+ * The bundle's row is locked only by what can move the bundle (progressBundle: a child accepted,
+ * not accepted, asked to supplement, denied, concluded, withdrawn, paid …); it then locks every
+ * child (in id order) and reads their committed states. Acts that cannot move it (claims, reviews,
+ * approvals, special procedures) lock their child and task only, so the parallel children of a
+ * bundle do not queue on one row. This cannot deadlock: a transaction holding the bundle waits
+ * only for children, and a transaction holding a child but not the bundle never waits for the
+ * bundle or for another child. FOR NO KEY UPDATE (not FOR UPDATE) matters here: the foreign-key
+ * checks of a child's new tasks and timeline entries (root_id → the bundle) take FOR KEY SHARE on
+ * the bundle's row, which FOR UPDATE would block (the deadlock of session 4's first attempt) and
+ * FOR NO KEY UPDATE does not.
  *
  * Inside a transaction only `trx` is used (PGlite has one connection; the root handle would wait
  * forever), so everything the engine needs from elsewhere (department names, the catalog) is read
@@ -368,8 +379,8 @@ export class Engine {
    */
   async sign(trx: Db, app: AppRow, task: TaskRow, vote: 'yes' | 'no', outcome: string, who: Who, extra: { opinion?: string | null; reasonCode?: string | null } = {}): Promise<'yes' | 'no' | null> {
     const now = this.now();
-    await tasksRepo.update(trx, task.id, {
-      state: 'completed',
+    const done = {
+      state: 'completed' as const,
       outcome,
       opinion: extra.opinion ?? null,
       reason_code: extra.reasonCode ?? null,
@@ -378,7 +389,9 @@ export class Engine {
       assignee_id: task.assignee_id ?? who.id,
       assignee_name: task.assignee_name ?? who.name,
       claimed_at: task.claimed_at ?? now,
-    });
+    };
+    await tasksRepo.update(trx, task.id, done);
+    Object.assign(task, done, { version: task.version + 1 });
     const tasks = await tasksRepo.ofStep(trx, app.id, task.step_index);
     const votes = tasks.map((t) => ({ seq: t.seq, state: t.state, vote: t.state === 'completed' ? (VOTE[t.outcome ?? ''] ?? null) : null }));
     const v = verdict(task.sign_kind, votes);
@@ -825,8 +838,7 @@ export class Engine {
     const first = await appsRepo.byId(this.o.db, applicationId);
     if (!first) return;
     await transact(this.o.db, async (trx) => {
-      const parent = first.parent_id ? await appsRepo.lock(trx, first.parent_id) : undefined;
-      const app = await appsRepo.lock(trx, applicationId);
+      const { parent, app } = first.parent_id ? await appsRepo.lockWithParent(trx, first.parent_id, applicationId) : { parent: undefined, app: await appsRepo.lock(trx, applicationId) };
       if (!app || app.state !== 'supplement_requested') return;
       const s = (app.supplement ?? {}) as { replyBy?: string; returnTo?: string; requestedAt?: string };
       if (s.replyBy !== replyBy) return;
@@ -874,8 +886,7 @@ export class Engine {
     const first = await appsRepo.byId(this.o.db, applicationId);
     if (!first) return;
     await transact(this.o.db, async (trx) => {
-      const parent = first.parent_id ? await appsRepo.lock(trx, first.parent_id) : undefined;
-      const app = await appsRepo.lock(trx, applicationId);
+      const { parent, app } = first.parent_id ? await appsRepo.lockWithParent(trx, first.parent_id, applicationId) : { parent: undefined, app: await appsRepo.lock(trx, applicationId) };
       if (!app || (app.state !== 'approved' && app.state !== 'denied') || app.awaiting) return;
       const who: Who = { ...SYSTEM, ctx: systemContext(`job:${job.id}`) };
       await this.conclude(trx, app, who, { method: 'online' });

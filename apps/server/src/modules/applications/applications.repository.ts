@@ -58,8 +58,24 @@ export type NewTask = Insertable<ApplicationTasksTable>;
 export const appsRepo = {
   insert: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).execute(),
   byId: (db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst(),
-  /** Row lock for a transition: every writer of an application takes it first (parent before child). */
-  lock: (db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
+  /**
+   * Row lock for a transition: every writer of an application takes it first (parent before child).
+   * FOR NO KEY UPDATE (what an UPDATE of non-key columns takes anyway): it excludes other writers
+   * but not the FOR KEY SHARE locks of foreign-key checks, so a child's new timeline entries and
+   * tasks (which reference the bundle as root_id) never wait for whoever holds the bundle's row.
+   */
+  lock: (db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst(),
+  /** Locks a bundle's row and then one of its children's, in one round trip (rows are locked in the ORDER BY's order). */
+  lockWithParent: async (db: Db, parentId: string, id: string) => {
+    const rows = await db
+      .selectFrom('applications')
+      .selectAll()
+      .where('id', 'in', [parentId, id])
+      .orderBy(sql`id = ${parentId}`, 'desc')
+      .forNoKeyUpdate()
+      .execute();
+    return { parent: rows.find((r) => r.id === parentId), app: rows.find((r) => r.id === id) };
+  },
   update: (db: Db, id: string, patch: AppPatch) =>
     db.updateTable('applications').set({ ...(encode(withBasis(patch)) as object), version: sql`version + 1`, updated_at: sql`now()` } as never).where('id', '=', id).execute(),
   /** Optimistic update of a draft: only when the caller saw the current version. */
@@ -74,7 +90,7 @@ export const appsRepo = {
   },
   delete: (db: Db, id: string) => db.deleteFrom('applications').where('id', '=', id).execute(),
   children: (db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('number').execute(),
-  lockChildren: (db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('id').forUpdate().execute(),
+  lockChildren: (db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('id').forNoKeyUpdate().execute(),
   listOf: (db: Db, applicantId: string, f: { state?: string; limit: number; offset: number }) => {
     let q = db.selectFrom('applications').selectAll().where('applicant_id', '=', applicantId).where('parent_id', 'is', null);
     if (f.state) q = q.where('state', '=', f.state);
@@ -89,7 +105,10 @@ export const appsRepo = {
 export const tasksRepo = {
   insert: (db: Db, rows: NewTask[]) => (rows.length ? db.insertInto('application_tasks').values(rows).execute() : Promise.resolve([])),
   byId: (db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).executeTakeFirst(),
-  lock: (db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
+  lock: (db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst(),
+  /** A task with its application's bundle (read before an act's transaction, to lock in order). */
+  byIdWithParent: (db: Db, id: string) =>
+    db.selectFrom('application_tasks as t').innerJoin('applications as a', 'a.id', 't.application_id').selectAll('t').select('a.parent_id as app_parent_id').where('t.id', '=', id).executeTakeFirst(),
   update: (db: Db, id: string, patch: Updateable<ApplicationTasksTable>) =>
     db.updateTable('application_tasks').set({ ...patch, version: sql`version + 1` } as never).where('id', '=', id).execute(),
   ofStep: (db: Db, applicationId: string, stepIndex: number) =>

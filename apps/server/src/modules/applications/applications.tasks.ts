@@ -4,10 +4,12 @@
  * code), request a supplement, review with an opinion (审批意见), decide, deliver — plus special
  * procedures (特别程序) that pause the clock.
  *
- * Every act runs in one transaction that locks the bundle's row (if any), the application's and
- * the task's, in that order, and then checks: the task is of the officer's department and role,
- * open, not claimed by someone else, of the right kind of step, and the application is in a
- * state that allows it. A refusal changes nothing.
+ * Every act runs in one transaction that locks the bundle's row (if any, and only for acts that
+ * can move the bundle: ActRules.movesBundle), the application's and the task's, in that order, and
+ * then checks: the task is of the officer's department and role, open, not claimed by someone
+ * else, of the right kind of step, and the application is in a state that allows it. A refusal
+ * changes nothing. (Why leaving the bundle alone cannot deadlock: see "Concurrency" in
+ * applications.engine.ts.)
  */
 import type { Db } from '../../db/database';
 import { transact } from '../../db/deferred';
@@ -38,6 +40,14 @@ interface ActRules {
   duringSpecial?: boolean;
   /** Does not claim the task (claim and release manage that themselves). */
   noClaim?: boolean;
+  /**
+   * The act can move the child's bundle: the bundle's state (a function of its children's, see
+   * bundleStateOf) may change, or the bundle's rules may start or stop children. Then the bundle's
+   * row is locked first and the act ends with progressBundle. Acts that cannot (claims, reviews,
+   * approvals, special procedures: the child stays "under review" as the bundle sees it) leave the
+   * bundle alone, so officers acting on parallel children of one bundle do not queue on it.
+   */
+  movesBundle?: boolean;
 }
 
 interface ActScope {
@@ -174,29 +184,28 @@ export class TasksService {
   /** The frame of every act: checks, locks in order, claim, the act, the audit entry. */
   private async act<T>(ctx: RequestContext, taskId: string, name: string, rules: ActRules, fn: (s: ActScope) => Promise<T>, detail: Record<string, unknown> = {}): Promise<T> {
     const actor = requireActor(ctx);
-    const t0 = await tasksRepo.byId(this.db, taskId);
+    const t0 = await tasksRepo.byIdWithParent(this.db, taskId);
     if (!t0) throw appErrors.taskNotFound();
     if (t0.department_id !== actor.departmentId) throw appErrors.otherDepartment();
     if (!actor.roles.includes(t0.role as never)) throw appErrors.roleMismatch(t0.role);
-    const a0 = (await appsRepo.byId(this.db, t0.application_id))!;
     await this.engine.departments.refresh();
     const who = whoOf(actor, ctx);
     return transact(this.db, async (trx) => {
-      const parent = a0.parent_id ? await appsRepo.lock(trx, a0.parent_id) : undefined;
-      const app = (await appsRepo.lock(trx, a0.id))!;
+      const { parent, app } = t0.app_parent_id && rules.movesBundle ? await appsRepo.lockWithParent(trx, t0.app_parent_id, t0.application_id) : { parent: undefined, app: await appsRepo.lock(trx, t0.application_id) };
       const task = (await tasksRepo.lock(trx, taskId))!;
+      if (!app) throw appErrors.taskNotFound();
       if (task.state !== 'open') throw appErrors.taskState(task.state);
       if (task.assignee_id && task.assignee_id !== actor.accountId) throw appErrors.claimedByOther(task.assignee_name);
       if (rules.actions && !rules.actions.includes(task.action)) throw appErrors.wrongAction(task.action);
       if (app.state === 'supplement_requested' && !rules.duringSupplement) throw appErrors.awaitingApplicant();
       if (app.state === 'special_procedure' && !rules.duringSpecial) throw appErrors.paused();
       if (app.awaiting === 'payment' && !rules.noClaim) throw appErrors.awaitingPayment();
-      if (!rules.noClaim && !task.assignee_id) {
-        const now = this.engine.now();
-        await tasksRepo.update(trx, task.id, { assignee_id: actor.accountId, assignee_name: actor.displayName, claimed_at: now });
-        Object.assign(task, { assignee_id: actor.accountId, assignee_name: actor.displayName, claimed_at: now });
-      }
+      // The act claims the task; the claim is written with the signature (sign writes the assignee)
+      // or, when the act leaves the task open, after it.
+      const claiming = !rules.noClaim && !task.assignee_id;
+      if (claiming) Object.assign(task, { assignee_id: actor.accountId, assignee_name: actor.displayName, claimed_at: this.engine.now() });
       const out = await fn({ trx, app, task, parent, who, actor });
+      if (claiming && task.state === 'open') await tasksRepo.update(trx, task.id, { assignee_id: task.assignee_id, assignee_name: task.assignee_name, claimed_at: task.claimed_at });
       await recordAudit(trx, ctx, { action: `task.${name}`, entityType: 'application_task', entityId: task.id, detail: { applicationId: app.id, number: app.number, stage: task.stage_key, ...detail } });
       return out;
     });
@@ -228,7 +237,7 @@ export class TasksService {
 
   /** 受理: starts the legal clock (due dates, receipt) and moves to the next step. */
   async accept(ctx: RequestContext, taskId: string, input: { note?: string }) {
-    await this.act(ctx, taskId, 'accept', { actions: ['accept'] }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'accept', { actions: ['accept'], movesBundle: true }, async ({ trx, app, task, parent, who }) => {
       const result = await this.engine.sign(trx, app, task, 'yes', 'accepted', who, { opinion: input.note ?? null });
       if (result !== 'yes') return;
       const clock = this.engine.clockAtAcceptance(app);
@@ -267,7 +276,7 @@ export class TasksService {
   /** 不予受理, with a reason code and an explanation. */
   async notAccept(ctx: RequestContext, taskId: string, input: { reasonCode: NotAcceptedReason; reason: string }) {
     const label = NOT_ACCEPTED_REASONS[input.reasonCode];
-    await this.act(ctx, taskId, 'not_accept', { actions: ['accept'] }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'not_accept', { actions: ['accept'], movesBundle: true }, async ({ trx, app, task, parent, who }) => {
       await this.engine.sign(trx, app, task, 'no', 'not_accepted', who, { opinion: input.reason, reasonCode: input.reasonCode });
       await this.engine.move(trx, app, 'notAccept', who, {
         patch: { outcome: { kind: 'not_accepted', reasonCode: input.reasonCode, reasonLabel: label, reason: input.reason, department: this.engine.departments.name(task.department_id) }, decided_at: this.engine.now() },
@@ -299,7 +308,7 @@ export class TasksService {
       const name = it.kind === 'material' ? (iv?.content.materials.find((m) => m.key === it.key)?.name ?? it.key) : ((iv?.content.form.properties as Record<string, { title?: string }>)?.[it.key]?.title ?? it.key);
       return `${name}（${it.reason}）`;
     };
-    await this.act(ctx, taskId, 'request_supplement', { actions: ['accept', 'review', 'decide'] }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'request_supplement', { actions: ['accept', 'review', 'decide'], movesBundle: true }, async ({ trx, app, task, parent, who }) => {
       check();
       const returnTo = app.state;
       const dueDate = withCalendar(() => addWorkingDays(chinaDate(this.engine.now()), input.replyWithinDays ?? 10));
@@ -357,7 +366,7 @@ export class TasksService {
    */
   async decide(ctx: RequestContext, taskId: string, input: { approve: boolean; opinion: string; reasons?: string[]; result?: Record<string, string | number | boolean> }) {
     if (!input.approve && !input.reasons?.length) throw errors.invalid('REASONS_REQUIRED', 'body/reasons', '不予决定须写明理由', 'A denial must give its reasons');
-    await this.act(ctx, taskId, 'decide', { actions: ['decide'] }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'decide', { actions: ['decide'], movesBundle: !input.approve }, async ({ trx, app, task, parent, who }) => {
       const c = ctxOf(app);
       const now = this.engine.now();
       const dept = this.engine.departments.name(task.department_id);
@@ -383,7 +392,7 @@ export class TasksService {
           notify: { template: 'application.approved', params: {} },
         });
         await this.engine.afterStep(trx, app, task.step_index, who);
-        if (parent) await this.engine.progressBundle(trx, parent, who);
+        // An approval does not move the bundle (movesBundle is false): the child's conclusion does.
         return;
       }
       const denials = [...(c.denials ?? []), { departmentId: task.department_id, reasons: input.reasons!, opinion: input.opinion }];
@@ -410,7 +419,7 @@ export class TasksService {
 
   /** 办结送达: the officer hands over the result (window, post or online). */
   async deliver(ctx: RequestContext, taskId: string, input: { method: 'online' | 'window' | 'mail'; note?: string }) {
-    await this.act(ctx, taskId, 'deliver', { actions: ['deliver'] }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'deliver', { actions: ['deliver'], movesBundle: true }, async ({ trx, app, task, parent, who }) => {
       if (app.state !== 'approved') throw appErrors.taskState(task.state);
       const result = await this.engine.sign(trx, app, task, 'yes', 'delivered', who, { opinion: input.note ?? null });
       if (result !== 'yes') return;
