@@ -58,7 +58,7 @@ export const SECTIONS: Record<Area, Section[]> = {
     { key: 'inquiries', path: 'inquiries', icon: <CommentOutlined />, main: true },
     { key: 'reviews', path: 'reviews', icon: <LikeOutlined /> },
     { key: 'dataUsage', path: 'data-usage', icon: <SafetyCertificateOutlined /> },
-    { key: 'mandates', path: 'mandates', icon: <UserSwitchOutlined />, roles: ['citizen', 'agent'] },
+    { key: 'mandates', path: 'mandates', icon: <UserSwitchOutlined />, roles: ['citizen', 'agent', 'enterprise'] },
     { key: 'openData', path: 'open-data', icon: <DatabaseOutlined /> },
   ],
   workbench: [
