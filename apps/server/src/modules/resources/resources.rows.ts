@@ -317,7 +317,7 @@ function prepare(resourceId: string, columns: SourceColumn[], q: RowQuery, index
  * the published ones); the row key is readable as `_id`. `indexed`: the fields with a ready
  * expression index, `textIndexed`: those with a ready text index (ResourcesService.readyRowIndexes).
  */
-export async function searchRows(db: Db, resourceId: string, columns: SourceColumn[], q: RowQuery, indexed: ReadonlySet<string> = new Set(), textIndexed: ReadonlySet<string> = new Set()): Promise<RowQueryResult> {
+export async function searchRows(db: Db, resourceId: string, columns: SourceColumn[], q: RowQuery, indexed: ReadonlySet<string> = new Set(), textIndexed: ReadonlySet<string> = new Set(), pairs: ReadonlySet<string> = new Set()): Promise<RowQueryResult> {
   const { byName, where, sortKeys, uniform, carried, selectCols, offset, statement } = prepare(resourceId, columns, q, indexed, textIndexed);
   const rows = q.limit > 0 ? await statement.execute(db) : { rows: [] };
   const more = rows.rows.length > q.limit;
@@ -351,8 +351,7 @@ export async function searchRows(db: Db, resourceId: string, columns: SourceColu
       total = est;
       estimated = true;
     } else {
-      const c = await sql<{ n: string }>`SELECT count(*) AS n FROM ${rowsOf(resourceId)} ${whereSql(where)}`.execute(db);
-      total = Number(c.rows[0].n);
+      total = await countMatches(db, resourceId, where, pairFiltered(q, indexed, pairs));
     }
   }
   return {
@@ -369,6 +368,33 @@ export async function searchRows(db: Db, resourceId: string, columns: SourceColu
     cursor: lastValues ? encodeCursor({ k: lastValues, t: total, e: estimated }) : null,
     more,
   };
+}
+
+/**
+ * Whether the query is two or more equality filters on indexed fields, two of them with a pair
+ * index (and nothing else: no `q`, no filter that only the GIN index answers).
+ */
+function pairFiltered(q: RowQuery, indexed: ReadonlySet<string>, pairs: ReadonlySet<string>): boolean {
+  const names = Object.keys(q.filters ?? {});
+  if ((q.q && q.q.trim()) || names.length < 2 || !names.every((n) => indexed.has(n))) return false;
+  return names.some((a) => names.some((b) => a < b && pairs.has(pairField(a, b))));
+}
+
+/**
+ * The exact count of the matches (the planner estimated at most the threshold). With a pair index
+ * for two of the filters, bitmap scans are off for the statement: the planner otherwise prefers a
+ * BitmapAnd of the two single-field indexes, which reads both broad ranges to their end (at
+ * 2,000,000 rows 165,000 index entries, 65 ms, against 17 ms for the pair index's 5,000 rows; it
+ * costs reading an index entry far below what it takes on cached data). A statement-level
+ * setting needs a transaction (SET LOCAL); inside the caller's transaction it is left alone.
+ */
+async function countMatches(db: Db, resourceId: string, where: RawBuilder<unknown>[], pairFilters: boolean): Promise<number> {
+  const count = sql<{ n: string }>`SELECT count(*) AS n FROM ${rowsOf(resourceId)} ${whereSql(where)}`;
+  if (!pairFilters || db.isTransaction) return Number((await count.execute(db)).rows[0].n);
+  return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL enable_bitmapscan = off`.execute(trx);
+    return Number((await count.execute(trx)).rows[0].n);
+  });
 }
 
 const ckanType = (t: ColumnType) => ({ string: 'text', integer: 'int', number: 'numeric', date: 'date', datetime: 'timestamp', boolean: 'bool' })[t];

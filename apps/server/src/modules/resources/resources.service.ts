@@ -462,7 +462,7 @@ export class ResourcesService {
    */
   async searchRows(db: Db, resourceId: string, columns: SourceColumn[], query: RowQuery): Promise<RowQueryResult> {
     const ready = await this.readyIndexes(db, resourceId);
-    return searchRows(db, resourceId, columns, query, ready.btree, ready.text);
+    return searchRows(db, resourceId, columns, query, ready.btree, ready.text, ready.pair);
   }
 
   /** All rows in key order, in batches (downloads). */
