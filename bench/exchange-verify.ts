@@ -2,7 +2,11 @@
  * The exchange's verification API (核验) under load, on PostgreSQL, against a bare node:http server
  * in the same run.
  *
- *   npx tsx bench/exchange-verify.ts [--duration 20] [--connections 50] [--rows 200000] [--auth token|bearer]
+ *   npx tsx bench/exchange-verify.ts [--duration 20] [--connections 50] [--rows 200000] [--auth token|bearer] [--processes N]
+ *
+ * --processes N (default 2; 1 = one server process) runs the server with SERVER_PROCESSES=N and
+ * measures bare node:http with 1 and with N processes; both ratios are printed, the headline being
+ * N against N.
  *
  * 1. A throwaway PostgreSQL cluster and the real server (main.ts, demo data: the population
  *    register, the machine client fz-ybj-system with its assertion key and a verify grant).
@@ -31,7 +35,7 @@ import { ResourcesService } from '../apps/server/src/modules/resources';
 import { OrgService } from '../apps/server/src/modules/org';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, signClientAssertion } from '../apps/server/src/modules/exchange';
 import { startPgCluster } from '../test/pg-cluster';
-import { BENCH_SECRET, bareRun, cpuLine, fmt, load as loadPhase, loadAverage, log, measuredLoad, ratioLine, startServer, stopServer, type Server } from './harness';
+import { BENCH_SECRET, bareRun, cpuLine, fmt, load as loadPhase, loadAverage, log, measuredLoad, postgresCpuSeconds, ratioLines, startServer, stopServer, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -41,6 +45,7 @@ const opt = (name: string, def: number) => {
 const DURATION = opt('duration', 20);
 const CONNECTIONS = opt('connections', 50);
 const ROWS = opt('rows', 200_000);
+const PROCESSES = opt('processes', 2);
 const AUTH = argv.includes('--auth') ? argv[argv.indexOf('--auth') + 1] : 'token';
 const BODIES = 2000;
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
@@ -52,13 +57,13 @@ const load = (url: string, bodies: string[], headers: Record<string, string>, du
   loadPhase(url, { connections: CONNECTIONS, duration, paths: '/api/exchange/verify', bodies, headers });
 
 async function main() {
-  log(`exchange verification benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per phase, ${fmt(ROWS, 0)} extra people, auth ${AUTH}`);
+  log(`exchange verification benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per phase, ${fmt(ROWS, 0)} extra people, auth ${AUTH}, ${PROCESSES} server process${PROCESSES > 1 ? 'es' : ''}`);
   const cluster = await startPgCluster({ fast: true, settings: { shared_buffers: '512MB' } });
   const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-bench-ex-'));
   const children: Server[] = [];
   try {
     const ts = performance.now();
-    const server = await startServer({ DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true' });
+    const server = await startServer({ DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true', SERVER_PROCESSES: String(PROCESSES) });
     children.push(server);
     log(`server ready (with the demo node) in ${fmt((performance.now() - ts) / 1000)} s at ${server.url}`);
 
@@ -114,19 +119,24 @@ async function main() {
     await load(server.url, bodies, headers, 3); // warm-up
     const [c0, b0] = [await counted(), await batches()];
     const loadAtRun = loadAverage();
+    const pg0 = postgresCpuSeconds(cluster);
     const v = await measuredLoad(server, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies, headers });
+    const pgMicros = ((postgresCpuSeconds(cluster) - pg0) * 1e6) / Math.max(1, v.total);
     await new Promise((r) => setTimeout(r, 1000));
     const [calls, logged] = [(await counted()) - c0, (await batches()) - b0];
     log(`VERIFY API: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; ${fmt(calls, 0)} receipts in ${fmt(logged, 0)} log entries`);
     await stopServer(server);
     children.length = 0;
 
-    const b = await bareRun(answer, dataDir, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies });
+    const spec = { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies };
+    const b = await bareRun(answer, dataDir, spec);
+    const bN = PROCESSES > 1 ? await bareRun(answer, dataDir, spec, PROCESSES) : null;
     await handle.close();
 
     console.log('\nResults');
-    console.log(`  ${ratioLine('verification API  ', v, b, 20)}`);
-    console.log(`  ${cpuLine(v, b)}`);
+    for (const l of ratioLines('verification API', v, b, bN, PROCESSES, 20)) console.log(`  ${l}`);
+    console.log(`  ${cpuLine(v, bN ?? b)}`);
+    console.log(`  PostgreSQL CPU     ${fmt(pgMicros, 0)} µs per request`);
     console.log(`  machine            ${loadAtRun} when the API phase started (2 cores shared with other work)`);
     console.log(`  latency            p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms (target p99 ≤ 30 ms) at ${CONNECTIONS} connections`);
     console.log(`  receipts           ${fmt(calls, 0)} recorded in ${fmt(logged, 0)} transparency-log entries (≈ ${fmt(calls / Math.max(1, logged))} calls per group commit)`);

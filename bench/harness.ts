@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort } from '../test/pg-cluster';
@@ -67,12 +67,22 @@ export function stopServer(s: Server): Promise<void> {
   });
 }
 
-/** A bare node:http server answering the bytes of `bodyFile` to every request (after reading the request body). */
-export async function bareServer(bodyFile: string): Promise<Server> {
+/**
+ * A bare node:http server answering the bytes of `bodyFile` to every request (after reading the
+ * request body); with `processes` > 1, that many node:cluster workers on the one port, as the real
+ * server runs with SERVER_PROCESSES (the like-for-like comparison).
+ */
+export async function bareServer(bodyFile: string, processes = 1): Promise<Server> {
   const port = await freePort();
-  const code = `const http=require('node:http');const body=require('node:fs').readFileSync(${JSON.stringify(bodyFile)});
-http.createServer((req,res)=>{req.resume();req.on('end',()=>{res.writeHead(200,{'content-type':'application/json; charset=utf-8','content-length':body.length});res.end(body);});}).listen(${port},'127.0.0.1',()=>console.log('up'));`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const serve = `const http=require('node:http');const body=require('node:fs').readFileSync(${JSON.stringify(bodyFile)});
+http.createServer((req,res)=>{req.resume();req.on('end',()=>{res.writeHead(200,{'content-type':'application/json; charset=utf-8','content-length':body.length});res.end(body);});}).listen(${port},'127.0.0.1',()=>process.send?process.send('up'):console.log('up'));`;
+  const code =
+    processes > 1
+      ? `const cluster=require('node:cluster');if(cluster.isPrimary){let up=0;for(let i=0;i<${processes};i++)cluster.fork().on('message',()=>{if(++up===${processes})console.log('up');});process.on('SIGTERM',()=>{for(const w of Object.values(cluster.workers))w.kill();process.exit(0);});}else{${serve}}`
+      : serve;
+  const script = join(dirname(bodyFile), `bare-server-${port}.cjs`); // cluster workers re-run a script file
+  writeFileSync(script, code);
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', () => resolve({ child, url: `http://127.0.0.1:${port}` }));
     child.on('exit', (c) => reject(new Error(`bare server exited with ${c}`)));
@@ -129,12 +139,52 @@ export const ratioLine = (name: string, ours: Run, bare: Run, target: number) =>
   `${name} ${fmt(ours.rps, 0)} req/s vs bare node:http ${fmt(bare.rps, 0)} req/s = ${fmt((100 * ours.rps) / bare.rps)} % (target ≥ ${target} %)`;
 
 /**
+ * The ratio lines of a run with `processes` server processes: against one bare node:http process and,
+ * when processes > 1, against as many bare processes (like-for-like: the headline).
+ */
+export function ratioLines(name: string, ours: Run, bare1: Run, bareN: Run | null, processes: number, target: number): string[] {
+  if (!bareN || processes === 1) return [ratioLine(name, ours, bare1, target)];
+  return [
+    `${ratioLine(`${name} (${processes} processes vs ${processes} bare)`, ours, bareN, target)}  ← like-for-like`,
+    ratioLine(`${name} (${processes} processes vs 1 bare)`, ours, bare1, target),
+  ];
+}
+
+/**
  * CPU seconds (user + system) a server process has used so far, from /proc (Linux). On a shared,
  * loaded machine requests per second measure mostly the CPU share a process gets; CPU time per
  * request does not, so the benchmarks print both.
  */
 export function cpuSeconds(s: Server): number {
-  return processCpuSeconds(s.child.pid!);
+  return treeCpuSeconds(s.child.pid!);
+}
+
+/** CPU seconds of a process and its live descendants (a SERVER_PROCESSES supervisor and its workers). */
+export function treeCpuSeconds(root: number): number {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; p = parent.get(p), hops++) if (p === root) return true;
+    return false;
+  };
+  let total = 0;
+  for (const pid of parent.keys()) {
+    if (!inTree(pid)) continue;
+    try {
+      total += processCpuSeconds(pid);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return total;
 }
 
 /** CPU seconds of a process; with `reaped`, also of its children it has waited for (cutime + cstime). */
@@ -180,14 +230,14 @@ export const cpuLine = (ours: { cpuMicrosPerRequest: number }, bare: { cpuMicros
  * The comparison phase: a bare node:http server answering `answer` (the API's own answer bytes)
  * under the same load (`spec`, after a 3 s warm-up), started and stopped here; logs and returns its figures.
  */
-export async function bareRun(answer: string | Buffer, dir: string, spec: LoadSpec): Promise<Run & { cpuMicrosPerRequest: number }> {
+export async function bareRun(answer: string | Buffer, dir: string, spec: LoadSpec, processes = 1): Promise<Run & { cpuMicrosPerRequest: number }> {
   const bodyFile = join(dir, 'bare-answer.json');
   writeFileSync(bodyFile, answer);
-  const bare = await bareServer(bodyFile);
+  const bare = await bareServer(bodyFile, processes);
   try {
     await load(bare.url, { ...spec, duration: 3 });
     const b = await measuredLoad(bare, spec);
-    log(`BARE node:http (same answer bytes): ${fmt(b.rps, 0)} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms`);
+    log(`BARE node:http, ${processes} process${processes > 1 ? 'es' : ''} (same answer bytes): ${fmt(b.rps, 0)} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms, CPU ${fmt(b.cpuMicrosPerRequest, 0)} µs per request`);
     return b;
   } finally {
     await stopServer(bare);

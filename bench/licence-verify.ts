@@ -2,7 +2,11 @@
  * The e-licence verification API under load, on PostgreSQL, against a bare node:http server in
  * the same run.
  *
- *   npx tsx bench/licence-verify.ts [--duration 20] [--connections 50] [--presentations 300]
+ *   npx tsx bench/licence-verify.ts [--duration 20] [--connections 50] [--presentations 300] [--processes N]
+ *
+ * --processes N (default 2; 1 = one server process) runs the server with SERVER_PROCESSES=N and
+ * measures bare node:http with 1 and with N processes; both ratios are printed, the headline being
+ * N against N.
  *
  * 1. A throwaway PostgreSQL cluster and the real server (main.ts, demo data: the demo licences,
  *    issuers with EdDSA, ES256 and SM2SM3 keys, the machine client fz-ybj-system).
@@ -33,7 +37,7 @@ import { licenceType } from '../apps/server/src/modules/licences/licences.types'
 import { presentSdJwt } from '../apps/server/src/modules/licences/sd-jwt';
 import { verifyPresentation, type TrustResolver } from '../apps/server/src/modules/licences/verifier';
 import { startPgCluster } from '../test/pg-cluster';
-import { BENCH_SECRET, bareRun, cpuLine, fmt, load as loadPhase, loadAverage, log, measuredLoad, ratioLine, startServer, stopServer, type Server } from './harness';
+import { BENCH_SECRET, bareRun, cpuLine, fmt, load as loadPhase, loadAverage, log, measuredLoad, postgresCpuSeconds, ratioLines, startServer, stopServer, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -43,6 +47,7 @@ const opt = (name: string, def: number) => {
 const DURATION = opt('duration', 20);
 const CONNECTIONS = opt('connections', 50);
 const PRESENTATIONS = opt('presentations', 300);
+const PROCESSES = opt('processes', 2);
 
 const SECRET = BENCH_SECRET;
 
@@ -50,13 +55,13 @@ const load = (url: string, bodies: string[], headers: Record<string, string>, du
   loadPhase(url, { connections: CONNECTIONS, duration, paths: '/api/licences/verify', bodies, headers });
 
 async function main() {
-  log(`licence verification benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per phase`);
+  log(`licence verification benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per phase, ${PROCESSES} server process${PROCESSES > 1 ? 'es' : ''}`);
   const cluster = await startPgCluster({ fast: true, settings: { shared_buffers: '512MB' } });
   const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-bench-lic-'));
   const children: Server[] = [];
   try {
     const ts = performance.now();
-    const server = await startServer({ DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true' });
+    const server = await startServer({ DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true', SERVER_PROCESSES: String(PROCESSES) });
     children.push(server);
     log(`server ready (with the demo node) in ${fmt((performance.now() - ts) / 1000)} s at ${server.url}`);
 
@@ -132,19 +137,24 @@ async function main() {
     await load(server.url, bodies, headers, 3); // warm-up
     const before = await logged();
     const loadAtRun = loadAverage();
+    const pg0 = postgresCpuSeconds(cluster);
     const v = await measuredLoad(server, { connections: CONNECTIONS, duration: DURATION, paths: '/api/licences/verify', bodies, headers });
+    const pgMicros = ((postgresCpuSeconds(cluster) - pg0) * 1e6) / Math.max(1, v.total);
     await new Promise((r) => setTimeout(r, 1000));
     const appended = (await logged()) - before;
     log(`VERIFY API: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; ${fmt(appended, 0)} log leaves appended (each a batch of answers)`);
     await stopServer(server);
     children.length = 0;
 
-    const b = await bareRun(answer, dataDir, { connections: CONNECTIONS, duration: DURATION, paths: '/api/licences/verify', bodies });
+    const spec = { connections: CONNECTIONS, duration: DURATION, paths: '/api/licences/verify', bodies };
+    const b = await bareRun(answer, dataDir, spec);
+    const bN = PROCESSES > 1 ? await bareRun(answer, dataDir, spec, PROCESSES) : null;
     await handle.close();
 
     console.log('\nResults');
-    console.log(`  ${ratioLine('verification API  ', v, b, 20)}`);
-    console.log(`  ${cpuLine(v, b)}`);
+    for (const l of ratioLines('verification API', v, b, bN, PROCESSES, 20)) console.log(`  ${l}`);
+    console.log(`  ${cpuLine(v, bN ?? b)}`);
+    console.log(`  PostgreSQL CPU     ${fmt(pgMicros, 0)} µs per request`);
     console.log(`  verification core  lean ${fmt(leanUs, 0)} µs vs @sd-jwt reference ${fmt(libraryUs, 0)} µs per presentation (${fmt(libraryUs / leanUs)}×), CPU time in-process, same run`);
     console.log(`  machine            ${loadAtRun} when the API phase started (2 cores shared with other work)`);
     console.log(`  latency            p50 ${v.p50} ms, p99 ${v.p99} ms (target p99 ≤ 30 ms) at ${CONNECTIONS} connections`);

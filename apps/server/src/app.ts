@@ -236,7 +236,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const files = await createFiles({ db, config, jobs, log: app.log });
   const catalog = createCatalog({ db, org, nodeName: `${org.region(config.NODE_REGION)?.name ?? config.NODE_REGION}一网通办` });
   const payments = createPayments({ db, config, jobs, org, log: app.log, inProcess });
-  const licences = new LicenceService(db, crypto_, org, config.PUBLIC_URL, { statusTtlSeconds: config.LICENCE_STATUS_TTL_SECONDS, presentationTtlSeconds: config.LICENCE_PRESENTATION_TTL_SECONDS, nodeRegion: config.NODE_REGION, identity });
+  const licences = new LicenceService(db, crypto_, org, config.PUBLIC_URL, { statusTtlSeconds: config.LICENCE_STATUS_TTL_SECONDS, presentationTtlSeconds: config.LICENCE_PRESENTATION_TTL_SECONDS, nodeRegion: config.NODE_REGION, identity, listen: database.listen });
   const materialSources = new MaterialSources();
   const applications = createApplications({ db, config, org, catalog: catalogReader(catalog), crypto: crypto_, jobs, log: app.log, payments: payments.service, notifications, files, materialSources, people: identity, listen: database.listen });
   // E-licences: 授权用证 / 免提交 materials, and issuance when an item resulting in a licence is approved.

@@ -60,6 +60,9 @@ export const ConfigSchema = Type.Object({
   TRUST_PROXY: Type.String({ default: 'false' }),
   /** Run the durable job runner in this process (timers, notifications, outbox). Tests drain it by hand. */
   JOB_RUNNER: Type.Boolean({ default: true }),
+  /** Server processes sharing the port (node:cluster; PostgreSQL only): 1 = this process serves, N > 1 = a
+   * supervisor forks N workers (the first migrates and loads the demo before the others start). */
+  SERVER_PROCESSES: Type.Integer({ default: 1, minimum: 1, maximum: 64 }),
   /** Seconds between this process's checks for a calendar year entered by another process (it is normally told at
    * once by NOTIFY; the check covers a lost LISTEN connection). */
   CALENDAR_CHECK_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86400 }),

@@ -1,41 +1,129 @@
 /**
  * Entry point: load the configuration, build the app, listen, and shut down gracefully on
  * SIGTERM/SIGINT (stop accepting, let requests in flight finish, close the database).
+ *
+ * SERVER_PROCESSES=N (N > 1, PostgreSQL only) runs N server processes on the one port with
+ * node:cluster: this process becomes a supervisor that builds no app. It forks the first worker
+ * and waits until it is ready (it migrates and loads the demo node), then forks the others; a
+ * worker that dies unexpectedly is replaced. SIGTERM/SIGINT reach every worker, each shuts down
+ * gracefully, and the supervisor exits 0 when all did. What several processes share correctly is
+ * listed in docs/ARCHITECTURE.md's "Several server processes" (state in PostgreSQL; bounded caches).
  */
+import cluster, { type Worker } from 'node:cluster';
 import { loadConfig } from './config';
-import { buildApp } from './app';
 
 const started = Date.now();
 const config = loadConfig();
-const app = await buildApp(config);
-await app.listen({ port: config.PORT, host: config.HOST });
-const addr = app.server.address();
-const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
-app.log.info({ ms: Date.now() - started, database: app.database.kind }, 'ready');
-if (config.LOG_LEVEL !== 'silent') {
-  console.log(`\n  一网 Yiwang is ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${app.database.kind})\n  Web:  http://localhost:${port}/\n  API:  http://localhost:${port}/api\n  Docs: http://localhost:${port}/docs\n`);
+const processes = config.SERVER_PROCESSES;
+
+if (processes > 1 && cluster.isPrimary) await supervise();
+else await serve();
+
+async function serve(): Promise<void> {
+  const { buildApp } = await import('./app');
+  const worker = cluster.isWorker ? Number(process.env.YIWANG_WORKER ?? cluster.worker?.id ?? 0) : 0;
+  const app = await buildApp(config);
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+  app.log.info({ ms: Date.now() - started, database: app.database.kind, ...(worker ? { worker, pid: process.pid } : {}) }, 'ready');
+  if (cluster.isWorker) process.send?.({ yiwang: 'ready', port });
+  else if (config.LOG_LEVEL !== 'silent') banner(port, app.database.kind);
+
+  let closing = false;
+  async function shutdown(signal: string) {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal, ...(worker ? { worker } : {}) }, 'shutting down');
+    const force = setTimeout(() => {
+      app.log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    // Connections that finish their request after close() began would otherwise stay open for the
+    // keep-alive timeout; close them as soon as they are idle.
+    setInterval(() => app.server.closeIdleConnections(), 100).unref();
+    try {
+      await app.close();
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // A worker whose supervisor is gone (killed) stops too, rather than serving on alone.
+  if (cluster.isWorker) process.on('disconnect', () => void shutdown('disconnect'));
 }
 
-let closing = false;
-async function shutdown(signal: string) {
-  if (closing) return;
-  closing = true;
-  app.log.info({ signal }, 'shutting down');
-  const force = setTimeout(() => {
-    app.log.error('shutdown took too long; exiting');
-    process.exit(1);
-  }, 15_000);
-  force.unref();
-  // Connections that finish their request after close() began would otherwise stay open for the
-  // keep-alive timeout; close them as soon as they are idle.
-  setInterval(() => app.server.closeIdleConnections(), 100).unref();
+function banner(port: number, kind: string, workers?: number) {
+  console.log(
+    `\n  一网 Yiwang is ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${kind}${workers ? `, ${workers} server processes` : ''})\n  Web:  http://localhost:${port}/\n  API:  http://localhost:${port}/api\n  Docs: http://localhost:${port}/docs\n`,
+  );
+}
+
+async function supervise(): Promise<void> {
+  const say = (msg: string) => {
+    if (config.LOG_LEVEL !== 'silent') console.log(`[supervisor ${process.pid}] ${msg}`);
+  };
+  if (!/^postgres(ql)?:\/\//.test(config.DATABASE_URL ?? '')) {
+    console.error('SERVER_PROCESSES > 1 needs PostgreSQL (DATABASE_URL=postgres://…): the embedded database belongs to one process.');
+    process.exit(2);
+  }
+  let closing = false;
+  const live = new Set<Worker>();
+  const fork = (n: number) =>
+    new Promise<number>((resolve, reject) => {
+      const w = cluster.fork({ YIWANG_WORKER: String(n) });
+      live.add(w);
+      let ready = false;
+      w.on('message', (m: { yiwang?: string; port?: number }) => {
+        if (m?.yiwang === 'ready') {
+          ready = true;
+          resolve(m.port ?? config.PORT);
+        }
+      });
+      w.on('exit', (code, signal) => {
+        live.delete(w);
+        if (closing) return;
+        if (!ready) return reject(new Error(`worker ${n} exited (${signal ?? code}) before it was ready`));
+        say(`worker ${n} (pid ${w.process.pid}) exited (${signal ?? code}); starting a replacement`);
+        setTimeout(() => void fork(n).catch((err: Error) => say(err.message)), 1000).unref();
+      });
+    });
+
+  const stop = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    say(`${signal}: stopping ${live.size} server processes`);
+    const force = setTimeout(() => {
+      say('server processes did not stop in time; exiting');
+      process.exit(1);
+    }, 20_000);
+    force.unref();
+    let failed = false;
+    if (!live.size) process.exit(0);
+    for (const w of live) {
+      w.once('exit', (code) => {
+        if (code !== 0) failed = true;
+        if (live.size === 0) process.exit(failed ? 1 : 0);
+      });
+      w.process.kill('SIGTERM');
+    }
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
   try {
-    await app.close();
-    process.exit(0);
+    // The first worker migrates and loads the demo node alone; the others then find both done.
+    const port = await fork(1);
+    await Promise.all(Array.from({ length: processes - 1 }, (_, i) => fork(i + 2)));
+    if (config.LOG_LEVEL !== 'silent') banner(port, 'postgres', processes);
   } catch (err) {
-    app.log.error({ err }, 'error during shutdown');
-    process.exit(1);
+    console.error(String(err));
+    closing = true;
+    for (const w of live) w.process.kill('SIGTERM');
+    process.exitCode = 1;
   }
 }
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));

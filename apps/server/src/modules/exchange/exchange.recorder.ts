@@ -5,9 +5,11 @@
  * transparency-log entry listing them all, and the daily quota counters — while an idle call waits
  * only for its own small transaction.
  *
- * Quotas are exact: the batch adds its calls to each grant's counter for the day with
- * `INSERT … ON CONFLICT DO UPDATE … RETURNING used` (the row lock serializes processes), and the
- * calls beyond the quota are turned into refusals before anything is written.
+ * Quotas and rates are exact: the batch adds its calls to each grant's counter for the minute (rate,
+ * first) and for the day (quota) with `INSERT … ON CONFLICT DO UPDATE … RETURNING used` (the row
+ * lock serializes batches of every process), and the calls beyond the limit are turned into
+ * refusals (RATE_LIMITED, QUOTA_EXCEEDED) before anything is written. A call refused for its rate
+ * does not count against the quota.
  */
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
@@ -27,6 +29,10 @@ export interface PendingCall {
   quota?: { grantId: string; perDay: number };
   /** Builds the refusal when the quota turns out to be used up at commit. */
   onQuotaExceeded?: () => { result: Record<string, unknown>; reasonCode: string };
+  /** The grant's per-minute rate to count the call against (successful calls only; counted before the quota). */
+  rate?: { grantId: string; perMinute: number };
+  /** Builds the refusal when the minute's rate turns out to be used up at commit. */
+  onRateLimited?: () => { result: Record<string, unknown>; reasonCode: string };
 }
 
 export interface Recorded {
@@ -34,7 +40,8 @@ export interface Recorded {
   batchId: string;
   leafHash: string;
   result: Record<string, unknown>;
-  quotaExceeded: boolean;
+  /** The call was turned into a refusal at commit: its grant's daily quota or per-minute rate was used up. */
+  refused: 'quota' | 'rate' | null;
 }
 
 interface Waiting extends PendingCall {
@@ -47,33 +54,90 @@ export function chinaDay(d = new Date()): string {
   return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
-/** Writes calls in one transaction (also used directly, inside a caller's transaction, for single calls). */
-export async function writeCalls(trx: Db, calls: PendingCall[]): Promise<{ batchId: string; leafHash: string; exceeded: Set<number> }> {
-  const exceeded = new Set<number>();
-  // Quota: count the batch's successful calls per grant, refuse the excess.
-  const perGrant = new Map<string, { perDay: number; idx: number[] }>();
+/** The minute (since the epoch) a rate counter counts in. */
+export const rateMinute = (ms = Date.now()) => Math.floor(ms / 60_000);
+
+/**
+ * Counts calls against per-grant limits with one upsert (`upsert(values)` → the counters after it),
+ * returns the indexes of the calls beyond each limit (the last ones of the batch) and takes them
+ * back off the counter (`giveBack`).
+ */
+async function overLimit(
+  calls: PendingCall[],
+  skip: Set<number>,
+  limitOf: (c: PendingCall) => { grantId: string; limit: number } | undefined,
+  upsert: (values: { grantId: string; n: number }[]) => Promise<{ grant_id: string; used: number }[]>,
+  giveBack: (grantId: string, n: number) => Promise<unknown>,
+): Promise<number[]> {
+  const perGrant = new Map<string, { limit: number; idx: number[] }>();
   calls.forEach((c, i) => {
-    if (!c.quota) return;
-    const g = perGrant.get(c.quota.grantId) ?? { perDay: c.quota.perDay, idx: [] };
+    const l = skip.has(i) ? undefined : limitOf(c);
+    if (!l) return;
+    const g = perGrant.get(l.grantId) ?? { limit: l.limit, idx: [] };
     g.idx.push(i);
-    perGrant.set(c.quota.grantId, g);
+    perGrant.set(l.grantId, g);
   });
-  if (perGrant.size) {
-    const day = chinaDay();
-    const rows = await trx
-      .insertInto('exchange_usage')
-      .values([...perGrant].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grantId, g]) => ({ grant_id: grantId, day, used: g.idx.length }))) // one lock order: concurrent batches never deadlock
-      .onConflict((oc) => oc.columns(['grant_id', 'day']).doUpdateSet({ used: sql`exchange_usage.used + excluded.used` }))
-      .returning(['grant_id', 'used'])
-      .execute();
-    for (const r of rows) {
-      const g = perGrant.get(r.grant_id)!;
-      const over = Math.min(g.idx.length, r.used - g.perDay);
-      if (over > 0) {
-        for (const i of g.idx.slice(g.idx.length - over)) exceeded.add(i);
-        await trx.updateTable('exchange_usage').set({ used: sql`used - ${over}` }).where('grant_id', '=', r.grant_id).where('day', '=', day).execute();
-      }
+  if (!perGrant.size) return [];
+  // One lock order (by grant id): concurrent batches never deadlock.
+  const rows = await upsert([...perGrant].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grantId, g]) => ({ grantId, n: g.idx.length })));
+  const over: number[] = [];
+  for (const r of rows) {
+    const g = perGrant.get(r.grant_id)!;
+    const n = Math.min(g.idx.length, r.used - g.limit);
+    if (n > 0) {
+      over.push(...g.idx.slice(g.idx.length - n));
+      await giveBack(r.grant_id, n);
     }
+  }
+  return over;
+}
+
+let prunedMinute = 0;
+
+/** Writes calls in one transaction (also used directly, inside a caller's transaction, for single calls). */
+export async function writeCalls(trx: Db, calls: PendingCall[]): Promise<{ batchId: string; leafHash: string; exceeded: Set<number>; limited: Set<number> }> {
+  // Rate per minute first, then the daily quota of the calls still accepted.
+  const minute = rateMinute();
+  const limited = new Set(
+    await overLimit(
+      calls,
+      new Set(),
+      (c) => (c.rate ? { grantId: c.rate.grantId, limit: c.rate.perMinute } : undefined),
+      (values) =>
+        trx
+          .insertInto('exchange_rate_usage')
+          .values(values.map((v) => ({ grant_id: v.grantId, minute, used: v.n })))
+          .onConflict((oc) => oc.columns(['grant_id', 'minute']).doUpdateSet({ used: sql`exchange_rate_usage.used + excluded.used` }))
+          .returning(['grant_id', 'used'])
+          .execute(),
+      (grantId, n) => trx.updateTable('exchange_rate_usage').set({ used: sql`used - ${n}` }).where('grant_id', '=', grantId).where('minute', '=', minute).execute(),
+    ),
+  );
+  if (calls.some((c) => c.rate) && prunedMinute !== minute) {
+    prunedMinute = minute;
+    await trx.deleteFrom('exchange_rate_usage').where('minute', '<', minute - 1).execute();
+  }
+  const day = chinaDay();
+  const exceeded = new Set(
+    await overLimit(
+      calls,
+      limited,
+      (c) => (c.quota ? { grantId: c.quota.grantId, limit: c.quota.perDay } : undefined),
+      (values) =>
+        trx
+          .insertInto('exchange_usage')
+          .values(values.map((v) => ({ grant_id: v.grantId, day, used: v.n })))
+          .onConflict((oc) => oc.columns(['grant_id', 'day']).doUpdateSet({ used: sql`exchange_usage.used + excluded.used` }))
+          .returning(['grant_id', 'used'])
+          .execute(),
+      (grantId, n) => trx.updateTable('exchange_usage').set({ used: sql`used - ${n}` }).where('grant_id', '=', grantId).where('day', '=', day).execute(),
+    ),
+  );
+  for (const i of limited) {
+    const c = calls[i];
+    const refusal = c.onRateLimited!();
+    c.result = refusal.result;
+    c.record = { ...c.record, outcome: 'refused', reason_code: refusal.reasonCode };
   }
   for (const i of exceeded) {
     const c = calls[i];
@@ -100,7 +164,7 @@ export async function writeCalls(trx: Db, calls: PendingCall[]): Promise<{ batch
     .values(rows(0))
     .execute();
   for (let i = 500; i < calls.length; i += 500) await trx.insertInto('exchange_calls').values(rows(i)).execute();
-  return { batchId, leafHash, exceeded };
+  return { batchId, leafHash, exceeded, limited };
 }
 
 export class CallRecorder {
@@ -134,7 +198,7 @@ export class CallRecorder {
         try {
           const out = await this.db.transaction().execute((trx) => writeCalls(trx, batch));
           batch.forEach((c, i) =>
-            c.resolve({ receiptId: c.record.id, batchId: out.batchId, leafHash: out.leafHash, result: c.result, quotaExceeded: out.exceeded.has(i) }),
+            c.resolve({ receiptId: c.record.id, batchId: out.batchId, leafHash: out.leafHash, result: c.result, refused: out.limited.has(i) ? 'rate' : out.exceeded.has(i) ? 'quota' : null }),
           );
         } catch (err) {
           for (const c of batch) c.reject(err);

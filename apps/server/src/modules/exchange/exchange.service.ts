@@ -97,7 +97,6 @@ export class ExchangeService {
   private readonly grantCache = new Map<string, { at: number; value: Promise<GrantRow[]> }>();
   private readonly resourceCache = new Map<string, { at: number; value: Promise<ResourceRow | undefined> }>();
   private readonly clientCache = new Map<string, { at: number; value: Promise<ClientInfo | undefined> }>();
-  private readonly rate = new Map<string, { minute: number; n: number }>();
 
   constructor(private readonly opts: ExchangeOptions) {
     this.tokens = new AccessTokens(opts.crypto);
@@ -633,13 +632,6 @@ export class ExchangeService {
     const fields = wanted.length ? wanted : grant.fields;
     base.grant_id = grant.id;
     base.fields = fields;
-    if (grant.rate_per_minute) {
-      const minute = Math.floor(now / 60_000);
-      const w = this.rate.get(grant.id);
-      if (w && w.minute === minute && w.n >= grant.rate_per_minute) return refuse(exchangeErrors.rateLimited());
-      if (w && w.minute === minute) w.n++;
-      else this.rate.set(grant.id, { minute, n: 1 });
-    }
 
     const rows = await this.lookup(res.id, base.subject_key ?? this.opts.resources.subjectKey(subject)); // the keyed hash once per call
     let result: Record<string, unknown>;
@@ -653,14 +645,21 @@ export class ExchangeService {
       result = { receiptId, kind, resource: res.code, at, outcome: rows.length ? 'ok' : 'not_found', fields, records: data };
       base.outcome = rows.length ? 'ok' : 'not_found';
     }
+    // The daily quota and the per-minute rate are counted at commit, exactly across processes (exchange.recorder.ts).
     const quotaRefusal = exchangeErrors.quotaExceeded();
+    const rateRefusal = exchangeErrors.rateLimited();
+    const refusal = (e: AppError) => () => ({ result: { receiptId, kind, resource: res.code, at, outcome: 'refused', code: e.code }, reasonCode: e.code });
     const rec = await this.recorder.record({
       record: base,
       result,
       quota: { grantId: grant.id, perDay: grant.quota_per_day },
-      onQuotaExceeded: () => ({ result: { receiptId, kind, resource: res.code, at, outcome: 'refused', code: quotaRefusal.code }, reasonCode: quotaRefusal.code }),
+      onQuotaExceeded: refusal(quotaRefusal),
+      ...(grant.rate_per_minute ? { rate: { grantId: grant.id, perMinute: grant.rate_per_minute }, onRateLimited: refusal(rateRefusal) } : {}),
     });
-    if (rec.quotaExceeded) throw new AppError(quotaRefusal.status, quotaRefusal.code, quotaRefusal.zh, quotaRefusal.en, quotaRefusal.field, { receiptId, log: { leafHash: rec.leafHash } });
+    if (rec.refused) {
+      const e = rec.refused === 'rate' ? rateRefusal : quotaRefusal;
+      throw new AppError(e.status, e.code, e.zh, e.en, e.field, { receiptId, log: { leafHash: rec.leafHash } });
+    }
     return { ...rec.result, log: { leafHash: rec.leafHash } };
   }
 

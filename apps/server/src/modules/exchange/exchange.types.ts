@@ -77,6 +77,13 @@ export interface ExchangeUsageTable {
   used: number;
 }
 
+/** Calls counted against a grant's rate_per_minute, per minute since the epoch (exact across processes). */
+export interface ExchangeRateUsageTable {
+  grant_id: string;
+  minute: number;
+  used: number;
+}
+
 export interface ExchangeBatchesTable {
   id: string;
   leaf_hash: string;
@@ -138,6 +145,7 @@ declare module '../../db/types' {
     exchange_requests: ExchangeRequestsTable;
     exchange_grants: ExchangeGrantsTable;
     exchange_usage: ExchangeUsageTable;
+    exchange_rate_usage: ExchangeRateUsageTable;
     exchange_batches: ExchangeBatchesTable;
     exchange_calls: ExchangeCallsTable;
     exchange_subscriptions: ExchangeSubscriptionsTable;

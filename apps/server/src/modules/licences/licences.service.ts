@@ -10,7 +10,7 @@
  */
 import type { IdentityService } from '../identity';
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../db/database';
+import type { DatabaseHandle, Db } from '../../db/database';
 import { recordAudit } from '../../plugins/audit';
 import { hasRole, type RequestContext } from '../../shared/actor';
 import type { FieldCrypto } from '../../shared/crypto';
@@ -25,7 +25,7 @@ import type { MaterialSource } from '../../shared/material-sources';
 import { LicenceIssuance, effectiveStatus } from './licences.issuance';
 import { LICENCE_TYPES } from './licences.types';
 import { elicenceSource } from './licences.material-source';
-import { LicenceVerification } from './licences.verification';
+import { LicenceVerification, announceLicenceChange } from './licences.verification';
 import { LicenceWallet } from './licences.wallet';
 
 export interface IssuerKeyInfo {
@@ -45,6 +45,8 @@ export interface LicenceOptions {
   nodeRegion?: string;
   /** Holders' accounts (the identity module's lookups). */
   identity: HolderLookup;
+  /** LISTEN on the database: trust, key and status list changes committed by other processes reach this one's caches at once. */
+  listen?: DatabaseHandle['listen'];
 }
 
 /** What licences need of the identity module: holders by account, ID number or credit code. */
@@ -73,6 +75,7 @@ export class LicenceService {
     this.issuance = new LicenceIssuance(db, crypto, org, this, { publicUrl, statusTtlSeconds: this.statusTtlSeconds, identity: options.identity });
     this.verification = new LicenceVerification(db, crypto, org, this, { publicUrl, presentationTtlSeconds, nodeRegion: options.nodeRegion ?? '350000' });
     this.wallet = new LicenceWallet(db, crypto, org, this.issuance, { publicUrl, presentationTtlSeconds });
+    if (options.listen) void this.verification.follow(options.listen);
   }
 
   /** The `elicence` material source (授权用证 / 免提交) for app.ts to register. */
@@ -129,6 +132,7 @@ export class LicenceService {
       await issuerKeysRepo.insert(trx, { kid, department_id: departmentId, alg, public_jwk: JSON.stringify(jwk), private_jwk_sealed: this.crypto.encrypt(JSON.stringify(privateJwk)) });
       await recordAudit(trx, ctx, { action: 'licences.issuer_key.rotate', entityType: 'licence_issuer_key', entityId: kid, detail: { departmentId, alg, retiredKid: previous?.kid ?? null } });
       await appendToLog(trx, { type: 'licence.issuer_key.activated', subject: departmentId, kid, alg, jwk, retiredKid: previous?.kid ?? null });
+      await announceLicenceChange(trx, 'trust');
       return { kid, alg, jwk, retiredKid: previous?.kid ?? null };
     }).finally(() => this.verification.invalidate());
   }
@@ -142,6 +146,7 @@ export class LicenceService {
       await issuerKeysRepo.revoke(trx, kid, reason);
       await recordAudit(trx, ctx, { action: 'licences.issuer_key.revoke', entityType: 'licence_issuer_key', entityId: kid, detail: { reason } });
       await appendToLog(trx, { type: 'licence.issuer_key.revoked', subject: key.department_id, kid, reason });
+      await announceLicenceChange(trx, 'trust');
     });
     this.signers.delete(kid);
     this.verification.invalidate();
@@ -223,6 +228,7 @@ export class LicenceService {
     const previous = list.getStatus(index);
     list.setStatus(index, status);
     await statusListsRepo.setList(trx, listId, list.compressStatusList());
+    await announceLicenceChange(trx, `status:${listId}`);
     this.verification.statusChanged(listId);
     return previous;
   }

@@ -6,7 +6,8 @@
  * Refusals are logged the same way and return the reason only.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Db } from '../../db/database';
+import type { DatabaseHandle, Db } from '../../db/database';
+import { notifyAtCommit } from '../../db/deferred';
 import { recordAudit } from '../../plugins/audit';
 import type { RequestContext } from '../../shared/actor';
 import type { FieldCrypto } from '../../shared/crypto';
@@ -21,8 +22,16 @@ import { LogBatcher } from './log-batcher';
 import { verifyPresentation, type TrustResolver, type TrustedIssuerKey, type VerificationResult } from './verifier';
 
 const NODE_KEY_META = 'licences.node_key';
-/** How long resolved issuer keys and trust entries are reused in memory (changes in this process apply at once). */
-const TRUST_CACHE_MS = 30_000;
+/**
+ * How long resolved issuer keys and trust entries are reused in memory. A change in this process
+ * applies at once, one in another process as soon as its NOTIFY arrives (`follow`), and within this
+ * bound should the LISTEN connection be down.
+ */
+const TRUST_CACHE_MS = 5_000;
+/** NOTIFY channel of trust, key and status list changes (payload 'trust' or 'status:<list id>'), sent at commit. */
+export const LICENCE_CHANGES = 'licences_changed';
+/** Tells every process (this one included) at commit that trust or a status list changed. */
+export const announceLicenceChange = (trx: Db, what: 'trust' | `status:${string}`) => notifyAtCommit(trx, LICENCE_CHANGES, what);
 /**
  * How long this node's own status list token is reused by its verification API without reading
  * the list: the bound on how late this node's API sees a suspension or revocation made in another
@@ -110,6 +119,20 @@ export class LicenceVerification {
   statusChanged(listId: string): void {
     this.localStatus.delete(listId);
     this.localStatusUncached.set(listId, Date.now() + LOCAL_STATUS_UNCACHED_MS);
+  }
+
+  /**
+   * Follows other processes' changes (SERVER_PROCESSES > 1, or several nodes on one database): a
+   * trust, key or status list change committed elsewhere drops this process's cached entries when
+   * its NOTIFY arrives. Should the LISTEN connection drop, everything is dropped on reconnection,
+   * and the cache bounds (TRUST_CACHE_MS, LOCAL_STATUS_CACHE_MS) hold meanwhile.
+   */
+  async follow(listen: DatabaseHandle['listen']): Promise<void> {
+    const forgetAll = () => {
+      this.invalidate();
+      this.localStatus.clear();
+    };
+    await listen(LICENCE_CHANGES, (what) => (what.startsWith('status:') ? this.localStatus.delete(what.slice('status:'.length)) : this.invalidate()), { onReconnect: forgetAll });
   }
 
   // ---- the node's verification key -----------------------------------------------------------
@@ -245,6 +268,7 @@ export class LicenceVerification {
       await trustedIssuersRepo.insert(trx, { id, iss: input.iss, name: input.name, name_en: input.nameEn, region_code: input.regionCode, jwks: JSON.stringify({ keys: clean }), note: input.note ?? null, added_by: ctx.actor?.accountId ?? null });
       await recordAudit(trx, ctx, { action: 'licences.trust.add', entityType: 'licence_trusted_issuer', entityId: id, detail: { iss: input.iss, regionCode: input.regionCode, kids: clean.map((k) => k.kid) } });
       await appendToLog(trx, { type: 'licence.trust.added', subject: input.iss, regionCode: input.regionCode, keys: clean });
+      await announceLicenceChange(trx, 'trust');
     });
     this.invalidate();
     return { id };
@@ -257,6 +281,7 @@ export class LicenceVerification {
       await trustedIssuersRepo.remove(trx, id);
       await recordAudit(trx, ctx, { action: 'licences.trust.remove', entityType: 'licence_trusted_issuer', entityId: id, detail: { iss: row.iss, reason } });
       await appendToLog(trx, { type: 'licence.trust.removed', subject: row.iss, reason });
+      await announceLicenceChange(trx, 'trust');
     });
     this.invalidate();
   }
