@@ -152,7 +152,7 @@ describe('web shell', { timeout: 120_000 }, () => {
     await staffSignIn(page, account.username, account.password);
     await page.waitForURL(/\/admin$/);
     await page.goto('/admin/audit');
-    await page.getByTestId('coming-soon').waitFor();
+    await page.getByTestId('admin-audit').waitFor();
     await page.goto('/admin/regions'); // platform admins only
     await page.getByTestId('forbidden').waitFor();
     await page.goto('/admin/no-such-page');
