@@ -173,6 +173,12 @@ async function main() {
         SELECT queue, count(*) FILTER (WHERE state = 'done')::int AS done, count(*) FILTER (WHERE state = 'pending')::int AS left
         FROM jobs WHERE created_at >= ${runStart} GROUP BY queue ORDER BY count(*) DESC`.execute(db)
     ).rows;
+    // All statements of the run (load-independent), and the time spent in row-lock statements (mostly waiting for the lock).
+    const totals = (
+      await sql<{ calls: string; lock_ms: number }>`
+        SELECT coalesce(sum(calls), 0)::text AS calls, coalesce(sum(total_exec_time) FILTER (WHERE query ILIKE '%for update%' OR query ILIKE '%for no key update%' OR query ILIKE '%for share%'), 0) AS lock_ms
+        FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' AND query NOT ILIKE 'SELECT count(*)::int AS n%'`.execute(db)
+    ).rows[0];
     let statementsOfRun: { calls: string; ms: number; query: string }[] = [];
     if (process.argv.includes('--statements')) {
       const top = await sql<{ calls: string; ms: number; query: string }>`
@@ -198,6 +204,7 @@ async function main() {
       `CPU per concluded bundle: server ${per(cpu1.server - cpu0.server)}, PostgreSQL ${per(cpu1.db - cpu0.db)}, load generator ${per(driverCpu)} (the goal of 50 bundles/s on 2 cores leaves 40 ms in all)`,
     );
     console.log(`due jobs waiting (max, sampled every 0.5 s): ${backlog}; task list calls per bundle: ${((timings.get('GET /api/tasks')?.length ?? 0) / Math.max(1, concluded)).toFixed(1)}`);
+    console.log(`database statements per concluded bundle, whole run (submission, officers, jobs, notifications): ${(Number(totals.calls) / Math.max(1, concluded)).toFixed(0)}; time in row-lock statements (mostly waiting): ${(totals.lock_ms / 1000).toFixed(1)} s in all`);
     console.log(`jobs created in the run per concluded bundle (done / still pending at the end): ${jobsOfRun.map((j) => `${j.queue} ${(j.done / Math.max(1, concluded)).toFixed(1)}/${(j.left / Math.max(1, concluded)).toFixed(1)}`).join(', ')}`);
     if (statementsOfRun.length) {
       console.log('statements of the run, most called first (calls per concluded bundle, total ms):');

@@ -392,6 +392,11 @@ export class Engine {
     };
     await tasksRepo.update(trx, task.id, done);
     Object.assign(task, done, { version: task.version + 1 });
+    // A step of one signer in one department is decided by this vote: no other task to read or cancel.
+    if (task.sign_kind === 'single' && asSteps(app)[task.step_index]?.departments.length === 1) {
+      await this.cancelTimers(trx, app.id, STEP_TIMERS);
+      return vote;
+    }
     const tasks = await tasksRepo.ofStep(trx, app.id, task.step_index);
     const votes = tasks.map((t) => ({ seq: t.seq, state: t.state, vote: t.state === 'completed' ? (VOTE[t.outcome ?? ''] ?? null) : null }));
     const v = verdict(task.sign_kind, votes);

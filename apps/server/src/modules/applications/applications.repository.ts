@@ -57,6 +57,8 @@ export type NewTask = Insertable<ApplicationTasksTable>;
 
 export const appsRepo = {
   insert: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).execute(),
+  /** Inserts and returns the row as stored (defaults filled); nobody else sees it before commit, so it needs no lock. */
+  insertReturning: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).returningAll().executeTakeFirstOrThrow(),
   byId: (db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst(),
   /**
    * Row lock for a transition: every writer of an application takes it first (parent before child).

@@ -304,6 +304,13 @@ export class ApplicantService {
 
   /** Resolves and stores the materials of an item row being submitted; grants its departments the files. */
   private async materialsOf(trx: Db, ctx: RequestContext, app: AppRow, iv: ItemVersion, number: string, m: PreparedMaterials): Promise<AppPatch> {
+    const { patch, grant } = await this.resolveMaterialsOf(trx, ctx, app, iv, number, m);
+    await grant();
+    return patch;
+  }
+
+  /** The materials patch of an application, and the file grants to write once its row exists. */
+  private async resolveMaterialsOf(trx: Db, ctx: RequestContext, app: AppRow, iv: ItemVersion, number: string, m: PreparedMaterials): Promise<{ patch: AppPatch; grant: () => Promise<void> }> {
     const mine = iv.content.materials;
     const input = m.input.filter((x) => mine.some((cm) => cm.key === x.key));
     const list = await resolveMaterials(mine, input, m.files, {
@@ -319,8 +326,10 @@ export class ApplicantService {
       },
     });
     const departments = [iv.content.departmentId, ...buildSteps(iv.content).flatMap((s) => s.departments)];
-    await grantFiles(trx, app.id, list.flatMap((x) => x.files.map((f) => f.id)), departments);
-    return { materials: list as unknown as Record<string, unknown>[], ...materialCounts(list) };
+    return {
+      patch: { materials: list as unknown as Record<string, unknown>[], ...materialCounts(list) },
+      grant: () => grantFiles(trx, app.id, list.flatMap((x) => x.files.map((f) => f.id)), departments),
+    };
   }
 
   private async number(trx: Db): Promise<string> {
@@ -366,8 +375,7 @@ export class ApplicantService {
     const created = await transact(this.o.db, async (trx) => {
       if (input.submit && !(await idempotencyRepo.claim(trx, { account_id: actor.accountId, key: idempotencyKey!, request_hash: hash, application_id: id, status: 201 }))) return null;
       const row = { ...this.draftRow(id, actor, p, form, now, intake?.applicant), context: { materialInput: input.materials ?? [] }, ...(intake ? { channel: 'window' as const } : {}) };
-      await appsRepo.insert(trx, row);
-      const app = (await appsRepo.lock(trx, id))!;
+      const app = await appsRepo.insertReturning(trx, row);
       if (intake) {
         const dept = actor.departmentId ? this.engine.departments.name(actor.departmentId) : '';
         await this.engine.event(trx, app, {
@@ -558,11 +566,10 @@ export class ApplicantService {
         withdrawn_at: null,
         draft_saved_at: null,
       };
-      await appsRepo.insert(trx, row);
-      const child = (await appsRepo.lock(trx, row.id))!;
-      const mpatch = await this.materialsOf(trx, ctx, child, iv, row.number!, mats);
-      await appsRepo.update(trx, child.id, mpatch);
-      Object.assign(child, mpatch, { version: child.version + 1 });
+      // The materials are resolved first and inserted with the row (materialsOf reads only the applicant and the id).
+      const { patch: mpatch, grant } = await this.resolveMaterialsOf(trx, ctx, row as unknown as AppRow, iv, row.number!, mats);
+      const child = await appsRepo.insertReturning(trx, { ...row, ...(mpatch as Partial<NewApp>) });
+      await grant();
       children.push(child);
       await this.engine.event(trx, child, {
         type: 'submit',
