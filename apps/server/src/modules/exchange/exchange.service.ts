@@ -646,18 +646,17 @@ export class ExchangeService {
       base.outcome = rows.length ? 'ok' : 'not_found';
     }
     // The daily quota and the per-minute rate are counted at commit, exactly across processes (exchange.recorder.ts).
-    const quotaRefusal = exchangeErrors.quotaExceeded();
-    const rateRefusal = exchangeErrors.rateLimited();
-    const refusal = (e: AppError) => () => ({ result: { receiptId, kind, resource: res.code, at, outcome: 'refused', code: e.code }, reasonCode: e.code });
+    // (The refusals are built only when needed: an Error captures a stack trace.)
+    const refusal = (code: 'QUOTA_EXCEEDED' | 'RATE_LIMITED') => () => ({ result: { receiptId, kind, resource: res.code, at, outcome: 'refused', code }, reasonCode: code });
     const rec = await this.recorder.record({
       record: base,
       result,
       quota: { grantId: grant.id, perDay: grant.quota_per_day },
-      onQuotaExceeded: refusal(quotaRefusal),
-      ...(grant.rate_per_minute ? { rate: { grantId: grant.id, perMinute: grant.rate_per_minute }, onRateLimited: refusal(rateRefusal) } : {}),
+      onQuotaExceeded: refusal('QUOTA_EXCEEDED'),
+      ...(grant.rate_per_minute ? { rate: { grantId: grant.id, perMinute: grant.rate_per_minute }, onRateLimited: refusal('RATE_LIMITED') } : {}),
     });
     if (rec.refused) {
-      const e = rec.refused === 'rate' ? rateRefusal : quotaRefusal;
+      const e = rec.refused === 'rate' ? exchangeErrors.rateLimited() : exchangeErrors.quotaExceeded();
       throw new AppError(e.status, e.code, e.zh, e.en, e.field, { receiptId, log: { leafHash: rec.leafHash } });
     }
     return { ...rec.result, log: { leafHash: rec.leafHash } };

@@ -75,8 +75,11 @@ describe.each(DB_KINDS)('exchange on %s', (kind) => {
     expect(body).toMatchObject({ kind: 'verify', resource: 'GAJ.POPULATION', outcome: 'match', match: true });
     expect(Object.keys(body).sort()).toEqual(['at', 'kind', 'log', 'match', 'outcome', 'receiptId', 'resource']);
     expect(yes.body).not.toContain('1990');
-    const no = await call('verify', { resource: 'GAJ.POPULATION', subject: zhang.idNumber, claims: { name: '张三' }, purpose: '医保参保登记核验身份' });
+    const no = await call('verify', { resource: 'GAJ.POPULATION', subject: zhang.idNumber, claims: { name: '张三' }, purpose: '医保参保登记核验身份, "复核" {二}\\ NULL', reference: 'YB-T-"2",{x}' });
     expect(no.json()).toMatchObject({ outcome: 'no_match', match: false });
+    // Receipts are written as arrays (unnest): quotes, commas, braces, backslashes and "NULL" arrive intact.
+    const noRec = await app.database.db.selectFrom('exchange_calls').select(['purpose', 'reference', 'fields', 'client_name']).where('id', '=', no.json().receiptId).executeTakeFirstOrThrow();
+    expect(noRec).toMatchObject({ purpose: '医保参保登记核验身份, "复核" {二}\\ NULL', reference: 'YB-T-"2",{x}', fields: ['name'] });
     // An enterprise: credit code and name, with the identity module's bearer token.
     const ent = await call('verify', { resource: 'SCJGJ.ENTERPRISE', subject: rongcheng.uscc, claims: { name: rongcheng.name }, purpose: '参保单位登记核验' }, bearer);
     expect(ent.json().match).toBe(true);

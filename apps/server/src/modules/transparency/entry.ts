@@ -5,20 +5,39 @@
  * values entries use (no floats beyond what JSON.stringify prints canonically).
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no NaN or Infinity');
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  if (typeof value === 'object') {
-    const withToJson = value as { toJSON?: () => unknown };
-    if (typeof withToJson.toJSON === 'function') return canonicalJson(withToJson.toJSON());
-    const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj)
-      .filter((k) => obj[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  // One pass building the string (no intermediate arrays): it runs for every logged entry and every signed answer.
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no NaN or Infinity');
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i) out += ',';
+          out += value[i] === undefined ? 'null' : canonicalJson(value[i]);
+        }
+        return `${out}]`;
+      }
+      const withToJson = value as { toJSON?: () => unknown };
+      if (typeof withToJson.toJSON === 'function') return canonicalJson(withToJson.toJSON());
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).sort(); // UTF-16 code unit order
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined) continue;
+        out += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
   }
   throw new TypeError(`canonical JSON cannot encode a ${typeof value}`);
 }
