@@ -114,4 +114,32 @@ describe('accounts and mandates', { timeout: 300_000 }, () => {
     expect(options.length).toBe(3);
     expect(options.join()).not.toMatch(/identity|身份/);
   });
+
+  it('a platform admin browses regions and the working calendar, and trusts then stops trusting another region\'s issuer', async () => {
+    const page = await rig.staff('admin', 'admin');
+    await page.goto('/admin/regions');
+    const current = page.getByTestId('rg-current');
+    await current.waitFor();
+    const top = await current.textContent();
+    await page.getByTestId('rg-children').getByRole('button').first().click();
+    await expect.poll(() => current.textContent(), POLL).not.toBe(top);
+    await page.getByTestId('rg-departments').waitFor();
+    await page.getByTestId('rg-views').getByText('工作日历').click();
+    await expect.poll(() => page.getByTestId('rg-calendar').textContent(), POLL).toContain('暂定');
+
+    await page.goto('/admin/federation');
+    await page.getByTestId('fd-add').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('#name').fill('北京市电子证照签发机构');
+    await dialog.locator('#nameEn').fill('Beijing e-licence issuer');
+    await dialog.locator('#iss').fill('https://bj.example/issuers/e2e');
+    await dialog.locator('#regionCode').fill('110000');
+    await dialog.locator('#jwks').fill('{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"rfc8037"}]}');
+    await dialog.getByRole('button', { name: '确认信任' }).click();
+    await expect.poll(() => page.getByTestId('fd-list').textContent(), POLL).toContain('北京市电子证照签发机构');
+    await page.getByTestId('fd-list').locator('tr', { hasText: '北京市电子证照签发机构' }).getByTestId('fd-remove').click();
+    await page.locator('#fd-reason').fill('测试结束');
+    await page.getByRole('dialog').getByRole('button', { name: '取消信任' }).click();
+    await page.getByTestId('fd-none').waitFor();
+  });
 });
