@@ -67,6 +67,11 @@ export const appsRepo = {
    * tasks (which reference the bundle as root_id) never wait for whoever holds the bundle's row.
    */
   lock: (db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst(),
+  /**
+   * A shared lock on a bundle's row (FOR SHARE): while it is held nobody can move the bundle (that
+   * takes FOR NO KEY UPDATE), but other holders of the shared lock go on in parallel. Returns its state.
+   */
+  lockShared: async (db: Db, id: string) => (await db.selectFrom('applications').select(['id', 'state']).where('id', '=', id).forShare().executeTakeFirst())?.state,
   /** Locks a bundle's row and then one of its children's, in one round trip (rows are locked in the ORDER BY's order). */
   lockWithParent: async (db: Db, parentId: string, id: string) => {
     const rows = await db
@@ -110,7 +115,14 @@ export const tasksRepo = {
   lock: (db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst(),
   /** A task with its application's bundle (read before an act's transaction, to lock in order). */
   byIdWithParent: (db: Db, id: string) =>
-    db.selectFrom('application_tasks as t').innerJoin('applications as a', 'a.id', 't.application_id').selectAll('t').select('a.parent_id as app_parent_id').where('t.id', '=', id).executeTakeFirst(),
+    db
+      .selectFrom('application_tasks as t')
+      .innerJoin('applications as a', 'a.id', 't.application_id')
+      .leftJoin('applications as p', 'p.id', 'a.parent_id')
+      .selectAll('t')
+      .select(['a.parent_id as app_parent_id', 'p.state as parent_state'])
+      .where('t.id', '=', id)
+      .executeTakeFirst(),
   update: (db: Db, id: string, patch: Updateable<ApplicationTasksTable>) =>
     db.updateTable('application_tasks').set({ ...patch, version: sql`version + 1` } as never).where('id', '=', id).execute(),
   ofStep: (db: Db, applicationId: string, stepIndex: number) =>

@@ -46,9 +46,16 @@ interface ActRules {
    * row is locked first and the act ends with progressBundle. Acts that cannot (claims, reviews,
    * approvals, special procedures: the child stays "under review" as the bundle sees it) leave the
    * bundle alone, so officers acting on parallel children of one bundle do not queue on it.
+   * 'whileSubmitted' (acceptance): only while the bundle is still 'submitted' (its first child
+   * accepted moves it to 'under_review'; later ones cannot move it). Otherwise the act holds a
+   * shared lock on the bundle's row (FOR SHARE) so that the bundle cannot move back meanwhile, and
+   * is run again with the bundle locked if it finds it 'submitted' after all.
    */
-  movesBundle?: boolean;
+  movesBundle?: boolean | 'whileSubmitted';
 }
+
+/** Thrown inside an act's transaction when it must run again with the bundle's row locked. */
+const LOCK_BUNDLE = Symbol('lock the bundle');
 
 interface ActScope {
   trx: Db;
@@ -190,8 +197,37 @@ export class TasksService {
     if (!actor.roles.includes(t0.role as never)) throw appErrors.roleMismatch(t0.role);
     await this.engine.departments.refresh();
     const who = whoOf(actor, ctx);
+    const parentId = t0.app_parent_id;
+    let exclusive = !!parentId && (rules.movesBundle === true || (rules.movesBundle === 'whileSubmitted' && t0.parent_state === 'submitted'));
+    const shared = !!parentId && rules.movesBundle === 'whileSubmitted';
+    for (;;) {
+      try {
+        return await this.actOnce(ctx, taskId, name, rules, fn, detail, { actor, who, applicationId: t0.application_id, parentId, exclusive, shared });
+      } catch (err) {
+        if (err !== LOCK_BUNDLE || exclusive) throw err;
+        exclusive = true;
+      }
+    }
+  }
+
+  private actOnce<T>(
+    ctx: RequestContext,
+    taskId: string,
+    name: string,
+    rules: ActRules,
+    fn: (s: ActScope) => Promise<T>,
+    detail: Record<string, unknown>,
+    o: { actor: Actor; who: Who; applicationId: string; parentId: string | null; exclusive: boolean; shared: boolean },
+  ): Promise<T> {
+    const { actor, who } = o;
     return transact(this.db, async (trx) => {
-      const { parent, app } = t0.app_parent_id && rules.movesBundle ? await appsRepo.lockWithParent(trx, t0.app_parent_id, t0.application_id) : { parent: undefined, app: await appsRepo.lock(trx, t0.application_id) };
+      let parent: AppRow | undefined;
+      let app: AppRow | undefined;
+      if (o.parentId && o.exclusive) ({ parent, app } = await appsRepo.lockWithParent(trx, o.parentId, o.applicationId));
+      else {
+        if (o.parentId && o.shared && (await appsRepo.lockShared(trx, o.parentId)) === 'submitted') throw LOCK_BUNDLE;
+        app = await appsRepo.lock(trx, o.applicationId);
+      }
       const task = (await tasksRepo.lock(trx, taskId))!;
       if (!app) throw appErrors.taskNotFound();
       if (task.state !== 'open') throw appErrors.taskState(task.state);
@@ -237,7 +273,7 @@ export class TasksService {
 
   /** 受理: starts the legal clock (due dates, receipt) and moves to the next step. */
   async accept(ctx: RequestContext, taskId: string, input: { note?: string }) {
-    await this.act(ctx, taskId, 'accept', { actions: ['accept'], movesBundle: true }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'accept', { actions: ['accept'], movesBundle: 'whileSubmitted' }, async ({ trx, app, task, parent, who }) => {
       const result = await this.engine.sign(trx, app, task, 'yes', 'accepted', who, { opinion: input.note ?? null });
       if (result !== 'yes') return;
       const clock = this.engine.clockAtAcceptance(app);
