@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { get, patch, post } from '../../api';
 import { useSession } from '../../auth';
 import { Loading } from '../../components/States';
+import { FormModal } from '../../components/FormModal';
 import { DataTable } from '../../components/DataTable';
 import { usePrefs } from '../../prefs';
 import { ErrorAlert, formatTime, useLoad } from '../applications/common';
@@ -115,42 +116,28 @@ function CreateStaff({ open, platform, zh, onClose, onCreated }: { open: boolean
   const { t } = useTranslation();
   const { me } = useSession();
   const [form] = Form.useForm<CreateValues>();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const departments = useLoad(() => (platform ? get<Department[]>('/api/departments') : Promise.resolve([] as Department[])), [platform]);
   const kind = Form.useWatch('kind', form) ?? 'officer';
-  useEffect(() => {
-    if (open) {
-      form.resetFields();
-      form.setFieldsValue({ kind: 'officer', roles: ['window_clerk'], departmentId: me?.account.department?.id });
-      setError(null);
-    }
-  }, [open, form, me]);
-  const submit = async () => {
-    let v: CreateValues;
-    try {
-      v = await form.validateFields();
-    } catch {
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const departmentId = platform ? v.departmentId : me?.account.department?.id;
-      const s = await post<StaffAccount>('/api/admin/staff', { username: v.username.trim(), displayName: v.displayName.trim(), password: v.password, kind: platform ? v.kind : 'officer', roles: v.roles, ...(departmentId ? { departmentId } : {}) });
-      await onCreated(s);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+  const submit = async (v: CreateValues) => {
+    const departmentId = platform ? v.departmentId : me?.account.department?.id;
+    await onCreated(await post<StaffAccount>('/api/admin/staff', { username: v.username.trim(), displayName: v.displayName.trim(), password: v.password, kind: platform ? v.kind : 'officer', roles: v.roles, ...(departmentId ? { departmentId } : {}) }));
   };
   const needsDepartment = kind === 'officer' || kind === 'data_admin';
   return (
-    <Modal open={open} title={t('st.new')} okText={t('st.create')} cancelText={t('st.cancel')} onCancel={onClose} onOk={() => void submit()} confirmLoading={busy} okButtonProps={{ 'data-testid': 'st-submit' } as never} width={620}>
-      <p>{platform ? t('st.newLeadPlatform') : t('st.newLead', { department: zh ? me?.account.department?.name : me?.account.department?.nameEn })}</p>
-      <ErrorAlert error={error} onClose={() => setError(null)} />
-      <Form form={form} layout="vertical" data-testid="st-form">
+    <FormModal<CreateValues>
+      open={open}
+      form={form}
+      initial={{ kind: 'officer', roles: ['window_clerk'], departmentId: me?.account.department?.id }}
+      title={t('st.new')}
+      okText={t('st.create')}
+      cancelText={t('st.cancel')}
+      onClose={onClose}
+      onSubmit={submit}
+      okTestId="st-submit"
+      formTestId="st-form"
+      width={620}
+      lead={<p>{platform ? t('st.newLeadPlatform') : t('st.newLead', { department: zh ? me?.account.department?.name : me?.account.department?.nameEn })}</p>}
+    >
         <Form.Item name="displayName" label={t('st.displayName')} rules={[{ required: true, whitespace: true, message: t('st.required') }]}>
           <Input maxLength={64} autoComplete="off" data-testid="st-display-name" />
         </Form.Item>
@@ -174,8 +161,7 @@ function CreateStaff({ open, platform, zh, onClose, onCreated }: { open: boolean
           <Checkbox.Group options={KIND_ROLES[kind].map((r) => ({ value: r, label: t(`role.${r}`) }))} />
         </Form.Item>
         <p className="yw-muted">{t('st.passwordNote')}</p>
-      </Form>
-    </Modal>
+    </FormModal>
   );
 }
 

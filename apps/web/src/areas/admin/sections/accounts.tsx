@@ -1,10 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Alert, Button, Form, Input, Modal, Select, Space, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { get, patch, post } from '../../../api';
 import { usePageTitle } from '../../../components/usePageTitle';
 import { Loading } from '../../../components/States';
+import { FormModal } from '../../../components/FormModal';
 import { Views } from '../../../components/Views';
 import { DataTable } from '../../../components/DataTable';
 import { usePrefs } from '../../../prefs';
@@ -12,6 +13,7 @@ import { ErrorAlert, formatTime, useLoad } from '../../../features/applications/
 import { StaffAccounts } from '../../../features/identity/StaffAccounts';
 
 interface Client { id: string; clientId: string; name: string; departmentId: string; departmentName: string; scopes: string[]; status: string; createdAt: string }
+interface ClientValues { clientId: string; name: string; departmentId: string; scopes: string[] }
 interface Department { id: string; name: string; nameEn: string; regionName: string }
 
 /** Scopes a machine client may be given (the ones the server checks). */
@@ -47,14 +49,7 @@ function Clients() {
   const [toggling, setToggling] = useState<Client | null>(null);
   const [reason, setReason] = useState('');
   const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [form] = Form.useForm<{ clientId: string; name: string; departmentId: string; scopes: string[] }>();
-  useEffect(() => {
-    if (creating) {
-      form.resetFields();
-      setError(null);
-    }
-  }, [creating, form]);
+  const [form] = Form.useForm<ClientValues>();
   return (
     <>
       <p className="yw-lead">{t('cl.lead')}</p>
@@ -90,36 +85,21 @@ function Clients() {
           ]}
         />
       )}
-      <Modal
+      <FormModal<ClientValues>
         open={creating}
+        form={form}
         title={t('cl.new')}
         okText={t('st.create')}
         cancelText={t('st.cancel')}
-        confirmLoading={busy}
-        onCancel={() => setCreating(false)}
-        okButtonProps={{ 'data-testid': 'cl-submit' } as never}
-        onOk={async () => {
-          let v: { clientId: string; name: string; departmentId: string; scopes: string[] };
-          try {
-            v = await form.validateFields();
-          } catch {
-            return;
-          }
-          setBusy(true);
-          try {
-            const r = await post<{ clientId: string; clientSecret: string }>('/api/admin/clients', { ...v, name: v.name.trim(), scopes: v.scopes ?? [] });
-            setCreating(false);
-            setSecret(r);
-            await list.reload();
-          } catch (e) {
-            setError(e);
-          } finally {
-            setBusy(false);
-          }
+        okTestId="cl-submit"
+        onClose={() => setCreating(false)}
+        onSubmit={async (v) => {
+          const r = await post<{ clientId: string; clientSecret: string }>('/api/admin/clients', { ...v, name: v.name.trim(), scopes: v.scopes ?? [] });
+          setCreating(false);
+          setSecret(r);
+          await list.reload();
         }}
       >
-        <ErrorAlert error={error} onClose={() => setError(null)} />
-        <Form form={form} layout="vertical">
           <Form.Item name="name" label={t('cl.name')} rules={[{ required: true, whitespace: true, message: t('st.required') }]}>
             <Input maxLength={128} />
           </Form.Item>
@@ -132,8 +112,7 @@ function Clients() {
           <Form.Item name="scopes" label={t('cl.scopes')} extra={t('cl.scopesHint')}>
             <Select mode="multiple" options={SCOPES.map((s) => ({ value: s, label: `${s} — ${t(`cl.scope.${s.replace(':', '_')}`)}` }))} />
           </Form.Item>
-        </Form>
-      </Modal>
+      </FormModal>
       <Modal open={!!secret} title={t('cl.secretTitle')} onCancel={() => setSecret(null)} footer={<Button type="primary" onClick={() => setSecret(null)}>{t('cl.secretDone')}</Button>}>
         <Alert type="warning" showIcon className="yw-block-sm" title={t('cl.secretOnce')} />
         {secret && (

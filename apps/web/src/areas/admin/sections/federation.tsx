@@ -1,10 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Alert, Button, Descriptions, Empty, Form, Input, Modal, Space, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { del, get, post } from '../../../api';
 import { usePageTitle } from '../../../components/usePageTitle';
 import { Loading } from '../../../components/States';
+import { FormModal } from '../../../components/FormModal';
 import { DataTable } from '../../../components/DataTable';
 import { usePrefs } from '../../../prefs';
 import { ErrorAlert, formatTime, useLoad } from '../../../features/applications/common';
@@ -96,55 +97,34 @@ export default function AdminFederation() {
 
 interface AddValues { iss: string; name: string; nameEn: string; regionCode: string; jwks: string; note?: string }
 
+/** The JWKS pasted in the form, or null when it is not JSON with a non-empty keys array. */
+function parseJwks(text: string): { keys: unknown[] } | null {
+  try {
+    const v = JSON.parse(text) as { keys?: unknown };
+    return Array.isArray(v.keys) && v.keys.length > 0 ? { keys: v.keys } : null;
+  } catch {
+    return null;
+  }
+}
+
 function AddIssuer({ open, onClose, onAdded }: { open: boolean; onClose: () => void; onAdded: (name: string) => Promise<void> }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<AddValues>();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (open) {
-      form.resetFields();
-      setError(null);
-    }
-  }, [open, form]);
-  const parseJwks = (text: string): { keys: unknown[] } | null => {
-    try {
-      const v = JSON.parse(text) as { keys?: unknown };
-      return Array.isArray(v.keys) && v.keys.length > 0 ? { keys: v.keys } : null;
-    } catch {
-      return null;
-    }
-  };
   return (
-    <Modal
+    <FormModal<AddValues>
       open={open}
+      form={form}
       title={t('fd.add')}
       okText={t('fd.addOk')}
       cancelText={t('st.cancel')}
-      confirmLoading={busy}
       width={680}
-      onCancel={onClose}
-      onOk={async () => {
-        let v: AddValues;
-        try {
-          v = await form.validateFields();
-        } catch {
-          return;
-        }
-        setBusy(true);
-        try {
-          await post('/api/admin/licences/trusted-issuers', { iss: v.iss.trim(), name: v.name.trim(), nameEn: v.nameEn.trim(), regionCode: v.regionCode.trim(), jwks: parseJwks(v.jwks), ...(v.note?.trim() ? { note: v.note.trim() } : {}) });
-          await onAdded(v.name.trim());
-        } catch (e) {
-          setError(e);
-        } finally {
-          setBusy(false);
-        }
+      lead={<p>{t('fd.addLead')}</p>}
+      onClose={onClose}
+      onSubmit={async (v) => {
+        await post('/api/admin/licences/trusted-issuers', { iss: v.iss.trim(), name: v.name.trim(), nameEn: v.nameEn.trim(), regionCode: v.regionCode.trim(), jwks: parseJwks(v.jwks), ...(v.note?.trim() ? { note: v.note.trim() } : {}) });
+        await onAdded(v.name.trim());
       }}
     >
-      <p>{t('fd.addLead')}</p>
-      <ErrorAlert error={error} onClose={() => setError(null)} />
-      <Form form={form} layout="vertical">
         <Form.Item name="name" label={t('fd.name')} rules={[{ required: true, whitespace: true, min: 2, message: t('st.required') }]}>
           <Input maxLength={100} />
         </Form.Item>
@@ -163,7 +143,6 @@ function AddIssuer({ open, onClose, onAdded }: { open: boolean; onClose: () => v
         <Form.Item name="note" label={t('fd.note')}>
           <Input.TextArea rows={2} maxLength={500} />
         </Form.Item>
-      </Form>
-    </Modal>
+    </FormModal>
   );
 }

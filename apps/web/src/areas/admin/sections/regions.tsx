@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'react';
-import { Alert, Breadcrumb, Button, Descriptions, Empty, Form, Input, List, Modal, Select, Space, Tag } from 'antd';
+import { Alert, Breadcrumb, Button, Descriptions, Empty, Form, Input, List, Select, Space, Tag } from 'antd';
 import { PlusOutlined, RightOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
 import { get, post, put } from '../../../api';
 import { useSession } from '../../../auth';
 import { usePageTitle } from '../../../components/usePageTitle';
 import { Loading } from '../../../components/States';
+import { FormModal } from '../../../components/FormModal';
 import { Views } from '../../../components/Views';
 import { DataTable } from '../../../components/DataTable';
 import { usePrefs } from '../../../prefs';
@@ -132,46 +133,24 @@ function Regions() {
   );
 }
 
+interface DeptValues { code: string; name: string; nameEn: string; kind: string; uscc?: string; parentId?: string }
+
 function NewDepartment({ open, region, departments, onClose, onCreated }: { open: boolean; region: Region; departments: Department[]; onClose: () => void; onCreated: (d: Department) => Promise<void> }) {
   const { t } = useTranslation();
-  const [form] = Form.useForm<{ code: string; name: string; nameEn: string; kind: string; uscc?: string; parentId?: string }>();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (open) {
-      form.resetFields();
-      form.setFieldsValue({ kind: 'legal_authority' });
-      setError(null);
-    }
-  }, [open, form]);
+  const [form] = Form.useForm<DeptValues>();
   return (
-    <Modal
+    <FormModal<DeptValues>
       open={open}
+      form={form}
+      initial={{ kind: 'legal_authority' }}
       title={`${t('rg.newDept')}：${region.fullName}`}
       okText={t('st.create')}
       cancelText={t('st.cancel')}
-      confirmLoading={busy}
-      onCancel={onClose}
-      onOk={async () => {
-        let v: { code: string; name: string; nameEn: string; kind: string; uscc?: string; parentId?: string };
-        try {
-          v = await form.validateFields();
-        } catch {
-          return;
-        }
-        setBusy(true);
-        try {
-          const d = await post<Department>('/api/admin/departments', { ...v, name: v.name.trim(), nameEn: v.nameEn.trim(), regionCode: region.code, ...(v.uscc ? { uscc: v.uscc.trim().toUpperCase() } : { uscc: undefined }) });
-          await onCreated(d);
-        } catch (e) {
-          setError(e);
-        } finally {
-          setBusy(false);
-        }
+      onClose={onClose}
+      onSubmit={async (v) => {
+        await onCreated(await post<Department>('/api/admin/departments', { ...v, name: v.name.trim(), nameEn: v.nameEn.trim(), regionCode: region.code, uscc: v.uscc?.trim() ? v.uscc.trim().toUpperCase() : undefined }));
       }}
     >
-      <ErrorAlert error={error} onClose={() => setError(null)} />
-      <Form form={form} layout="vertical">
         <Form.Item name="name" label={t('rg.deptName')} rules={[{ required: true, whitespace: true, min: 2, message: t('st.required') }]}>
           <Input maxLength={100} />
         </Form.Item>
@@ -190,8 +169,7 @@ function NewDepartment({ open, region, departments, onClose, onCreated }: { open
         <Form.Item name="parentId" label={t('rg.parentOptional')}>
           <Select allowClear options={departments.map((d) => ({ value: d.id, label: d.name }))} />
         </Form.Item>
-      </Form>
-    </Modal>
+    </FormModal>
   );
 }
 
@@ -255,48 +233,27 @@ function WorkCalendar() {
   );
 }
 
+interface YearValues { holidays: string; workdays?: string; source: string }
+
 function EnterYear({ year, onClose, onDone }: { year: number | null; onClose: () => void; onDone: (year: number) => Promise<void> }) {
   const { t } = useTranslation();
-  const [form] = Form.useForm<{ holidays: string; workdays: string; source: string }>();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (year) {
-      form.resetFields();
-      setError(null);
-    }
-  }, [year, form]);
+  const [form] = Form.useForm<YearValues>();
   const dateRule = { validator: async (_: unknown, v?: string) => { if (v && dates(v).some((d) => !DATE_RE.test(d))) throw new Error(t('rg.cal.datesShape')); } };
   return (
-    <Modal
+    <FormModal<YearValues>
       open={year !== null}
+      form={form}
       title={t('rg.cal.enterTitle', { year })}
       okText={t('rg.cal.enterOk')}
       cancelText={t('st.cancel')}
-      confirmLoading={busy}
       width={640}
-      onCancel={onClose}
-      onOk={async () => {
-        let v: { holidays: string; workdays: string; source: string };
-        try {
-          v = await form.validateFields();
-        } catch {
-          return;
-        }
-        setBusy(true);
-        try {
-          await put(`/api/admin/calendar/${year}`, { holidays: dates(v.holidays), workdays: dates(v.workdays ?? ''), source: v.source.trim() });
-          await onDone(year!);
-        } catch (e) {
-          setError(e);
-        } finally {
-          setBusy(false);
-        }
+      lead={<p>{t('rg.cal.enterLead')}</p>}
+      onClose={onClose}
+      onSubmit={async (v) => {
+        await put(`/api/admin/calendar/${year}`, { holidays: dates(v.holidays), workdays: dates(v.workdays ?? ''), source: v.source.trim() });
+        await onDone(year!);
       }}
     >
-      <p>{t('rg.cal.enterLead')}</p>
-      <ErrorAlert error={error} onClose={() => setError(null)} />
-      <Form form={form} layout="vertical">
         <Form.Item name="source" label={t('rg.cal.sourceLabel')} extra={t('rg.cal.sourceHint', { year })} rules={[{ required: true, whitespace: true, min: 4, message: t('st.required') }]}>
           <Input maxLength={200} />
         </Form.Item>
@@ -306,7 +263,6 @@ function EnterYear({ year, onClose, onDone }: { year: number | null; onClose: ()
         <Form.Item name="workdays" label={t('rg.cal.workdays')} extra={t('rg.cal.datesHint')} rules={[dateRule]}>
           <Input.TextArea rows={2} />
         </Form.Item>
-      </Form>
-    </Modal>
+    </FormModal>
   );
 }

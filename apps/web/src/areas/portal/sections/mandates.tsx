@@ -7,6 +7,7 @@ import { del, get, post } from '../../../api';
 import { useSession } from '../../../auth';
 import { usePageTitle } from '../../../components/usePageTitle';
 import { Loading } from '../../../components/States';
+import { FormModal } from '../../../components/FormModal';
 import { Views } from '../../../components/Views';
 import { DataTable } from '../../../components/DataTable';
 import { usePrefs } from '../../../prefs';
@@ -237,18 +238,9 @@ function NewMandate({ open, themes, onClose, onCreated }: { open: boolean; theme
   const { lang } = usePrefs();
   const zh = lang.startsWith('zh');
   const [form] = Form.useForm<NewMandateValues>();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const [q, setQ] = useState('');
   const [found, setFound] = useState<{ value: string; label: string }[]>([]);
   const scopeKind = Form.useWatch('scopeKind', form);
-  useEffect(() => {
-    if (open) {
-      form.resetFields();
-      form.setFieldsValue({ scopeKind: 'all', validUntil: monthsFromNow(6) });
-      setError(null);
-    }
-  }, [open, form]);
   useEffect(() => {
     if (!q.trim()) return;
     let live = true;
@@ -260,30 +252,12 @@ function NewMandate({ open, themes, onClose, onCreated }: { open: boolean; theme
     }, 250);
     return () => { live = false; clearTimeout(timer); };
   }, [q]);
-  const submit = async () => {
-    let v: NewMandateValues;
-    try {
-      v = await form.validateFields();
-    } catch {
-      return;
-    }
+  const submit = async (v: NewMandateValues) => {
     const scope = v.scopeKind === 'all' ? ['*'] : [...(v.themes ?? []).map((c) => `theme:${c}`), ...(v.items ?? [])];
-    setBusy(true);
-    setError(null);
-    try {
-      const m = await post<Mandate>('/api/mandates', { agentName: v.agentName.trim(), agentIdNumber: v.agentIdNumber.trim().toUpperCase(), scope, reason: v.reason.trim(), validUntil: endOfDay(v.validUntil) });
-      await onCreated(m);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    await onCreated(await post<Mandate>('/api/mandates', { agentName: v.agentName.trim(), agentIdNumber: v.agentIdNumber.trim().toUpperCase(), scope, reason: v.reason.trim(), validUntil: endOfDay(v.validUntil) }));
   };
   return (
-    <Modal open={open} title={t('md.new')} okText={t('md.grant')} cancelText={t('md.cancel')} onCancel={onClose} onOk={() => void submit()} confirmLoading={busy} okButtonProps={{ 'data-testid': 'md-submit' } as never} width={640}>
-      <p>{t('md.newLead')}</p>
-      <ErrorAlert error={error} onClose={() => setError(null)} />
-      <Form form={form} layout="vertical" data-testid="md-form" requiredMark>
+    <FormModal<NewMandateValues> open={open} form={form} initial={{ scopeKind: 'all', validUntil: monthsFromNow(6) }} title={t('md.new')} okText={t('md.grant')} cancelText={t('md.cancel')} onClose={onClose} onSubmit={submit} okTestId="md-submit" formTestId="md-form" width={640} lead={<p>{t('md.newLead')}</p>}>
         <Form.Item name="agentName" label={t('md.agentName')} rules={[{ required: true, whitespace: true, message: t('md.required') }]}>
           <Input autoComplete="off" maxLength={64} data-testid="md-agent-name" />
         </Form.Item>
@@ -320,8 +294,7 @@ function NewMandate({ open, themes, onClose, onCreated }: { open: boolean; theme
         <Form.Item name="reason" label={t('md.reason')} extra={t('md.reasonHint')} rules={[{ required: true, whitespace: true, min: 2, message: t('md.reasonShort') }]}>
           <Input.TextArea rows={2} maxLength={500} data-testid="md-reason" />
         </Form.Item>
-      </Form>
-    </Modal>
+    </FormModal>
   );
 }
 
@@ -334,20 +307,19 @@ function EnterpriseStaff({ legalRep, enterprise }: { legalRep: boolean; enterpri
   const [removing, setRemoving] = useState<StaffMember | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [form] = Form.useForm<{ idNumber: string; validUntil?: string }>();
   return (
     <>
       <p className="yw-lead">{t(legalRep ? 'md.staff.leadRep' : 'md.staff.leadStaff', { name: enterprise })}</p>
       {legalRep && (
         <Space className="yw-block-sm" wrap>
-          <Button type="primary" icon={<PlusOutlined aria-hidden="true" />} data-testid="est-add" onClick={() => { form.resetFields(); setError(null); setDone(null); setAdding(true); }}>
+          <Button type="primary" icon={<PlusOutlined aria-hidden="true" />} data-testid="est-add" onClick={() => { setError(null); setDone(null); setAdding(true); }}>
             {t('md.staff.add')}
           </Button>
         </Space>
       )}
       {done && <Alert type="success" showIcon role="status" title={done} className="yw-block-sm" />}
-      <ErrorAlert error={list.error ?? (adding ? null : error)} />
+      <ErrorAlert error={list.error ?? error} />
       {!list.data ? (
         <Loading />
       ) : (
@@ -378,45 +350,30 @@ function EnterpriseStaff({ legalRep, enterprise }: { legalRep: boolean; enterpri
           ]}
         />
       )}
-      <Modal
+      <FormModal<{ idNumber: string; validUntil?: string }>
         open={adding}
+        form={form}
         title={t('md.staff.add')}
         okText={t('md.staff.addOk')}
         cancelText={t('md.cancel')}
-        confirmLoading={busy}
-        okButtonProps={{ 'data-testid': 'est-submit' } as never}
-        onCancel={() => setAdding(false)}
-        onOk={async () => {
-          let v: { idNumber: string; validUntil?: string };
-          try {
-            v = await form.validateFields();
-          } catch {
-            return;
-          }
-          setBusy(true);
-          try {
-            const rows = await post<StaffMember[]>('/api/enterprise/staff', { idNumber: v.idNumber.trim().toUpperCase(), ...(v.validUntil ? { validUntil: endOfDay(v.validUntil) } : {}) });
-            setAdding(false);
-            setDone(t('md.staff.added'));
-            list.setData(rows);
-          } catch (e) {
-            setError(e);
-          } finally {
-            setBusy(false);
-          }
+        okTestId="est-submit"
+        formTestId="est-form"
+        lead={<p>{t('md.staff.addLead', { name: enterprise })}</p>}
+        onClose={() => setAdding(false)}
+        onSubmit={async (v) => {
+          const rows = await post<StaffMember[]>('/api/enterprise/staff', { idNumber: v.idNumber.trim().toUpperCase(), ...(v.validUntil ? { validUntil: endOfDay(v.validUntil) } : {}) });
+          setAdding(false);
+          setDone(t('md.staff.added'));
+          list.setData(rows);
         }}
       >
-        <p>{t('md.staff.addLead', { name: enterprise })}</p>
-        <ErrorAlert error={error} onClose={() => setError(null)} />
-        <Form form={form} layout="vertical" data-testid="est-form">
-          <Form.Item name="idNumber" label={t('md.staff.idNumber')} extra={t('md.agentIdNumberHint')} rules={[{ required: true, message: t('md.required') }, { pattern: /^\s*[0-9]{17}[0-9Xx]\s*$/, message: t('md.idShape') }]}>
-            <Input autoComplete="off" maxLength={20} data-testid="est-id" />
-          </Form.Item>
-          <Form.Item name="validUntil" label={t('md.staff.validUntilOptional')} rules={[{ validator: async (_, v?: string) => { if (v && v <= isoDate(new Date())) throw new Error(t('md.future')); } }]}>
-            <Input type="date" min={isoDate(new Date(Date.now() + 86_400_000))} />
-          </Form.Item>
-        </Form>
-      </Modal>
+        <Form.Item name="idNumber" label={t('md.staff.idNumber')} extra={t('md.agentIdNumberHint')} rules={[{ required: true, message: t('md.required') }, { pattern: /^\s*[0-9]{17}[0-9Xx]\s*$/, message: t('md.idShape') }]}>
+          <Input autoComplete="off" maxLength={20} data-testid="est-id" />
+        </Form.Item>
+        <Form.Item name="validUntil" label={t('md.staff.validUntilOptional')} rules={[{ validator: async (_, v?: string) => { if (v && v <= isoDate(new Date())) throw new Error(t('md.future')); } }]}>
+          <Input type="date" min={isoDate(new Date(Date.now() + 86_400_000))} />
+        </Form.Item>
+      </FormModal>
       <Modal
         open={!!removing}
         title={t('md.staff.removeTitle')}
