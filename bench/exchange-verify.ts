@@ -4,9 +4,10 @@
  *
  *   npx tsx bench/exchange-verify.ts [--duration 20] [--connections 50] [--rows 200000] [--auth token|bearer] [--processes N]
  *
- * --processes N (default 2; 1 = one server process) runs the server with SERVER_PROCESSES=N and
- * measures bare node:http with 1 and with N processes; both ratios are printed, the headline being
- * N against N.
+ * --processes 1,2 (the default) measures the API with one server process and with two
+ * (SERVER_PROCESSES=2: the second core), one after the other on the same database, and bare
+ * node:http with one and with two processes; for N processes both ratios are printed (against 1
+ * and against N bare processes), the like-for-like one being the headline.
  *
  * 1. A throwaway PostgreSQL cluster and the real server (main.ts, demo data: the population
  *    register, the machine client fz-ybj-system with its assertion key and a verify grant).
@@ -35,7 +36,7 @@ import { ResourcesService } from '../apps/server/src/modules/resources';
 import { OrgService } from '../apps/server/src/modules/org';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, signClientAssertion } from '../apps/server/src/modules/exchange';
 import { startPgCluster } from '../test/pg-cluster';
-import { BENCH_SECRET, bareRun, cpuLine, fmt, load as loadPhase, loadAverage, log, measuredLoad, postgresCpuSeconds, ratioLines, startServer, stopServer, type Server } from './harness';
+import { BENCH_SECRET, bareRun, cpuLine, fmt, freePort, load as loadPhase, loadAverage, log, measuredLoad, postgresCpuSeconds, processCounts, ratioLines, startServer, stopServer, type Run, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -45,7 +46,7 @@ const opt = (name: string, def: number) => {
 const DURATION = opt('duration', 20);
 const CONNECTIONS = opt('connections', 50);
 const ROWS = opt('rows', 200_000);
-const PROCESSES = opt('processes', 2);
+const PROCESSES = processCounts(argv);
 const AUTH = argv.includes('--auth') ? argv[argv.indexOf('--auth') + 1] : 'token';
 const BODIES = 2000;
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
@@ -57,13 +58,15 @@ const load = (url: string, bodies: string[], headers: Record<string, string>, du
   loadPhase(url, { connections: CONNECTIONS, duration, paths: '/api/exchange/verify', bodies, headers });
 
 async function main() {
-  log(`exchange verification benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per phase, ${fmt(ROWS, 0)} extra people, auth ${AUTH}, ${PROCESSES} server process${PROCESSES > 1 ? 'es' : ''}`);
+  log(`exchange verification benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per phase, ${fmt(ROWS, 0)} extra people, auth ${AUTH}, server processes: ${PROCESSES.join(' then ')}`);
   const cluster = await startPgCluster({ fast: true, settings: { shared_buffers: '512MB' } });
   const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-bench-ex-'));
   const children: Server[] = [];
   try {
     const ts = performance.now();
-    const server = await startServer({ DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true', SERVER_PROCESSES: String(PROCESSES) });
+    const port = await freePort(); // every configuration on the same address (the exchange token names it)
+    const env = { DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true' };
+    let server = await startServer({ ...env, SERVER_PROCESSES: String(PROCESSES[0]) }, { port });
     children.push(server);
     log(`server ready (with the demo node) in ${fmt((performance.now() - ts) / 1000)} s at ${server.url}`);
 
@@ -116,31 +119,42 @@ async function main() {
 
     const counted = async () => Number((await sql<{ n: string }>`select count(*) as n from exchange_calls`.execute(handle.db)).rows[0].n);
     const batches = async () => Number((await sql<{ n: string }>`select count(*) as n from exchange_batches`.execute(handle.db)).rows[0].n);
-    await load(server.url, bodies, headers, 3); // warm-up
-    const [c0, b0] = [await counted(), await batches()];
-    const loadAtRun = loadAverage();
-    const pg0 = postgresCpuSeconds(cluster);
-    const v = await measuredLoad(server, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies, headers });
-    const pgMicros = ((postgresCpuSeconds(cluster) - pg0) * 1e6) / Math.max(1, v.total);
-    await new Promise((r) => setTimeout(r, 1000));
-    const [calls, logged] = [(await counted()) - c0, (await batches()) - b0];
-    log(`VERIFY API: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; ${fmt(calls, 0)} receipts in ${fmt(logged, 0)} log entries`);
-    await stopServer(server);
-    children.length = 0;
+    const runs: { n: number; v: Run & { cpuMicrosPerRequest: number }; pgMicros: number; loadAtRun: string; calls: number; logged: number }[] = [];
+    for (const [i, n] of PROCESSES.entries()) {
+      if (i > 0) {
+        server = await startServer({ ...env, SERVER_PROCESSES: String(n) }, { port });
+        children.push(server);
+      }
+      await load(server.url, bodies, headers, 5); // warm-up (every process's JIT and caches)
+      const [c0, b0] = [await counted(), await batches()];
+      const loadAtRun = loadAverage();
+      const pg0 = postgresCpuSeconds(cluster);
+      const v = await measuredLoad(server, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies, headers });
+      const pgMicros = ((postgresCpuSeconds(cluster) - pg0) * 1e6) / Math.max(1, v.total);
+      await new Promise((r) => setTimeout(r, 1000));
+      const [calls, logged] = [(await counted()) - c0, (await batches()) - b0];
+      log(`VERIFY API, ${n} server process${n > 1 ? 'es' : ''}: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; CPU ${fmt(v.cpuMicrosPerRequest, 0)} µs per request (PostgreSQL ${fmt(pgMicros, 0)} µs); ${fmt(calls, 0)} receipts in ${fmt(logged, 0)} log entries`);
+      runs.push({ n, v, pgMicros, loadAtRun, calls, logged });
+      await stopServer(server);
+      children.length = 0;
+    }
 
     const spec = { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies };
-    const b = await bareRun(answer, dataDir, spec);
-    const bN = PROCESSES > 1 ? await bareRun(answer, dataDir, spec, PROCESSES) : null;
+    const bare = new Map<number, Run & { cpuMicrosPerRequest: number }>();
+    for (const n of [1, ...PROCESSES.filter((x) => x > 1)]) bare.set(n, await bareRun(answer, dataDir, spec, n));
     await handle.close();
 
     console.log('\nResults');
-    for (const l of ratioLines('verification API', v, b, bN, PROCESSES, 20)) console.log(`  ${l}`);
-    console.log(`  ${cpuLine(v, bN ?? b)}`);
-    console.log(`  PostgreSQL CPU     ${fmt(pgMicros, 0)} µs per request`);
-    console.log(`  machine            ${loadAtRun} when the API phase started (2 cores shared with other work)`);
-    console.log(`  latency            p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms (target p99 ≤ 30 ms) at ${CONNECTIONS} connections`);
-    console.log(`  receipts           ${fmt(calls, 0)} recorded in ${fmt(logged, 0)} transparency-log entries (≈ ${fmt(calls / Math.max(1, logged))} calls per group commit)`);
-    console.log(`  errors             ${v.non2xx} non-2xx, ${v.errors} connection errors`);
+    for (const { n, v, pgMicros, loadAtRun, calls, logged } of runs) {
+      console.log(`  -- ${n} server process${n > 1 ? 'es' : ''} --`);
+      for (const l of ratioLines('verification API', v, bare.get(1)!, bare.get(n) ?? null, n, 20)) console.log(`  ${l}`);
+      console.log(`  ${cpuLine(v, bare.get(n)!)}`);
+      console.log(`  PostgreSQL CPU     ${fmt(pgMicros, 0)} µs per request`);
+      console.log(`  machine            ${loadAtRun} when the API phase started (2 cores shared with other work)`);
+      console.log(`  latency            p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms (target p99 ≤ 30 ms) at ${CONNECTIONS} connections`);
+      console.log(`  receipts           ${fmt(calls, 0)} recorded in ${fmt(logged, 0)} transparency-log entries (≈ ${fmt(calls / Math.max(1, logged))} calls per group commit)`);
+      console.log(`  errors             ${v.non2xx} non-2xx, ${v.errors} connection errors`);
+    }
   } finally {
     for (const c of children) await stopServer(c);
     await cluster.stop();

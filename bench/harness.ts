@@ -138,6 +138,15 @@ export async function load(url: string, spec: LoadSpec): Promise<Run> {
 export const ratioLine = (name: string, ours: Run, bare: Run, target: number) =>
   `${name} ${fmt(ours.rps, 0)} req/s vs bare node:http ${fmt(bare.rps, 0)} req/s = ${fmt((100 * ours.rps) / bare.rps)} % (target ≥ ${target} %)`;
 
+/** `--processes 1,2` (the default): the numbers of server processes a benchmark measures, in order. */
+export function processCounts(argv: string[], def: number[] = [1, 2]): number[] {
+  const i = argv.indexOf('--processes');
+  if (i < 0) return def;
+  const counts = String(argv[i + 1] ?? '').split(',').map(Number);
+  if (!counts.length || counts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--processes takes a list of process counts, e.g. 1,2');
+  return counts;
+}
+
 /**
  * The ratio lines of a run with `processes` server processes: against one bare node:http process and,
  * when processes > 1, against as many bare processes (like-for-like: the headline).

@@ -4,9 +4,10 @@
  *
  *   npx tsx bench/licence-verify.ts [--duration 20] [--connections 50] [--presentations 300] [--processes N]
  *
- * --processes N (default 2; 1 = one server process) runs the server with SERVER_PROCESSES=N and
- * measures bare node:http with 1 and with N processes; both ratios are printed, the headline being
- * N against N.
+ * --processes 1,2 (the default) measures the API with one server process and with two
+ * (SERVER_PROCESSES=2: the second core), one after the other on the same database and port, and
+ * bare node:http with one and with two processes; for N processes both ratios are printed (against
+ * 1 and against N bare processes), the like-for-like one being the headline.
  *
  * 1. A throwaway PostgreSQL cluster and the real server (main.ts, demo data: the demo licences,
  *    issuers with EdDSA, ES256 and SM2SM3 keys, the machine client fz-ybj-system).
@@ -37,7 +38,7 @@ import { licenceType } from '../apps/server/src/modules/licences/licences.types'
 import { presentSdJwt } from '../apps/server/src/modules/licences/sd-jwt';
 import { verifyPresentation, type TrustResolver } from '../apps/server/src/modules/licences/verifier';
 import { startPgCluster } from '../test/pg-cluster';
-import { BENCH_SECRET, bareRun, cpuLine, fmt, load as loadPhase, loadAverage, log, measuredLoad, postgresCpuSeconds, ratioLines, startServer, stopServer, type Server } from './harness';
+import { BENCH_SECRET, bareRun, cpuLine, fmt, freePort, load as loadPhase, loadAverage, log, measuredLoad, postgresCpuSeconds, processCounts, ratioLines, startServer, stopServer, type Run, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -47,7 +48,7 @@ const opt = (name: string, def: number) => {
 const DURATION = opt('duration', 20);
 const CONNECTIONS = opt('connections', 50);
 const PRESENTATIONS = opt('presentations', 300);
-const PROCESSES = opt('processes', 2);
+const PROCESSES = processCounts(argv);
 
 const SECRET = BENCH_SECRET;
 
@@ -55,13 +56,15 @@ const load = (url: string, bodies: string[], headers: Record<string, string>, du
   loadPhase(url, { connections: CONNECTIONS, duration, paths: '/api/licences/verify', bodies, headers });
 
 async function main() {
-  log(`licence verification benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per phase, ${PROCESSES} server process${PROCESSES > 1 ? 'es' : ''}`);
+  log(`licence verification benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per phase, server processes: ${PROCESSES.join(' then ')}`);
   const cluster = await startPgCluster({ fast: true, settings: { shared_buffers: '512MB' } });
   const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-bench-lic-'));
   const children: Server[] = [];
   try {
     const ts = performance.now();
-    const server = await startServer({ DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true', SERVER_PROCESSES: String(PROCESSES) });
+    const port = await freePort(); // every configuration on the same address: the presentations name it as their audience
+    const env = { DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true' };
+    let server = await startServer({ ...env, SERVER_PROCESSES: String(PROCESSES[0]) }, { port });
     children.push(server);
     log(`server ready (with the demo node) in ${fmt((performance.now() - ts) / 1000)} s at ${server.url}`);
 
@@ -134,32 +137,43 @@ async function main() {
     log(`verification core in-process (no HTTP, no database), CPU time: lean ${fmt(leanUs, 0)} µs vs @sd-jwt reference ${fmt(libraryUs, 0)} µs per presentation`);
 
     const logged = async () => Number((await sql<{ n: string }>`select (select count(*) from tlog_queue) + (select count(*) from tlog_leaves) as n`.execute(handle.db)).rows[0].n);
-    await load(server.url, bodies, headers, 3); // warm-up
-    const before = await logged();
-    const loadAtRun = loadAverage();
-    const pg0 = postgresCpuSeconds(cluster);
-    const v = await measuredLoad(server, { connections: CONNECTIONS, duration: DURATION, paths: '/api/licences/verify', bodies, headers });
-    const pgMicros = ((postgresCpuSeconds(cluster) - pg0) * 1e6) / Math.max(1, v.total);
-    await new Promise((r) => setTimeout(r, 1000));
-    const appended = (await logged()) - before;
-    log(`VERIFY API: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; ${fmt(appended, 0)} log leaves appended (each a batch of answers)`);
-    await stopServer(server);
-    children.length = 0;
+    const runs: { n: number; v: Run & { cpuMicrosPerRequest: number }; pgMicros: number; loadAtRun: string; appended: number }[] = [];
+    for (const [i, n] of PROCESSES.entries()) {
+      if (i > 0) {
+        server = await startServer({ ...env, SERVER_PROCESSES: String(n) }, { port });
+        children.push(server);
+      }
+      await load(server.url, bodies, headers, 5); // warm-up (every process's JIT and caches)
+      const before = await logged();
+      const loadAtRun = loadAverage();
+      const pg0 = postgresCpuSeconds(cluster);
+      const v = await measuredLoad(server, { connections: CONNECTIONS, duration: DURATION, paths: '/api/licences/verify', bodies, headers });
+      const pgMicros = ((postgresCpuSeconds(cluster) - pg0) * 1e6) / Math.max(1, v.total);
+      await new Promise((r) => setTimeout(r, 1000));
+      const appended = (await logged()) - before;
+      log(`VERIFY API, ${n} server process${n > 1 ? 'es' : ''}: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; CPU ${fmt(v.cpuMicrosPerRequest, 0)} µs per request (PostgreSQL ${fmt(pgMicros, 0)} µs); ${fmt(appended, 0)} log leaves appended (each a batch of answers)`);
+      runs.push({ n, v, pgMicros, loadAtRun, appended });
+      await stopServer(server);
+      children.length = 0;
+    }
 
     const spec = { connections: CONNECTIONS, duration: DURATION, paths: '/api/licences/verify', bodies };
-    const b = await bareRun(answer, dataDir, spec);
-    const bN = PROCESSES > 1 ? await bareRun(answer, dataDir, spec, PROCESSES) : null;
+    const bare = new Map<number, Run & { cpuMicrosPerRequest: number }>();
+    for (const n of [1, ...PROCESSES.filter((x) => x > 1)]) bare.set(n, await bareRun(answer, dataDir, spec, n));
     await handle.close();
 
     console.log('\nResults');
-    for (const l of ratioLines('verification API', v, b, bN, PROCESSES, 20)) console.log(`  ${l}`);
-    console.log(`  ${cpuLine(v, bN ?? b)}`);
-    console.log(`  PostgreSQL CPU     ${fmt(pgMicros, 0)} µs per request`);
     console.log(`  verification core  lean ${fmt(leanUs, 0)} µs vs @sd-jwt reference ${fmt(libraryUs, 0)} µs per presentation (${fmt(libraryUs / leanUs)}×), CPU time in-process, same run`);
-    console.log(`  machine            ${loadAtRun} when the API phase started (2 cores shared with other work)`);
-    console.log(`  latency            p50 ${v.p50} ms, p99 ${v.p99} ms (target p99 ≤ 30 ms) at ${CONNECTIONS} connections`);
-    console.log(`  transparency log   ${fmt(appended, 0)} leaves for ${fmt(v.total, 0)} answers (one leaf per batch, ${fmt(v.total / Math.max(1, appended))} answers per leaf on average)`);
-    console.log(`  errors             ${v.non2xx} non-2xx, ${v.errors} connection errors`);
+    for (const { n, v, pgMicros, loadAtRun, appended } of runs) {
+      console.log(`  -- ${n} server process${n > 1 ? 'es' : ''} --`);
+      for (const l of ratioLines('verification API', v, bare.get(1)!, bare.get(n) ?? null, n, 20)) console.log(`  ${l}`);
+      console.log(`  ${cpuLine(v, bare.get(n)!)}`);
+      console.log(`  PostgreSQL CPU     ${fmt(pgMicros, 0)} µs per request`);
+      console.log(`  machine            ${loadAtRun} when the API phase started (2 cores shared with other work)`);
+      console.log(`  latency            p50 ${v.p50} ms, p99 ${v.p99} ms (target p99 ≤ 30 ms) at ${CONNECTIONS} connections`);
+      console.log(`  transparency log   ${fmt(appended, 0)} leaves for ${fmt(v.total, 0)} answers (one leaf per batch, ${fmt(v.total / Math.max(1, appended))} answers per leaf on average)`);
+      console.log(`  errors             ${v.non2xx} non-2xx, ${v.errors} connection errors`);
+    }
   } finally {
     for (const c of children) await stopServer(c);
     await cluster.stop();
