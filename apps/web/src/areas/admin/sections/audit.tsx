@@ -121,9 +121,9 @@ export default function AdminAudit() {
       {items === null ? (
         <Loading />
       ) : items.length === 0 ? (
-        <Empty description={t('au.none')} />
+        <Empty description={t('au.none')} data-testid="au-result" />
       ) : (
-        <>
+        <div data-testid="au-result">
           <DataTable<Entry>
             label={t('nav.admin.audit')}
             size={elder ? 'large' : 'small'}
@@ -167,7 +167,7 @@ export default function AdminAudit() {
             <span role="status">{t('au.shown', { count: items.length })}</span>
             {next && <Button onClick={() => void load(filters, next)} loading={busy} data-testid="au-more">{t('au.more')}</Button>}
           </Space>
-        </>
+        </div>
       )}
     </div>
   );
