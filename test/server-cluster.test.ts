@@ -22,7 +22,7 @@ describe('several server processes (SERVER_PROCESSES)', { timeout: 300_000 }, ()
     // The seeded copy's sealed keys need the secret they were sealed with.
     const server = await spawnServer({ DATABASE_URL: url, DATA_DIR: dataDir, DATA_SECRET: testConfig(url).DATA_SECRET!, SERVER_PROCESSES: '2', LOG_LEVEL: 'info', JOB_RUNNER: 'true' });
     try {
-      // Ready means every worker is: the banner is printed once both are.
+      // The port opens once both workers are built; the banner follows their "ready".
       const deadline = Date.now() + 60_000;
       while (!server.output().includes('2 server processes') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(server.output()).toContain('2 server processes');

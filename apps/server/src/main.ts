@@ -7,7 +7,7 @@
  * and waits until it is ready (it migrates and loads the demo node), then forks the others; a
  * worker that dies unexpectedly is replaced. SIGTERM/SIGINT reach every worker, each shuts down
  * gracefully, and the supervisor exits 0 when all did. What several processes share correctly is
- * listed in docs/ARCHITECTURE.md's "Several server processes" (state in PostgreSQL; bounded caches).
+ * listed in docs/operations.md, "Several server processes" (state in PostgreSQL; bounded caches).
  */
 import cluster, { type Worker } from 'node:cluster';
 import { loadConfig } from './config';
@@ -23,6 +23,11 @@ async function serve(): Promise<void> {
   const { buildApp } = await import('./app');
   const worker = cluster.isWorker ? Number(process.env.YIWANG_WORKER ?? cluster.worker?.id ?? 0) : 0;
   const app = await buildApp(config);
+  if (cluster.isWorker && process.env.YIWANG_LISTEN_WHEN_TOLD === '1') {
+    // At start the supervisor opens the port once every worker is built: /readyz then means all of them.
+    process.send?.({ yiwang: 'built' });
+    await new Promise<void>((resolve) => process.on('message', (m: { yiwang?: string }) => m?.yiwang === 'listen' && resolve()));
+  }
   await app.listen({ port: config.PORT, host: config.HOST });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
@@ -73,25 +78,49 @@ async function supervise(): Promise<void> {
   }
   let closing = false;
   const live = new Set<Worker>();
-  const fork = (n: number) =>
-    new Promise<number>((resolve, reject) => {
-      const w = cluster.fork({ YIWANG_WORKER: String(n) });
-      live.add(w);
-      let ready = false;
-      w.on('message', (m: { yiwang?: string; port?: number }) => {
-        if (m?.yiwang === 'ready') {
-          ready = true;
-          resolve(m.port ?? config.PORT);
-        }
-      });
-      w.on('exit', (code, signal) => {
-        live.delete(w);
-        if (closing) return;
-        if (!ready) return reject(new Error(`worker ${n} exited (${signal ?? code}) before it was ready`));
-        say(`worker ${n} (pid ${w.process.pid}) exited (${signal ?? code}); starting a replacement`);
-        setTimeout(() => void fork(n).catch((err: Error) => say(err.message)), 1000).unref();
-      });
+  /**
+   * Forks worker n. At start (`held`) it reports when its app is built and listens when told
+   * (`listen()`); a replacement listens as soon as it is built.
+   */
+  const fork = (n: number, held: boolean) => {
+    const w = cluster.fork({ YIWANG_WORKER: String(n), YIWANG_LISTEN_WHEN_TOLD: held ? '1' : '0' });
+    live.add(w);
+    let ready = false;
+    let onBuilt!: () => void;
+    let onReady!: (port: number) => void;
+    let onFailed!: (err: Error) => void;
+    const built = new Promise<void>((resolve, reject) => {
+      onBuilt = resolve;
+      onFailed = reject;
     });
+    const listening = new Promise<number>((resolve, reject) => {
+      onReady = resolve;
+      const previous = onFailed;
+      onFailed = (err) => {
+        previous(err);
+        reject(err);
+      };
+    });
+    // Whoever awaits these sees a failure; the copies here only keep it from being "unhandled".
+    built.catch(() => undefined);
+    listening.catch(() => undefined);
+    w.on('message', (m: { yiwang?: string; port?: number }) => {
+      if (m?.yiwang === 'built') onBuilt();
+      if (m?.yiwang === 'ready') {
+        ready = true;
+        onBuilt();
+        onReady(m.port ?? config.PORT);
+      }
+    });
+    w.on('exit', (code, signal) => {
+      live.delete(w);
+      if (closing) return;
+      if (!ready) return onFailed(new Error(`worker ${n} exited (${signal ?? code}) before it was ready`));
+      say(`worker ${n} (pid ${w.process.pid}) exited (${signal ?? code}); starting a replacement`);
+      setTimeout(() => void fork(n, false).listening.catch((e: Error) => say(e.message)), 1000).unref();
+    });
+    return { built, listening, listen: () => w.send({ yiwang: 'listen' }) };
+  };
 
   const stop = (signal: NodeJS.Signals) => {
     if (closing) return;
@@ -117,8 +146,14 @@ async function supervise(): Promise<void> {
 
   try {
     // The first worker migrates and loads the demo node alone; the others then find both done.
-    const port = await fork(1);
-    await Promise.all(Array.from({ length: processes - 1 }, (_, i) => fork(i + 2)));
+    // The port opens once every worker is built.
+    const first = fork(1, true);
+    await first.built;
+    const others = Array.from({ length: processes - 1 }, (_, i) => fork(i + 2, true));
+    await Promise.all(others.map((w) => w.built));
+    const workers = [first, ...others];
+    for (const w of workers) w.listen();
+    const [port] = await Promise.all(workers.map((w) => w.listening));
     if (config.LOG_LEVEL !== 'silent') banner(port, 'postgres', processes);
   } catch (err) {
     console.error(String(err));
