@@ -183,9 +183,9 @@ describe('accessibility (axe, WCAG 2.1 AA)', { timeout: 600_000 }, () => {
     },
     staffVisitor('officer', (s) => s.roles.includes('window_clerk'), 'workbench', [['/workbench/tasks', 'task-list-page'], ['/workbench/intake', 'intake-page'], ['/workbench/deadlines', 'deadlines-page'], ['/workbench/rectification', 'rectification-page'], ['/workbench/inquiries', 'dept-inquiries'], ['/workbench/work-orders', 'dept-work-orders']]),
     staffVisitor('data admin', (s) => s.kind === 'data_admin', 'admin', [['/admin/regions', 'forbidden'], ['/admin/audit', 'au-result'], ['/admin/open-data', 'od-candidates'], ['/admin/catalog', 'ex-resources'], ['/admin/sharing', 'ex-requests'], ['/admin/exchange', 'ex-stats-table']]),
-    staffVisitor('dept admin', (s) => s.roles.includes('dept_admin'), 'admin', [['/admin/staff', 'st-list']]),
+    staffVisitor('dept admin', (s) => s.roles.includes('dept_admin'), 'admin', [['/admin/staff', 'st-list'], ['/admin/audit', 'au-result']]),
     staffVisitor('platform admin', (s) => s.kind === 'platform_admin', 'admin', [['/admin/audit', 'au-result'], ['/admin/accounts', 'st-list'], ['/admin/regions', 'rg-children'], ['/admin/federation', 'fd-none'], ['/admin/items', 'admin-row'], [`/admin/items/${demoItemId('scjg.change')}`, 'catalog-editor']]),
-    staffVisitor('supervisor', (s) => s.kind === 'supervisor', 'oversight', [['/oversight/practices', 'practices-page'], ['/oversight/reviews/flags', 'flags-page'], ['/oversight/reviews/appeals', 'appeals-page'], ['/oversight/reviews/follow-ups', 'follow-ups-page'], ['/oversight/inquiries/dispatch', 'dispatch-page'], ['/oversight/dashboard', 'ov-overview'], ['/oversight/overdue', 'ov-overdue'], ['/oversight/evaluation', 'ov-evaluation']]),
+    staffVisitor('supervisor', (s) => s.kind === 'supervisor', 'oversight', [['/oversight/audit', 'au-result'], ['/oversight/practices', 'practices-page'], ['/oversight/reviews/flags', 'flags-page'], ['/oversight/reviews/appeals', 'appeals-page'], ['/oversight/reviews/follow-ups', 'follow-ups-page'], ['/oversight/inquiries/dispatch', 'dispatch-page'], ['/oversight/dashboard', 'ov-overview'], ['/oversight/overdue', 'ov-overdue'], ['/oversight/evaluation', 'ov-evaluation']]),
   ];
 
   for (const [viewportName, viewport] of VIEWPORTS) {

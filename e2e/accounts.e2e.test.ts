@@ -93,6 +93,10 @@ describe('accounts and mandates', { timeout: 300_000 }, () => {
     await ok.click();
     await expect.poll(() => admin.getByTestId('st-list').locator('tr', { hasText: 'scjg.e2e' }).textContent(), POLL).toContain('已停用');
 
+    // The department admin's audit log: their department's actions, this one among them.
+    await admin.goto('/admin/audit');
+    await expect.poll(() => admin.getByTestId('au-table').textContent(), POLL).toContain('identity.staff.update');
+
     const platform = await rig.staff('admin', 'admin');
     await platform.goto('/admin/audit');
     await platform.getByTestId('au-table').waitFor();
@@ -113,6 +117,12 @@ describe('accounts and mandates', { timeout: 300_000 }, () => {
     const options = await dataPage.locator('.ant-select-item-option').allTextContents();
     expect(options.length).toBe(3);
     expect(options.join()).not.toMatch(/identity|身份/);
+
+    // A supervisor reads it from the oversight area.
+    const supervisor = rig.demo.staff.find((s) => s.kind === 'supervisor')!;
+    const sup = await rig.staff(supervisor.username, 'oversight');
+    await sup.goto('/oversight/audit');
+    await sup.getByTestId('au-result').waitFor();
   });
 
   it('a platform admin browses regions and the working calendar, and trusts then stops trusting another region\'s issuer', async () => {

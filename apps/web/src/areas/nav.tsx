@@ -86,7 +86,7 @@ export const SECTIONS: Record<Area, Section[]> = {
     { key: 'federation', path: 'federation', icon: <ClusterOutlined />, roles: ['platform_admin'] },
     { key: 'rectification', path: 'rectification', icon: <LikeOutlined />, roles: ['dept_admin'] },
     { key: 'workOrders', path: 'work-orders', icon: <WarningOutlined />, roles: ['dept_admin'] },
-    { key: 'audit', path: 'audit', icon: <AuditOutlined />, main: true, roles: ['platform_admin', 'data_admin'] },
+    { key: 'audit', path: 'audit', icon: <AuditOutlined />, main: true, roles: ['platform_admin', 'data_admin', 'dept_admin'] },
   ],
   oversight: [
     { key: 'home', path: '', icon: <HomeOutlined />, ready: true },
@@ -96,6 +96,7 @@ export const SECTIONS: Record<Area, Section[]> = {
     { key: 'inquiries', path: 'inquiries', icon: <CommentOutlined /> },
     { key: 'evaluation', path: 'evaluation', icon: <TrophyOutlined />, main: true },
     { key: 'practices', path: 'practices', icon: <FundOutlined /> },
+    { key: 'audit', path: 'audit', icon: <AuditOutlined /> },
   ],
 };
 

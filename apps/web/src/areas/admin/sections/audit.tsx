@@ -38,8 +38,9 @@ function queryOf(f: Filters, cursor?: string): string {
 }
 
 /**
- * 审计日志 (/admin/audit): who did what, when, on which record, for platform administrators (all)
- * and data administrators (data sharing, open data and the resource catalogue of their region).
+ * 审计日志 (/admin/audit, and /oversight/audit for supervisors): who did what, when, on which
+ * record — for platform administrators all of it, supervisors their region, department admins
+ * their department, data administrators data sharing, open data and the resource catalogue.
  * Filters by action family or exact action, record, actor and days; newest first, more on demand
  * (keyset cursor). Personal data arrives masked from the server.
  */
@@ -48,7 +49,10 @@ export default function AdminAudit() {
   const { lang, elder } = usePrefs();
   const { me } = useSession();
   usePageTitle(t('nav.admin.audit'));
-  const dataOnly = !me?.account.roles.includes('platform_admin');
+  const roles = me?.account.roles ?? [];
+  // The server's scope (modules/audit auditScope), in the same order: the first role that applies.
+  const scope = roles.includes('platform_admin') ? 'all' : roles.includes('supervisor') ? 'region' : roles.includes('dept_admin') ? 'department' : 'data';
+  const dataOnly = scope === 'data';
   const [form] = Form.useForm<Filters>();
   const [filters, setFilters] = useState<Filters>({});
   const [items, setItems] = useState<Entry[] | null>(null);
@@ -85,7 +89,7 @@ export default function AdminAudit() {
   return (
     <div className="yw-page" data-testid="admin-audit">
       <h1 className="yw-page-title">{t('nav.admin.audit')}</h1>
-      <p className="yw-lead">{dataOnly ? t('au.leadData') : t('au.lead')}</p>
+      <p className="yw-lead">{t(`au.leads.${scope}`)}</p>
       <Form form={form} layout="vertical" className="yw-block-sm yw-audit-filters" onFinish={(v) => void load(v)} data-testid="au-filters">
         <Space wrap align="end" size={[12, 0]}>
           <Form.Item name="actionPrefix" label={t('au.family')}>
