@@ -230,7 +230,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     org,
     oidc: { issuer, clientId: config.OIDC_CLIENT_ID, clientSecret, fetch: builtinIdp ? inProcess : (url, init) => fetch(url, init) },
   });
-  const transparency = new TransparencyLog({ db, crypto: crypto_, onError: (err) => app.log.error({ err }, 'transparency log sequencer failed') });
+  const transparency = new TransparencyLog({ db, crypto: crypto_, intervalMs: config.TLOG_SEQUENCER_MS, onError: (err) => app.log.error({ err }, 'transparency log sequencer failed') });
   await transparency.init();
   const notifications = createNotifications({ db, config, contacts: identity, jobs, log: app.log });
   const files = await createFiles({ db, config, jobs, log: app.log });

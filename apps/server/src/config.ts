@@ -63,6 +63,9 @@ export const ConfigSchema = Type.Object({
   /** Server processes sharing the port (node:cluster; PostgreSQL only): 1 = this process serves, N > 1 = a
    * supervisor forks N workers (the first migrates and loads the demo before the others start). */
   SERVER_PROCESSES: Type.Integer({ default: 1, minimum: 1, maximum: 64 }),
+  /** Milliseconds between this process's transparency-log sequencer rounds (one process integrates at a time; with
+   * SERVER_PROCESSES the workers after the first default to 2000, a backstop, so that rounds are not split among them). */
+  TLOG_SEQUENCER_MS: Type.Integer({ default: 200, minimum: 20, maximum: 60_000 }),
   /** Seconds between this process's checks for a calendar year entered by another process (it is normally told at
    * once by NOTIFY; the check covers a lost LISTEN connection). */
   CALENDAR_CHECK_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86400 }),

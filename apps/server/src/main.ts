@@ -83,7 +83,10 @@ async function supervise(): Promise<void> {
    * (`listen()`); a replacement listens as soon as it is built.
    */
   const fork = (n: number, held: boolean) => {
-    const w = cluster.fork({ YIWANG_WORKER: String(n), YIWANG_LISTEN_WHEN_TOLD: held ? '1' : '0' });
+    // One worker integrates the transparency log every 200 ms; the others only as a backstop (rounds
+    // split among processes would each rewrite the tree's edge tiles and sign a head for fewer entries).
+    const sequencer = n === 1 || process.env.TLOG_SEQUENCER_MS ? {} : { TLOG_SEQUENCER_MS: '2000' };
+    const w = cluster.fork({ YIWANG_WORKER: String(n), YIWANG_LISTEN_WHEN_TOLD: held ? '1' : '0', ...sequencer });
     live.add(w);
     let ready = false;
     let onBuilt!: () => void;
