@@ -411,15 +411,19 @@ export class TasksService {
         const resultFields = { ...(c.resultFields ?? {}), ...(input.result ?? {}) };
         const result = await this.engine.sign(trx, app, task, 'yes', 'approved', who, { opinion: input.opinion });
         const ctxNext: ItemContext = { ...c, resultFields };
-        await appsRepo.update(trx, app.id, { context: ctxNext as Record<string, unknown> });
-        app.context = ctxNext as Record<string, unknown>;
-        if (result !== 'yes') return;
+        if (result !== 'yes') {
+          await appsRepo.update(trx, app.id, { context: ctxNext as Record<string, unknown> });
+          app.context = ctxNext as Record<string, unknown>;
+          return;
+        }
         const missing = (c.feeds ?? []).filter((f) => resultFields[f] === undefined || resultFields[f] === '');
         if (missing.length) throw appErrors.resultFieldsMissing(missing);
         const spec = c.resultSpec ?? { kind: 'decision', name: '准予决定' };
         await this.engine.cancelTimers(trx, app.id, ['warning', 'overdue']);
+        // The collected result fields go with the decision (one UPDATE).
         await this.engine.move(trx, app, 'approve', who, {
           patch: {
+            context: ctxNext as Record<string, unknown>,
             decided_at: now,
             outcome: { kind: 'approved', opinion: input.opinion, department: dept },
             result: { kind: spec.kind, name: spec.name, ...(spec.licenceType ? { licenceType: spec.licenceType } : {}), number: `${app.number}-R`, issuedBy: dept, decidedAt: now.toISOString(), fields: resultFields },

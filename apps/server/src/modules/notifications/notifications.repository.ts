@@ -86,6 +86,11 @@ export const deliveriesRepo = {
           last_error = NULL, sent_at = now(), updated_at = now()
         FROM unnest(${sent.map((x) => x.id)}::uuid[], ${sent.map((x) => x.destination_masked)}::text[], ${sent.map((x) => x.provider_message_id)}::text[]) AS s(id, masked, message_id)
         WHERE d.id = s.id AND d.status = 'pending'`.execute(db),
+  /** Records several deliveries as skipped, each with why (only pending ones change). */
+  recordSkipped: (db: Q, skipped: { id: string; why: string }[]) =>
+    sql`UPDATE notification_deliveries d SET status = 'skipped', last_error = s.why, updated_at = now()
+        FROM unnest(${skipped.map((x) => x.id)}::uuid[], ${skipped.map((x) => x.why)}::text[]) AS s(id, why)
+        WHERE d.id = s.id AND d.status = 'pending'`.execute(db),
   insert: (db: Q, row: { id: string; notification_id: string; channel: NotificationChannel }) =>
     deferInsert(db, 'notification_deliveries', row) ? Promise.resolve() : db.insertInto('notification_deliveries').values(row).execute().then(() => undefined),
   ofNotifications: (db: Q, ids: string[]) =>

@@ -221,16 +221,17 @@ export class NotificationService {
 
   /**
    * Delivers the SMS and e-mails of several jobs (a claimed batch): the deliveries are read in one
-   * round trip, each recipient's contact once, and the sent ones recorded in one statement. Anything
-   * but a plain send (opted out, no gateway or contact, a failure) goes through `deliver` on its own;
-   * at the first failure the sent ones are recorded and the batch throws, so that the job runner
-   * runs the rest one by one (a recorded delivery is not sent again).
+   * round trip, each recipient's contact once, and the sent ones (and those skipped: opted out, no
+   * gateway or address) recorded in one statement each. At the first failure to send, what was done
+   * is recorded and the batch throws, so that the job runner runs the rest one by one (a recorded
+   * delivery is not sent again).
    */
   async deliverMany(jobs: ClaimedJob[]): Promise<void> {
     const rows = await deliveriesRepo.forSendingMany(this.db, jobs.map((j) => String(j.payload.deliveryId)));
     const byId = new Map(rows.map((r) => [r.id, r]));
     const contacts = new Map<string, Promise<Contact | undefined>>();
     const sent: { id: string; destination_masked: string; provider_message_id: string }[] = [];
+    const skipped: { id: string; why: string }[] = [];
     try {
       for (const job of jobs) {
         const d = byId.get(String(job.payload.deliveryId));
@@ -240,10 +241,13 @@ export class NotificationService {
         if (!contacts.has(d.recipient_id)) contacts.set(d.recipient_id, this.opts.contacts.contactOf(d.recipient_id));
         const contact = await contacts.get(d.recipient_id)!;
         const to = d.channel === 'sms' ? contact?.mobile : contact?.email;
-        if (!gateway || (pref && !pref[d.channel]) || !to) {
-          await this.deliver(job);
+        // Not sent (as deliver records it): no gateway, opted out, no address.
+        const why = !gateway ? `no ${d.channel} gateway configured` : pref && !pref[d.channel] ? `the recipient opted out of ${d.channel}` : !to ? (d.channel === 'sms' ? 'no mobile number on record' : 'no e-mail address on record') : null;
+        if (why) {
+          skipped.push({ id: d.id, why });
           continue;
         }
+        if (!to) continue;
         const locale: NotificationLocale = pref?.locale ?? 'zh';
         const text = d.content[locale];
         const base = { accountId: d.recipient_id, templateCode: d.template_code, params: d.params, locale, reference: d.id };
@@ -254,6 +258,7 @@ export class NotificationService {
       }
     } finally {
       if (sent.length) await deliveriesRepo.recordSent(this.db, sent);
+      if (skipped.length) await deliveriesRepo.recordSkipped(this.db, skipped);
     }
   }
 
