@@ -2,7 +2,7 @@
  * Throughput of the applications engine on PostgreSQL, through HTTP, everything on this machine
  * (load generator, server process, database):
  *
- *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4] [--statements]
+ *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4] [--statements] [--processes 1]
  *
  * A throwaway PostgreSQL cluster (fsync off, as bench/catalog-search.ts; pg_stat_statements
  * loaded) gets the demo node and a bundle of four items: three without prerequisites in three
@@ -36,7 +36,7 @@ import { startPgCluster } from '../test/pg-cluster';
 import { testConfig } from '../test/helpers';
 import { spawnServer } from '../test/spawn-server';
 import { percentile, personLoginHttp, staffLoginHttp, type HttpClient } from './applications-driver';
-import { postgresCpuSeconds, processCpuSeconds } from './harness';
+import { postgresCpuSeconds, treeCpuSeconds } from './harness';
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,6 +44,8 @@ const arg = (name: string, d: number) => {
 };
 const BUNDLES = arg('bundles', 200);
 const SUBMITTERS = arg('submitters', 4);
+/** Server processes (SERVER_PROCESSES; more than one shares the port, see apps/server/src/main.ts). */
+const PROCESSES = arg('processes', 1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const timings = new Map<string, number[]>();
@@ -73,7 +75,7 @@ async function main() {
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
     await sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`.execute(db);
 
-    const server = await spawnServer({ DATABASE_URL: url, DATA_SECRET: cfg.DATA_SECRET, DATA_DIR: mkdtempSync(join(tmpdir(), 'yw-bench-apps-')), LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '12' });
+    const server = await spawnServer({ DATABASE_URL: url, DATA_SECRET: cfg.DATA_SECRET, DATA_DIR: mkdtempSync(join(tmpdir(), 'yw-bench-apps-')), LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '12', SERVER_PROCESSES: String(PROCESSES) });
     servers.push(server);
     const base = server.url;
     const citizens = await Promise.all(people.slice(0, 2).map((p) => personLoginHttp(base, p.idNumber)));
@@ -106,7 +108,7 @@ async function main() {
     // --- the run ---------------------------------------------------------------------------
     await sql`SELECT pg_stat_statements_reset()`.execute(db);
     const runStart = new Date();
-    const cpu = () => ({ server: processCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster), driver: process.cpuUsage() });
+    const cpu = () => ({ server: treeCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster), driver: process.cpuUsage() });
     const cpu0 = cpu();
     let backlog = 0;
     const sampler = setInterval(() => {
@@ -205,7 +207,7 @@ async function main() {
     const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
 
     console.log(`\napplications benchmark (PostgreSQL, server process + load generator + database on this machine; load average ${(await import('node:os')).loadavg()[0].toFixed(1)})`);
-    console.log(`bundles: ${concluded}/${BUNDLES} concluded (3 parallel children + 1 dependent, 2 stages each), ${SUBMITTERS} submitters, 8 officers`);
+    console.log(`bundles: ${concluded}/${BUNDLES} concluded (3 parallel children + 1 dependent, 2 stages each), ${SUBMITTERS} submitters, 8 officers, ${PROCESSES} server process${PROCESSES > 1 ? 'es' : ''}`);
     console.log(`submission phase: ${(BUNDLES / Math.max(submitSeconds, 0.001)).toFixed(1)} bundles/s submitted`);
     console.log(`concluded bundles/s: ${(concluded / seconds).toFixed(1)}  (${seconds.toFixed(1)} s from first submission to last conclusion; goal ≥ 50)`);
     console.log(`engine committed transitions/s: ${(transitions / seconds).toFixed(0)} (${transitions} transitions)  |  pgbench tpcb-like: ${tps.toFixed(0)} TPS  →  ${((100 * transitions) / seconds / tps).toFixed(0)} % (goal ≥ 50 %)`);
