@@ -13,6 +13,7 @@ import { DEMO_CLIENT_SECRET, people, enterprises } from '../../demo/data';
 import { canonicalJson } from '../transparency';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, publicKeyFromJwk, signClientAssertion, verifyBatchSigned } from './index';
 import { sha256b64u } from './exchange.crypto';
+import { rateMinute } from './exchange.recorder';
 
 const zhang = people.find((p) => p.name === '张伟')!;
 const wang = people.find((p) => p.name === '王秀英')!;
@@ -141,8 +142,17 @@ describe.each(DB_KINDS)('exchange on %s', (kind) => {
     const burst = await Promise.all(Array.from({ length: 10 }, () => call('query', q)));
     expect(burst.filter((r) => r.statusCode === 200)).toHaveLength(5);
     expect(burst.filter((r) => r.statusCode === 429)).toHaveLength(5);
+    // A per-minute rate, counted at commit like the quota (exact across processes): 2 a minute.
+    await app.database.db.updateTable('exchange_grants').set({ quota_per_day: 100, rate_per_minute: 2 }).where('id', '=', grantId).execute();
+    app.services.exchange.invalidate();
+    const minute = rateMinute();
+    const rated = await Promise.all(Array.from({ length: 5 }, () => call('query', q)));
+    if (rateMinute() === minute) {
+      expect(rated.filter((r) => r.statusCode === 200)).toHaveLength(2);
+      expect(rated.filter((r) => r.statusCode === 429).map((r) => r.json().code)).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
+    }
     // Expired.
-    await app.database.db.updateTable('exchange_grants').set({ quota_per_day: 100, valid_until: new Date(Date.now() - 1000) }).where('id', '=', grantId).execute();
+    await app.database.db.updateTable('exchange_grants').set({ quota_per_day: 100, rate_per_minute: null, valid_until: new Date(Date.now() - 1000) }).where('id', '=', grantId).execute();
     app.services.exchange.invalidate();
     expectProblem(await call('query', q), 403, 'GRANT_EXPIRED');
     await app.database.db.updateTable('exchange_grants').set({ valid_until: new Date(Date.now() + 86400_000) }).where('id', '=', grantId).execute();
