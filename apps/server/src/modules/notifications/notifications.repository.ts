@@ -62,16 +62,7 @@ export const inboxRepo = {
 };
 
 export const deliveriesRepo = {
-  /** A delivery with its notification and the recipient's preferences (null when none), in one round trip. */
-  forSending: (db: Q, id: string) =>
-    db
-      .selectFrom('notification_deliveries as d')
-      .innerJoin('notifications as n', 'n.id', 'd.notification_id')
-      .leftJoin('notification_preferences as p', 'p.account_id', 'n.recipient_id')
-      .select(['d.id', 'd.channel', 'd.status', 'n.recipient_id', 'n.template_code', 'n.params', 'n.content', 'p.locale as pref_locale', 'p.sms as pref_sms', 'p.email as pref_email'])
-      .where('d.id', '=', id)
-      .executeTakeFirst(),
-  /** `forSending` of several deliveries in one round trip. */
+  /** Deliveries with their notification and the recipient's preferences (null when none), in one round trip. */
   forSendingMany: (db: Q, ids: string[]) =>
     db
       .selectFrom('notification_deliveries as d')
@@ -80,6 +71,8 @@ export const deliveriesRepo = {
       .select(['d.id', 'd.channel', 'd.status', 'n.recipient_id', 'n.template_code', 'n.params', 'n.content', 'p.locale as pref_locale', 'p.sms as pref_sms', 'p.email as pref_email'])
       .where('d.id', 'in', ids)
       .execute(),
+  /** `forSendingMany` of one delivery. */
+  forSending: async (db: Q, id: string) => (await deliveriesRepo.forSendingMany(db, [id]))[0],
   /** Records several sent deliveries in one statement (as `record` with status 'sent'; only pending ones change). */
   recordSent: (db: Q, sent: { id: string; destination_masked: string; provider_message_id: string }[]) =>
     sql`UPDATE notification_deliveries d SET status = 'sent', attempts = d.attempts + 1, destination_masked = s.masked, provider_message_id = s.message_id,
