@@ -56,8 +56,14 @@ describe('exchange: approve, call, see the use, flag it, see the case', { timeou
     expect(await axeSerious(citizen, 'data usage')).toEqual([]);
     await row.getByRole('button', { name: /^存证/ }).click();
     await citizen.getByTestId('ex-usage-proof').waitFor();
-    await citizen.getByTestId('ex-usage-proof-close').click();
-    await citizen.getByTestId('ex-usage-proof').waitFor({ state: 'hidden' });
+    // Closed by its button. On a busy machine a click that lands while the dialog is still
+    // animating in can be lost (CI, session 5): click again rather than wait forever.
+    await expect
+      .poll(async () => {
+        if (await citizen.getByTestId('ex-usage-proof').isVisible()) await citizen.getByTestId('ex-usage-proof-close').click({ timeout: 5_000 }).catch(() => undefined);
+        return citizen.getByTestId('ex-usage-proof').isVisible();
+      }, { timeout: 30_000, intervals: [1_000] })
+      .toBe(false);
     await row.getByTestId('ex-usage-flag').click();
     await citizen.getByTestId('ex-usage-flag-reason').fill('我没有申请医疗救助，怀疑有人冒用我的信息');
     await citizen.getByTestId('ex-usage-flag-submit').click();

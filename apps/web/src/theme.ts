@@ -34,6 +34,7 @@ export function themeFor(elder: boolean): ThemeConfig {
       colorTextDescription: '#595959',
       colorTextLabel: palette.textSecondary,
       colorTextPlaceholder: '#6b6b6b',
+      opacityLoading: 1, // antd fades a loading button to 65 %: its text fell below 4.5:1 (the spinner says it is busy)
       colorBorder: '#8c8c8c', // form control borders need 3:1 against the background (WCAG 1.4.11)
       colorBgLayout: palette.pageBg,
       borderRadius: 4,
