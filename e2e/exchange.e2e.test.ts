@@ -62,7 +62,7 @@ describe('exchange: approve, call, see the use, flag it, see the case', { timeou
       .poll(async () => {
         if (await citizen.getByTestId('ex-usage-proof').isVisible()) await citizen.getByTestId('ex-usage-proof-close').click({ timeout: 5_000 }).catch(() => undefined);
         return citizen.getByTestId('ex-usage-proof').isVisible();
-      }, { timeout: 30_000, intervals: [1_000] })
+      }, { timeout: 30_000, interval: 1_000 })
       .toBe(false);
     await row.getByTestId('ex-usage-flag').click();
     await citizen.getByTestId('ex-usage-flag-reason').fill('我没有申请医疗救助，怀疑有人冒用我的信息');
