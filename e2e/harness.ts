@@ -109,6 +109,9 @@ export async function newContext(browser: Browser, baseURL: string, prefs: Prefs
     isMobile: phone,
     hasTouch: phone,
     locale: prefs.lang === 'en' ? 'en-US' : 'zh-CN',
+    // The system setting the app honours (antd motion off): a click can no longer land on a dialog
+    // or menu still zooming in on a busy CI machine — lost clicks were this suite's flakes.
+    reducedMotion: 'reduce',
   });
   const lang = prefs.lang ?? 'zh-CN';
   const elder = prefs.elder ? '1' : '0';

@@ -23,11 +23,13 @@ describe('several server processes (SERVER_PROCESSES)', { timeout: 300_000 }, ()
     const server = await spawnServer({ DATABASE_URL: url, DATA_DIR: dataDir, DATA_SECRET: testConfig(url).DATA_SECRET!, SERVER_PROCESSES: '2', LOG_LEVEL: 'info', JOB_RUNNER: 'true' });
     try {
       // The port opens once both workers are built; the banner follows their "ready".
+      // Each worker's log line and its "ready" message to the supervisor travel separately (the
+      // banner can reach the pipe before a worker's buffered log line): wait for both.
+      const readyWorkers = () => new Set([...server.output().matchAll(/"worker":(\d+),"pid":(\d+)[^\n]*"msg":"ready"/g)].map((m) => m[2]));
       const deadline = Date.now() + 60_000;
-      while (!server.output().includes('2 server processes') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while ((!server.output().includes('2 server processes') || readyWorkers().size < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(server.output()).toContain('2 server processes');
-      const workers = new Set([...server.output().matchAll(/"worker":(\d+),"pid":(\d+)[^\n]*"msg":"ready"/g)].map((m) => m[2]));
-      expect(workers.size, server.output().slice(-3000)).toBe(2);
+      expect(readyWorkers().size, server.output().slice(-3000)).toBe(2);
 
       // New connections, handed to either worker: every one answered.
       const answers = await Promise.all(Array.from({ length: 12 }, () => fetch(`${server.url}/api/departments`, { headers: { connection: 'close' } }).then((r) => r.status)));

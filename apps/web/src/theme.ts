@@ -17,9 +17,15 @@ export const palette = {
   pageBg: '#f4f6f9',
 };
 
-export function themeFor(elder: boolean): ThemeConfig {
+/**
+ * The theme for the user's preferences. `reducedMotion` follows the system setting
+ * (prefers-reduced-motion, WCAG 2.3.3): antd then opens and closes dialogs, menus and messages
+ * without animation — the stylesheet alone cannot stop antd's JavaScript-driven motion.
+ */
+export function themeFor(elder: boolean, reducedMotion = false): ThemeConfig {
   const base: ThemeConfig = {
     token: {
+      motion: !reducedMotion,
       colorPrimary: palette.primary,
       colorLink: palette.primary,
       colorLinkHover: palette.primaryDark,
