@@ -2,7 +2,10 @@
  * The exchange's verification API (核验) under load, on PostgreSQL, against a bare node:http server
  * in the same run.
  *
- *   npx tsx bench/exchange-verify.ts [--duration 20] [--connections 50] [--rows 200000] [--auth token|bearer] [--processes N]
+ *   npx tsx bench/exchange-verify.ts [--duration 20] [--connections 50] [--rows 200000] [--auth token|bearer] [--processes N] [--statements]
+ *
+ * --statements prints the database statements of each measured phase (pg_stat_statements): calls
+ * and execution time per request, most expensive first.
  *
  * --processes 1,2 (the default) measures the API with one server process and with two
  * (SERVER_PROCESSES=2: the second core), one after the other on the same database, and bare
@@ -47,6 +50,8 @@ const DURATION = opt('duration', 20);
 const CONNECTIONS = opt('connections', 50);
 const ROWS = opt('rows', 200_000);
 const PROCESSES = processCounts(argv);
+const TCP = argv.includes('--tcp');
+const STATEMENTS = argv.includes('--statements');
 const AUTH = argv.includes('--auth') ? argv[argv.indexOf('--auth') + 1] : 'token';
 const BODIES = 2000;
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
@@ -59,7 +64,7 @@ const load = (url: string, bodies: string[], headers: Record<string, string>, du
 
 async function main() {
   log(`exchange verification benchmark: PostgreSQL, ${CONNECTIONS} connections, ${DURATION} s per phase, ${fmt(ROWS, 0)} extra people, auth ${AUTH}, server processes: ${PROCESSES.join(' then ')}`);
-  const cluster = await startPgCluster({ fast: true, settings: { shared_buffers: '512MB' } });
+  const cluster = await startPgCluster({ fast: true, settings: { shared_buffers: '512MB', ...(STATEMENTS ? { shared_preload_libraries: 'pg_stat_statements' } : {}) } });
   const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-bench-ex-'));
   const children: Server[] = [];
   try {
@@ -68,7 +73,7 @@ async function main() {
     // Without the oversight module's 25 months of demo history: its roll-up refresh, run by a job soon
     // after each server start, would land in whichever phase follows a start and cost PostgreSQL
     // seconds of CPU that have nothing to do with verification.
-    const env = { DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true', OVERSIGHT_DEMO_HISTORY: 'false' };
+    const env = { DATABASE_URL: TCP ? cluster.url : cluster.socketUrl, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true', OVERSIGHT_DEMO_HISTORY: 'false' };
     let server = await startServer({ ...env, SERVER_PROCESSES: String(PROCESSES[0]) }, { port });
     children.push(server);
     log(`server ready (with the demo node) in ${fmt((performance.now() - ts) / 1000)} s at ${server.url}`);
@@ -120,6 +125,7 @@ async function main() {
     if (!first.ok || !(JSON.parse(answer) as { match: boolean }).match) throw new Error(`sample verification failed: ${first.status} ${answer}`);
     log(`sample answer (${answer.length} bytes, signature ${first.headers.get('x-exchange-signature')?.length} chars): ${answer}`);
 
+    if (STATEMENTS) await sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`.execute(handle.db);
     const counted = async () => Number((await sql<{ n: string }>`select count(*) as n from exchange_calls`.execute(handle.db)).rows[0].n);
     const batches = async () => Number((await sql<{ n: string }>`select count(*) as n from exchange_batches`.execute(handle.db)).rows[0].n);
     const runs: { n: number; v: Run & { cpuMicrosPerRequest: number }; pgMicros: number; loadAtRun: string; calls: number; logged: number }[] = [];
@@ -131,6 +137,7 @@ async function main() {
       await load(server.url, bodies, headers, 5); // warm-up (every process's JIT and caches)
       const [c0, b0] = [await counted(), await batches()];
       const loadAtRun = loadAverage();
+      if (STATEMENTS) await sql`SELECT pg_stat_statements_reset()`.execute(handle.db);
       const pg0 = postgresCpuSeconds(cluster);
       const v = await measuredLoad(server, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies, headers });
       const pgMicros = ((postgresCpuSeconds(cluster) - pg0) * 1e6) / Math.max(1, v.total);
@@ -138,6 +145,14 @@ async function main() {
       const [calls, logged] = [(await counted()) - c0, (await batches()) - b0];
       log(`VERIFY API, ${n} server process${n > 1 ? 'es' : ''}: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; CPU ${fmt(v.cpuMicrosPerRequest, 0)} µs per request (PostgreSQL ${fmt(pgMicros, 0)} µs); ${fmt(calls, 0)} receipts in ${fmt(logged, 0)} log entries`);
       runs.push({ n, v, pgMicros, loadAtRun, calls, logged });
+      if (STATEMENTS) {
+        const top = await sql<{ calls: string; ms: number; query: string }>`
+          SELECT calls::text AS calls, total_exec_time AS ms, query FROM pg_stat_statements
+          WHERE query NOT ILIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT 15`.execute(handle.db);
+        const all = top.rows.reduce((a, r) => a + Number(r.calls), 0);
+        log(`statements of the phase, most expensive first (per request: calls, execution µs; ${fmt(all / Math.max(1, v.total), 2)} statements per request in the top 15):`);
+        for (const r of top.rows) console.log(`  ${fmt(Number(r.calls) / Math.max(1, v.total), 3).padStart(7)}  ${fmt((r.ms * 1000) / Math.max(1, v.total), 1).padStart(6)} µs  ${r.query.replace(/\s+/g, ' ').slice(0, 150)}`);
+      }
       await stopServer(server);
       children.length = 0;
     }

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 
 export interface PgCluster {
   url: string;
+  /** The same database over its Unix-domain socket (no TCP stack: for a server on the same machine). */
+  socketUrl: string;
   port: number;
   /** The cluster's data directory (postmaster.pid names the server's process). */
   dataDir: string;
@@ -72,6 +74,7 @@ export async function startPgCluster(opts: { fast?: boolean; settings?: Record<s
   run(asPostgres(pgCtl, ['-D', data, '-o', o, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']));
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    socketUrl: `postgres://postgres@localhost:${port}/postgres?host=${encodeURIComponent(dir)}`,
     port,
     dataDir: data,
     async stop() {

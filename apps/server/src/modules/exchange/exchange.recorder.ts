@@ -1,15 +1,19 @@
 /**
  * Group commit of data calls. Each call's record (receipt) is handed to the recorder and the
  * response waits until it is durable. Up to four batches are written at once; whatever arrives
- * while they are being written goes into the next: under load one transaction carries hundreds of calls — their receipts, one
- * transparency-log entry listing them all, and the daily quota counters — while an idle call waits
- * only for its own small transaction.
+ * while they are being written goes into the next: under load one batch carries tens to hundreds
+ * of calls, while an idle call waits only for its own small batch.
  *
- * Quotas and rates are exact: the batch adds its calls to each grant's counter for the minute (rate,
- * first) and for the day (quota) with `INSERT … ON CONFLICT DO UPDATE … RETURNING used` (the row
- * lock serializes batches of every process), and the calls beyond the limit are turned into
- * refusals (RATE_LIMITED, QUOTA_EXCEEDED) before anything is written. A call refused for its rate
- * does not count against the quota.
+ * A batch is two statements, each its own transaction: (1) counting — the batch adds its calls to
+ * each grant's counter for the minute (rate, first) and for the day (quota) with `INSERT … ON
+ * CONFLICT DO UPDATE … RETURNING used`; the calls beyond a limit are turned into refusals
+ * (RATE_LIMITED, QUOTA_EXCEEDED) and taken back off the counter; (2) recording — the receipts, the
+ * batch and one transparency-log entry listing them all, in one statement. A call refused for its
+ * rate does not count against the quota. The counter rows are shared by every process's batches:
+ * outside a transaction their locks are held for one statement, not across round trips (holding
+ * them to the end of a transaction made all batches of a grant wait in line, which capped the
+ * throughput far below what the machine could do). Limits are exact while the server runs; a crash
+ * between the two statements leaves a counter high by one batch (refusing early, never late).
  */
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
@@ -94,43 +98,47 @@ async function overLimit(
 
 let prunedMinute = 0;
 
-/** Writes calls in one transaction (also used directly, inside a caller's transaction, for single calls). */
-export async function writeCalls(trx: Db, calls: PendingCall[]): Promise<{ batchId: string; leafHash: string; exceeded: Set<number>; limited: Set<number> }> {
+/**
+ * Counts the calls against their grants' per-minute rates and daily quotas and turns the calls
+ * beyond a limit into refusals (in place). Each counter is one upsert that holds its row lock only
+ * for that statement when `exec` is not in a transaction.
+ */
+export async function countLimits(exec: Db, calls: PendingCall[], now = new Date()): Promise<{ exceeded: Set<number>; limited: Set<number> }> {
   // Rate per minute first, then the daily quota of the calls still accepted.
-  const minute = rateMinute();
+  const minute = rateMinute(now.getTime());
   const limited = new Set(
     await overLimit(
       calls,
       new Set(),
       (c) => (c.rate ? { grantId: c.rate.grantId, limit: c.rate.perMinute } : undefined),
       (values) =>
-        trx
+        exec
           .insertInto('exchange_rate_usage')
           .values(values.map((v) => ({ grant_id: v.grantId, minute, used: v.n })))
           .onConflict((oc) => oc.columns(['grant_id', 'minute']).doUpdateSet({ used: sql`exchange_rate_usage.used + excluded.used` }))
           .returning(['grant_id', 'used'])
           .execute(),
-      (grantId, n) => trx.updateTable('exchange_rate_usage').set({ used: sql`used - ${n}` }).where('grant_id', '=', grantId).where('minute', '=', minute).execute(),
+      (grantId, n) => exec.updateTable('exchange_rate_usage').set({ used: sql`used - ${n}` }).where('grant_id', '=', grantId).where('minute', '=', minute).execute(),
     ),
   );
   if (calls.some((c) => c.rate) && prunedMinute !== minute) {
     prunedMinute = minute;
-    await trx.deleteFrom('exchange_rate_usage').where('minute', '<', minute - 1).execute();
+    await exec.deleteFrom('exchange_rate_usage').where('minute', '<', minute - 1).execute();
   }
-  const day = chinaDay();
+  const day = chinaDay(now);
   const exceeded = new Set(
     await overLimit(
       calls,
       limited,
       (c) => (c.quota ? { grantId: c.quota.grantId, limit: c.quota.perDay } : undefined),
       (values) =>
-        trx
+        exec
           .insertInto('exchange_usage')
           .values(values.map((v) => ({ grant_id: v.grantId, day, used: v.n })))
           .onConflict((oc) => oc.columns(['grant_id', 'day']).doUpdateSet({ used: sql`exchange_usage.used + excluded.used` }))
           .returning(['grant_id', 'used'])
           .execute(),
-      (grantId, n) => trx.updateTable('exchange_usage').set({ used: sql`used - ${n}` }).where('grant_id', '=', grantId).where('day', '=', day).execute(),
+      (grantId, n) => exec.updateTable('exchange_usage').set({ used: sql`used - ${n}` }).where('grant_id', '=', grantId).where('day', '=', day).execute(),
     ),
   );
   for (const i of limited) {
@@ -145,6 +153,41 @@ export async function writeCalls(trx: Db, calls: PendingCall[]): Promise<{ batch
     c.result = refusal.result;
     c.record = { ...c.record, outcome: 'refused', reason_code: refusal.reasonCode };
   }
+  return { exceeded, limited };
+}
+
+/**
+ * Takes counted calls back off their counters (their batch could not be written), outside any
+ * transaction. Best effort: if this fails too, the counters stay high — refusing early, never late.
+ */
+async function uncount(db: Db, calls: PendingCall[], counted: { exceeded: Set<number>; limited: Set<number> }, minute: number, day: string): Promise<void> {
+  const back = (key: 'rate' | 'quota', skip: Set<number>) => {
+    const n = new Map<string, number>();
+    calls.forEach((c, i) => {
+      const g = c[key]?.grantId;
+      if (g && !skip.has(i)) n.set(g, (n.get(g) ?? 0) + 1);
+    });
+    return [...n];
+  };
+  try {
+    for (const [grantId, n] of back('rate', counted.limited)) await db.updateTable('exchange_rate_usage').set({ used: sql`greatest(used - ${n}, 0)` }).where('grant_id', '=', grantId).where('minute', '=', minute).execute();
+    for (const [grantId, n] of back('quota', new Set([...counted.limited, ...counted.exceeded]))) await db.updateTable('exchange_usage').set({ used: sql`greatest(used - ${n}, 0)` }).where('grant_id', '=', grantId).where('day', '=', day).execute();
+  } catch {
+    /* the counters stay high: safe */
+  }
+}
+
+/** Writes calls in the caller's transaction: counts them against their limits, then records them (see insertCalls). */
+export async function writeCalls(trx: Db, calls: PendingCall[]): Promise<{ batchId: string; leafHash: string; exceeded: Set<number>; limited: Set<number> }> {
+  const counted = await countLimits(trx, calls);
+  return { ...(await insertCalls(trx, calls)), ...counted };
+}
+
+/**
+ * Records counted calls in ONE statement — their receipts, the batch and one transparency-log entry
+ * listing them all — so that, run on its own, it is its own transaction (atomic) and one round trip.
+ */
+export async function insertCalls(exec: Db, calls: PendingCall[]): Promise<{ batchId: string; leafHash: string }> {
   const batchId = randomUUID();
   const hashes = calls.map((c) => sha256b64u(canonicalJson(c.result)));
   const logged = prepareLogEntries([
@@ -174,8 +217,8 @@ export async function writeCalls(trx: Db, calls: PendingCall[]): Promise<{ batch
                 ${col('outcome')}::text[], ${col('reason_code')}::text[], ${hashes}::text[], ${col('auth')}::text[])
       AS u(id, at, kind, client_id, client_name, consumer_department_id, grant_id, resource_id, resource_code,
            fields, purpose, reference, subject_key, outcome, reason_code, result_hash, auth)
-  `.execute(trx);
-  return { batchId, leafHash, exceeded, limited };
+  `.execute(exec);
+  return { batchId, leafHash };
 }
 
 export class CallRecorder {
@@ -207,9 +250,18 @@ export class CallRecorder {
       while (this.queue.length) {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
-          const out = await this.db.transaction().execute((trx) => writeCalls(trx, batch));
+          // No transaction around the two steps: the counters' row locks (one per grant, shared by
+          // every process's batches) are held for one upsert, not across round trips; the records are
+          // one atomic statement. A crash between the two leaves the counters high by one batch: the
+          // client is refused a few calls early, never allowed more than its quota.
+          const now = new Date();
+          const counted = await countLimits(this.db, batch, now);
+          const out = await insertCalls(this.db, batch).catch(async (err: unknown) => {
+            await uncount(this.db, batch, counted, rateMinute(now.getTime()), chinaDay(now));
+            throw err;
+          });
           batch.forEach((c, i) =>
-            c.resolve({ receiptId: c.record.id, batchId: out.batchId, leafHash: out.leafHash, result: c.result, refused: out.limited.has(i) ? 'rate' : out.exceeded.has(i) ? 'quota' : null }),
+            c.resolve({ receiptId: c.record.id, batchId: out.batchId, leafHash: out.leafHash, result: c.result, refused: counted.limited.has(i) ? 'rate' : counted.exceeded.has(i) ? 'quota' : null }),
           );
         } catch (err) {
           for (const c of batch) c.reject(err);
