@@ -307,6 +307,8 @@ export class Engine {
       applicantId: app.applicant_id,
       createdBy: app.created_by,
       departmentId: app.department_id,
+      // What subscribers decide on without reading the row again (licences: is the result an e-licence?).
+      resultKind: (app.result as { kind?: string } | null)?.kind ?? null,
       action,
       from,
       to,
@@ -789,6 +791,7 @@ export class Engine {
       applicantId: bundle.applicant_id,
       createdBy: bundle.created_by,
       departmentId: bundle.department_id,
+      resultKind: null,
       action: 'bundle_progress',
       from,
       to: next,

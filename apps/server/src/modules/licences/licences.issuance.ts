@@ -255,6 +255,8 @@ export class LicenceIssuance {
     if (event.kind === 'bundle') return;
     const applicationId = String(event.applicationId ?? '');
     if (!applicationId) return;
+    // The engine's event says what the result is (resultKind): no row to read when it is not an e-licence.
+    if ('resultKind' in event && event.resultKind !== 'elicence') return;
     const app = await this.db
       .selectFrom('applications')
       .select(['id', 'kind', 'state', 'department_id', 'applicant_id', 'applicant_kind', 'result', 'outcome'])

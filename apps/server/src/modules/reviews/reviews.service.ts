@@ -141,7 +141,13 @@ export class ReviewService {
   async onStateChanged(event: Record<string, unknown>): Promise<void> {
     if (event.to !== 'concluded') return;
     const id = String(event.applicationId);
-    const app = await this.application(this.o.db, id);
+    // The engine's event carries the root, applicant, number and title: a bundle's child (rootId is
+    // its bundle) is not rated on its own, and the rest needs no read of the row.
+    const fromEvent = typeof event.rootId === 'string' && typeof event.applicantId === 'string' && typeof event.title === 'string';
+    if (fromEvent && event.rootId !== id) return;
+    const app = fromEvent
+      ? { parent_id: null, applicant_id: event.applicantId as string, number: (event.number as string | null) ?? null, title: event.title as string }
+      : await this.application(this.o.db, id);
     if (!app || app.parent_id) return;
     // The SMS carries a one-time rating link (whoever holds it rates this application once, as its
     // applicant, before it expires); only the token's hash is kept.
