@@ -165,7 +165,28 @@ export class AccessTokens {
     const mac = createHmac('sha256', this.key).update(`${this.header}.${payload}`).digest();
     return `${this.header}.${payload}.${b64u(mac)}`;
   }
+  /**
+   * Tokens already verified (a system calls with the same token until it expires): the MAC and
+   * the claims are checked once, the expiry on every call. Bounded; the oldest entries go first.
+   */
+  private readonly verified = new Map<string, AccessClaims>();
+
   verify(token: string, nowSec = Math.floor(Date.now() / 1000)): AccessClaims | null {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp > nowSec) return known;
+      this.verified.delete(token);
+      return null;
+    }
+    const claims = this.check(token, nowSec);
+    if (claims) {
+      if (this.verified.size >= 10_000) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, claims);
+    }
+    return claims;
+  }
+
+  private check(token: string, nowSec: number): AccessClaims | null {
     const parts = token.split('.');
     if (parts.length !== 3 || parts[0] !== this.header) return null;
     const mac = createHmac('sha256', this.key).update(`${parts[0]}.${parts[1]}`).digest();
