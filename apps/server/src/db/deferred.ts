@@ -1,8 +1,10 @@
 /**
  * Deferred appends: the rows a transaction only adds — timeline entries, audit entries, jobs
  * (outbox events, timers), inbox notifications and their deliveries — and the jobs it cancels are collected while it runs and written just
- * before it commits, in at most two statements (NOTIFYs included) instead of one round trip per row. They commit or
- * roll back with everything else, exactly as if written at once.
+ * before it commits, in at most two statements instead of one round trip per row (with the
+ * transaction's NOTIFYs and, where a repository opts in with `deferUpdate`, its row updates, each
+ * row's updates merged into one). They commit or roll back with everything else, exactly as if
+ * written at once.
  *
  * Opt-in per transaction: `transact(db, fn)` opens a deferring transaction; a transaction opened
  * any other way writes at once, as before. Inside a deferring transaction the deferred rows are
@@ -27,8 +29,17 @@ const TABLES: DeferredTable[] = ['application_events', 'audit_log', 'notificatio
 /** PostgreSQL allows 65,535 bind parameters in a statement; stay well below. */
 const MAX_PARAMETERS = 20_000;
 
+/** A pending UPDATE of one row: the merged patch and how to write it (see deferUpdate). */
+interface PendingUpdate {
+  patch: Row;
+  bumps: number;
+  build: (trx: Q, patch: Row, bumps: number) => CompiledQuery;
+}
+
 class Deferred {
   readonly rows: Record<DeferredTable, Row[]> = { application_events: [], audit_log: [], notifications: [], notification_deliveries: [], jobs: [] };
+  /** Row updates by row key, in the order first touched. */
+  readonly updates = new Map<string, PendingUpdate>();
   readonly cancels: { queue: string; key: string }[] = [];
   readonly notices = new Set<string>();
 
@@ -39,12 +50,21 @@ class Deferred {
     return before - this.rows.jobs.length;
   }
 
+  /** The pending row updates as statements, cleared. */
+  takeUpdates(trx: Q): CompiledQuery[] {
+    const out = [...this.updates.values()].map((u) => u.build(trx, u.patch, u.bumps));
+    this.updates.clear();
+    return out;
+  }
+
   async flush(trx: Q): Promise<void> {
+    const updates = this.takeUpdates(trx);
     if (this.cancels.length) {
       await sql`UPDATE jobs SET state = 'cancelled', finished_at = now()
         WHERE state = 'pending' AND (queue, dedupe_key) IN (SELECT * FROM unnest(${this.cancels.map((c) => c.queue)}::text[], ${this.cancels.map((c) => c.key)}::text[]))`.execute(trx);
     }
-    const inserts: CompiledQuery[] = [];
+    // Row updates first (data-modifying CTEs of the one statement: each touches another row).
+    const inserts: CompiledQuery[] = [...updates];
     for (const table of TABLES) {
       const rows = this.rows[table];
       if (!rows.length) continue;
@@ -131,6 +151,31 @@ export function deferCancel(db: Q, queue: string, key: string): number | null {
   if (!d) return null;
   d.cancels.push({ queue, key });
   return d.dropJobs(queue, key);
+}
+
+/**
+ * In a deferring transaction: merges `patch` into the pending UPDATE of the row `key` (later
+ * values win; `bumps` counts the updates merged, for a version column) and returns true; the
+ * UPDATE is written with the deferred rows at commit, or earlier by `flushUpdates`. False when the
+ * caller must update now. Whoever reads or conditionally writes a table with deferred updates in
+ * the transaction must call `flushUpdates` first (the repositories that use this do).
+ */
+export function deferUpdate(db: Q, key: string, patch: Row, build: PendingUpdate['build']): boolean {
+  const d = open.get(db);
+  if (!d) return false;
+  const u = d.updates.get(key);
+  if (u) {
+    Object.assign(u.patch, patch);
+    u.bumps++;
+  } else d.updates.set(key, { patch: { ...patch }, bumps: 1, build });
+  return true;
+}
+
+/** Writes the pending row updates of a deferring transaction now (in one statement); nothing otherwise. */
+export async function flushUpdates(db: Q): Promise<void> {
+  const d = open.get(db);
+  if (!d || !d.updates.size) return;
+  for (const batch of batches(d.takeUpdates(db))) await db.executeQuery(combine(batch));
 }
 
 /** NOTIFY (delivered when the transaction commits, never if it rolls back), each distinct (channel, payload) once. */

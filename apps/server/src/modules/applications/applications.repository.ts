@@ -7,7 +7,7 @@ import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db } from '../../db/database';
 import type { ApplicationsTable, ApplicationTasksTable, ApplicationEventsTable, ApplicationEscalationsTable } from '../../db/types';
 import { calendarCoverage } from '../../shared/workdays';
-import { deferInsert } from '../../db/deferred';
+import { deferInsert, deferUpdate, flushUpdates } from '../../db/deferred';
 import './applications.tables';
 
 export type AppRow = Selectable<ApplicationsTable>;
@@ -55,25 +55,49 @@ function withBasis(patch: AppPatch): AppPatch {
 
 export type NewTask = Insertable<ApplicationTasksTable>;
 
+/**
+ * Updates of applications and tasks in a deferring transaction (db/deferred `transact`) are merged
+ * per row and written at commit with the timeline and the jobs (an act that moves an application
+ * through several states, opens the next step and signs its task writes each row once, in the
+ * statement that appends the rest). Every other statement of these repositories on those tables
+ * first writes what is pending (`flushUpdates`), so reads inside the transaction see every change.
+ */
+const pendingFirst = <A extends unknown[], R>(fn: (db: Db, ...a: A) => Promise<R>) => async (db: Db, ...a: A): Promise<R> => {
+  await flushUpdates(db);
+  return fn(db, ...a);
+};
+const appUpdate = (db: Db, id: string, patch: Record<string, unknown>, bumps: number) =>
+  db
+    .updateTable('applications')
+    .set({ ...patch, version: sql`version + ${bumps}`, updated_at: sql`now()` } as never)
+    .where('id', '=', id)
+    .compile();
+const taskUpdate = (db: Db, id: string, patch: Record<string, unknown>, bumps: number) =>
+  db
+    .updateTable('application_tasks')
+    .set({ ...patch, version: sql`version + ${bumps}` } as never)
+    .where('id', '=', id)
+    .compile();
+
 export const appsRepo = {
   insert: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).execute(),
   /** Inserts and returns the row as stored (defaults filled); nobody else sees it before commit, so it needs no lock. */
   insertReturning: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).returningAll().executeTakeFirstOrThrow(),
-  byId: (db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst(),
+  byId: pendingFirst((db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst()),
   /**
    * Row lock for a transition: every writer of an application takes it first (parent before child).
    * FOR NO KEY UPDATE (what an UPDATE of non-key columns takes anyway): it excludes other writers
    * but not the FOR KEY SHARE locks of foreign-key checks, so a child's new timeline entries and
    * tasks (which reference the bundle as root_id) never wait for whoever holds the bundle's row.
    */
-  lock: (db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst(),
+  lock: pendingFirst((db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst()),
   /**
    * A shared lock on a bundle's row (FOR SHARE): while it is held nobody can move the bundle (that
    * takes FOR NO KEY UPDATE), but other holders of the shared lock go on in parallel. Returns its state.
    */
-  lockShared: async (db: Db, id: string) => (await db.selectFrom('applications').select(['id', 'state']).where('id', '=', id).forShare().executeTakeFirst())?.state,
+  lockShared: pendingFirst(async (db: Db, id: string) => (await db.selectFrom('applications').select(['id', 'state']).where('id', '=', id).forShare().executeTakeFirst())?.state),
   /** Locks a bundle's row and then one of its children's, in one round trip (rows are locked in the ORDER BY's order). */
-  lockWithParent: async (db: Db, parentId: string, id: string) => {
+  lockWithParent: pendingFirst(async (db: Db, parentId: string, id: string) => {
     const rows = await db
       .selectFrom('applications')
       .selectAll()
@@ -82,11 +106,15 @@ export const appsRepo = {
       .forNoKeyUpdate()
       .execute();
     return { parent: rows.find((r) => r.id === parentId), app: rows.find((r) => r.id === id) };
+  }),
+  /** In a deferring transaction: merged with the row's other updates and written at commit (see above). */
+  update: async (db: Db, id: string, patch: AppPatch): Promise<void> => {
+    const set = encode(withBasis(patch));
+    if (deferUpdate(db, `applications:${id}`, set, (trx, p, n) => appUpdate(trx as Db, id, p, n))) return;
+    await db.executeQuery(appUpdate(db, id, set, 1));
   },
-  update: (db: Db, id: string, patch: AppPatch) =>
-    db.updateTable('applications').set({ ...(encode(withBasis(patch)) as object), version: sql`version + 1`, updated_at: sql`now()` } as never).where('id', '=', id).execute(),
   /** Optimistic update of a draft: only when the caller saw the current version. */
-  updateIfVersion: async (db: Db, id: string, version: number, patch: AppPatch) => {
+  updateIfVersion: pendingFirst(async (db: Db, id: string, version: number, patch: AppPatch) => {
     const r = await db
       .updateTable('applications')
       .set({ ...(encode(patch) as object), version: sql`version + 1`, updated_at: sql`now()` } as never)
@@ -94,15 +122,15 @@ export const appsRepo = {
       .where('version', '=', version)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
-  },
-  delete: (db: Db, id: string) => db.deleteFrom('applications').where('id', '=', id).execute(),
-  children: (db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('number').execute(),
-  lockChildren: (db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('id').forNoKeyUpdate().execute(),
-  listOf: (db: Db, applicantId: string, f: { state?: string; limit: number; offset: number }) => {
+  }),
+  delete: pendingFirst((db: Db, id: string) => db.deleteFrom('applications').where('id', '=', id).execute()),
+  children: pendingFirst((db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('number').execute()),
+  lockChildren: pendingFirst((db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('id').forNoKeyUpdate().execute()),
+  listOf: pendingFirst(async (db: Db, applicantId: string, f: { state?: string; limit: number; offset: number }) => {
     let q = db.selectFrom('applications').selectAll().where('applicant_id', '=', applicantId).where('parent_id', 'is', null);
     if (f.state) q = q.where('state', '=', f.state);
     return q.orderBy('created_at', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute();
-  },
+  }),
   nextNumber: async (db: Db) => {
     const r = await sql<{ n: number }>`SELECT nextval('application_number_seq') AS n`.execute(db);
     return Number(r.rows[0].n);
@@ -111,10 +139,10 @@ export const appsRepo = {
 
 export const tasksRepo = {
   insert: (db: Db, rows: NewTask[]) => (rows.length ? db.insertInto('application_tasks').values(rows).execute() : Promise.resolve([])),
-  byId: (db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).executeTakeFirst(),
-  lock: (db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst(),
+  byId: pendingFirst((db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).executeTakeFirst()),
+  lock: pendingFirst((db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst()),
   /** A task with its application's bundle (read before an act's transaction, to lock in order). */
-  byIdWithParent: (db: Db, id: string) =>
+  byIdWithParent: pendingFirst((db: Db, id: string) =>
     db
       .selectFrom('application_tasks as t')
       .innerJoin('applications as a', 'a.id', 't.application_id')
@@ -123,14 +151,20 @@ export const tasksRepo = {
       .select(['a.parent_id as app_parent_id', 'p.state as parent_state'])
       .where('t.id', '=', id)
       .executeTakeFirst(),
-  update: (db: Db, id: string, patch: Updateable<ApplicationTasksTable>) =>
-    db.updateTable('application_tasks').set({ ...patch, version: sql`version + 1` } as never).where('id', '=', id).execute(),
-  ofStep: (db: Db, applicationId: string, stepIndex: number) =>
+  ),
+  /** In a deferring transaction: merged with the row's other updates and written at commit (see above). */
+  update: async (db: Db, id: string, patch: Updateable<ApplicationTasksTable>): Promise<void> => {
+    if (deferUpdate(db, `application_tasks:${id}`, patch as Record<string, unknown>, (trx, p, n) => taskUpdate(trx as Db, id, p, n))) return;
+    await db.executeQuery(taskUpdate(db, id, patch as Record<string, unknown>, 1));
+  },
+  ofStep: pendingFirst((db: Db, applicationId: string, stepIndex: number) =>
     db.selectFrom('application_tasks').selectAll().where('application_id', '=', applicationId).where('step_index', '=', stepIndex).orderBy('seq').execute(),
-  ofApplications: (db: Db, ids: string[]) =>
-    ids.length ? db.selectFrom('application_tasks').selectAll().where('application_id', 'in', ids).orderBy('created_at').orderBy('step_index').orderBy('seq').execute() : Promise.resolve([]),
+  ),
+  ofApplications: pendingFirst(async (db: Db, ids: string[]) =>
+    ids.length ? db.selectFrom('application_tasks').selectAll().where('application_id', 'in', ids).orderBy('created_at').orderBy('step_index').orderBy('seq').execute() : [],
+  ),
   /** Cancels the tasks still to do (withdrawal, stop, a decided any-sign). Returns how many. */
-  cancelLive: async (db: Db, applicationId: string, stepIndex?: number) => {
+  cancelLive: pendingFirst(async (db: Db, applicationId: string, stepIndex?: number) => {
     let q = db
       .updateTable('application_tasks')
       .set({ state: 'cancelled', version: sql`version + 1` } as never)
@@ -138,14 +172,16 @@ export const tasksRepo = {
       .where('state', 'in', ['waiting', 'open']);
     if (stepIndex !== undefined) q = q.where('step_index', '=', stepIndex);
     return Number((await q.executeTakeFirst()).numUpdatedRows);
-  },
+  }),
   /** Moves the due dates of the tasks still to do (after a pause). */
-  setDueOfLive: (db: Db, applicationId: string, due: string) =>
+  setDueOfLive: pendingFirst((db: Db, applicationId: string, due: string) =>
     db.updateTable('application_tasks').set({ due_date: due, version: sql`version + 1` } as never).where('application_id', '=', applicationId).where('state', 'in', ['waiting', 'open']).execute(),
-  setSlaOfLive: (db: Db, applicationId: string, stepIndex: number, sla: 'warning' | 'overdue') =>
+  ),
+  setSlaOfLive: pendingFirst((db: Db, applicationId: string, stepIndex: number, sla: 'warning' | 'overdue') =>
     db.updateTable('application_tasks').set({ sla_state: sla }).where('application_id', '=', applicationId).where('step_index', '=', stepIndex).where('state', 'in', ['waiting', 'open']).execute(),
+  ),
   /** An officer's queue: tasks of a department for some roles, with their applications. */
-  queue: (db: Db, f: { departmentId: string; roles: string[] | null; scope: 'todo' | 'mine' | 'done'; accountId: string; limit: number; offset: number }) => {
+  queue: pendingFirst(async (db: Db, f: { departmentId: string; roles: string[] | null; scope: 'todo' | 'mine' | 'done'; accountId: string; limit: number; offset: number }) => {
     let q = db
       .selectFrom('application_tasks as t')
       .innerJoin('applications as a', 'a.id', 't.application_id')
@@ -175,7 +211,7 @@ export const tasksRepo = {
       .limit(f.limit)
       .offset(f.offset)
       .execute();
-  },
+  }),
 };
 
 export const eventsRepo = {
