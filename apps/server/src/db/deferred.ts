@@ -58,13 +58,19 @@ class Deferred {
   }
 
   async flush(trx: Q): Promise<void> {
-    const updates = this.takeUpdates(trx);
+    const writes = this.takeUpdates(trx);
     if (this.cancels.length) {
-      await sql`UPDATE jobs SET state = 'cancelled', finished_at = now()
-        WHERE state = 'pending' AND (queue, dedupe_key) IN (SELECT * FROM unnest(${this.cancels.map((c) => c.queue)}::text[], ${this.cancels.map((c) => c.key)}::text[]))`.execute(trx);
+      const cancel = sql`UPDATE jobs SET state = 'cancelled', finished_at = now()
+        WHERE state = 'pending' AND (queue, dedupe_key) IN (SELECT * FROM unnest(${this.cancels.map((c) => c.queue)}::text[], ${this.cancels.map((c) => c.key)}::text[]))`.compile(trx);
+      // A job cancelled and queued again under the same key ("cancel, then arm again") needs the
+      // cancellation to come first: its own statement. Otherwise it rides with the rest (it changes
+      // other rows than the inserts touch, so their order within the statement does not matter).
+      const queued = new Set(this.rows.jobs.filter((j) => j.dedupe_key != null).map((j) => `${String(j.queue)}\n${String(j.dedupe_key)}`));
+      if (this.cancels.some((c) => queued.has(`${c.queue}\n${c.key}`))) await trx.executeQuery(cancel);
+      else writes.push(cancel);
     }
-    // Row updates first (data-modifying CTEs of the one statement: each touches another row).
-    const inserts: CompiledQuery[] = [...updates];
+    // Row updates and cancellations first (data-modifying CTEs of the one statement: each touches other rows).
+    const inserts: CompiledQuery[] = writes;
     for (const table of TABLES) {
       const rows = this.rows[table];
       if (!rows.length) continue;
@@ -171,10 +177,13 @@ export function deferUpdate(db: Q, key: string, patch: Row, build: PendingUpdate
   return true;
 }
 
-/** Writes the pending row updates of a deferring transaction now (in one statement); nothing otherwise. */
-export async function flushUpdates(db: Q): Promise<void> {
+/**
+ * Writes the pending row updates of a deferring transaction now (in one statement); nothing
+ * otherwise, or when none of the pending rows' keys is `needed` (the caller's statement reads other rows).
+ */
+export async function flushUpdates(db: Q, needed: (key: string) => boolean = () => true): Promise<void> {
   const d = open.get(db);
-  if (!d || !d.updates.size) return;
+  if (!d || !d.updates.size || ![...d.updates.keys()].some(needed)) return;
   for (const batch of batches(d.takeUpdates(db))) await db.executeQuery(combine(batch));
 }
 
