@@ -730,13 +730,15 @@ export class Engine {
   /**
    * After a child changed: start the children whose prerequisites are all concluded (handing them
    * the results they need), apply the bundle's denial policy, and move the bundle's own state.
-   * The caller holds the bundle's row lock.
+   * The caller holds the bundle's row lock, and `changed` (the child that changed, if the caller
+   * holds it locked and current in memory) is taken as it is rather than read again.
    */
-  async progressBundle(trx: Db, bundle: AppRow, cause: Who): Promise<void> {
+  async progressBundle(trx: Db, bundle: AppRow, cause: Who, changed?: AppRow): Promise<void> {
     // What the bundle's rules do is the system's act, caused by (and audited with) the request.
     const who: Who = { ...SYSTEM, ctx: cause.ctx };
     const bc = ctxOf(bundle) as BundleContext & ItemContext;
-    const children = await appsRepo.lockChildren(trx, bundle.id);
+    const others = await appsRepo.lockChildren(trx, bundle.id, changed?.id);
+    const children = changed ? [...others, changed].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) : others;
     const byItem = new Map(children.map((c) => [c.item_id!, c]));
     const decision = (c: AppRow) => ((c.outcome as { kind?: string } | null)?.kind ?? null);
     const succeeded = (c: AppRow) => c.state === 'concluded' && decision(c) === 'approved';
@@ -875,7 +877,7 @@ export class Engine {
         data: { reasonCode: 'supplement_overdue', replyBy },
         notify: before ? { template: 'application.not_accepted', params: { reason: `${label.zh}：${reason.zh}` } } : undefined,
       });
-      if (parent) await this.progressBundle(trx, parent, who);
+      if (parent) await this.progressBundle(trx, parent, who, app);
     });
   }
 
@@ -898,7 +900,7 @@ export class Engine {
       if (!app || (app.state !== 'approved' && app.state !== 'denied') || app.awaiting) return;
       const who: Who = { ...SYSTEM, ctx: systemContext(`job:${job.id}`) };
       await this.conclude(trx, app, who, { method: 'online' });
-      if (parent) await this.progressBundle(trx, parent, who);
+      if (parent) await this.progressBundle(trx, parent, who, app);
     });
   }
 }

@@ -125,7 +125,16 @@ export const appsRepo = {
   }),
   delete: pendingFirst((db: Db, id: string) => db.deleteFrom('applications').where('id', '=', id).execute()),
   children: pendingFirst((db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('number').execute()),
-  lockChildren: pendingFirst((db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('id').forNoKeyUpdate().execute()),
+  /**
+   * Locks a bundle's children (id order) but `exceptId`, a child the caller holds locked and
+   * up to date in memory: its pending update need not be written first.
+   */
+  lockChildren: async (db: Db, parentId: string, exceptId?: string) => {
+    await flushUpdates(db, (key) => key.startsWith('applications:') && key !== `applications:${exceptId}`);
+    let q = db.selectFrom('applications').selectAll().where('parent_id', '=', parentId);
+    if (exceptId) q = q.where('id', '!=', exceptId);
+    return q.orderBy('id').forNoKeyUpdate().execute();
+  },
   listOf: pendingFirst(async (db: Db, applicantId: string, f: { state?: string; limit: number; offset: number }) => {
     let q = db.selectFrom('applications').selectAll().where('applicant_id', '=', applicantId).where('parent_id', 'is', null);
     if (f.state) q = q.where('state', '=', f.state);

@@ -304,7 +304,7 @@ export class TasksService {
       await this.engine.armClockTimers(trx, app);
       await this.engine.move(trx, app, 'beginReview', { ...SYSTEM, ctx }, { visibility: 'internal' });
       await this.engine.afterStep(trx, app, task.step_index, who);
-      if (parent) await this.engine.progressBundle(trx, parent, who);
+      if (parent) await this.engine.progressBundle(trx, parent, who, app);
     });
     return this.view(taskId, ctx);
   }
@@ -320,7 +320,7 @@ export class TasksService {
         data: { reasonCode: input.reasonCode },
         notify: { template: 'application.not_accepted', params: { reason: `${label.zh}：${input.reason}` } },
       });
-      if (parent) await this.engine.progressBundle(trx, parent, who);
+      if (parent) await this.engine.progressBundle(trx, parent, who, app);
     }, { reasonCode: input.reasonCode });
     return this.view(taskId, ctx);
   }
@@ -366,7 +366,7 @@ export class TasksService {
         notify: { template: 'application.supplement_requested', params: { missing, dueDate } },
       });
       await this.engine.armReplyBy(trx, app, dueDate);
-      if (parent) await this.engine.progressBundle(trx, parent, who);
+      if (parent) await this.engine.progressBundle(trx, parent, who, app);
     }, { items: input.items.map((i) => i.key) });
     return this.view(taskId, ctx);
   }
@@ -452,7 +452,7 @@ export class TasksService {
       // The decision letter is delivered online; steps after the decision deliver approvals only.
       await tasksRepo.cancelLive(trx, app.id);
       await this.engine.scheduleConclusion(trx, app);
-      if (parent) await this.engine.progressBundle(trx, parent, who);
+      if (parent) await this.engine.progressBundle(trx, parent, who, app);
     }, { approve: input.approve });
     return this.view(taskId, ctx);
   }
@@ -466,7 +466,7 @@ export class TasksService {
       const steps = (app.steps ?? []) as unknown[];
       if (task.step_index + 1 < steps.length) return this.engine.openStep(trx, app, task.step_index + 1, who);
       await this.engine.conclude(trx, app, who, { method: input.method, note: input.note ?? null });
-      if (parent) await this.engine.progressBundle(trx, parent, who);
+      if (parent) await this.engine.progressBundle(trx, parent, who, app);
     }, { method: input.method });
     return this.view(taskId, ctx);
   }
