@@ -2,10 +2,13 @@
  * The exchange's verification API (核验) under load, on PostgreSQL, against a bare node:http server
  * in the same run.
  *
- *   npx tsx bench/exchange-verify.ts [--duration 20] [--connections 50] [--rows 200000] [--auth token|bearer] [--processes N] [--statements]
+ *   npx tsx bench/exchange-verify.ts [--duration 20] [--connections 50] [--rows 200000] [--auth token|bearer] [--processes N] [--statements] [--tcp]
  *
  * --statements prints the database statements of each measured phase (pg_stat_statements): calls
  * and execution time per request, most expensive first.
+ *
+ * The server reaches PostgreSQL over its Unix-domain socket, as on one machine it would be
+ * configured (`--tcp`: over loopback TCP instead).
  *
  * --processes 1,2 (the default) measures the API with one server process and with two
  * (SERVER_PROCESSES=2: the second core), one after the other on the same database, and bare
@@ -39,7 +42,7 @@ import { ResourcesService } from '../apps/server/src/modules/resources';
 import { OrgService } from '../apps/server/src/modules/org';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, signClientAssertion } from '../apps/server/src/modules/exchange';
 import { startPgCluster } from '../test/pg-cluster';
-import { BENCH_SECRET, bareRun, cpuLine, fmt, freePort, load as loadPhase, loadAverage, log, measuredLoad, postgresCpuSeconds, processCounts, ratioLines, startServer, stopServer, type Run, type Server } from './harness';
+import { serverDatabaseUrl, BENCH_SECRET, bareRun, cpuLine, fmt, freePort, load as loadPhase, loadAverage, log, measuredLoad, postgresCpuSeconds, processCounts, ratioLines, startServer, stopServer, type Run, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -50,7 +53,6 @@ const DURATION = opt('duration', 20);
 const CONNECTIONS = opt('connections', 50);
 const ROWS = opt('rows', 200_000);
 const PROCESSES = processCounts(argv);
-const TCP = argv.includes('--tcp');
 const STATEMENTS = argv.includes('--statements');
 const AUTH = argv.includes('--auth') ? argv[argv.indexOf('--auth') + 1] : 'token';
 const BODIES = 2000;
@@ -73,7 +75,7 @@ async function main() {
     // Without the oversight module's 25 months of demo history: its roll-up refresh, run by a job soon
     // after each server start, would land in whichever phase follows a start and cost PostgreSQL
     // seconds of CPU that have nothing to do with verification.
-    const env = { DATABASE_URL: TCP ? cluster.url : cluster.socketUrl, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true', OVERSIGHT_DEMO_HISTORY: 'false' };
+    const env = { DATABASE_URL: serverDatabaseUrl(cluster), DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true', OVERSIGHT_DEMO_HISTORY: 'false' };
     let server = await startServer({ ...env, SERVER_PROCESSES: String(PROCESSES[0]) }, { port });
     children.push(server);
     log(`server ready (with the demo node) in ${fmt((performance.now() - ts) / 1000)} s at ${server.url}`);

@@ -17,6 +17,15 @@ import { profilerArgs } from '../test/spawn-server';
 
 export { freePort };
 
+/**
+ * The URL the benchmark's server uses for its database: the Unix-domain socket, as a server and
+ * PostgreSQL on one machine are configured (no TCP stack on either side of every query), or the
+ * loopback TCP address with `--tcp` on the command line.
+ */
+export function serverDatabaseUrl(cluster: { url: string; socketUrl: string }, argv = process.argv): string {
+  return argv.includes('--tcp') ? cluster.url : cluster.socketUrl;
+}
+
 /** DATA_SECRET of every benchmark's server (benchmarks that seal data themselves use the same one). */
 export const BENCH_SECRET = 'bench-secret-0123456789abcdef0123456789abcdef';
 

@@ -2,7 +2,10 @@
  * The e-licence verification API under load, on PostgreSQL, against a bare node:http server in
  * the same run.
  *
- *   npx tsx bench/licence-verify.ts [--duration 20] [--connections 50] [--presentations 300] [--processes N]
+ *   npx tsx bench/licence-verify.ts [--duration 20] [--connections 50] [--presentations 300] [--processes N] [--tcp]
+ *
+ * The server reaches PostgreSQL over its Unix-domain socket, as on one machine it would be
+ * configured (`--tcp`: over loopback TCP instead).
  *
  * --processes 1,2 (the default) measures the API with one server process and with two
  * (SERVER_PROCESSES=2: the second core), one after the other on the same database and port, and
@@ -38,7 +41,7 @@ import { licenceType } from '../apps/server/src/modules/licences/licences.types'
 import { presentSdJwt } from '../apps/server/src/modules/licences/sd-jwt';
 import { verifyPresentation, type TrustResolver } from '../apps/server/src/modules/licences/verifier';
 import { startPgCluster } from '../test/pg-cluster';
-import { BENCH_SECRET, bareRun, cpuLine, fmt, freePort, load as loadPhase, loadAverage, log, measuredLoad, postgresCpuSeconds, processCounts, ratioLines, startServer, stopServer, type Run, type Server } from './harness';
+import { serverDatabaseUrl, BENCH_SECRET, bareRun, cpuLine, fmt, freePort, load as loadPhase, loadAverage, log, measuredLoad, postgresCpuSeconds, processCounts, ratioLines, startServer, stopServer, type Run, type Server } from './harness';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -66,7 +69,7 @@ async function main() {
     // Without the oversight module's 25 months of demo history: its roll-up refresh, run by a job soon
     // after each server start, would land in whichever phase follows a start and cost PostgreSQL
     // seconds of CPU that have nothing to do with verification.
-    const env = { DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true', OVERSIGHT_DEMO_HISTORY: 'false' };
+    const env = { DATABASE_URL: serverDatabaseUrl(cluster), DATABASE_POOL_SIZE: '20', DATA_DIR: dataDir, DEMO_DATA: 'true', OVERSIGHT_DEMO_HISTORY: 'false' };
     let server = await startServer({ ...env, SERVER_PROCESSES: String(PROCESSES[0]) }, { port });
     children.push(server);
     log(`server ready (with the demo node) in ${fmt((performance.now() - ts) / 1000)} s at ${server.url}`);
