@@ -22,9 +22,9 @@ type Q = Kysely<Database> | Transaction<Database>;
 type Row = Record<string, unknown>;
 
 /** Tables whose inserts may be deferred, with what their insert needs. */
-export type DeferredTable = 'application_events' | 'audit_log' | 'jobs' | 'notifications' | 'notification_deliveries';
+export type DeferredTable = 'application_tasks' | 'application_events' | 'audit_log' | 'jobs' | 'notifications' | 'notification_deliveries';
 /** Flush order (one statement: the foreign keys are checked at its end, but keep parents first). */
-const TABLES: DeferredTable[] = ['application_events', 'audit_log', 'notifications', 'notification_deliveries', 'jobs'];
+const TABLES: DeferredTable[] = ['application_tasks', 'application_events', 'audit_log', 'notifications', 'notification_deliveries', 'jobs'];
 
 /** PostgreSQL allows 65,535 bind parameters in a statement; stay well below. */
 const MAX_PARAMETERS = 20_000;
@@ -37,7 +37,7 @@ interface PendingUpdate {
 }
 
 class Deferred {
-  readonly rows: Record<DeferredTable, Row[]> = { application_events: [], audit_log: [], notifications: [], notification_deliveries: [], jobs: [] };
+  readonly rows: Record<DeferredTable, Row[]> = { application_tasks: [], application_events: [], audit_log: [], notifications: [], notification_deliveries: [], jobs: [] };
   /** Row updates by row key, in the order first touched. */
   readonly updates = new Map<string, PendingUpdate>();
   readonly cancels: { queue: string; key: string }[] = [];
@@ -175,6 +175,27 @@ export function deferUpdate(db: Q, key: string, patch: Row, build: PendingUpdate
     u.bumps++;
   } else d.updates.set(key, { patch: { ...patch }, bumps: 1, build });
   return true;
+}
+
+/**
+ * In a deferring transaction: applies `patch` to a queued row of `table` whose id is `id` (a row
+ * inserted and changed in the same transaction is written once, as it ends up). False when there
+ * is no such row (the caller updates the stored row).
+ */
+export function patchDeferredRow(db: Q, table: DeferredTable, id: string, patch: Row): boolean {
+  const row = open.get(db)?.rows[table].find((r) => r.id === id);
+  if (!row) return false;
+  Object.assign(row, patch);
+  return true;
+}
+
+/** Writes the queued rows of `table` now (before a statement that reads the table). */
+export async function flushRows(db: Q, table: DeferredTable): Promise<void> {
+  const d = open.get(db);
+  if (!d || !d.rows[table].length) return;
+  const rows = d.rows[table];
+  d.rows[table] = [];
+  await db.insertInto(table).values(rows as never).execute();
 }
 
 /**

@@ -7,7 +7,7 @@ import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db } from '../../db/database';
 import type { ApplicationsTable, ApplicationTasksTable, ApplicationEventsTable, ApplicationEscalationsTable } from '../../db/types';
 import { calendarCoverage } from '../../shared/workdays';
-import { deferInsert, deferUpdate, flushUpdates } from '../../db/deferred';
+import { deferInsert, deferUpdate, flushRows, flushUpdates, patchDeferredRow } from '../../db/deferred';
 import './applications.tables';
 
 export type AppRow = Selectable<ApplicationsTable>;
@@ -56,13 +56,15 @@ function withBasis(patch: AppPatch): AppPatch {
 export type NewTask = Insertable<ApplicationTasksTable>;
 
 /**
- * Updates of applications and tasks in a deferring transaction (db/deferred `transact`) are merged
- * per row and written at commit with the timeline and the jobs (an act that moves an application
- * through several states, opens the next step and signs its task writes each row once, in the
- * statement that appends the rest). Every other statement of these repositories on those tables
- * first writes what is pending (`flushUpdates`), so reads inside the transaction see every change.
+ * Updates of applications and tasks, and new tasks, in a deferring transaction (db/deferred
+ * `transact`) are merged per row and written at commit with the timeline and the jobs (an act that
+ * moves an application through several states, opens the next step and signs its task writes each
+ * row once, in the statement that appends the rest). Every other statement of these repositories
+ * on those tables first writes what is pending (`flushRows`, `flushUpdates`), so reads in the
+ * transaction see every change.
  */
 const pendingFirst = <A extends unknown[], R>(fn: (db: Db, ...a: A) => Promise<R>) => async (db: Db, ...a: A): Promise<R> => {
+  await flushRows(db, 'application_tasks');
   await flushUpdates(db);
   return fn(db, ...a);
 };
@@ -147,7 +149,11 @@ export const appsRepo = {
 };
 
 export const tasksRepo = {
-  insert: (db: Db, rows: NewTask[]) => (rows.length ? db.insertInto('application_tasks').values(rows).execute() : Promise.resolve([])),
+  /** In a deferring transaction the rows are written at commit (see above). */
+  insert: async (db: Db, rows: NewTask[]): Promise<void> => {
+    if (!rows.length || rows.every((r) => deferInsert(db, 'application_tasks', r as Record<string, unknown>))) return;
+    await db.insertInto('application_tasks').values(rows).execute();
+  },
   byId: pendingFirst((db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).executeTakeFirst()),
   lock: pendingFirst((db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst()),
   /** A task with its application's bundle (read before an act's transaction, to lock in order). */
@@ -163,6 +169,7 @@ export const tasksRepo = {
   ),
   /** In a deferring transaction: merged with the row's other updates and written at commit (see above). */
   update: async (db: Db, id: string, patch: Updateable<ApplicationTasksTable>): Promise<void> => {
+    if (patchDeferredRow(db, 'application_tasks', id, patch as Record<string, unknown>)) return;
     if (deferUpdate(db, `application_tasks:${id}`, patch as Record<string, unknown>, (trx, p, n) => taskUpdate(trx as Db, id, p, n))) return;
     await db.executeQuery(taskUpdate(db, id, patch as Record<string, unknown>, 1));
   },
