@@ -486,7 +486,7 @@ export class Engine {
    * refunded in full (what is left of it) through the payments module, in this transaction; the
    * provider's signed notification later records the refund (payment.refunded → paymentRefunded).
    */
-  private async refundFee(trx: Db, app: AppRow, who: Who, to: string): Promise<void> {
+  async refundFee(trx: Db, app: AppRow, who: Who, to: string): Promise<void> {
     const c = ctxOf(app);
     const p = c.payment;
     if (!p || !['paid', 'partially_refunded'].includes(p.state) || !this.payment.refundPaid) return;
@@ -530,7 +530,8 @@ export class Engine {
 
   /** No further step: the result (or the decision letter) is delivered online after commit. */
   async scheduleConclusion(trx: Db, app: AppRow): Promise<void> {
-    await enqueue(trx, { queue: QUEUES.conclude, payload: { applicationId: app.id }, dedupeKey: app.id });
+    // The bundle's id rides along: the job locks bundle and child without reading the child first.
+    await enqueue(trx, { queue: QUEUES.conclude, payload: { applicationId: app.id, parentId: app.parent_id }, dedupeKey: app.id });
   }
 
   // ---- the legal clock -----------------------------------------------------------------------
@@ -891,12 +892,13 @@ export class Engine {
 
   /** The automatic conclusion after a decision (queue applications.conclude). */
   async onConclude(job: ClaimedJob): Promise<void> {
-    const { applicationId } = job.payload as { applicationId: string };
+    const { applicationId, parentId } = job.payload as { applicationId: string; parentId?: string | null };
     await this.departments.refresh();
-    const first = await appsRepo.byId(this.o.db, applicationId);
-    if (!first) return;
+    // Jobs queued before the payload carried parentId read the row to find it.
+    const parentOf = parentId !== undefined ? parentId : (await appsRepo.byId(this.o.db, applicationId))?.parent_id;
+    if (parentOf === undefined) return;
     await transact(this.o.db, async (trx) => {
-      const { parent, app } = first.parent_id ? await appsRepo.lockWithParent(trx, first.parent_id, applicationId) : { parent: undefined, app: await appsRepo.lock(trx, applicationId) };
+      const { parent, app } = parentOf ? await appsRepo.lockWithParent(trx, parentOf, applicationId) : { parent: undefined, app: await appsRepo.lock(trx, applicationId) };
       if (!app || (app.state !== 'approved' && app.state !== 'denied') || app.awaiting) return;
       const who: Who = { ...SYSTEM, ctx: systemContext(`job:${job.id}`) };
       await this.conclude(trx, app, who, { method: 'online' });

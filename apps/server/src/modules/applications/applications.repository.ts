@@ -85,6 +85,8 @@ export const appsRepo = {
   insert: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).execute(),
   /** Inserts and returns the row as stored (defaults filled); nobody else sees it before commit, so it needs no lock. */
   insertReturning: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).returningAll().executeTakeFirstOrThrow(),
+  /** Several rows in one statement, returned as stored (in no particular order). */
+  insertManyReturning: (db: Db, rows: NewApp[]) => db.insertInto('applications').values(rows.map((r) => encode(r)) as never).returningAll().execute(),
   byId: pendingFirst((db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst()),
   /**
    * Row lock for a transition: every writer of an application takes it first (parent before child).

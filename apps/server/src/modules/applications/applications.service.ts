@@ -523,7 +523,7 @@ export class ApplicantService {
       message: { zh: `提交「${b.content.name}」，办件编号 ${number}，含 ${order.length} 个事项`, en: `"${b.content.name}" submitted, number ${number}, ${order.length} items` },
       data: { number, items: order.length },
     });
-    const children: AppRow[] = [];
+    const rows: { row: NewApp; grant: () => Promise<void>; name: string; departmentId: string; waiting: boolean }[] = [];
     for (const [i, itemId] of order.entries()) {
       const iv = p.items.get(itemId)!;
       const c = iv.content;
@@ -568,7 +568,13 @@ export class ApplicantService {
       };
       // The materials are resolved first and inserted with the row (materialsOf reads only the applicant and the id).
       const { patch: mpatch, grant } = await this.resolveMaterialsOf(trx, ctx, row as unknown as AppRow, iv, row.number!, mats);
-      const child = await appsRepo.insertReturning(trx, { ...row, ...(mpatch as Partial<NewApp>) });
+      rows.push({ row: { ...row, ...(mpatch as Partial<NewApp>) }, grant, name: c.name, departmentId: c.departmentId, waiting });
+    }
+    // All children in one INSERT … RETURNING, then their file grants and timeline entries in order.
+    const inserted = new Map((await appsRepo.insertManyReturning(trx, rows.map((r) => r.row))).map((r) => [r.id, r]));
+    const children: AppRow[] = [];
+    for (const { row, grant, name, departmentId, waiting } of rows) {
+      const child = inserted.get(row.id as string)!;
       await grant();
       children.push(child);
       await this.engine.event(trx, child, {
@@ -577,8 +583,8 @@ export class ApplicantService {
         visibility: 'public',
         who,
         message: waiting
-          ? { zh: `「${c.name}」等待前置事项办结`, en: `"${c.name}" waits for its prerequisites` }
-          : { zh: `「${c.name}」已提交${this.engine.departments.name(c.departmentId)}`, en: `"${c.name}" sent to ${this.engine.departments.name(c.departmentId)}` },
+          ? { zh: `「${name}」等待前置事项办结`, en: `"${name}" waits for its prerequisites` }
+          : { zh: `「${name}」已提交${this.engine.departments.name(departmentId)}`, en: `"${name}" sent to ${this.engine.departments.name(departmentId)}` },
       });
     }
     for (const child of children) if (child.state === 'submitted') await this.engine.openStep(trx, child, 0, who);
