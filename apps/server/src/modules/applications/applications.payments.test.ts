@@ -132,6 +132,17 @@ describe.each(DB_KINDS)('the payment step on %s', (kind) => {
     const b = await atPayment();
     const wb = ok(await zhang.req('POST', `/api/applications/${b.id}/withdraw`, { reason: '不再需要办理' }));
     expect(wb.timeline.map((e: { type: string }) => e.type)).not.toContain('refund_requested');
+    // Its order is still open at the provider: paid after the withdrawal, it opens nothing and the fee goes back.
+    await pay(wb.payment.orderId);
+    await drain();
+    const late = ok(await zhang.req('GET', `/api/applications/${b.id}`));
+    expect(late.state).toBe('withdrawn');
+    expect(late.awaiting).toBeNull();
+    expect(late.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['paid_after_end', 'refund_requested', 'refunded']));
+    expect(late.payment).toMatchObject({ state: 'refunded', refundedFen: 1250 });
+    expect(await taskOf(decider, b.id)).toBeUndefined();
+    const open = await app.database.db.selectFrom('application_tasks').select('id').where('application_id', '=', b.id).where('state', 'in', ['open', 'waiting']).execute();
+    expect(open).toHaveLength(0);
   });
 
   it('an expired order keeps the application waiting; the applicant starts a new one and pays it', async () => {

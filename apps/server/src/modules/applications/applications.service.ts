@@ -23,7 +23,7 @@ import { withCalendar, addWorkingDays, overdueAt } from './applications.clock';
 import { Engine, SYSTEM, ctxOf, type BundleContext, type FormCodec, type ItemContext, type Who } from './applications.engine';
 import { appErrors } from './applications.errors';
 import { validateForm, withoutRequired, type FormProblem } from './applications.form';
-import { canTransition, stateConflict, transition, type State } from './applications.machine';
+import { FINAL_STATES, canTransition, stateConflict, transition, type State } from './applications.machine';
 import { presentApplication, type PresentOptions } from './applications.presenter';
 import type { catalogPayments } from './applications.payments';
 import { receiptHtml } from './applications.receipt';
@@ -780,7 +780,25 @@ export class ApplicantService {
       const c = ctxOf(app);
       const who: Who = { ...SYSTEM, ctx };
       if (paid && c.payment && c.payment.orderId === paid.orderId && c.payment.state === 'paid') return false;
-      if (app.awaiting !== 'payment') return false;
+      if (paid && app.awaiting === 'payment' && FINAL_STATES.has(app.state as State) && c.payment?.orderId === paid.orderId) {
+        // Paid after the application ended without the service (withdrawn, or stopped by its bundle,
+        // while the order was still open): the fee is recorded and given back; handling does not resume.
+        const payment = { ...c.payment, state: 'paid', paidAt: paid.paidAt ?? this.engine.now().toISOString() };
+        const context = { ...c, payment };
+        await appsRepo.update(trx, app.id, { awaiting: null, context: context as Record<string, unknown> });
+        Object.assign(app, { awaiting: null, context });
+        await this.engine.event(trx, app, {
+          type: 'paid_after_end',
+          visibility: 'public',
+          who,
+          message: { zh: `办件结束后收到缴费 ¥${(payment.amountFen / 100).toFixed(2)}（订单 ${payment.orderNo}），不再继续办理`, en: `A fee of ¥${(payment.amountFen / 100).toFixed(2)} (order ${payment.orderNo}) was paid after the application ended; handling does not resume` },
+          data: { orderId: payment.orderId, amountFen: payment.amountFen },
+        });
+        await this.engine.refundFee(trx, app, who, app.state);
+        await recordAudit(trx, ctx, { action: 'application.payment_after_end', entityType: 'application', entityId: app.id, detail: { number: app.number, orderId: paid.orderId, state: app.state } });
+        return false;
+      }
+      if (app.awaiting !== 'payment' || FINAL_STATES.has(app.state as State)) return false;
       if (paid && c.payment && (c.payment.orderId !== paid.orderId || c.payment.amountFen !== paid.amountFen)) {
         await this.engine.event(trx, app, {
           type: 'payment_mismatch',
