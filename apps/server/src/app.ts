@@ -15,6 +15,8 @@ import contextPlugin from './plugins/context';
 import errorsPlugin, { problem } from './plugins/errors';
 import { installValidation } from './plugins/validation';
 import { fieldCrypto } from './shared/crypto';
+import { rateLimitStore } from './plugins/rate-limit-store';
+import { RateWindows } from './shared/rate-windows';
 import { maskPersonalDataInText } from './shared/masking';
 import { MaterialSources } from './shared/material-sources';
 import { auditRoutes } from './modules/audit';
@@ -181,7 +183,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(errorsPlugin);
   await app.register(contextPlugin);
   await app.register(import('@fastify/cookie'));
-  await app.register(import('@fastify/rate-limit'), { global: false });
+  // Route limits counted in the database: one budget for all server processes (plugins/rate-limit-store.ts).
+  await app.register(import('@fastify/rate-limit'), { global: false, store: rateLimitStore(new RateWindows(database.db)) });
   await app.register(import('@fastify/swagger'), {
     openapi: {
       openapi: '3.1.0',

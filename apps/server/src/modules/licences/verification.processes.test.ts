@@ -2,7 +2,8 @@
  * The verification APIs with several server processes on one PostgreSQL database (SERVER_PROCESSES;
  * here two apps with their own pools and caches, as two processes have): an exchange grant's
  * per-minute rate and daily quota hold exactly across both, and a licence revoked, or an issuer key
- * withdrawn, through one process is refused by the other at once (NOTIFY), not after a cache expiry.
+ * withdrawn, through one process is refused by the other at once (NOTIFY), not after a cache expiry;
+ * and a rate-limited route (sign-in) has one budget for both processes, not one each.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -25,6 +26,8 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Pr
   }
 }
 
+const LOGIN_LIMIT = 6;
+
 describe('verification APIs with two server processes on one PostgreSQL database', () => {
   let a: FastifyInstance;
   let b: FastifyInstance;
@@ -32,8 +35,9 @@ describe('verification APIs with two server processes on one PostgreSQL database
 
   beforeAll(async () => {
     const url = await freshDatabaseUrl('postgres', { seeded: true });
-    a = await buildApp(testConfig(url, { DATABASE_POOL_SIZE: 4 }));
-    b = await buildApp(testConfig(url, { DATABASE_POOL_SIZE: 4 }));
+    // A small sign-in limit, for the shared budget below (the other tests sign in a few times only).
+    a = await buildApp(testConfig(url, { DATABASE_POOL_SIZE: 4, LOGIN_RATE_PER_MINUTE: LOGIN_LIMIT }));
+    b = await buildApp(testConfig(url, { DATABASE_POOL_SIZE: 4, LOGIN_RATE_PER_MINUTE: LOGIN_LIMIT }));
     bearer = (await a.inject({ method: 'POST', url: '/api/auth/token', payload: { grant_type: 'client_credentials', client_id: 'fz-ybj-system', client_secret: DEMO_CLIENT_SECRET } })).json().access_token;
   });
   afterAll(async () => {
@@ -120,5 +124,21 @@ describe('verification APIs with two server processes on one PostgreSQL database
     const t0 = Date.now();
     expect(await eventually(async () => (await verifyOn(b, food)).reason?.code === 'UNKNOWN_ISSUER_KEY', 4000)).toBe(true);
     expect(Date.now() - t0).toBeLessThan(4000);
+  });
+
+  it("a rate-limited route's budget is shared by the processes (sign-in from one address)", async () => {
+    const limit = LOGIN_LIMIT;
+    // Not straddling two one-minute windows: start early in a minute.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 100));
+    const attempt = (app: FastifyInstance) =>
+      app.inject({ method: 'POST', url: '/api/auth/staff/login', remoteAddress: '198.51.100.7', payload: { username: 'no-such-officer', password: 'wrong-password' } });
+    const codes: number[] = [];
+    for (let i = 0; i < limit + 2; i++) codes.push((await attempt(i % 2 ? b : a)).statusCode);
+    // Each process alone would have let `limit` through; together they let `limit` through in all.
+    expect(codes.slice(0, limit).every((c) => c === 401), codes.join(',')).toBe(true);
+    expect(codes.slice(limit), codes.join(',')).toEqual([429, 429]);
+    // Another address has its own budget.
+    expect((await b.inject({ method: 'POST', url: '/api/auth/staff/login', remoteAddress: '198.51.100.8', payload: { username: 'no-such-officer', password: 'wrong-password' } })).statusCode).toBe(401);
   });
 });

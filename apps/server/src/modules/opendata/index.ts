@@ -25,7 +25,7 @@ import { openDataRoutes } from './opendata.routes';
 import { OpenDataService, type ResourceCatalogPort } from './opendata.service';
 import './opendata.tables';
 
-export { OpenDataService, RateLimiter, REQUEST_DUE_QUEUE, ROW_INDEX_QUEUE, type ResourceCatalogPort, type CatalogResource, type PublishInput } from './opendata.service';
+export { OpenDataService, REQUEST_DUE_QUEUE, ROW_INDEX_QUEUE, type ResourceCatalogPort, type CatalogResource, type PublishInput } from './opendata.service';
 export { checkPersonalColumns, looksLikeIdNumber, looksLikeMobile, looksLikePersonName, type PersonalFinding } from './opendata.personal';
 export { computeQuality, QUALITY_DIMENSIONS, LICENCES, FREQUENCIES } from './opendata.quality';
 export { parseFq, FqError } from './opendata.fq';

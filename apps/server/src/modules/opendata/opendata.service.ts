@@ -12,6 +12,7 @@ import { recordAudit } from '../../plugins/audit';
 import { hasRole, systemAdminContext, type Actor, type RequestContext } from '../../shared/actor';
 import { AppError } from '../../shared/errors';
 import { maskName } from '../../shared/masking';
+import { RateWindows } from '../../shared/rate-windows';
 import { chinaDate, deadlineAt } from '../../shared/workdays';
 import { enqueue, type ClaimedJob, type JobRunner } from '../jobs';
 import { notify } from '../notifications';
@@ -135,36 +136,12 @@ export interface OpenDataOptions {
   answerDays: number;
 }
 
-/**
- * Fixed one-minute windows per key (an account, an API client, or an address), counted in the
- * database (opendata_rate_windows): one atomic upsert per request, so N processes share one
- * budget exactly. Windows are aligned to the minute of the process clock (servers keep NTP time;
- * a skew of a few seconds shifts a window's edge, never the count within it).
- */
-export class RateLimiter {
-  private hits = 0;
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => number = Date.now,
-  ) {}
-  async hit(key: string, limit: number): Promise<{ limit: number; remaining: number; reset: number; allowed: boolean }> {
-    const t = this.now();
-    const start = Math.floor(t / 60_000) * 60_000;
-    const r = await sql<{ count: number }>`INSERT INTO opendata_rate_windows (key, window_start, count) VALUES (${key}, ${new Date(start)}, 1)
-      ON CONFLICT (key, window_start) DO UPDATE SET count = opendata_rate_windows.count + 1 RETURNING count`.execute(this.db);
-    const count = Number(r.rows[0].count);
-    // Past windows are dropped now and then (any process may do it).
-    if (++this.hits % 1000 === 0) await sql`DELETE FROM opendata_rate_windows WHERE window_start < ${new Date(start - 60_000)}`.execute(this.db);
-    return { limit, remaining: Math.max(0, limit - count), reset: Math.max(1, Math.ceil((start + 60_000 - t) / 1000)), allowed: count <= limit };
-  }
-}
-
 type StatKind = 'views' | 'downloads' | 'api_calls';
 
 export class OpenDataService {
   readonly db: Db;
   readonly org: OrgService;
-  readonly limiter: RateLimiter;
+  readonly limiter: RateWindows;
   private readonly statsBuffer = new Map<string, { day: string; dataset_id: string; department_id: string; views: number; downloads: number; api_calls: number }>();
   private flushTimer: NodeJS.Timeout | null = null;
   private deptCache: { at: number; list: Department[] } | null = null;
@@ -175,7 +152,7 @@ export class OpenDataService {
   constructor(readonly opts: OpenDataOptions) {
     this.db = opts.db;
     this.org = opts.org;
-    this.limiter = new RateLimiter(opts.db);
+    this.limiter = new RateWindows(opts.db);
     opts.jobs.handle(REQUEST_DUE_QUEUE, (job) => this.requestDue(job));
     opts.jobs.handle(ROW_INDEX_QUEUE, async (job) => {
       if (this.opts.resources) await this.opts.resources.buildRowIndexes(String(job.payload.resourceId));

@@ -4,7 +4,7 @@
  * datastore_search with keyset paging, access levels, the personal-data block, ratings, data
  * requests with notifications and the due timer, downloads, statistics and rate limits.
  */
-import { RateLimiter } from './opendata.service';
+import { RateWindows } from '../../shared/rate-windows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import ExcelJS from 'exceljs';
@@ -51,8 +51,8 @@ describe.each(DB_KINDS)('open data on %s', (kind) => {
   afterAll(async () => app?.close());
 
   it('rate limits count in the database: two limiters (two processes) hit 40 times at once with a budget of 25, exactly 25 pass', async () => {
-    const a = new RateLimiter(app.database.db);
-    const b = new RateLimiter(app.database.db);
+    const a = new RateWindows(app.database.db);
+    const b = new RateWindows(app.database.db);
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).hit(`k:burst:${kind}`, 25)));
     expect(results.filter((r) => r.allowed)).toHaveLength(25);
     expect(results.map((r) => r.remaining).sort((x, y) => y - x).slice(0, 3)).toEqual([24, 23, 22]);
@@ -122,7 +122,7 @@ describe.each(DB_KINDS)('open data on %s', (kind) => {
 
   it('bad input answers in CKAN’s envelope with CKAN’s status codes and changes nothing', async () => {
     await app.services.opendata.flushStats(); // earlier usage counters, not a timer's flush in the middle
-    const before = await tableCounts(app, ['opendata_rate_windows']);
+    const before = await tableCounts(app);
     expect(expectCkanError(await ckan(app, 'no_such_action'), 400, 'Bad Request').message).toMatch(/Action name not known: no_such_action/);
     expectCkanError(await ckan(app, 'no_such_action', {}, { prefix: '/api/action' }), 400, 'Bad Request');
     expect(expectCkanError(await ckan(app, 'package_search', { fq: 'organization:"fz-zjj' }), 409, 'Search Error').message).toMatch(/unbalanced quotes/);
@@ -142,7 +142,7 @@ describe.each(DB_KINDS)('open data on %s', (kind) => {
     // The REST API answers the same mistakes in problem+json.
     expectProblem(await app.inject({ method: 'GET', url: '/api/opendata/datasets?fq=organization:%22x' }), 400, 'SEARCH_QUERY_INVALID', 'querystring/fq');
     expectProblem(await app.inject({ method: 'GET', url: '/api/opendata/datasets?rows=5000' }), 400, 'VALIDATION_FAILED');
-    expect(await tableCounts(app, ['opendata_rate_windows'])).toEqual(before);
+    expect(await tableCounts(app)).toEqual(before);
   });
 
   it('datastore_search: filters, q, fields, sort, estimated or exact totals, keyset paging through _links.next', async () => {
@@ -199,12 +199,12 @@ describe.each(DB_KINDS)('open data on %s', (kind) => {
 
     const med = await apiResource('wjw-medical-institutions');
     await app.services.opendata.flushStats(); // the usage counters above, not a timer's flush in the middle
-    const before = await tableCounts(app, ['opendata_rate_windows']);
+    const before = await tableCounts(app);
     expectCkanError(await ckan(app, 'datastore_search', { resource_id: med }, { client: citizen }), 403, 'Authorization Error');
     expectProblem(await citizen.req('GET', '/api/opendata/datasets/wjw-medical-institutions/download/json'), 403, 'ACCESS_APPROVAL_REQUIRED');
     expectProblem(await citizen.req('POST', '/api/opendata/datasets/wjw-medical-institutions/access-requests', { purpose: '研究医疗资源分布', acceptTerms: false }), 400, 'TERMS_NOT_ACCEPTED');
     expectProblem(await citizen.req('POST', '/api/opendata/datasets/zjj-bus-routes/access-requests', { purpose: '研究医疗资源分布', acceptTerms: true }), 409, 'NOT_CONDITIONAL');
-    expect(await tableCounts(app, ['opendata_rate_windows'])).toEqual(before);
+    expect(await tableCounts(app)).toEqual(before);
     const applied = await citizen.req('POST', '/api/opendata/datasets/wjw-medical-institutions/access-requests', { purpose: '研究医疗资源分布', acceptTerms: true });
     expect(applied.statusCode, applied.body).toBe(200);
     expectProblem(await citizen.req('POST', '/api/opendata/datasets/wjw-medical-institutions/access-requests', { purpose: '再次申请一次', acceptTerms: true }), 409, 'ACCESS_ALREADY_REQUESTED');
@@ -244,7 +244,7 @@ describe.each(DB_KINDS)('open data on %s', (kind) => {
     const dsj = await staffLogin(app, 'dsj.data');
     const scjg = await staffLogin(app, 'scjg.admin');
     await app.services.opendata.flushStats(); // earlier usage counters, not a timer's flush in the middle
-    const before = await tableCounts(app, ['opendata_rate_windows']);
+    const before = await tableCounts(app);
     const body = (resourceId: string, extra: object = {}) => ({ resourceId, accessLevel: 'open', licence: 'cc-by-4.0', themes: ['REGI'], ...extra });
     const p1 = expectProblem(await dsj.req('POST', '/api/admin/opendata/datasets', body(sneaky.id)), 422, 'PERSONAL_DATA_DETECTED', 'body/fields');
     expect(p1.findings).toEqual(expect.arrayContaining([expect.objectContaining({ column: 'code', kind: 'id_number', by: 'values' }), expect.objectContaining({ column: 'contact', kind: 'mobile', by: 'values' })]));
@@ -259,7 +259,7 @@ describe.each(DB_KINDS)('open data on %s', (kind) => {
     expectProblem(await dsj.req('POST', '/api/admin/opendata/datasets', body(bus.id, { themes: ['NOPE'] })), 400, 'THEME_UNKNOWN');
     // Another department's admin may not publish ZJJ's resource.
     expectProblem(await scjg.req('POST', '/api/admin/opendata/datasets', body(named.id, { fields: ['no'] })), 403, 'FORBIDDEN');
-    expect(await tableCounts(app, ['opendata_rate_windows'])).toEqual(before);
+    expect(await tableCounts(app)).toEqual(before);
     // The dry run says the same, and publishing only the non-personal field works.
     const dry = (await dsj.req('POST', '/api/admin/opendata/check', { resourceId: named.id, fields: ['no'] })).json();
     expect(dry).toMatchObject({ ok: true, findings: [] });
@@ -468,8 +468,8 @@ describe('row API rate limit', () => {
 
   it('counts in the database: limiters of separate processes share one exact budget per window', async () => {
     let now = Date.UTC(2026, 10, 25, 4, 0, 10);
-    const a = new RateLimiter(app.database.db, () => now);
-    const b = new RateLimiter(app.database.db, () => now);
+    const a = new RateWindows(app.database.db, () => now);
+    const b = new RateWindows(app.database.db, () => now);
     expect((await a.hit('k:test', 2)).allowed).toBe(true);
     expect(await b.hit('k:test', 2)).toMatchObject({ allowed: true, remaining: 0, limit: 2, reset: 50 });
     expect((await a.hit('k:test', 2)).allowed).toBe(false);
