@@ -200,7 +200,10 @@ export interface EngineOptions {
   log: FastifyBaseLogger;
 }
 
-type Subscriber = (event: Record<string, unknown> & { type: string }) => Promise<void>;
+type OutboxEvent = Record<string, unknown> & { type: string };
+type Subscriber = (event: OutboxEvent) => Promise<void>;
+/** Which events of its type a subscriber wants (decided on the payload when the event is emitted). */
+export type EventFilter = (event: OutboxEvent) => boolean;
 
 const asSteps = (app: AppRow) => (app.steps ?? []) as unknown as Step[];
 export const ctxOf = (app: AppRow) => app.context as ItemContext & Partial<BundleContext>;
@@ -209,7 +212,7 @@ export const rootOf = (app: AppRow) => app.parent_id ?? app.id;
 export const chinaDateTime = (iso: string | Date) => new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
 
 export class Engine {
-  private readonly subscribers = new Map<string, Subscriber[]>();
+  private readonly subscribers = new Map<string, { fn: Subscriber; when?: EventFilter }[]>();
   private payment: PaymentPort;
 
   constructor(private readonly o: EngineOptions) {
@@ -236,20 +239,29 @@ export class Engine {
 
   // ---- outbox --------------------------------------------------------------------------------
 
-  /** Subscribes to an outbox event type ('*' for all); handlers run after commit, at least once. */
-  subscribe(type: string, fn: Subscriber): void {
-    this.subscribers.set(type, [...(this.subscribers.get(type) ?? []), fn]);
+  /**
+   * Subscribes to an outbox event type ('*' for all); handlers run after commit, at least once.
+   * With `when`, only the events it accepts reach the handler (and an event no subscriber accepts
+   * and no notification needs is not written at all).
+   */
+  subscribe(type: string, fn: Subscriber, when?: EventFilter): void {
+    this.subscribers.set(type, [...(this.subscribers.get(type) ?? []), { fn, when }]);
+  }
+
+  private takers(event: OutboxEvent) {
+    return [...(this.subscribers.get(event.type) ?? []), ...(this.subscribers.get('*') ?? [])].filter((s) => !s.when || s.when(event));
   }
 
   async emit(trx: Db, type: string, payload: Record<string, unknown>): Promise<void> {
-    // An event nobody takes (no subscriber, no notification to send) is not written.
-    if (!payload.template && !this.subscribers.has(type) && !this.subscribers.has('*')) return;
-    await enqueue(trx, { queue: QUEUES.outbox, payload: { type, at: this.now().toISOString(), ...payload } });
+    const event = { type, at: this.now().toISOString(), ...payload };
+    // An event nobody takes (no subscriber wants it, no notification to send) is not written.
+    if (!payload.template && !this.takers(event).length) return;
+    await enqueue(trx, { queue: QUEUES.outbox, payload: event });
   }
 
   async dispatch(job: ClaimedJob): Promise<void> {
-    const event = job.payload as Record<string, unknown> & { type: string };
-    for (const fn of [...(this.subscribers.get(event.type) ?? []), ...(this.subscribers.get('*') ?? [])]) await fn(event);
+    const event = job.payload as OutboxEvent;
+    for (const s of this.takers(event)) await s.fn(event);
   }
 
   // ---- timeline and transitions --------------------------------------------------------------

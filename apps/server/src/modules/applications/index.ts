@@ -148,8 +148,9 @@ export class ApplicationsModule {
     return this.clockRef.current;
   }
 
-  subscribe(type: string, handler: (event: Record<string, unknown> & { type: string }) => Promise<void>): void {
-    this.engine.subscribe(type, handler);
+  /** `when` picks the events of the type the handler wants (the others are not written for it). */
+  subscribe(type: string, handler: (event: Record<string, unknown> & { type: string }) => Promise<void>, when?: (event: Record<string, unknown> & { type: string }) => boolean): void {
+    this.engine.subscribe(type, handler, when);
   }
 
   paymentSettled(...args: Parameters<ApplicantService['paymentSettled']>) {

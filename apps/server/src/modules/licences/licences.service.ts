@@ -105,8 +105,15 @@ export class LicenceService {
   }
 
   /** Issues licences when applications whose item results in one are approved (the applications outbox). */
-  issueOnApproval(applications: { subscribe(type: string, fn: (event: Record<string, unknown> & { type: string }) => Promise<void>): void }): void {
-    applications.subscribe('application.state_changed', (event) => this.issuance.onApplicationEvent(event));
+  issueOnApproval(applications: {
+    subscribe(type: string, fn: (event: Record<string, unknown> & { type: string }) => Promise<void>, when?: (event: Record<string, unknown> & { type: string }) => boolean): void;
+  }): void {
+    applications.subscribe(
+      'application.state_changed',
+      (event) => this.issuance.onApplicationEvent(event),
+      // Only approvals and conclusions of items whose result is (or may be) an e-licence.
+      (e) => (e.to === 'approved' || e.to === 'concluded') && e.kind !== 'bundle' && (!('resultKind' in e) || e.resultKind === 'elicence'),
+    );
   }
 
   /** Platform admins manage every issuer; a department admin only their own department's. */

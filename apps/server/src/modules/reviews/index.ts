@@ -68,7 +68,8 @@ export class ReviewsModule {
     });
     o.jobs.handle(QUEUE_TIMER, (job) => this.service.onTimer(job));
     o.jobs.handle(QUEUE_REMIND, (job) => this.service.onRemind(job));
-    o.applications.subscribe('application.state_changed', (e) => this.service.onStateChanged(e));
+    // Only conclusions of what the applicant sees as one application (an item, a bundle; not a bundle's child).
+    o.applications.subscribe('application.state_changed', (e) => this.service.onStateChanged(e), (e) => e.to === 'concluded' && (typeof e.rootId !== 'string' || e.rootId === e.applicationId));
     o.files.policy.allowRead((actor, file) => this.service.evidenceReadable(actor, file.id));
   }
 
