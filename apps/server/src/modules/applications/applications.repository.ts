@@ -81,6 +81,14 @@ const taskUpdate = (db: Db, id: string, patch: Record<string, unknown>, bumps: n
     .where('id', '=', id)
     .compile();
 
+/** Every column of application_tasks (the compiler checks that none is missing). */
+const TASK_COLUMNS = [
+  'id', 'application_id', 'root_id', 'step_index', 'stage_key', 'stage_name', 'action', 'sign_kind', 'seq', 'role', 'department_id', 'state', 'assignee_id',
+  'assignee_name', 'claimed_at', 'outcome', 'opinion', 'reason_code', 'due_date', 'budget_days', 'sla_state', 'version', 'opened_at', 'completed_at', 'completed_by', 'created_at',
+] as const;
+const allTaskColumns: Exclude<keyof ApplicationTasksTable, (typeof TASK_COLUMNS)[number]> extends never ? true : never = true;
+void allTaskColumns;
+
 export const appsRepo = {
   insert: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).execute(),
   /** Inserts and returns the row as stored (defaults filled); nobody else sees it before commit, so it needs no lock. */
@@ -100,6 +108,27 @@ export const appsRepo = {
    * takes FOR NO KEY UPDATE), but other holders of the shared lock go on in parallel. Returns its state.
    */
   lockShared: pendingFirst(async (db: Db, id: string) => (await db.selectFrom('applications').select(['id', 'state']).where('id', '=', id).forShare().executeTakeFirst())?.state),
+  /**
+   * Locks an application's row and then one of its tasks', in one round trip (FOR NO KEY UPDATE OF
+   * a, t: rows are locked in that order, as two statements would). Both undefined when the task is
+   * not the application's.
+   */
+  lockWithTask: pendingFirst(async (db: Db, id: string, taskId: string): Promise<{ app?: AppRow; task?: TaskRow }> => {
+    const row = await db
+      .selectFrom('applications as a')
+      .innerJoin('application_tasks as t', 't.application_id', 'a.id')
+      .selectAll('a')
+      .select(TASK_COLUMNS.map((c) => `t.${c} as t__${c}` as const))
+      .where('a.id', '=', id)
+      .where('t.id', '=', taskId)
+      .modifyEnd(sql`FOR NO KEY UPDATE OF a, t`)
+      .executeTakeFirst();
+    if (!row) return {};
+    const r = row as Record<string, unknown>;
+    const task = Object.fromEntries(TASK_COLUMNS.map((c) => [c, r[`t__${c}`]])) as unknown as TaskRow;
+    const app = Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('t__'))) as unknown as AppRow;
+    return { app, task };
+  }),
   /** Locks a bundle's row and then one of its children's, in one round trip (rows are locked in the ORDER BY's order). */
   lockWithParent: pendingFirst(async (db: Db, parentId: string, id: string) => {
     const rows = await db

@@ -223,13 +223,15 @@ export class TasksService {
     return transact(this.db, async (trx) => {
       let parent: AppRow | undefined;
       let app: AppRow | undefined;
-      if (o.parentId && o.exclusive) ({ parent, app } = await appsRepo.lockWithParent(trx, o.parentId, o.applicationId));
-      else {
+      let task: TaskRow | undefined;
+      if (o.parentId && o.exclusive) {
+        ({ parent, app } = await appsRepo.lockWithParent(trx, o.parentId, o.applicationId));
+        task = await tasksRepo.lock(trx, taskId);
+      } else {
         if (o.parentId && o.shared && (await appsRepo.lockShared(trx, o.parentId)) === 'submitted') throw LOCK_BUNDLE;
-        app = await appsRepo.lock(trx, o.applicationId);
+        ({ app, task } = await appsRepo.lockWithTask(trx, o.applicationId, taskId));
       }
-      const task = (await tasksRepo.lock(trx, taskId))!;
-      if (!app) throw appErrors.taskNotFound();
+      if (!app || !task) throw appErrors.taskNotFound();
       if (task.state !== 'open') throw appErrors.taskState(task.state);
       if (task.assignee_id && task.assignee_id !== actor.accountId) throw appErrors.claimedByOther(task.assignee_name);
       if (rules.actions && !rules.actions.includes(task.action)) throw appErrors.wrongAction(task.action);
