@@ -246,7 +246,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   materialSources.register(licences.materialSource());
   licences.issueOnApproval(applications);
   const reviews = createReviews({ db, config, org, jobs, applications, catalog, files, log: app.log });
-  const interaction = createInteraction({ db, org, crypto: crypto_, jobs, applications, catalog, files, contacts: identity });
+  const interaction = createInteraction({ db, org, crypto: crypto_, jobs, applications, catalog, files, contacts: identity, listen: database.listen });
   const oversight = createOversight({ db, org, jobs, nodeRegion: config.NODE_REGION, refreshSeconds: config.OVERSIGHT_REFRESH_SECONDS, demoHistory: config.OVERSIGHT_DEMO_HISTORY ?? !process.env.VITEST, log: app.log });
   const resources = new ResourcesService(db, org, crypto_, { dbKind: database.kind });
   const exchange = new ExchangeService({ db, org, resources, crypto: crypto_, transparency, publicUrl: config.PUBLIC_URL, licenceUsesOf, identity });

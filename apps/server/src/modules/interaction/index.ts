@@ -12,7 +12,7 @@
  *
  * Publishes for the oversight module: `inquiryRates(db, filter)`.
  */
-import type { Db } from '../../db/database';
+import type { DatabaseHandle, Db } from '../../db/database';
 import type { FieldCrypto } from '../../shared/crypto';
 import type { ApplicationsModule } from '../applications';
 import type { CatalogService } from '../catalog';
@@ -41,6 +41,8 @@ export interface InteractionOptions {
   catalog: CatalogService;
   files: FileService;
   contacts: { contactOf(accountId: string): Promise<{ displayName: string; mobile: string | null } | undefined> };
+  /** The database's LISTEN (other processes' knowledge base writes); absent: this process's own only. */
+  listen?: DatabaseHandle['listen'];
 }
 
 export class InteractionModule {
@@ -59,6 +61,7 @@ export class InteractionModule {
       filesOwnedBy: async (trx, ids) => (await filesByIds(trx, ids)).map((f) => ({ id: f.id, ownerId: f.ownerId, mediaType: f.mediaType, size: f.size })),
     });
     this.knowledge = new KnowledgeBase({ db: o.db, org: o.org, clock, itemName });
+    if (o.listen) void this.knowledge.follow(o.listen);
     o.jobs.handle(QUEUE_TIMER, (job) => this.service.onTimer(job));
     // Officers of the handling department read an inquiry's attachments.
     o.files.policy.allowRead(async (actor, file) => {

@@ -2,11 +2,14 @@
  * Knowledge base (知识库): answered consultations, curated by the officers of the department that
  * answered them, become public Q&A, optionally linked to a catalog item. Suggestions while a
  * question is typed match character bigrams (Chinese has no spaces), in memory over the published
- * entries (a knowledge base is thousands of entries, not millions); the cache is rebuilt on write.
+ * entries (a knowledge base is thousands of entries, not millions). The cache is dropped on a write
+ * in this process at once, in the others (SERVER_PROCESSES, several nodes on one database) when the
+ * write's NOTIFY arrives (`follow`), and is never older than KNOWLEDGE_CACHE_MS whatever happens.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Db } from '../../db/database';
+import type { DatabaseHandle, Db } from '../../db/database';
+import { notifyAtCommit } from '../../db/deferred';
 import { recordAudit } from '../../plugins/audit';
 import type { RequestContext } from '../../shared/actor';
 import type { OrgService } from '../org';
@@ -40,18 +43,41 @@ interface Cached {
   updatedAt: string;
 }
 
+/** NOTIFY channel of knowledge base writes, sent at commit (one payload: a transaction's writes make one message). */
+export const KNOWLEDGE_CHANGES = 'yiwang_knowledge';
+/** The longest a process serves its copy without re-reading (should a NOTIFY be missed). */
+const KNOWLEDGE_CACHE_MS = 60_000;
+
 export class KnowledgeBase {
   private cache: Cached[] | null = null;
+  private cachedAt = 0;
+  /** Bumped whenever the copy is dropped: a read that started before keeps its rows to itself. */
+  private generation = 0;
 
   constructor(
     private readonly o: { db: Db; org: OrgService; clock: { now(): Date }; itemName: (id: string) => Promise<string | undefined> },
   ) {}
 
+  /**
+   * Follows other processes' writes: their NOTIFY (sent at commit) drops this process's copy; so
+   * does a reconnection of the LISTEN connection (messages may have been missed meanwhile).
+   */
+  async follow(listen: DatabaseHandle['listen']): Promise<void> {
+    await listen(KNOWLEDGE_CHANGES, () => this.forget(), { onReconnect: () => this.forget() });
+  }
+
+  private forget(): void {
+    this.cache = null;
+    this.generation++;
+  }
+
   private async entries(): Promise<Cached[]> {
-    if (this.cache) return this.cache;
+    if (this.cache && Date.now() - this.cachedAt < KNOWLEDGE_CACHE_MS) return this.cache;
+    const readAt = Date.now();
+    const generation = this.generation;
     const rows = await this.o.db.selectFrom('knowledge_entries').selectAll().where('published', '=', true).orderBy('created_at', 'desc').execute();
     const names = new Map<string, string>();
-    this.cache = await Promise.all(
+    const entries = await Promise.all(
       rows.map(async (r) => {
         if (!names.has(r.department_id)) names.set(r.department_id, (await this.o.org.department(r.department_id))?.name ?? '');
         return {
@@ -67,7 +93,11 @@ export class KnowledgeBase {
         };
       }),
     );
-    return this.cache;
+    if (generation === this.generation) {
+      this.cache = entries;
+      this.cachedAt = readAt;
+    }
+    return entries;
   }
 
   /** Published entries matching the words typed so far (question weighs double), best first. */
@@ -116,8 +146,9 @@ export class KnowledgeBase {
         .values({ id, inquiry_id: body.inquiryId, question: body.question, answer: body.answer, item_id: body.itemId ?? null, item_name: itemName, department_id: actor.departmentId!, region_code: i.region_code, curated_by: actor.accountId, created_at: now, updated_at: now })
         .execute();
       await recordAudit(trx, ctx, { action: 'knowledge.curate', entityType: 'knowledge_entry', entityId: id, detail: { inquiryId: body.inquiryId, itemId: body.itemId ?? null } });
+      await notifyAtCommit(trx, KNOWLEDGE_CHANGES, 'changed');
     });
-    this.cache = null;
+    this.forget();
     return { id, question: body.question, answer: body.answer, itemId: body.itemId ?? null, itemName, published: true };
   }
 
@@ -129,8 +160,9 @@ export class KnowledgeBase {
       if (!e || e.department_id !== actor.departmentId) throw E.knowledgeNotFound();
       await trx.updateTable('knowledge_entries').set({ question: body.question, answer: body.answer, published: body.published, updated_at: this.o.clock.now() }).where('id', '=', id).execute();
       await recordAudit(trx, ctx, { action: 'knowledge.update', entityType: 'knowledge_entry', entityId: id, detail: { published: body.published } });
+      await notifyAtCommit(trx, KNOWLEDGE_CHANGES, 'changed');
     });
-    this.cache = null;
+    this.forget();
     return { id, ...body };
   }
 
@@ -138,6 +170,7 @@ export class KnowledgeBase {
   async insertRaw(trx: Db, e: { question: string; answer: string; itemId: string | null; itemName: string | null; departmentId: string; regionCode: string; curatedBy: string }) {
     const now = this.o.clock.now();
     await trx.insertInto('knowledge_entries').values({ id: randomUUID(), inquiry_id: null, question: e.question, answer: e.answer, item_id: e.itemId, item_name: e.itemName, department_id: e.departmentId, region_code: e.regionCode, curated_by: e.curatedBy, created_at: now, updated_at: now }).execute();
-    this.cache = null;
+    await notifyAtCommit(trx, KNOWLEDGE_CHANGES, 'changed');
+    this.forget();
   }
 }
