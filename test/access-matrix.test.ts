@@ -101,6 +101,7 @@ const EXPECTED: Record<string, Expect> = {
     allowed: ['platform_admin'],
     sample: (i) => ({ body: { code: `T-${i.n}`, name: '测试局', nameEn: 'Test Bureau', regionCode: '350102' } }),
   },
+  'PATCH /api/admin/departments/:id': { allowed: ['platform_admin'], sample: () => ({ url: '/api/admin/departments/00000000-0000-4000-8000-000000000000', body: { nameEn: 'Renamed Bureau' } }) },
   'GET /api/demo/accounts': { allowed: PUBLIC },
   'GET /api/calendar': { allowed: PUBLIC },
   'PUT /api/admin/calendar/:year': { allowed: ['platform_admin'], sample: () => ({ url: '/api/admin/calendar/2025', body: { holidays: ['2025-01-01'], workdays: [], source: 'test' } }) },

@@ -90,5 +90,22 @@ export function orgRoutes(org: OrgService, nodeName: string) {
       },
       config: { access: ['platform_admin'] },
     }, async (req, reply) => reply.code(201).send(await org.createDepartment(req.ctx, req.body)));
+
+    r.patch('/admin/departments/:id', {
+      schema: {
+        tags: ['org'],
+        summary: 'Edit a department (platform admin): names after an institutional reform, credit code, kind, parent; the code and region stay',
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        body: Type.Object({
+          name: Type.Optional(Type.String({ minLength: 2, maxLength: 100 })),
+          nameEn: Type.Optional(Type.String({ minLength: 2, maxLength: 200 })),
+          uscc: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9A-HJ-NPQRTUWXY]{18}$' }), Type.Null()])),
+          kind: Type.Optional(Type.Union([Type.Literal('legal_authority'), Type.Literal('authorised_org'), Type.Literal('entrusted_org')])),
+          parentId: Type.Optional(Type.Union([Type.String({ format: 'uuid' }), Type.Null()])),
+        }, { additionalProperties: false }),
+        response: { 200: DepartmentSchema },
+      },
+      config: { access: ['platform_admin'] },
+    }, async (req) => org.updateDepartment(req.ctx, req.params.id, req.body));
   };
 }

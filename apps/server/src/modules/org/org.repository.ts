@@ -11,4 +11,6 @@ export const departmentsRepo = {
   },
   insert: (db: Db, row: { id: string; code: string; name: string; name_en: string; region_code: string; uscc: string | null; kind: 'legal_authority' | 'authorised_org' | 'entrusted_org'; parent_id: string | null }) =>
     db.insertInto('departments').values(row).execute(),
+  update: (db: Db, id: string, set: Partial<{ name: string; name_en: string; uscc: string | null; kind: 'legal_authority' | 'authorised_org' | 'entrusted_org'; parent_id: string | null }>) =>
+    db.updateTable('departments').set(set).where('id', '=', id).execute(),
 };

@@ -43,6 +43,10 @@ export const orgErrors = {
   outsideNode: (field: string) => new AppError(400, 'REGION_OUTSIDE_NODE', '行政区划不属于本节点', 'The region is not served by this node', field),
   badUscc: () => new AppError(400, 'USCC_INVALID', '统一社会信用代码无效（GB 32100 校验位不符）', 'Invalid unified social credit code (GB 32100 check character)', 'body/uscc'),
   codeTaken: () => errors.conflict('DEPARTMENT_CODE_TAKEN', '部门编码已存在', 'The department code is taken', 'body/code'),
+  usccTaken: () => errors.conflict('DEPARTMENT_USCC_TAKEN', '该统一社会信用代码已属于另一部门', 'Another department has this unified social credit code', 'body/uscc'),
+  parentUnknown: () => errors.invalid('DEPARTMENT_UNKNOWN', 'body/parentId', '上级部门不存在', 'Unknown parent department'),
+  parentCycle: () => errors.invalid('DEPARTMENT_PARENT_CYCLE', 'body/parentId', '上级部门不能是本部门或其下级部门', 'The parent cannot be the department itself or one below it'),
+  nothingToChange: () => errors.invalid('NOTHING_TO_CHANGE', 'body', '没有要修改的内容', 'Nothing to change'),
 };
 
 export class OrgService {
@@ -86,8 +90,7 @@ export class OrgService {
     if (input.uscc && !validateUscc(input.uscc).ok) throw orgErrors.badUscc();
     return this.db.transaction().execute(async (trx) => {
       if (await departmentsRepo.byCode(trx, input.code)) throw orgErrors.codeTaken();
-      if (input.parentId && !(await departmentsRepo.byId(trx, input.parentId)))
-        throw errors.invalid('DEPARTMENT_UNKNOWN', 'body/parentId', '上级部门不存在', 'Unknown parent department');
+      if (input.parentId && !(await departmentsRepo.byId(trx, input.parentId))) throw orgErrors.parentUnknown();
       const row = {
         id: randomUUID(),
         code: input.code,
@@ -101,6 +104,48 @@ export class OrgService {
       await departmentsRepo.insert(trx, row);
       await recordAudit(trx, ctx, { action: 'org.department.create', entityType: 'department', entityId: row.id, detail: { code: row.code, name: row.name } });
       return presentDepartment(row);
+    });
+  }
+
+  /**
+   * Edits a department (platform admin): its names after an institutional reform (机构改革), its
+   * credit code, kind or parent. The code and the region stay (they key the department's items,
+   * staff and records); the audit entry keeps the values before and after. Other processes'
+   * catalogs show the new name within their department cache's time to live.
+   */
+  async updateDepartment(
+    ctx: RequestContext,
+    id: string,
+    input: { name?: string; nameEn?: string; uscc?: string | null; kind?: Department['kind']; parentId?: string | null },
+  ): Promise<Department> {
+    if (input.uscc && !validateUscc(input.uscc).ok) throw orgErrors.badUscc();
+    return this.db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('departments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!before) throw errors.notFound('Department', '部门');
+      if (input.uscc && input.uscc !== before.uscc) {
+        const holder = await trx.selectFrom('departments').select('id').where('uscc', '=', input.uscc).executeTakeFirst();
+        if (holder) throw orgErrors.usccTaken();
+      }
+      if (input.parentId) {
+        if (!(await departmentsRepo.byId(trx, input.parentId))) throw orgErrors.parentUnknown();
+        // Not itself, nor one below it: walk up from the new parent.
+        for (let at: string | null = input.parentId, hops = 0; at && hops < 100; hops++) {
+          if (at === id) throw orgErrors.parentCycle();
+          at = (await trx.selectFrom('departments').select('parent_id').where('id', '=', at).executeTakeFirst())?.parent_id ?? null;
+        }
+      }
+      const set = {
+        ...(input.name !== undefined && input.name !== before.name ? { name: input.name } : {}),
+        ...(input.nameEn !== undefined && input.nameEn !== before.name_en ? { name_en: input.nameEn } : {}),
+        ...(input.uscc !== undefined && input.uscc !== before.uscc ? { uscc: input.uscc } : {}),
+        ...(input.kind !== undefined && input.kind !== before.kind ? { kind: input.kind } : {}),
+        ...(input.parentId !== undefined && input.parentId !== before.parent_id ? { parent_id: input.parentId } : {}),
+      };
+      if (!Object.keys(set).length) throw orgErrors.nothingToChange();
+      await departmentsRepo.update(trx, id, set);
+      const changed = Object.fromEntries(Object.entries(set).map(([k, v]) => [k, { from: before[k as keyof typeof set] ?? null, to: v }]));
+      await recordAudit(trx, ctx, { action: 'org.department.update', entityType: 'department', entityId: id, detail: { code: before.code, changed } });
+      return presentDepartment({ ...before, ...set });
     });
   }
 }
