@@ -134,6 +134,21 @@ describe('accounts and mandates', { timeout: 300_000 }, () => {
     await page.getByTestId('rg-children').getByRole('button').first().click();
     await expect.poll(() => current.textContent(), POLL).not.toBe(top);
     await page.getByTestId('rg-departments').waitFor();
+    // A department created, then renamed (机构改革): its code stays.
+    await page.getByTestId('rg-new-dept').click();
+    const nd = page.getByRole('dialog');
+    await nd.locator('#name').fill('改革前测试局');
+    await nd.locator('#nameEn').fill('Pre-reform Test Bureau');
+    await nd.locator('#code').fill('E2E-REFORM');
+    await nd.getByRole('button', { name: '创建' }).click();
+    const row = page.getByTestId('rg-departments').locator('tr', { hasText: 'E2E-REFORM' });
+    await expect.poll(() => row.textContent(), POLL).toContain('改革前测试局');
+    await row.getByTestId('rg-edit-dept').click();
+    const ed = page.getByRole('dialog');
+    await expect.poll(() => ed.locator('#code').isDisabled(), POLL).toBe(true);
+    await ed.locator('#name').fill('改革后测试局');
+    await ed.getByRole('button', { name: '保存' }).click();
+    await expect.poll(() => row.textContent(), POLL).toContain('改革后测试局');
     await page.getByTestId('rg-views').getByText('工作日历').click();
     await expect.poll(() => page.getByTestId('rg-calendar').textContent(), POLL).toContain('暂定');
 

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { Alert, Breadcrumb, Button, Descriptions, Empty, Form, Input, List, Select, Space, Tag } from 'antd';
-import { PlusOutlined, RightOutlined } from '@ant-design/icons';
+import { EditOutlined, PlusOutlined, RightOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
-import { get, post, put } from '../../../api';
+import { get, patch, post, put } from '../../../api';
 import { useSession } from '../../../auth';
 import { usePageTitle } from '../../../components/usePageTitle';
 import { Loading } from '../../../components/States';
@@ -52,6 +52,7 @@ function Regions() {
   const departments = useLoad(() => (current ? get<Department[]>(`/api/departments?region=${current}`) : Promise.resolve([] as Department[])), [current]);
   const [path, setPath] = useState<Region[]>([]);
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<Department | null>(null);
   const [done, setDone] = useState<string | null>(null);
   // The breadcrumb: from the node's region down to the current one.
   useEffect(() => {
@@ -117,16 +118,31 @@ function Regions() {
             { title: t('rg.region'), dataIndex: 'regionName' },
             { title: t('rg.kind'), key: 'k', render: (_: unknown, d) => <Tag>{t(`rg.kinds.${d.kind}`, { defaultValue: d.kind })}</Tag> },
             { title: t('rg.uscc'), key: 'u', render: (_: unknown, d) => d.uscc ?? '—' },
+            {
+              title: t('st.actions'),
+              key: 'a',
+              render: (_: unknown, d) => (
+                <Button size="small" icon={<EditOutlined aria-hidden="true" />} aria-label={`${t('rg.editDept')} ${zh ? d.name : d.nameEn}`} data-testid="rg-edit-dept" onClick={() => { setEditing(d); setDone(null); }}>
+                  {t('rg.edit')}
+                </Button>
+              ),
+            },
           ]}
         />
       )}
       {region.data && (
-        <NewDepartment
-          open={creating}
+        <DepartmentForm
+          open={creating || !!editing}
           region={region.data}
+          editing={editing}
           departments={departments.data ?? []}
-          onClose={() => setCreating(false)}
-          onCreated={async (d) => { setCreating(false); setDone(t('rg.deptCreated', { name: zh ? d.name : d.nameEn })); await departments.reload(); }}
+          onClose={() => { setCreating(false); setEditing(null); }}
+          onSaved={async (d, created) => {
+            setCreating(false);
+            setEditing(null);
+            setDone(t(created ? 'rg.deptCreated' : 'rg.deptUpdated', { name: zh ? d.name : d.nameEn }));
+            await departments.reload();
+          }}
         />
       )}
     </>
@@ -135,20 +151,36 @@ function Regions() {
 
 interface DeptValues { code: string; name: string; nameEn: string; kind: string; uscc?: string; parentId?: string }
 
-function NewDepartment({ open, region, departments, onClose, onCreated }: { open: boolean; region: Region; departments: Department[]; onClose: () => void; onCreated: (d: Department) => Promise<void> }) {
+/**
+ * A new department of the region, or an existing one edited (机构改革: renamed, moved under another
+ * department, its kind or credit code changed). Its code and region stay: they key its items, staff
+ * and records. An edit sends only what changed.
+ */
+function DepartmentForm({ open, region, editing, departments, onClose, onSaved }: { open: boolean; region: Region; editing: Department | null; departments: Department[]; onClose: () => void; onSaved: (d: Department, created: boolean) => Promise<void> }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<DeptValues>();
+  const clean = (v: DeptValues) => ({ name: v.name.trim(), nameEn: v.nameEn.trim(), kind: v.kind, uscc: v.uscc?.trim() ? v.uscc.trim().toUpperCase() : undefined, parentId: v.parentId || undefined });
   return (
     <FormModal<DeptValues>
       open={open}
       form={form}
-      initial={{ kind: 'legal_authority' }}
-      title={`${t('rg.newDept')}：${region.fullName}`}
-      okText={t('st.create')}
+      initial={editing ? { code: editing.code, name: editing.name, nameEn: editing.nameEn, kind: editing.kind, uscc: editing.uscc ?? undefined, parentId: editing.parentId ?? undefined } : { kind: 'legal_authority' }}
+      title={editing ? `${t('rg.editDept')}：${editing.name}` : `${t('rg.newDept')}：${region.fullName}`}
+      okText={editing ? t('rg.save') : t('st.create')}
       cancelText={t('st.cancel')}
       onClose={onClose}
       onSubmit={async (v) => {
-        await onCreated(await post<Department>('/api/admin/departments', { ...v, name: v.name.trim(), nameEn: v.nameEn.trim(), regionCode: region.code, uscc: v.uscc?.trim() ? v.uscc.trim().toUpperCase() : undefined }));
+        const c = clean(v);
+        if (!editing) {
+          await onSaved(await post<Department>('/api/admin/departments', { ...c, code: v.code, regionCode: region.code }), true);
+          return;
+        }
+        const was = { name: editing.name, nameEn: editing.nameEn, kind: editing.kind, uscc: editing.uscc ?? undefined, parentId: editing.parentId ?? undefined };
+        const changed = Object.fromEntries(
+          (Object.keys(c) as (keyof typeof c)[]).filter((k) => c[k] !== was[k]).map((k) => [k, c[k] ?? null]),
+        );
+        if (!Object.keys(changed).length) return onClose();
+        await onSaved(await patch<Department>(`/api/admin/departments/${editing.id}`, changed), false);
       }}
     >
         <Form.Item name="name" label={t('rg.deptName')} rules={[{ required: true, whitespace: true, min: 2, message: t('st.required') }]}>
@@ -157,8 +189,8 @@ function NewDepartment({ open, region, departments, onClose, onCreated }: { open
         <Form.Item name="nameEn" label={t('rg.deptNameEn')} rules={[{ required: true, whitespace: true, min: 2, message: t('st.required') }]}>
           <Input maxLength={200} />
         </Form.Item>
-        <Form.Item name="code" label={t('rg.deptCode')} extra={t('rg.deptCodeHint')} rules={[{ required: true, message: t('st.required') }, { pattern: /^[A-Z0-9_-]{2,32}$/, message: t('rg.deptCodeHint') }]}>
-          <Input maxLength={32} />
+        <Form.Item name="code" label={t('rg.deptCode')} extra={editing ? t('rg.codeFixed') : t('rg.deptCodeHint')} rules={[{ required: true, message: t('st.required') }, { pattern: /^[A-Z0-9_-]{2,32}$/, message: t('rg.deptCodeHint') }]}>
+          <Input maxLength={32} disabled={!!editing} />
         </Form.Item>
         <Form.Item name="kind" label={t('rg.kind')} rules={[{ required: true }]}>
           <Select options={['legal_authority', 'authorised_org', 'entrusted_org'].map((k) => ({ value: k, label: t(`rg.kinds.${k}`) }))} />
@@ -167,7 +199,7 @@ function NewDepartment({ open, region, departments, onClose, onCreated }: { open
           <Input maxLength={18} />
         </Form.Item>
         <Form.Item name="parentId" label={t('rg.parentOptional')}>
-          <Select allowClear options={departments.map((d) => ({ value: d.id, label: d.name }))} />
+          <Select allowClear options={departments.filter((d) => d.id !== editing?.id).map((d) => ({ value: d.id, label: d.name }))} />
         </Form.Item>
     </FormModal>
   );
