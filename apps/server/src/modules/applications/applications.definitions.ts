@@ -40,6 +40,7 @@ export function normalizeProcess(def: { stages: readonly Partial<ProcessStage>[]
 
 export const processesRepo = {
   get: (db: Db, itemId: string) => db.selectFrom('application_processes').selectAll().where('item_id', '=', itemId).executeTakeFirst(),
+  many: (db: Db, itemIds: string[]) => (itemIds.length ? db.selectFrom('application_processes').selectAll().where('item_id', 'in', itemIds).execute() : Promise.resolve([])),
 };
 
 export class ProcessDefinitions {
@@ -53,6 +54,11 @@ export class ProcessDefinitions {
   async override(itemId: string): Promise<ProcessDef | null> {
     const row = await processesRepo.get(this.db, itemId);
     return row ? (row.process as unknown as ProcessDef) : null;
+  }
+
+  /** `override` of several items in one query (the items of a bundle). */
+  async overrides(itemIds: string[]): Promise<Map<string, ProcessDef>> {
+    return new Map((await processesRepo.many(this.db, itemIds)).map((r) => [r.item_id, r.process as unknown as ProcessDef]));
   }
 
   private async item(ctx: RequestContext, itemId: string): Promise<{ id: string; version: number; content: ItemContent }> {

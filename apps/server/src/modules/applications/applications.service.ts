@@ -49,7 +49,10 @@ export interface ApplicantServiceOptions {
   /** The node's name for printed receipts. */
   nodeName?: string;
   /** Processes imported from BPMN, which replace the catalog's for new applications. */
-  definitions?: { override(itemId: string): Promise<import('./applications.bpmn').ProcessDef | null> };
+  definitions?: {
+    override(itemId: string): Promise<import('./applications.bpmn').ProcessDef | null>;
+    overrides(itemIds: string[]): Promise<Map<string, import('./applications.bpmn').ProcessDef>>;
+  };
 }
 
 export interface CreateInput {
@@ -229,7 +232,13 @@ export class ApplicantService {
     for (const it of bv.content.items) {
       const iv = await this.o.catalog.itemVersion(it.itemId, bv.derived.itemVersions[it.itemId]);
       if (!iv) throw appErrors.bundleNotFound(f);
-      items.set(it.itemId, await this.withProcess(iv));
+      items.set(it.itemId, iv);
+    }
+    // The processes imported for the bundle's items, read in one query.
+    const overrides = (await this.o.definitions?.overrides([...items.values()].map((v) => v.id))) ?? new Map();
+    for (const [itemId, v] of items) {
+      const p = overrides.get(v.id);
+      if (p) items.set(itemId, { ...v, content: { ...v.content, process: p } });
     }
     return { kind: 'bundle', version: bv, items, childForms: new Map() };
   }
