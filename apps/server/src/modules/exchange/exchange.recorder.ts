@@ -1,8 +1,8 @@
 /**
  * Group commit of data calls. Each call's record (receipt) is handed to the recorder and the
- * response waits until it is durable. Up to four batches are written at once; whatever arrives
- * while they are being written goes into the next: under load one batch carries tens to hundreds
- * of calls, while an idle call waits only for its own small batch.
+ * response waits until it is durable. Whatever arrives while a batch is being written goes into
+ * the next (a second, third, fourth batch is started alongside only when many calls wait): under
+ * load one batch carries tens to hundreds of calls, while an idle call waits only for its own.
  *
  * A batch is two statements, each its own transaction: (1) counting — the batch adds its calls to
  * each grant's counter for the minute (rate, first) and for the day (quota) with `INSERT … ON
@@ -229,14 +229,21 @@ export class CallRecorder {
   constructor(
     private readonly db: Db,
     private readonly maxBatch = 1000,
-    /** Batches written at once (each its own transaction; quota rows serialize them per grant). */
+    /** Batches written at once, at most. */
     private readonly writers = 4,
+    /**
+     * While a batch is being written, the calls arriving wait for it to finish and go together in
+     * the next batch; another batch is started alongside only once this many are waiting. (Starting
+     * one for every arrival made many small batches: per call, more statements, more signatures
+     * and more log entries — the per-batch costs are most of what a call costs the database.)
+     */
+    private readonly parallelFrom = 64,
   ) {}
 
   record(call: PendingCall): Promise<Recorded> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ...call, resolve, reject });
-      if (this.inFlight < this.writers) {
+      if (this.inFlight === 0 || (this.inFlight < this.writers && this.queue.length >= this.parallelFrom)) {
         this.inFlight++;
         void this.loop();
       }
