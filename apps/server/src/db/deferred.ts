@@ -1,10 +1,12 @@
 /**
  * Deferred appends: the rows a transaction only adds — timeline entries, audit entries, jobs
- * (outbox events, timers), inbox notifications and their deliveries — and the jobs it cancels are collected while it runs and written just
- * before it commits, in at most two statements instead of one round trip per row (with the
- * transaction's NOTIFYs and, where a repository opts in with `deferUpdate`, its row updates, each
- * row's updates merged into one). They commit or roll back with everything else, exactly as if
- * written at once.
+ * (outbox events, timers), inbox notifications and their deliveries, the applications engine's
+ * new tasks — and the jobs it cancels are collected while it runs and written just before it
+ * commits, in one statement (two when a cancelled job is queued again under the same key) instead
+ * of one round trip per row, with the transaction's NOTIFYs and, where a repository opts in with
+ * `deferUpdate`, its row updates (each row's updates merged into one). They commit or roll back
+ * with everything else, exactly as if written at once. A repository that defers a table's rows
+ * or updates writes them early (`flushRows`, `flushUpdates`) before its own reads of that table.
  *
  * Opt-in per transaction: `transact(db, fn)` opens a deferring transaction; a transaction opened
  * any other way writes at once, as before. Inside a deferring transaction the deferred rows are
@@ -12,7 +14,7 @@
  * what it appends (the approval engine's transitions).
  *
  * Job semantics are kept: a cancellation removes matching jobs queued earlier in the transaction
- * and is applied before the queued inserts, so "cancel, then arm again" leaves the new job, and an
+ * and is applied before the queued inserts of the same key, so "cancel, then arm again" leaves the new job, and an
  * insert whose (queue, dedupe key) is already pending is ignored as `enqueue` always did.
  */
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
