@@ -111,18 +111,17 @@ export const appsRepo = {
   /**
    * Locks an application's row and then one of its tasks', in one round trip (FOR NO KEY UPDATE OF
    * a, t: rows are locked in that order, as two statements would). Both undefined when the task is
-   * not the application's.
+   * not the application's (or, with `id` null, the task's application is taken, whatever it is).
    */
-  lockWithTask: pendingFirst(async (db: Db, id: string, taskId: string): Promise<{ app?: AppRow; task?: TaskRow }> => {
-    const row = await db
+  lockWithTask: pendingFirst(async (db: Db, id: string | null, taskId: string): Promise<{ app?: AppRow; task?: TaskRow }> => {
+    let q = db
       .selectFrom('applications as a')
       .innerJoin('application_tasks as t', 't.application_id', 'a.id')
       .selectAll('a')
       .select(TASK_COLUMNS.map((c) => `t.${c} as t__${c}` as const))
-      .where('a.id', '=', id)
-      .where('t.id', '=', taskId)
-      .modifyEnd(sql`FOR NO KEY UPDATE OF a, t`)
-      .executeTakeFirst();
+      .where('t.id', '=', taskId);
+    if (id !== null) q = q.where('a.id', '=', id);
+    const row = await q.modifyEnd(sql`FOR NO KEY UPDATE OF a, t`).executeTakeFirst();
     if (!row) return {};
     const r = row as Record<string, unknown>;
     const task = Object.fromEntries(TASK_COLUMNS.map((c) => [c, r[`t__${c}`]])) as unknown as TaskRow;

@@ -191,18 +191,24 @@ export class TasksService {
   /** The frame of every act: checks, locks in order, claim, the act, the audit entry. */
   private async act<T>(ctx: RequestContext, taskId: string, name: string, rules: ActRules, fn: (s: ActScope) => Promise<T>, detail: Record<string, unknown> = {}): Promise<T> {
     const actor = requireActor(ctx);
-    const t0 = await tasksRepo.byIdWithParent(this.db, taskId);
-    if (!t0) throw appErrors.taskNotFound();
-    if (t0.department_id !== actor.departmentId) throw appErrors.otherDepartment();
-    if (!actor.roles.includes(t0.role as never)) throw appErrors.roleMismatch(t0.role);
+    const check = (t: { department_id: string; role: string }) => {
+      if (t.department_id !== actor.departmentId) throw appErrors.otherDepartment();
+      if (!actor.roles.includes(t.role as never)) throw appErrors.roleMismatch(t.role);
+    };
     await this.engine.departments.refresh();
     const who = whoOf(actor, ctx);
+    // An act that cannot move a bundle locks only its application and task: the transaction's first
+    // statement finds them by the task (no read before it); the checks then refuse, rolling back.
+    if (!rules.movesBundle) return this.actOnce(ctx, taskId, name, rules, fn, detail, { actor, who, applicationId: null, parentId: null, exclusive: false, shared: false, check });
+    const t0 = await tasksRepo.byIdWithParent(this.db, taskId);
+    if (!t0) throw appErrors.taskNotFound();
+    check(t0);
     const parentId = t0.app_parent_id;
     let exclusive = !!parentId && (rules.movesBundle === true || (rules.movesBundle === 'whileSubmitted' && t0.parent_state === 'submitted'));
     const shared = !!parentId && rules.movesBundle === 'whileSubmitted';
     for (;;) {
       try {
-        return await this.actOnce(ctx, taskId, name, rules, fn, detail, { actor, who, applicationId: t0.application_id, parentId, exclusive, shared });
+        return await this.actOnce(ctx, taskId, name, rules, fn, detail, { actor, who, applicationId: t0.application_id, parentId, exclusive, shared, check });
       } catch (err) {
         if (err !== LOCK_BUNDLE || exclusive) throw err;
         exclusive = true;
@@ -217,14 +223,14 @@ export class TasksService {
     rules: ActRules,
     fn: (s: ActScope) => Promise<T>,
     detail: Record<string, unknown>,
-    o: { actor: Actor; who: Who; applicationId: string; parentId: string | null; exclusive: boolean; shared: boolean },
+    o: { actor: Actor; who: Who; applicationId: string | null; parentId: string | null; exclusive: boolean; shared: boolean; check: (t: TaskRow) => void },
   ): Promise<T> {
     const { actor, who } = o;
     return transact(this.db, async (trx) => {
       let parent: AppRow | undefined;
       let app: AppRow | undefined;
       let task: TaskRow | undefined;
-      if (o.parentId && o.exclusive) {
+      if (o.parentId && o.exclusive && o.applicationId) {
         ({ parent, app } = await appsRepo.lockWithParent(trx, o.parentId, o.applicationId));
         task = await tasksRepo.lock(trx, taskId);
       } else {
@@ -232,6 +238,7 @@ export class TasksService {
         ({ app, task } = await appsRepo.lockWithTask(trx, o.applicationId, taskId));
       }
       if (!app || !task) throw appErrors.taskNotFound();
+      o.check(task);
       if (task.state !== 'open') throw appErrors.taskState(task.state);
       if (task.assignee_id && task.assignee_id !== actor.accountId) throw appErrors.claimedByOther(task.assignee_name);
       if (rules.actions && !rules.actions.includes(task.action)) throw appErrors.wrongAction(task.action);
