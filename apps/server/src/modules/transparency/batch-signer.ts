@@ -12,7 +12,7 @@
  * of the other answers of the batch. One Ed25519 signature costs ~50–150 µs of a core; a batch of
  * n answers costs one signature plus ~2n hashes.
  */
-import { leafHash, MemoryTree, rootFromInclusionProof } from './merkle';
+import { leafHash, rootAndInclusionProofs, rootFromInclusionProof } from './merkle';
 
 export interface BatchProof {
   /** The answer's position in its batch and the batch's size. */
@@ -56,12 +56,12 @@ export class BatchSigner {
     while (this.queue.length) {
       const batch = this.queue.splice(0, this.maxBatch);
       try {
-        const tree = new MemoryTree(batch.map((w) => w.leaf));
-        const signature = await this.signHead({ root: tree.root().toString('base64url'), size: batch.length });
-        for (let i = 0; i < batch.length; i++) {
-          const path = (await tree.inclusionProof(i)).map((h) => h.toString('base64url'));
-          batch[i].resolve({ signature, proof: { index: i, size: batch.length, path } });
-        }
+        const { root, proofs } = rootAndInclusionProofs(batch.map((w) => w.leaf));
+        const signature = await this.signHead({ root: root.toString('base64url'), size: batch.length });
+        // A node's text once, however many paths it is in.
+        const text = new Map<Buffer, string>();
+        const b64 = (h: Buffer) => text.get(h) ?? (text.set(h, h.toString('base64url')), text.get(h)!);
+        for (let i = 0; i < batch.length; i++) batch[i].resolve({ signature, proof: { index: i, size: batch.length, path: proofs[i].map(b64) } });
         this.stats.batches++;
         this.stats.statements += batch.length;
       } catch (err) {

@@ -15,6 +15,7 @@ import {
   leafHash,
   nodeHash,
   rangeNodes,
+  rootAndInclusionProofs,
   rootFromInclusionProof,
   verifyConsistency,
   verifyInclusion,
@@ -202,6 +203,20 @@ describe('against the literal RFC 6962 definitions', () => {
         expect(verifyConsistency(m, n, mth(leaves.slice(0, m)), root, p)).toBe(true);
       }
     }
+  });
+
+  it('gives the root of a whole small tree and every path as the reference does, hashing each node once', async () => {
+    for (let n = 1; n <= 70; n++) {
+      const leaves = Array.from({ length: n }, (_, i) => leafHash(Buffer.from(`leaf ${i}`)));
+      const reference = new MemoryTree(leaves);
+      const { root, proofs } = rootAndInclusionProofs(leaves);
+      expect(hex(root)).toBe(hex(reference.root()));
+      for (let m = 0; m < n; m++) {
+        expect(proofs[m].map(hex)).toEqual((await reference.inclusionProof(m)).map(hex));
+        expect(verifyInclusion(m, n, leaves[m], proofs[m], root)).toBe(true);
+      }
+    }
+    expect(rootAndInclusionProofs([])).toEqual({ root: EMPTY_ROOT, proofs: [] });
   });
 
   it('only decomposes ranges the RFC recursion can produce', () => {

@@ -11,12 +11,15 @@ import { createHash } from 'node:crypto';
 
 export const HASH_SIZE = 32;
 
+const LEAF_PREFIX = Buffer.of(0);
+const NODE_PREFIX = Buffer.of(1);
+
 export function leafHash(entry: Uint8Array): Buffer {
-  return createHash('sha256').update(Buffer.of(0)).update(entry).digest();
+  return createHash('sha256').update(LEAF_PREFIX).update(entry).digest();
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(Buffer.of(1)).update(left).update(right).digest();
+  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
 }
 
 export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
@@ -114,6 +117,28 @@ export function consistencyRanges(m: number, n: number): Range[] {
  * Resolves ranges to hashes with a node lookup (from tiles, or from leaves in memory). The lookup
  * receives every node first, so a storage-backed one can fetch them in one round trip.
  */
+/**
+ * The root of a whole (small) tree and every leaf's inclusion path, each node hashed once: the
+ * subtree hashes of the RFC 6962 decomposition are kept, and every path is made of them. For a
+ * batch signature, where proving each leaf on its own re-hashed the tree's ragged right edge once
+ * per leaf.
+ */
+export function rootAndInclusionProofs(leaves: Buffer[]): { root: Buffer; proofs: Buffer[][] } {
+  const n = leaves.length;
+  if (n === 0) return { root: EMPTY_ROOT, proofs: [] };
+  const subtree = new Map<number, Buffer>(); // key lo * (n + 1) + hi
+  const mth = (lo: number, hi: number): Buffer => {
+    if (hi - lo === 1) return leaves[lo];
+    const k = splitPoint(hi - lo);
+    const h = nodeHash(mth(lo, lo + k), mth(lo + k, hi));
+    subtree.set(lo * (n + 1) + hi, h);
+    return h;
+  };
+  const root = mth(0, n);
+  const proofs = leaves.map((_, m) => inclusionRanges(m, n).map((r) => (r.end - r.start === 1 ? leaves[r.start] : subtree.get(r.start * (n + 1) + r.end)!)));
+  return { root, proofs };
+}
+
 export async function hashRanges(ranges: Range[], lookup: (nodes: NodeId[]) => Promise<Buffer[]> | Buffer[]): Promise<Buffer[]> {
   const perRange = ranges.map((r) => rangeNodes(r.start, r.end));
   const hashes = await lookup(perRange.flat());
