@@ -2,7 +2,7 @@
  * Throughput of the applications engine on PostgreSQL, through HTTP, everything on this machine
  * (load generator, server process, database):
  *
- *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4] [--statements] [--processes 1]
+ *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4] [--statements] [--processes 1] [--tcp]
  *
  * A throwaway PostgreSQL cluster (fsync off, as bench/catalog-search.ts; pg_stat_statements
  * loaded) gets the demo node and a bundle of four items: three without prerequisites in three
@@ -20,7 +20,8 @@
  *   /proc: unlike bundles/s it does not depend on what else the machine runs), the most due jobs
  *   seen waiting, and task-list calls per bundle;
  * - with --statements, the run's statements by calls per bundle (pg_stat_statements).
- * BENCH_CPU_PROF=<dir> profiles the server (`npx tsx bench/profile-top.ts <file>`).
+ * BENCH_CPU_PROF=<dir> profiles the server (`npx tsx bench/profile-top.ts <file>`). The server and pgbench reach
+ * PostgreSQL over its Unix socket, as on one machine (`--tcp`: loopback TCP for both).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -36,7 +37,7 @@ import { startPgCluster } from '../test/pg-cluster';
 import { testConfig } from '../test/helpers';
 import { spawnServer } from '../test/spawn-server';
 import { percentile, personLoginHttp, staffLoginHttp, type HttpClient } from './applications-driver';
-import { postgresCpuSeconds, treeCpuSeconds } from './harness';
+import { postgresCpuSeconds, serverDatabaseUrl, treeCpuSeconds } from './harness';
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,7 +76,9 @@ async function main() {
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
     await sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`.execute(db);
 
-    const server = await spawnServer({ DATABASE_URL: url, DATA_SECRET: cfg.DATA_SECRET, DATA_DIR: mkdtempSync(join(tmpdir(), 'yw-bench-apps-')), LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '12', SERVER_PROCESSES: String(PROCESSES) });
+    // The server and pgbench reach PostgreSQL the same way: its Unix socket (`--tcp`: loopback TCP).
+    const serverUrl = serverDatabaseUrl(cluster);
+    const server = await spawnServer({ DATABASE_URL: serverUrl, DATA_SECRET: cfg.DATA_SECRET, DATA_DIR: mkdtempSync(join(tmpdir(), 'yw-bench-apps-')), LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '12', SERVER_PROCESSES: String(PROCESSES) });
     servers.push(server);
     const base = server.url;
     const citizens = await Promise.all(people.slice(0, 2).map((p) => personLoginHttp(base, p.idNumber)));
@@ -200,8 +203,8 @@ async function main() {
     }
 
     // --- pgbench on the same database, same run ---------------------------------------------
-    const u = new URL(url);
-    const pgenv = { ...process.env, PGHOST: u.hostname, PGPORT: u.port, PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: u.pathname.slice(1) };
+    const u = new URL(serverUrl);
+    const pgenv = { ...process.env, PGHOST: u.searchParams.get('host') ?? u.hostname, PGPORT: u.port, PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: u.pathname.slice(1) };
     execFileSync('pgbench', ['-i', '-s', '1', '-q'], { env: pgenv, stdio: 'ignore' });
     const out = execFileSync('pgbench', ['-b', 'tpcb-like', '-c', '8', '-j', '2', '-T', '15'], { env: pgenv }).toString();
     const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
