@@ -29,14 +29,21 @@ export interface PendingCall {
   record: CallRecord;
   /** The signed part of the answer (without the log reference); its hash is logged. */
   result: Record<string, unknown>;
-  /** Quota to count the call against (successful calls only). */
+  /**
+   * Quota to count the call against (successful calls only). A call beyond it at commit is
+   * recorded and answered as refused (QUOTA_EXCEEDED): its result keeps receiptId, kind, resource
+   * and at, with outcome 'refused' and the code.
+   */
   quota?: { grantId: string; perDay: number };
-  /** Builds the refusal when the quota turns out to be used up at commit. */
-  onQuotaExceeded?: () => { result: Record<string, unknown>; reasonCode: string };
-  /** The grant's per-minute rate to count the call against (successful calls only; counted before the quota). */
+  /** The grant's per-minute rate to count the call against (successful calls only; counted before the quota); beyond it, RATE_LIMITED likewise. */
   rate?: { grantId: string; perMinute: number };
-  /** Builds the refusal when the minute's rate turns out to be used up at commit. */
-  onRateLimited?: () => { result: Record<string, unknown>; reasonCode: string };
+}
+
+/** Turns a call counted beyond its rate or quota into its refusal (answer and record). */
+function refuseAtCommit(c: PendingCall, code: 'RATE_LIMITED' | 'QUOTA_EXCEEDED'): void {
+  const r = c.result;
+  c.result = { receiptId: r.receiptId, kind: r.kind, resource: r.resource, at: r.at, outcome: 'refused', code };
+  c.record = { ...c.record, outcome: 'refused', reason_code: code };
 }
 
 export interface Recorded {
@@ -141,18 +148,8 @@ export async function countLimits(exec: Db, calls: PendingCall[], now = new Date
       (grantId, n) => exec.updateTable('exchange_usage').set({ used: sql`used - ${n}` }).where('grant_id', '=', grantId).where('day', '=', day).execute(),
     ),
   );
-  for (const i of limited) {
-    const c = calls[i];
-    const refusal = c.onRateLimited!();
-    c.result = refusal.result;
-    c.record = { ...c.record, outcome: 'refused', reason_code: refusal.reasonCode };
-  }
-  for (const i of exceeded) {
-    const c = calls[i];
-    const refusal = c.onQuotaExceeded!();
-    c.result = refusal.result;
-    c.record = { ...c.record, outcome: 'refused', reason_code: refusal.reasonCode };
-  }
+  for (const i of limited) refuseAtCommit(calls[i], 'RATE_LIMITED');
+  for (const i of exceeded) refuseAtCommit(calls[i], 'QUOTA_EXCEEDED');
   return { exceeded, limited };
 }
 

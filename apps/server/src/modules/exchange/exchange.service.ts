@@ -594,40 +594,35 @@ export class ExchangeService {
       reason_code: null,
       auth: actor.amr[0] ?? null,
     };
-    const refuse = async (err: AppError, extra: Partial<CallRecord> = {}): Promise<never> => {
-      const result = { receiptId, kind, resource: base.resource_code, at, outcome: 'refused', code: err.code };
-      const rec = await this.recorder.record({ record: { ...base, ...extra, outcome: 'refused', reason_code: err.code }, result });
-      throw new AppError(err.status, err.code, err.zh, err.en, err.field, { ...err.extra, receiptId, log: { leafHash: rec.leafHash } });
-    };
 
     const res = await this.resource(base.resource_code);
-    if (!res || res.status !== 'active') return refuse(exchangeErrors.unknownResource());
+    if (!res || res.status !== 'active') return this.refuseCall(base, exchangeErrors.unknownResource());
     base.resource_id = res.id;
     base.resource_code = res.code;
     const subject = typeof input.subject === 'string' ? input.subject.trim() : '';
     if (subject && res.subject_kind !== 'none') base.subject_key = this.opts.resources.subjectKey(subject);
-    if (!base.purpose || base.purpose.length < 2) return refuse(exchangeErrors.purposeRequired());
-    if (res.sharing_class === 'none') return refuse(exchangeErrors.notShared());
-    if (!subject) return refuse(exchangeErrors.subjectRequired());
+    if (!base.purpose || base.purpose.length < 2) return this.refuseCall(base, exchangeErrors.purposeRequired());
+    if (res.sharing_class === 'none') return this.refuseCall(base, exchangeErrors.notShared());
+    if (!subject) return this.refuseCall(base, exchangeErrors.subjectRequired());
     const wanted = kind === 'verify' ? Object.keys(input.claims ?? {}) : (input.fields ?? []);
-    if (kind === 'verify' && wanted.length === 0) return refuse(exchangeErrors.claimsRequired());
+    if (kind === 'verify' && wanted.length === 0) return this.refuseCall(base, exchangeErrors.claimsRequired());
 
     // The grant: this department's, for this client or any of its systems, of this kind, in force, covering the fields.
     const all = (await this.grantsFor(actor.departmentId ?? '', res.id)).filter((g) => g.client_id === actor.accountId);
-    if (!all.length) return refuse(exchangeErrors.noGrant());
+    if (!all.length) return this.refuseCall(base, exchangeErrors.noGrant());
     const ofKind = all.filter((g) => g.kinds.includes(kind));
-    if (!ofKind.length) return refuse(exchangeErrors.kindNotGranted(kind));
+    if (!ofKind.length) return this.refuseCall(base, exchangeErrors.kindNotGranted(kind));
     const now = Date.now();
     const inForce = ofKind.filter((g) => g.state === 'active' && new Date(g.valid_from).getTime() <= now && new Date(g.valid_until).getTime() > now);
     if (!inForce.length) {
-      if (ofKind.some((g) => g.state === 'active' && new Date(g.valid_until).getTime() <= now)) return refuse(exchangeErrors.grantExpired());
-      if (ofKind.some((g) => g.state === 'active')) return refuse(exchangeErrors.grantNotYetValid());
-      return refuse(exchangeErrors.grantRevoked());
+      if (ofKind.some((g) => g.state === 'active' && new Date(g.valid_until).getTime() <= now)) return this.refuseCall(base, exchangeErrors.grantExpired());
+      if (ofKind.some((g) => g.state === 'active')) return this.refuseCall(base, exchangeErrors.grantNotYetValid());
+      return this.refuseCall(base, exchangeErrors.grantRevoked());
     }
     const grant = wanted.length ? inForce.find((g) => wanted.every((f) => g.fields.includes(f))) : inForce[0];
     if (!grant) {
       const granted = new Set(inForce.flatMap((g) => g.fields));
-      return refuse(exchangeErrors.fieldNotGranted(wanted.filter((f) => !granted.has(f))), { fields: wanted });
+      return this.refuseCall(base, exchangeErrors.fieldNotGranted(wanted.filter((f) => !granted.has(f))), { fields: wanted });
     }
     const fields = wanted.length ? wanted : grant.fields;
     base.grant_id = grant.id;
@@ -645,21 +640,26 @@ export class ExchangeService {
       result = { receiptId, kind, resource: res.code, at, outcome: rows.length ? 'ok' : 'not_found', fields, records: data };
       base.outcome = rows.length ? 'ok' : 'not_found';
     }
-    // The daily quota and the per-minute rate are counted at commit, exactly across processes (exchange.recorder.ts).
-    // (The refusals are built only when needed: an Error captures a stack trace.)
-    const refusal = (code: 'QUOTA_EXCEEDED' | 'RATE_LIMITED') => () => ({ result: { receiptId, kind, resource: res.code, at, outcome: 'refused', code }, reasonCode: code });
+    // The daily quota and the per-minute rate are counted at commit, exactly across processes (exchange.recorder.ts);
+    // a call beyond them is answered as refused, and the error built then, only if needed (an Error captures a stack trace).
     const rec = await this.recorder.record({
       record: base,
       result,
       quota: { grantId: grant.id, perDay: grant.quota_per_day },
-      onQuotaExceeded: refusal('QUOTA_EXCEEDED'),
-      ...(grant.rate_per_minute ? { rate: { grantId: grant.id, perMinute: grant.rate_per_minute }, onRateLimited: refusal('RATE_LIMITED') } : {}),
+      ...(grant.rate_per_minute ? { rate: { grantId: grant.id, perMinute: grant.rate_per_minute } } : {}),
     });
     if (rec.refused) {
       const e = rec.refused === 'rate' ? exchangeErrors.rateLimited() : exchangeErrors.quotaExceeded();
       throw new AppError(e.status, e.code, e.zh, e.en, e.field, { receiptId, log: { leafHash: rec.leafHash } });
     }
     return { ...rec.result, log: { leafHash: rec.leafHash } };
+  }
+
+  /** Records a refused call (its receipt and log entry, like any call) and throws the refusal with the receipt. */
+  private async refuseCall(base: CallRecord, err: AppError, extra: Partial<CallRecord> = {}): Promise<never> {
+    const result = { receiptId: base.id, kind: base.kind, resource: base.resource_code, at: base.at, outcome: 'refused', code: err.code };
+    const rec = await this.recorder.record({ record: { ...base, ...extra, outcome: 'refused', reason_code: err.code }, result });
+    throw new AppError(err.status, err.code, err.zh, err.en, err.field, { ...err.extra, receiptId: base.id, log: { leafHash: rec.leafHash } });
   }
 
   /**
@@ -755,7 +755,6 @@ export class ExchangeService {
       },
       result,
       quota: { grantId: grant.id, perDay: grant.quota_per_day },
-      onQuotaExceeded: () => ({ result: { receiptId, kind: 'material', resource: res.code, at, outcome: 'refused', code: 'QUOTA_EXCEEDED' }, reasonCode: 'QUOTA_EXCEEDED' }),
     };
     const out = await writeCalls(trx, [call]);
     if (out.exceeded.size) return { ...unavailable('今日调用次数已达授权上限', 'Today’s quota of the grant is used up'), receiptId };
