@@ -44,6 +44,16 @@ export async function testApp(kind: DbKind, overrides: Partial<Config> = {}): Pr
   return buildApp(testConfig(await freshDatabaseUrl(kind, { seeded }), overrides));
 }
 
+/**
+ * Two apps on one fresh PostgreSQL database, each with its own pool and caches, as two server
+ * processes (SERVER_PROCESSES) have. Seeded like `testApp` unless told not to.
+ */
+export async function twoProcesses(overrides: Partial<Config> = {}, opts: { seeded?: boolean } = {}): Promise<[FastifyInstance, FastifyInstance]> {
+  const url = await freshDatabaseUrl('postgres', { seeded: opts.seeded ?? true });
+  const config = testConfig(url, { DATABASE_POOL_SIZE: 4, ...overrides });
+  return [await buildApp(config), await buildApp(config)];
+}
+
 /** A signed-in client: the session cookie and CSRF token sent on every request. */
 export interface Client {
   cookie: string;

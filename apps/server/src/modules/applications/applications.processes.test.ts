@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { buildApp } from '../../app';
-import { freshDatabaseUrl, personLogin, staffLogin, testConfig, type Client } from '../../../../../test/helpers';
+import { personLogin, staffLogin, twoProcesses, type Client } from '../../../../../test/helpers';
 import { people } from '../../demo/data';
 import { ManualClock } from './applications.clock';
 import { QUEUES } from './applications.engine';
@@ -24,9 +23,7 @@ describe('several processes on one PostgreSQL database', () => {
   const idem = () => ({ 'idempotency-key': `proc-${++key}-${Date.now()}` });
 
   beforeAll(async () => {
-    const url = await freshDatabaseUrl('postgres');
-    a = await buildApp(testConfig(url, { DATABASE_POOL_SIZE: 4 }));
-    b = await buildApp(testConfig(url, { DATABASE_POOL_SIZE: 4 }));
+    [a, b] = await twoProcesses({}, { seeded: false });
     a.services.applications.useClock(clock);
     b.services.applications.useClock(clock);
     const gaj = await departmentId(a, 'FZ-GAJ');

@@ -68,6 +68,29 @@ export function chinaDay(d = new Date()): string {
 /** The minute (since the epoch) a rate counter counts in. */
 export const rateMinute = (ms = Date.now()) => Math.floor(ms / 60_000);
 
+type LimitOf = (c: PendingCall) => { grantId: string; limit: number } | undefined;
+const rateOf: LimitOf = (c) => (c.rate ? { grantId: c.rate.grantId, limit: c.rate.perMinute } : undefined);
+const quotaOf: LimitOf = (c) => (c.quota ? { grantId: c.quota.grantId, limit: c.quota.perDay } : undefined);
+
+/** The calls (by index, in batch order) of each grant with a limit, leaving out `skip`. */
+function perGrant(calls: PendingCall[], skip: Set<number>, limitOf: LimitOf): Map<string, { limit: number; idx: number[] }> {
+  const out = new Map<string, { limit: number; idx: number[] }>();
+  calls.forEach((c, i) => {
+    const l = skip.has(i) ? undefined : limitOf(c);
+    if (!l) return;
+    const g = out.get(l.grantId) ?? { limit: l.limit, idx: [] };
+    g.idx.push(i);
+    out.set(l.grantId, g);
+  });
+  return out;
+}
+
+/** Takes `n` calls back off a grant's counter of the minute (rate) or the day (quota). */
+const giveBackRate = (db: Db, grantId: string, minute: number, n: number) =>
+  db.updateTable('exchange_rate_usage').set({ used: sql`greatest(used - ${n}, 0)` }).where('grant_id', '=', grantId).where('minute', '=', minute).execute();
+const giveBackQuota = (db: Db, grantId: string, day: string, n: number) =>
+  db.updateTable('exchange_usage').set({ used: sql`greatest(used - ${n}, 0)` }).where('grant_id', '=', grantId).where('day', '=', day).execute();
+
 /**
  * Counts calls against per-grant limits with one upsert (`upsert(values)` → the counters after it),
  * returns the indexes of the calls beyond each limit (the last ones of the batch) and takes them
@@ -76,24 +99,17 @@ export const rateMinute = (ms = Date.now()) => Math.floor(ms / 60_000);
 async function overLimit(
   calls: PendingCall[],
   skip: Set<number>,
-  limitOf: (c: PendingCall) => { grantId: string; limit: number } | undefined,
+  limitOf: LimitOf,
   upsert: (values: { grantId: string; n: number }[]) => Promise<{ grant_id: string; used: number }[]>,
   giveBack: (grantId: string, n: number) => Promise<unknown>,
 ): Promise<number[]> {
-  const perGrant = new Map<string, { limit: number; idx: number[] }>();
-  calls.forEach((c, i) => {
-    const l = skip.has(i) ? undefined : limitOf(c);
-    if (!l) return;
-    const g = perGrant.get(l.grantId) ?? { limit: l.limit, idx: [] };
-    g.idx.push(i);
-    perGrant.set(l.grantId, g);
-  });
-  if (!perGrant.size) return [];
+  const grants = perGrant(calls, skip, limitOf);
+  if (!grants.size) return [];
   // One lock order (by grant id): concurrent batches never deadlock.
-  const rows = await upsert([...perGrant].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grantId, g]) => ({ grantId, n: g.idx.length })));
+  const rows = await upsert([...grants].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grantId, g]) => ({ grantId, n: g.idx.length })));
   const over: number[] = [];
   for (const r of rows) {
-    const g = perGrant.get(r.grant_id)!;
+    const g = grants.get(r.grant_id)!;
     const n = Math.min(g.idx.length, r.used - g.limit);
     if (n > 0) {
       over.push(...g.idx.slice(g.idx.length - n));
@@ -117,7 +133,7 @@ export async function countLimits(exec: Db, calls: PendingCall[], now = new Date
     await overLimit(
       calls,
       new Set(),
-      (c) => (c.rate ? { grantId: c.rate.grantId, limit: c.rate.perMinute } : undefined),
+      rateOf,
       (values) =>
         exec
           .insertInto('exchange_rate_usage')
@@ -125,7 +141,7 @@ export async function countLimits(exec: Db, calls: PendingCall[], now = new Date
           .onConflict((oc) => oc.columns(['grant_id', 'minute']).doUpdateSet({ used: sql`exchange_rate_usage.used + excluded.used` }))
           .returning(['grant_id', 'used'])
           .execute(),
-      (grantId, n) => exec.updateTable('exchange_rate_usage').set({ used: sql`used - ${n}` }).where('grant_id', '=', grantId).where('minute', '=', minute).execute(),
+      (grantId, n) => giveBackRate(exec, grantId, minute, n),
     ),
   );
   if (calls.some((c) => c.rate) && prunedMinute !== minute) {
@@ -137,7 +153,7 @@ export async function countLimits(exec: Db, calls: PendingCall[], now = new Date
     await overLimit(
       calls,
       limited,
-      (c) => (c.quota ? { grantId: c.quota.grantId, limit: c.quota.perDay } : undefined),
+      quotaOf,
       (values) =>
         exec
           .insertInto('exchange_usage')
@@ -145,7 +161,7 @@ export async function countLimits(exec: Db, calls: PendingCall[], now = new Date
           .onConflict((oc) => oc.columns(['grant_id', 'day']).doUpdateSet({ used: sql`exchange_usage.used + excluded.used` }))
           .returning(['grant_id', 'used'])
           .execute(),
-      (grantId, n) => exec.updateTable('exchange_usage').set({ used: sql`used - ${n}` }).where('grant_id', '=', grantId).where('day', '=', day).execute(),
+      (grantId, n) => giveBackQuota(exec, grantId, day, n),
     ),
   );
   for (const i of limited) refuseAtCommit(calls[i], 'RATE_LIMITED');
@@ -158,17 +174,9 @@ export async function countLimits(exec: Db, calls: PendingCall[], now = new Date
  * transaction. Best effort: if this fails too, the counters stay high — refusing early, never late.
  */
 async function uncount(db: Db, calls: PendingCall[], counted: { exceeded: Set<number>; limited: Set<number> }, minute: number, day: string): Promise<void> {
-  const back = (key: 'rate' | 'quota', skip: Set<number>) => {
-    const n = new Map<string, number>();
-    calls.forEach((c, i) => {
-      const g = c[key]?.grantId;
-      if (g && !skip.has(i)) n.set(g, (n.get(g) ?? 0) + 1);
-    });
-    return [...n];
-  };
   try {
-    for (const [grantId, n] of back('rate', counted.limited)) await db.updateTable('exchange_rate_usage').set({ used: sql`greatest(used - ${n}, 0)` }).where('grant_id', '=', grantId).where('minute', '=', minute).execute();
-    for (const [grantId, n] of back('quota', new Set([...counted.limited, ...counted.exceeded]))) await db.updateTable('exchange_usage').set({ used: sql`greatest(used - ${n}, 0)` }).where('grant_id', '=', grantId).where('day', '=', day).execute();
+    for (const [grantId, g] of perGrant(calls, counted.limited, rateOf)) await giveBackRate(db, grantId, minute, g.idx.length);
+    for (const [grantId, g] of perGrant(calls, new Set([...counted.limited, ...counted.exceeded]), quotaOf)) await giveBackQuota(db, grantId, day, g.idx.length);
   } catch {
     /* the counters stay high: safe */
   }

@@ -5,16 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../app';
-import { freshDatabaseUrl, staffLogin, testConfig } from '../../../../../test/helpers';
+import { staffLogin, twoProcesses } from '../../../../../test/helpers';
 
 describe('knowledge base with two server processes on one PostgreSQL database', () => {
   let a: FastifyInstance;
   let b: FastifyInstance;
   beforeAll(async () => {
-    const url = await freshDatabaseUrl('postgres', { seeded: true });
-    a = await buildApp(testConfig(url, { DATABASE_POOL_SIZE: 4 }));
-    b = await buildApp(testConfig(url, { DATABASE_POOL_SIZE: 4 }));
+    [a, b] = await twoProcesses();
   });
   afterAll(async () => {
     await b?.close();

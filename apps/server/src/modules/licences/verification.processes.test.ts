@@ -7,8 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../app';
-import { freshDatabaseUrl, personLogin, staffLogin, testConfig, type Client } from '../../../../../test/helpers';
+import { personLogin, staffLogin, twoProcesses, type Client } from '../../../../../test/helpers';
 import { DEMO_CLIENT_SECRET, enterprises, people } from '../../demo/data';
 import type { RequestContext } from '../../shared/actor';
 import { rateMinute } from '../exchange/exchange.recorder';
@@ -34,10 +33,8 @@ describe('verification APIs with two server processes on one PostgreSQL database
   let bearer: string;
 
   beforeAll(async () => {
-    const url = await freshDatabaseUrl('postgres', { seeded: true });
     // A small sign-in limit, for the shared budget below (the other tests sign in a few times only).
-    a = await buildApp(testConfig(url, { DATABASE_POOL_SIZE: 4, LOGIN_RATE_PER_MINUTE: LOGIN_LIMIT }));
-    b = await buildApp(testConfig(url, { DATABASE_POOL_SIZE: 4, LOGIN_RATE_PER_MINUTE: LOGIN_LIMIT }));
+    [a, b] = await twoProcesses({ LOGIN_RATE_PER_MINUTE: LOGIN_LIMIT });
     bearer = (await a.inject({ method: 'POST', url: '/api/auth/token', payload: { grant_type: 'client_credentials', client_id: 'fz-ybj-system', client_secret: DEMO_CLIENT_SECRET } })).json().access_token;
   });
   afterAll(async () => {

@@ -126,13 +126,12 @@ export class OrgService {
         const holder = await trx.selectFrom('departments').select('id').where('uscc', '=', input.uscc).executeTakeFirst();
         if (holder) throw orgErrors.usccTaken();
       }
-      if (input.parentId) {
-        if (!(await departmentsRepo.byId(trx, input.parentId))) throw orgErrors.parentUnknown();
-        // Not itself, nor one below it: walk up from the new parent.
-        for (let at: string | null = input.parentId, hops = 0; at && hops < 100; hops++) {
-          if (at === id) throw orgErrors.parentCycle();
-          at = (await trx.selectFrom('departments').select('parent_id').where('id', '=', at).executeTakeFirst())?.parent_id ?? null;
-        }
+      // The new parent exists and is neither this department nor one below it: walk up from it.
+      for (let at = input.parentId ?? null, hops = 0; at && hops < 100; hops++) {
+        if (at === id) throw orgErrors.parentCycle();
+        const row = await trx.selectFrom('departments').select('parent_id').where('id', '=', at).executeTakeFirst();
+        if (!row && hops === 0) throw orgErrors.parentUnknown();
+        at = row?.parent_id ?? null;
       }
       const set = {
         ...(input.name !== undefined && input.name !== before.name ? { name: input.name } : {}),
