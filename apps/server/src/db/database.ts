@@ -5,12 +5,13 @@
  * seeded snapshot). One SQL dialect for both; the same migrations run on both.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, type Dialect } from 'kysely';
+import { Kysely, type Dialect } from 'kysely';
 import pg from 'pg';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from './types';
 import { PGliteDialect } from './pglite-dialect';
+import { PipelinedPostgresDialect } from './pg-driver';
 
 export type DbKind = 'postgres' | 'pglite';
 export type Db = Kysely<Database>;
@@ -129,7 +130,7 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolSi
       types: { getTypeParser: ((oid: number, format?: string) =>
         (parsers as Record<number, (v: string) => unknown>)[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
     });
-    dialect = new PostgresDialect({ pool });
+    dialect = new PipelinedPostgresDialect(pool);
     kind = 'postgres';
     const url = opts.url;
     listen = async (channel, onMessage, o = {}) => {

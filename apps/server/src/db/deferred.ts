@@ -18,6 +18,7 @@
  * insert whose (queue, dedupe key) is already pending is ignored as `enqueue` always did.
  */
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
+import { commitWith } from './pg-driver';
 import type { Database } from './types';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -82,7 +83,9 @@ class Deferred {
     }
     // The NOTIFYs ride in the same statement (its main SELECT, the inserts as its CTEs): one round trip less.
     if (this.notices.size) inserts.push(noticesQuery([...this.notices].map((n) => JSON.parse(n) as [string, string])).compile(trx));
-    for (const batch of batches(inserts)) await trx.executeQuery(combine(batch));
+    // The last statement carries the transaction's COMMIT on PostgreSQL (pg-driver.ts): nothing runs after it.
+    const all = batches(inserts);
+    for (const [i, batch] of all.entries()) await trx.executeQuery(i === all.length - 1 ? commitWith(combine(batch)) : combine(batch));
   }
 }
 
