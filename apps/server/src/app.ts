@@ -233,6 +233,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     org,
     oidc: { issuer, clientId: config.OIDC_CLIENT_ID, clientSecret, fetch: builtinIdp ? inProcess : (url, init) => fetch(url, init) },
   });
+  // Signed-in sessions are cached briefly per process; other processes' changes arrive by NOTIFY.
+  await identity.followSessions(database.listen);
   const transparency = new TransparencyLog({ db, crypto: crypto_, intervalMs: config.TLOG_SEQUENCER_MS, onError: (err) => app.log.error({ err }, 'transparency log sequencer failed') });
   await transparency.init();
   const notifications = createNotifications({ db, config, contacts: identity, jobs, log: app.log });

@@ -171,6 +171,7 @@ export const sessionsRepo = {
       .selectAll('s')
       .select(sql<boolean>`s.expires_at > now()`.as('within_max'))
       .select(sql<number>`extract(epoch from now() - s.last_seen_at)`.as('idle_seconds'))
+      .select(sql<number>`extract(epoch from s.expires_at - now())`.as('expires_in_seconds'))
       .select(['a.id as a_id', 'a.kind as a_kind', 'a.display_name as a_display_name', 'a.department_id as a_department_id', 'a.region_code as a_region_code', 'a.status as a_status'])
       .select(sql<string[]>`coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM account_roles r WHERE r.account_id = s.account_id), '{}')`.as('a_roles'))
       .where('s.id_hash', '=', idHash)

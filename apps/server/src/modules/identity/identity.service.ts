@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
-import type { Db } from '../../db/database';
+import type { Db, DatabaseHandle } from '../../db/database';
+import { notifyAtCommit } from '../../db/deferred';
 import type { AccountKind, AccountsTable } from '../../db/types';
 import { recordAudit } from '../../plugins/audit';
 import { OFFICER_ROLES, type Actor, type RequestContext, type Role } from '../../shared/actor';
@@ -89,6 +90,43 @@ const BEARER_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const BEARER_CACHE_SIZE = 10_000;
 /** Touch last_seen_at at most this often: a write per request would cost more than it tells. */
 const TOUCH_SECONDS = 60;
+/**
+ * How long a signed-in session's actor is reused without a database read. Every change that ends
+ * or alters a session through this module (logout, switching whom one acts for, disabling a staff
+ * account, changing its roles, ending a mandate or an enterprise staff membership, a new name)
+ * drops the cached sessions at once in its own process, before and again after its commit, and in
+ * every other process when the NOTIFY sent at its commit arrives (milliseconds); this bound only
+ * matters when that notification is lost (the LISTEN connection down: all are dropped when it is
+ * back) or for a change made behind the module's back (SQL by hand), and for a mandate or
+ * membership that runs out by its own end date. Expiry (absolute and idle) is checked on every request.
+ */
+export const SESSION_CACHE_MS = 2000;
+/** Cached sessions at most (the oldest is dropped first). */
+const SESSION_CACHE_SIZE = 10_000;
+/** NOTIFY channel of session changes: `s:<session id hash>` or `a:<account id>` (see forgetSessions). */
+const SESSIONS_CHANNEL = 'yiwang_sessions';
+
+/** A copy of a cached actor that the request may change freely. */
+function copyActor(a: Actor): Actor {
+  return {
+    ...a,
+    roles: [...a.roles],
+    amr: [...a.amr],
+    scopes: [...a.scopes],
+    actingAs: a.actingAs && { ...a.actingAs },
+    actingFor: a.actingFor && { ...a.actingFor },
+  };
+}
+
+interface CachedSession {
+  actor: Actor;
+  session: SessionInfo;
+  /** Reused until then (SESSION_CACHE_MS). */
+  until: number;
+  /** The session's absolute end, and when it was last seen (last_seen_at), both on this process's clock. */
+  expiresAt: number;
+  lastSeen: number;
+}
 
 export class IdentityService {
   constructor(
@@ -101,18 +139,34 @@ export class IdentityService {
 
   /** Verified bearer tokens by token hash: the machine client's actor, until when it may be reused, and the token's expiry. */
   private readonly bearerCache = new Map<string, { actor: Actor; until: number; expiresAt: number }>();
+  /** Signed-in sessions by session id hash (SESSION_CACHE_MS). */
+  private readonly sessionCache = new Map<string, CachedSession>();
+  /** Bumped by every forgetSessions: a read that began before it does not fill the cache. */
+  private sessionGeneration = 0;
 
   // ---- authentication of requests -------------------------------------------------------
 
   /** The actor behind a session cookie, or why there is none. */
   async actorFromSession(token: string): Promise<{ actor: Actor; session: SessionInfo } | 'expired' | 'invalid'> {
     const idHash = sha256(token);
+    const now = Date.now();
+    const idleMs = this.cfg.SESSION_IDLE_MINUTES * 60_000;
+    const hit = this.sessionCache.get(idHash);
+    if (hit) {
+      if (now < hit.until && now < hit.expiresAt && now - hit.lastSeen <= idleMs) return { actor: copyActor(hit.actor), session: { ...hit.session } };
+      this.sessionCache.delete(idHash);
+    }
+    const generation = this.sessionGeneration;
     const s = await sessionsRepo.loadWithAccount(this.db, idHash);
     if (!s) return 'invalid';
     if (s.revoked_at || !s.within_max || s.idle_seconds > this.cfg.SESSION_IDLE_MINUTES * 60) return 'expired';
     if (!s.a_id || s.a_status !== 'active') return 'invalid';
     const account = { id: s.a_id, kind: s.a_kind!, display_name: s.a_display_name!, department_id: s.a_department_id, region_code: s.a_region_code, roles: s.a_roles };
-    if (s.idle_seconds > TOUCH_SECONDS) await sessionsRepo.touch(this.db, idHash);
+    let lastSeen = now - s.idle_seconds * 1000;
+    if (s.idle_seconds > TOUCH_SECONDS) {
+      await sessionsRepo.touch(this.db, idHash);
+      lastSeen = now;
+    }
     const actor = await this.buildActor(this.db, account, s.amr, {
       actingAsId: s.acting_as_id,
       actingAsRole: s.acting_as_role as 'legal_rep' | 'staff' | null,
@@ -120,7 +174,40 @@ export class IdentityService {
       mandateId: s.mandate_id,
     });
     if (!actor) return 'expired'; // membership or mandate ended since sign-in
-    return { actor, session: { idHash, csrfToken: s.csrf_token } };
+    const session = { idHash, csrfToken: s.csrf_token };
+    if (generation === this.sessionGeneration) {
+      if (this.sessionCache.size >= SESSION_CACHE_SIZE) this.sessionCache.delete(this.sessionCache.keys().next().value!);
+      this.sessionCache.set(idHash, { actor: copyActor(actor), session: { ...session }, until: now + SESSION_CACHE_MS, expiresAt: now + s.expires_in_seconds * 1000, lastSeen });
+    }
+    return { actor, session };
+  }
+
+  /**
+   * Follows other processes' session changes: their NOTIFY (sent at commit) drops this process's
+   * copies; a reconnection of the LISTEN connection drops them all (messages may have been missed).
+   */
+  async followSessions(listen: DatabaseHandle['listen']): Promise<void> {
+    await listen(SESSIONS_CHANNEL, (what) => this.forgetSessions(what), { onReconnect: () => this.forgetSessions('*') });
+  }
+
+  /** Drops cached sessions: `s:<id hash>` one session, `a:<account id>` every session of, acting as or for the account, `*` all. */
+  private forgetSessions(what: string): void {
+    this.sessionGeneration++;
+    if (what.startsWith('s:')) this.sessionCache.delete(what.slice(2));
+    else if (what.startsWith('a:')) {
+      const id = what.slice(2);
+      for (const [k, c] of this.sessionCache) if (c.actor.accountId === id || c.actor.actingAs?.id === id || c.actor.actingFor?.id === id) this.sessionCache.delete(k);
+    } else this.sessionCache.clear();
+  }
+
+  /**
+   * A change to sessions inside `trx`: dropped here at once and, when `trx` commits, in every
+   * process (NOTIFY). Callers call `forgetSessions` again after the commit, so that a request of
+   * this process that read the session meanwhile does not keep the old state.
+   */
+  private async sessionsChanged(trx: Db, what: string): Promise<void> {
+    this.forgetSessions(what);
+    await notifyAtCommit(trx, SESSIONS_CHANNEL, what);
   }
 
   /** `db` is the connection to read with: inside a transaction, the transaction itself (PGlite has a single connection). */
@@ -180,7 +267,7 @@ export class IdentityService {
     const hit = this.bearerCache.get(hash);
     if (hit && now < hit.until) {
       if (now >= hit.expiresAt) return 'expired';
-      return { ...hit.actor, roles: [...hit.actor.roles], amr: [...hit.actor.amr], scopes: [...hit.actor.scopes] };
+      return copyActor(hit.actor);
     }
     if (hit) this.bearerCache.delete(hash);
     const row = await clientsRepo.loadToken(this.db, hash);
@@ -200,7 +287,7 @@ export class IdentityService {
     };
     if (this.bearerCache.size >= BEARER_CACHE_SIZE) this.bearerCache.delete(this.bearerCache.keys().next().value!);
     this.bearerCache.set(hash, { actor, until: now + BEARER_CACHE_MS, expiresAt: new Date(row.expires_at).getTime() });
-    return { ...actor, roles: [...actor.roles], amr: [...actor.amr], scopes: [...actor.scopes] };
+    return copyActor(actor);
   }
 
   /** Forgets verified bearer tokens (after disabling a client or deleting tokens in this process). */
@@ -236,8 +323,10 @@ export class IdentityService {
   async logout(ctx: RequestContext, session: SessionInfo): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await sessionsRepo.revoke(trx, session.idHash);
+      await this.sessionsChanged(trx, `s:${session.idHash}`);
       await recordAudit(trx, ctx, { action: 'identity.session.end', entityType: 'account', entityId: ctx.actor?.accountId });
     });
+    this.forgetSessions(`s:${session.idHash}`);
   }
 
   /** The signed-in user's view of themselves (what /api/auth/me returns). */
@@ -412,6 +501,8 @@ export class IdentityService {
     const hash = this.crypto.lookupHash(p.idNumber);
     const existing = await accountsRepo.byIdNumberHash(trx, hash);
     if (existing) {
+      // A new name shows in the person's signed-in sessions (their actor).
+      if (existing.display_name !== p.name) await this.sessionsChanged(trx, `a:${existing.id}`);
       await accountsRepo.update(trx, existing.id, {
         display_name: p.name,
         ...(p.mobile ? { mobile_enc: this.crypto.encrypt(p.mobile) } : {}),
@@ -440,7 +531,10 @@ export class IdentityService {
     const registry = e.registry ? { industry: e.registry.industry, registered_on: e.registry.registeredOn, cancelled_on: e.registry.cancelledOn ?? null } : {};
     if (existing) {
       const same = !e.registry || (existing.industry === registry.industry && String(existing.registered_on ?? '') === String(registry.registered_on ?? '') && String(existing.cancelled_on ?? '') === String(registry.cancelled_on ?? ''));
-      if (existing.display_name !== e.name || !same) await accountsRepo.update(trx, existing.id, { display_name: e.name, ...registry });
+      if (existing.display_name !== e.name || !same) {
+        await accountsRepo.update(trx, existing.id, { display_name: e.name, ...registry });
+        await this.sessionsChanged(trx, `a:${existing.id}`);
+      }
       return existing;
     }
     const row = { id: randomUUID(), kind: 'enterprise' as const, display_name: e.name, uscc: e.uscc, region_code: e.uscc.slice(2, 8), ...registry };
@@ -513,8 +607,10 @@ export class IdentityService {
     }
     await this.db.transaction().execute(async (trx) => {
       await sessionsRepo.setActing(trx, session.idHash, next);
+      await this.sessionsChanged(trx, `s:${session.idHash}`);
       await recordAudit(trx, ctx, { action: 'identity.session.act', entityType: 'account', entityId: actor.accountId, detail: { as: input.as, id: input.id ?? null } });
     });
+    this.forgetSessions(`s:${session.idHash}`);
     const updated = await this.buildActor(this.db, account, actor.amr, {
       actingAsId: next.acting_as_id,
       actingAsRole: next.acting_as_role as 'legal_rep' | 'staff' | null,
@@ -577,8 +673,10 @@ export class IdentityService {
     if (!m || (m.principal_id !== me && m.agent_id !== me)) throw errors.notFound('Mandate', '授权');
     await this.db.transaction().execute(async (trx) => {
       await mandatesRepo.revoke(trx, id);
+      await this.sessionsChanged(trx, `a:${m.agent_id}`);
       await recordAudit(trx, ctx, { action: 'identity.mandate.revoke', entityType: 'mandate', entityId: id });
     });
+    this.forgetSessions(`a:${m.agent_id}`);
   }
 
   // ---- enterprise staff (经办人) -------------------------------------------------------------
@@ -624,8 +722,10 @@ export class IdentityService {
     await this.db.transaction().execute(async (trx) => {
       const r = await membersRepo.revoke(trx, entId, personId);
       if (!r.numUpdatedRows) throw errors.notFound('Authorised staff member', '经办人');
+      await this.sessionsChanged(trx, `a:${personId}`);
       await recordAudit(trx, ctx, { action: 'identity.enterprise.staff.remove', entityType: 'account', entityId: entId, detail: { personId } });
     });
+    this.forgetSessions(`a:${personId}`);
   }
 
   // ---- staff accounts (administration) ---------------------------------------------------
@@ -715,8 +815,10 @@ export class IdentityService {
       if (input.status) await accountsRepo.update(trx, id, { status: input.status });
       if (input.unlock) await accountsRepo.update(trx, id, { failed_logins: 0, locked_until: null });
       if (input.roles) await accountsRepo.setRoles(trx, id, input.roles);
+      await this.sessionsChanged(trx, `a:${id}`);
       await recordAudit(trx, ctx, { action: 'identity.staff.update', entityType: 'account', entityId: id, detail: input });
     });
+    this.forgetSessions(`a:${id}`);
     return (await this.listStaff(ctx)).find((s) => s.id === id)!;
   }
 
