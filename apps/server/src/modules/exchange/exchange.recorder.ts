@@ -4,16 +4,18 @@
  * the next (a second, third, fourth batch is started alongside only when many calls wait): under
  * load one batch carries tens to hundreds of calls, while an idle call waits only for its own.
  *
- * A batch is two statements, each its own transaction: (1) counting — the batch adds its calls to
- * each grant's counter for the minute (rate, first) and for the day (quota) with `INSERT … ON
- * CONFLICT DO UPDATE … RETURNING used`; the calls beyond a limit are turned into refusals
- * (RATE_LIMITED, QUOTA_EXCEEDED) and taken back off the counter; (2) recording — the receipts, the
- * batch and one transparency-log entry listing them all, in one statement. A call refused for its
- * rate does not count against the quota. The counter rows are shared by every process's batches:
- * outside a transaction their locks are held for one statement, not across round trips (holding
- * them to the end of a transaction made all batches of a grant wait in line, which capped the
- * throughput far below what the machine could do). Limits are exact while the server runs; a crash
- * between the two statements leaves a counter high by one batch (refusing early, never late).
+ * A batch is normally ONE statement, its own transaction: it adds the batch's calls to each grant's
+ * counter for the minute (rate) and for the day (quota) with `INSERT … ON CONFLICT DO UPDATE …
+ * RETURNING used`, and records the receipts, the batch and one transparency-log entry listing them
+ * all; if a counter would pass its limit, the statement raises (exchange_over_limit(), SQLSTATE
+ * YW001) and so undoes itself whole. Only then is the batch written in two statements: (1) counting,
+ * the calls beyond a limit turned into refusals (RATE_LIMITED, QUOTA_EXCEEDED) and taken back off
+ * the counter; (2) recording. A call refused for its rate does not count against the quota. The
+ * counter rows are shared by every process's batches: outside a transaction their locks are held
+ * for one statement, not across round trips (holding them to the end of a transaction made all
+ * batches of a grant wait in line, which capped the throughput far below what the machine could
+ * do). Limits are exact while the server runs; a crash between the two statements of the second
+ * way leaves a counter high by one batch (refusing early, never late).
  */
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
@@ -121,6 +123,14 @@ async function overLimit(
 
 let prunedMinute = 0;
 
+/** Once a minute (per process), when calls with a rate are counted: the counters of past minutes are deleted. */
+async function pruneRateCounters(exec: Db, calls: PendingCall[], now: Date): Promise<void> {
+  const minute = rateMinute(now.getTime());
+  if (prunedMinute === minute || !calls.some((c) => c.rate)) return;
+  prunedMinute = minute;
+  await exec.deleteFrom('exchange_rate_usage').where('minute', '<', minute - 1).execute();
+}
+
 /**
  * Counts the calls against their grants' per-minute rates and daily quotas and turns the calls
  * beyond a limit into refusals (in place). Each counter is one upsert that holds its row lock only
@@ -144,10 +154,7 @@ export async function countLimits(exec: Db, calls: PendingCall[], now = new Date
       (grantId, n) => giveBackRate(exec, grantId, minute, n),
     ),
   );
-  if (calls.some((c) => c.rate) && prunedMinute !== minute) {
-    prunedMinute = minute;
-    await exec.deleteFrom('exchange_rate_usage').where('minute', '<', minute - 1).execute();
-  }
+  await pruneRateCounters(exec, calls, now);
   const day = chinaDay(now);
   const exceeded = new Set(
     await overLimit(
@@ -188,11 +195,35 @@ export async function writeCalls(trx: Db, calls: PendingCall[]): Promise<{ batch
   return { ...(await insertCalls(trx, calls)), ...counted };
 }
 
+/** The counts of one batch against its grants' limits, for the one-statement path of insertCalls. */
+interface Limits {
+  minute: number;
+  day: string;
+  /** Per grant (in grant-id order, the lock order): calls counted and the limit. */
+  rate: { grantId: string; n: number; limit: number }[];
+  quota: { grantId: string; n: number; limit: number }[];
+}
+
+/** What a batch adds to its grants' counters if none of its calls is refused (see CallRecorder). */
+function limitsOf(calls: PendingCall[], now: Date): Limits {
+  const counts = (limitOf: LimitOf) =>
+    [...perGrant(calls, new Set(), limitOf)].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grantId, g]) => ({ grantId, n: g.idx.length, limit: g.limit }));
+  return { minute: rateMinute(now.getTime()), day: chinaDay(now), rate: counts(rateOf), quota: counts(quotaOf) };
+}
+
+/** The error of insertCalls with limits when a counter would pass its limit (nothing was written). */
+export const isOverLimit = (err: unknown) => (err as { code?: unknown } | null)?.code === 'YW001';
+
 /**
- * Records counted calls in ONE statement — their receipts, the batch and one transparency-log entry
- * listing them all — so that, run on its own, it is its own transaction (atomic) and one round trip.
+ * Records calls in ONE statement — their receipts, the batch and one transparency-log entry listing
+ * them all — so that, run on its own, it is its own transaction (atomic) and one round trip.
+ *
+ * With `limits`, the same statement also adds the calls to their grants' counters (per minute and
+ * per day) and fails whole (`isOverLimit`) if a counter would pass its limit: the common case, no
+ * call refused, is then one round trip for counting and recording, and the counter rows are locked
+ * only for that statement. Without, the calls must have been counted already (countLimits).
  */
-export async function insertCalls(exec: Db, calls: PendingCall[]): Promise<{ batchId: string; leafHash: string }> {
+export async function insertCalls(exec: Db, calls: PendingCall[], limits?: Limits): Promise<{ batchId: string; leafHash: string }> {
   const batchId = randomUUID();
   const hashes = calls.map((c) => sha256b64u(canonicalJson(c.result)));
   const logged = prepareLogEntries([
@@ -203,14 +234,28 @@ export async function insertCalls(exec: Db, calls: PendingCall[]): Promise<{ bat
     },
   ]);
   const leafHash = logged.entries[0].leafHash;
-  // The log entry, the batch and its receipts in ONE statement (a round trip, not three). The
-  // receipts come as one array per column (unnest): a fixed statement of 20 parameters, whatever
-  // the batch size, instead of a VALUES list of 18 per receipt that PostgreSQL parses and plans anew.
+  // The receipts come as one array per column (unnest): a fixed statement whatever the batch size,
+  // instead of a VALUES list of 18 parameters per receipt that PostgreSQL parses and plans anew.
   const col = <K extends keyof CallRecord>(k: K) => calls.map((c) => (c.record[k] ?? null) as unknown);
   const at = calls.map((c) => (c.record.at instanceof Date ? c.record.at.toISOString() : c.record.at));
   const q = logged.rows[0];
+  const ids = (l: Limits['rate']) => l.map((x) => x.grantId);
+  const ns = (l: Limits['rate']) => l.map((x) => x.n);
+  const caps = (l: Limits['rate']) => l.map((x) => x.limit);
+  // Counting: one upsert per counter table (rows in grant-id order, the lock order of every batch);
+  // `within` is true, or raises YW001 (exchange_over_limit) and so undoes the whole statement.
+  const counting = limits
+    ? sql`rate AS (INSERT INTO exchange_rate_usage (grant_id, minute, used) SELECT g, ${limits.minute}::bigint, n FROM unnest(${ids(limits.rate)}::uuid[], ${ns(limits.rate)}::int[]) AS u(g, n)
+                   ON CONFLICT (grant_id, minute) DO UPDATE SET used = exchange_rate_usage.used + excluded.used RETURNING grant_id, used),
+          quota AS (INSERT INTO exchange_usage (grant_id, day, used) SELECT g, ${limits.day}::date, n FROM unnest(${ids(limits.quota)}::uuid[], ${ns(limits.quota)}::int[]) AS u(g, n)
+                   ON CONFLICT (grant_id, day) DO UPDATE SET used = exchange_usage.used + excluded.used RETURNING grant_id, used),
+          within AS (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM rate JOIN unnest(${ids(limits.rate)}::uuid[], ${caps(limits.rate)}::int[]) AS l(g, cap) ON rate.grant_id = l.g WHERE rate.used > l.cap)
+                                  AND NOT EXISTS (SELECT 1 FROM quota JOIN unnest(${ids(limits.quota)}::uuid[], ${caps(limits.quota)}::int[]) AS l(g, cap) ON quota.grant_id = l.g WHERE quota.used > l.cap)
+                             THEN true ELSE exchange_over_limit() END AS ok),`
+    : sql``;
   await sql`
-    WITH logged AS (INSERT INTO tlog_queue (leaf_hash, entry) VALUES (${q.leaf_hash}, ${q.entry})),
+    WITH ${counting}
+         logged AS (INSERT INTO tlog_queue (leaf_hash, entry) VALUES (${q.leaf_hash}, ${q.entry})),
          batch AS (INSERT INTO exchange_batches (id, leaf_hash, size) VALUES (${batchId}, ${leafHash}, ${calls.length}))
     INSERT INTO exchange_calls (id, at, kind, client_id, client_name, consumer_department_id, grant_id, resource_id, resource_code,
                                 fields, purpose, reference, subject_key, outcome, reason_code, result_hash, batch_id, auth)
@@ -222,6 +267,7 @@ export async function insertCalls(exec: Db, calls: PendingCall[]): Promise<{ bat
                 ${col('outcome')}::text[], ${col('reason_code')}::text[], ${hashes}::text[], ${col('auth')}::text[])
       AS u(id, at, kind, client_id, client_name, consumer_department_id, grant_id, resource_id, resource_code,
            fields, purpose, reference, subject_key, outcome, reason_code, result_hash, auth)
+    ${limits ? sql`WHERE (SELECT ok FROM within)` : sql``}
   `.execute(exec);
   return { batchId, leafHash };
 }
@@ -230,6 +276,8 @@ export class CallRecorder {
   private queue: Waiting[] = [];
   private inFlight = 0;
   private idle: (() => void)[] = [];
+  /** Until then batches are counted, then recorded (a limit was reached just before). */
+  private inTwoStepsUntil = 0;
 
   constructor(
     private readonly db: Db,
@@ -267,11 +315,27 @@ export class CallRecorder {
           // one atomic statement. A crash between the two leaves the counters high by one batch: the
           // client is refused a few calls early, never allowed more than its quota.
           const now = new Date();
-          const counted = await countLimits(this.db, batch, now);
-          const out = await insertCalls(this.db, batch).catch(async (err: unknown) => {
-            await uncount(this.db, batch, counted, rateMinute(now.getTime()), chinaDay(now));
-            throw err;
-          });
+          let counted = { exceeded: new Set<number>(), limited: new Set<number>() };
+          const inTwoSteps = async () => {
+            counted = await countLimits(this.db, batch, now);
+            return insertCalls(this.db, batch).catch(async (e: unknown) => {
+              await uncount(this.db, batch, counted, rateMinute(now.getTime()), chinaDay(now));
+              throw e;
+            });
+          };
+          // The common case in one round trip: counted and recorded together. If a limit would be
+          // passed, that statement undid itself, and the batch is counted first, its calls beyond
+          // the limit refused, then recorded — and so are the batches of the next second (a client
+          // beyond its limit tends to stay there: no statement tried in vain for each batch).
+          await pruneRateCounters(this.db, batch, now);
+          const out =
+            now.getTime() < this.inTwoStepsUntil
+              ? await inTwoSteps()
+              : await insertCalls(this.db, batch, limitsOf(batch, now)).catch((err: unknown) => {
+                  if (!isOverLimit(err)) throw err;
+                  this.inTwoStepsUntil = now.getTime() + 1000;
+                  return inTwoSteps();
+                });
           batch.forEach((c, i) =>
             c.resolve({ receiptId: c.record.id, batchId: out.batchId, leafHash: out.leafHash, result: c.result, refused: counted.limited.has(i) ? 'rate' : counted.exceeded.has(i) ? 'quota' : null }),
           );
