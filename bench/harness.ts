@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { freePort } from '../test/pg-cluster';
-import { profilerArgs } from '../test/spawn-server';
+import { serverNodeArgs } from '../test/spawn-server';
 
 export { freePort };
 
@@ -46,7 +46,7 @@ export interface Server {
 export async function startServer(env: Record<string, string>, opts: { port?: number; readyTimeoutSeconds?: number } = {}): Promise<Server> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...profilerArgs(), '--import', 'tsx', 'apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, serverNodeArgs(), {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, LOG_LEVEL: 'warn', DATA_SECRET: BENCH_SECRET, STRICT_AUDIT: 'false', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -4,12 +4,13 @@
  * second start loads no demo data twice, graceful shutdown on SIGTERM (requests in flight are
  * answered, the process exits 0), and that logs carry no personal data.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabaseUrl } from './helpers';
-import { spawnServer } from './spawn-server';
+import { ROOT, spawnServer } from './spawn-server';
+import { SERVER_NODE_FLAGS } from '../apps/server/src/node-flags';
 import { people } from '../apps/server/src/demo/data';
 
 const startServer = (env: Record<string, string>) => spawnServer({ LOG_LEVEL: 'info', ...env });
@@ -20,6 +21,11 @@ describe('the server process', { timeout: 300_000 }, () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+  it('is started by `npm start` with the node flags it warns about when they are missing', () => {
+    const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    for (const f of SERVER_NODE_FLAGS) expect(start).toContain(`node ${f} `);
+  });
+
   it('starts on the embedded database, loads the demo once, and stops gracefully', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'yiwang-data-'));
     dirs.push(dataDir);
@@ -29,6 +35,8 @@ describe('the server process', { timeout: 300_000 }, () => {
     const ready = await (await fetch(`${first.url}/readyz`)).json();
     expect(ready).toEqual({ status: 'ready' });
     expect(first.output()).toContain('demo node loaded');
+    // Started with the flags `npm start` gives (SERVER_NODE_FLAGS): no warning.
+    expect(first.output()).not.toContain('Started without');
     const accounts1 = (await (await fetch(`${first.url}/api/demo/accounts`)).json()).staff.length;
     const depts1 = (await (await fetch(`${first.url}/api/departments`)).json()).length;
 

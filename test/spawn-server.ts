@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { SERVER_NODE_FLAGS } from '../apps/server/src/node-flags';
 import { freePort } from './pg-cluster';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -23,14 +24,23 @@ export interface RunningServer {
 /** How long a server may take to answer /readyz (a busy 2-core machine boots slowly). */
 export const READY_TIMEOUT_MS = Number(process.env.E2E_READY_TIMEOUT_MS ?? 240_000);
 
-/** `node --cpu-prof` flags when BENCH_CPU_PROF=<dir> is set (benchmarks: the profile is written when the server exits). */
-export const profilerArgs = (): string[] => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
+/**
+ * The node arguments that start the server as `npm start` does (SERVER_NODE_FLAGS), with `--cpu-prof`
+ * when BENCH_CPU_PROF=<dir> is set (benchmarks: the profile is written when the server exits).
+ */
+export const serverNodeArgs = (): string[] => [
+  ...SERVER_NODE_FLAGS,
+  ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+  '--import',
+  'tsx',
+  'apps/server/src/main.ts',
+];
 
 export async function spawnServer(env: Record<string, string>): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let out = '';
-  const child = spawn(process.execPath, [...profilerArgs(), '--import', 'tsx', 'apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, serverNodeArgs(), {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_SECRET: 'spawned-test-secret-0123456789abcdef012345', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

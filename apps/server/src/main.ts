@@ -11,11 +11,14 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { loadConfig } from './config';
+import { missingNodeFlags } from './node-flags';
 
 const started = Date.now();
 const config = loadConfig();
 const processes = config.SERVER_PROCESSES;
 
+if (cluster.isPrimary && missingNodeFlags().length && config.LOG_LEVEL !== 'silent')
+  console.warn(`Started without ${missingNodeFlags().join(' ')}: about 15 % more CPU per request (see docs/operations.md, "Starting the server").`);
 if (processes > 1 && cluster.isPrimary) await supervise();
 else await serve();
 
