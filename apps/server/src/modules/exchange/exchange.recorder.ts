@@ -234,10 +234,19 @@ export async function insertCalls(exec: Db, calls: PendingCall[], limits?: Limit
     },
   ]);
   const leafHash = logged.entries[0].leafHash;
-  // The receipts come as one array per column (unnest): a fixed statement whatever the batch size,
-  // instead of a VALUES list of 18 parameters per receipt that PostgreSQL parses and plans anew.
-  const col = <K extends keyof CallRecord>(k: K) => calls.map((c) => (c.record[k] ?? null) as unknown);
-  const at = calls.map((c) => (c.record.at instanceof Date ? c.record.at.toISOString() : c.record.at));
+  // The receipts go as ONE json parameter (json_to_recordset): a fixed statement whatever the batch
+  // size, and JSON.stringify is native, where a text array per column is escaped element by element in
+  // JavaScript by the driver (and a VALUES list would be parsed and planned anew for every size).
+  const receipts = JSON.stringify(
+    calls.map((c, i) => {
+      const r = c.record;
+      return {
+        id: r.id, at: r.at, kind: r.kind, client_id: r.client_id ?? null, client_name: r.client_name ?? null, consumer_department_id: r.consumer_department_id ?? null,
+        grant_id: r.grant_id ?? null, resource_id: r.resource_id ?? null, resource_code: r.resource_code, fields: r.fields, purpose: r.purpose ?? null,
+        reference: r.reference ?? null, subject_key: r.subject_key ?? null, outcome: r.outcome, reason_code: r.reason_code ?? null, result_hash: hashes[i], auth: r.auth ?? null,
+      };
+    }),
+  );
   const q = logged.rows[0];
   const ids = (l: Limits['rate']) => l.map((x) => x.grantId);
   const ns = (l: Limits['rate']) => l.map((x) => x.n);
@@ -260,13 +269,10 @@ export async function insertCalls(exec: Db, calls: PendingCall[], limits?: Limit
     INSERT INTO exchange_calls (id, at, kind, client_id, client_name, consumer_department_id, grant_id, resource_id, resource_code,
                                 fields, purpose, reference, subject_key, outcome, reason_code, result_hash, batch_id, auth)
     SELECT id, at, kind, client_id, client_name, consumer_department_id, grant_id, resource_id, resource_code,
-           fields::jsonb, purpose, reference, subject_key, outcome, reason_code, result_hash, ${batchId}::uuid, auth
-    FROM unnest(${col('id')}::uuid[], ${at}::timestamptz[], ${col('kind')}::text[], ${col('client_id')}::uuid[], ${col('client_name')}::text[],
-                ${col('consumer_department_id')}::uuid[], ${col('grant_id')}::uuid[], ${col('resource_id')}::uuid[], ${col('resource_code')}::text[],
-                ${calls.map((c) => JSON.stringify(c.record.fields))}::text[], ${col('purpose')}::text[], ${col('reference')}::text[], ${col('subject_key')}::text[],
-                ${col('outcome')}::text[], ${col('reason_code')}::text[], ${hashes}::text[], ${col('auth')}::text[])
-      AS u(id, at, kind, client_id, client_name, consumer_department_id, grant_id, resource_id, resource_code,
-           fields, purpose, reference, subject_key, outcome, reason_code, result_hash, auth)
+           fields, purpose, reference, subject_key, outcome, reason_code, result_hash, ${batchId}::uuid, auth
+    FROM json_to_recordset(${receipts}::json)
+      AS u(id uuid, at timestamptz, kind text, client_id uuid, client_name text, consumer_department_id uuid, grant_id uuid, resource_id uuid, resource_code text,
+           fields jsonb, purpose text, reference text, subject_key text, outcome text, reason_code text, result_hash text, auth text)
     ${limits ? sql`WHERE (SELECT ok FROM within)` : sql``}
   `.execute(exec);
   return { batchId, leafHash };

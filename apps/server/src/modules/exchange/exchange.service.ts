@@ -632,11 +632,11 @@ export class ExchangeService {
     let result: Record<string, unknown>;
     if (kind === 'verify') {
       const claims = input.claims!;
-      const match = rows.some((r) => Object.entries(claims).every(([k, v]) => r.data[k] !== undefined && normalize(r.data[k]) === normalize(v)));
+      const match = rows.some((r) => Object.entries(claims).every(([k, v]) => r[k] !== undefined && normalize(r[k]) === normalize(v)));
       result = { receiptId, kind, resource: res.code, at, outcome: match ? 'match' : 'no_match', match };
       base.outcome = match ? 'match' : 'no_match';
     } else {
-      const data = rows.map((r) => Object.fromEntries(fields.map((f) => [f, r.data[f] ?? null])));
+      const data = rows.map((r) => Object.fromEntries(fields.map((f) => [f, r[f] ?? null])));
       result = { receiptId, kind, resource: res.code, at, outcome: rows.length ? 'ok' : 'not_found', fields, records: data };
       base.outcome = rows.length ? 'ok' : 'not_found';
     }
@@ -666,12 +666,13 @@ export class ExchangeService {
    * Look-ups of concurrent calls are gathered for one turn of the event loop and made in one query
    * per resource (`subject_key IN (…)`): under load one round trip serves tens of calls.
    */
-  private pendingLookups = new Map<string, Map<string, { resolve: (rows: ProviderRow[]) => void; reject: (err: unknown) => void }[]>>();
+  private pendingLookups = new Map<string, Map<string, { resolve: (rows: Record<string, unknown>[]) => void; reject: (err: unknown) => void }[]>>();
   private lookupScheduled = false;
 
-  private lookup(resourceId: string, subjectKey: string): Promise<ProviderRow[]> {
+  /** The data of the subject's rows of the resource (the provider's records, nothing else). */
+  private lookup(resourceId: string, subjectKey: string): Promise<Record<string, unknown>[]> {
     return new Promise((resolve, reject) => {
-      const byKey = this.pendingLookups.get(resourceId) ?? new Map<string, { resolve: (rows: ProviderRow[]) => void; reject: (err: unknown) => void }[]>();
+      const byKey = this.pendingLookups.get(resourceId) ?? new Map<string, { resolve: (rows: Record<string, unknown>[]) => void; reject: (err: unknown) => void }[]>();
       this.pendingLookups.set(resourceId, byKey);
       byKey.set(subjectKey, [...(byKey.get(subjectKey) ?? []), { resolve, reject }]);
       if (!this.lookupScheduled) {
@@ -688,7 +689,7 @@ export class ExchangeService {
     await Promise.all(
       [...batches].map(async ([resourceId, byKey]) => {
         try {
-          const found = await this.opts.resources.rowsBySubjectKeys(this.db, resourceId, [...byKey.keys()]);
+          const found = await this.opts.resources.dataBySubjectKeys(this.db, resourceId, [...byKey.keys()]);
           for (const [key, waiters] of byKey) for (const w of waiters) w.resolve(found.get(key) ?? []);
         } catch (err) {
           for (const waiters of byKey.values()) for (const w of waiters) w.reject(err);

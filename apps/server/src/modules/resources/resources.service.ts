@@ -402,19 +402,22 @@ export class ResourcesService {
     return rows.map(presentRow);
   }
 
-  /** Rows of many subjects at once (one index scan; the exchange batches concurrent look-ups into one query). */
-  async rowsBySubjectKeys(db: Db, resourceId: string, subjectKeys: string[]): Promise<Map<string, ProviderRow[]>> {
-    const out = new Map<string, ProviderRow[]>(subjectKeys.map((k) => [k, []]));
+  /**
+   * The data of many subjects' rows at once (one index scan; the exchange batches concurrent
+   * look-ups into one query). Only the data column: a call answers from nothing else.
+   */
+  async dataBySubjectKeys(db: Db, resourceId: string, subjectKeys: string[]): Promise<Map<string, Record<string, unknown>[]>> {
+    const out = new Map<string, Record<string, unknown>[]>(subjectKeys.map((k) => [k, []]));
     if (!subjectKeys.length) return out;
     const rows = await db
       .selectFrom('resource_rows')
-      .select(['subject_key', 'row_key', 'data', 'region_code', 'seq', 'updated_at'])
+      .select(['subject_key', 'data'])
       .where('resource_id', '=', resourceId)
       // One array parameter, not a list of them: one statement shape whatever the batch's size (and parsed faster).
       .where('subject_key', '=', sql<string>`ANY(${sql.val(subjectKeys)}::text[])`)
       .orderBy('row_key')
       .execute();
-    for (const r of rows) out.get(r.subject_key!)?.push(presentRow(r));
+    for (const r of rows) out.get(r.subject_key!)?.push(r.data);
     return out;
   }
 
