@@ -24,7 +24,7 @@
  * PostgreSQL over its Unix socket, as on one machine (`--tcp`: loopback TCP for both).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -48,6 +48,23 @@ const SUBMITTERS = arg('submitters', 4);
 /** Server processes (SERVER_PROCESSES; more than one shares the port, see apps/server/src/main.ts). */
 const PROCESSES = arg('processes', 1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Write system calls (write/writev: /proc/<pid>/io syscw) of a process and its descendants. Each
+ * round trip to PostgreSQL is one, each HTTP response one: on these machines a write that wakes
+ * another process is the most expensive thing the server does, so it is printed per bundle.
+ */
+function writeCalls(pid: number): number {
+  let n = 0;
+  try {
+    n = Number(/syscw:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+    for (const t of readdirSync(`/proc/${pid}/task`))
+      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean)) n += writeCalls(Number(c));
+  } catch {
+    /* exited meanwhile */
+  }
+  return n;
+}
 
 const timings = new Map<string, number[]>();
 const note = (k: string, ms: number) => timings.set(k, [...(timings.get(k) ?? []), ms]);
@@ -111,7 +128,7 @@ async function main() {
     // --- the run ---------------------------------------------------------------------------
     await sql`SELECT pg_stat_statements_reset()`.execute(db);
     const runStart = new Date();
-    const cpu = () => ({ server: treeCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster), driver: process.cpuUsage() });
+    const cpu = () => ({ server: treeCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster), driver: process.cpuUsage(), writes: writeCalls(server.child.pid!) });
     const cpu0 = cpu();
     let backlog = 0;
     const sampler = setInterval(() => {
@@ -220,6 +237,9 @@ async function main() {
       `CPU per concluded bundle, all work of the run (to the last conclusion + ${drainSeconds.toFixed(1)} s for the jobs left, ${leftDue} still due): server ${per(cpu1.server - cpu0.server)}, PostgreSQL ${per(cpu1.db - cpu0.db)}, load generator ${per(driverCpu)} (the goal of 50 bundles/s on 2 cores leaves 40 ms in all)`,
     );
     console.log(`  of which to the last conclusion: server ${per(cpuAtConclusion.server - cpu0.server)}, PostgreSQL ${per(cpuAtConclusion.db - cpu0.db)}`);
+    console.log(
+      `server write system calls per concluded bundle (round trips to PostgreSQL, HTTP responses, file writes; /proc/<pid>/io): ${((cpu1.writes - cpu0.writes) / Math.max(1, concluded)).toFixed(0)}`,
+    );
     console.log(`due jobs waiting (max, sampled every 0.5 s): ${backlog}; task list calls per bundle: ${((timings.get('GET /api/tasks')?.length ?? 0) / Math.max(1, concluded)).toFixed(1)}`);
     console.log(`database statements per concluded bundle, whole run incl. the drain (submission, officers, jobs, notifications): ${(Number(totals.calls) / Math.max(1, concluded)).toFixed(0)}; time in row-lock statements (mostly waiting): ${(totals.lock_ms / 1000).toFixed(1)} s in all`);
     console.log(`jobs created in the run per concluded bundle (done / still pending after the drain): ${jobsOfRun.map((j) => `${j.queue} ${(j.done / Math.max(1, concluded)).toFixed(1)}/${(j.left / Math.max(1, concluded)).toFixed(1)}`).join(', ')}`);

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from './types';
 import { PGliteDialect } from './pglite-dialect';
-import { PipelinedPostgresDialect } from './pg-driver';
+import { PipelinedPostgresDialect, pipelined } from './pg-driver';
 
 export type DbKind = 'postgres' | 'pglite';
 export type Db = Kysely<Database>;
@@ -160,6 +160,7 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolSi
     };
   }
   const db = new Kysely<Database>({ dialect });
+  if (kind === 'postgres') pipelined(db);
   return {
     db,
     kind,

@@ -18,7 +18,7 @@
  * insert whose (queue, dedupe key) is already pending is ignored as `enqueue` always did.
  */
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
-import { commitWith } from './pg-driver';
+import { canPipeline, commitWith, pipeline } from './pg-driver';
 import type { Database } from './types';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -60,7 +60,11 @@ class Deferred {
     return out;
   }
 
+  /** On the pipelined driver (pg-driver.ts): the closing statements go in one round trip. */
+  constructor(private readonly pipelined = false) {}
+
   async flush(trx: Q): Promise<void> {
+    const first: CompiledQuery[] = [];
     const writes = this.takeUpdates(trx);
     if (this.cancels.length) {
       const cancel = sql`UPDATE jobs SET state = 'cancelled', finished_at = now()
@@ -69,7 +73,7 @@ class Deferred {
       // cancellation to come first: its own statement. Otherwise it rides with the rest (it changes
       // other rows than the inserts touch, so their order within the statement does not matter).
       const queued = new Set(this.rows.jobs.filter((j) => j.dedupe_key != null).map((j) => `${String(j.queue)}\n${String(j.dedupe_key)}`));
-      if (this.cancels.some((c) => queued.has(`${c.queue}\n${c.key}`))) await trx.executeQuery(cancel);
+      if (this.cancels.some((c) => queued.has(`${c.queue}\n${c.key}`))) first.push(cancel);
       else writes.push(cancel);
     }
     // Row updates and cancellations first (data-modifying CTEs of the one statement: each touches other rows).
@@ -83,9 +87,12 @@ class Deferred {
     }
     // The NOTIFYs ride in the same statement (its main SELECT, the inserts as its CTEs): one round trip less.
     if (this.notices.size) inserts.push(noticesQuery([...this.notices].map((n) => JSON.parse(n) as [string, string])).compile(trx));
-    // The last statement carries the transaction's COMMIT on PostgreSQL (pg-driver.ts): nothing runs after it.
-    const all = batches(inserts);
-    for (const [i, batch] of all.entries()) await trx.executeQuery(i === all.length - 1 ? commitWith(combine(batch)) : combine(batch));
+    // On PostgreSQL all of them go in one round trip with the transaction's COMMIT (pg-driver.ts):
+    // nothing runs after them. Elsewhere one after the other.
+    const all = [...first, ...batches(inserts).map(combine)];
+    if (!all.length) return;
+    if (this.pipelined) await trx.executeQuery(commitWith(pipeline(all)));
+    else for (const q of all) await trx.executeQuery(q);
   }
 }
 
@@ -131,7 +138,7 @@ const open = new WeakMap<object, Deferred>();
 /** A transaction whose appends are deferred to its end (see the module comment). */
 export function transact<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
-    const d = new Deferred();
+    const d = new Deferred(canPipeline(db));
     open.set(trx, d);
     try {
       const out = await fn(trx);

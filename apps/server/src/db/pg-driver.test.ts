@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledQuery, Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { freshDatabaseUrl } from '../../../../test/helpers';
-import { commitWith, PipelinedPostgresDialect } from './pg-driver';
+import { canPipeline, commitWith, pipeline, pipelined, PipelinedPostgresDialect } from './pg-driver';
 
 describe('pipelined PostgreSQL driver', () => {
   let pool: pg.Pool;
@@ -24,7 +24,7 @@ describe('pipelined PostgreSQL driver', () => {
         return q(...a);
       };
     });
-    db = new Kysely<any>({ dialect: new PipelinedPostgresDialect(pool) });
+    db = pipelined(new Kysely<any>({ dialect: new PipelinedPostgresDialect(pool) }));
     await sql`CREATE TABLE t (id int PRIMARY KEY, v text NOT NULL)`.execute(db);
     await sql`CREATE TABLE d (id int PRIMARY KEY REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED)`.execute(db);
   });
@@ -136,6 +136,42 @@ describe('pipelined PostgreSQL driver', () => {
     await sp.rollbackToSavepoint('s1').execute();
     await trx.commit().execute();
     expect((await rows()).map((r) => r.id)).toEqual([1, 2, 3]);
+    await clean();
+  });
+
+  it('a pipeline sends several statements in one round trip, with their parameters as pg maps them, and returns the last one\'s rows', async () => {
+    expect(canPipeline(db)).toBe(true);
+    await sql`CREATE TABLE p (id int PRIMARY KEY, at timestamptz, doc jsonb, tags text[])`.execute(db);
+    trips = 0;
+    const at = new Date('2026-11-24T08:00:00Z');
+    const out = await db.transaction().execute(async (trx) =>
+      trx.executeQuery<{ id: number; at: Date; doc: unknown; tags: string[] }>(
+        commitWith(
+          pipeline([
+            CompiledQuery.raw(`INSERT INTO p (id, at, doc, tags) VALUES ($1, $2, $3, $4)`, [1, at, { a: [1, '二'] }, ['x', 'y']]),
+            CompiledQuery.raw(`SELECT * FROM p WHERE id = $1`, [1]), // rows of a statement before the last are not the result
+            CompiledQuery.raw(`UPDATE p SET tags = array_append(tags, $2) WHERE id = $1`, [1, 'z']),
+            CompiledQuery.raw(`SELECT id, at, doc, tags FROM p WHERE id = $1`, [1]),
+          ]),
+        ),
+      ),
+    );
+    expect(trips).toBe(1);
+    expect(out.rows).toEqual([{ id: 1, at, doc: { a: [1, '二'] }, tags: ['x', 'y', 'z'] }]);
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await trx.executeQuery(
+          commitWith(
+            pipeline([
+              CompiledQuery.raw(`INSERT INTO p (id) VALUES ($1)`, [2]),
+              CompiledQuery.raw(`INSERT INTO p (id) VALUES ($1)`, [1]),
+              CompiledQuery.raw(`INSERT INTO p (id) VALUES ($1)`, [3]),
+            ]),
+          ),
+        );
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect((await sql<{ id: number }>`SELECT id FROM p ORDER BY id`.execute(db)).rows).toEqual([{ id: 1 }]);
     await clean();
   });
 

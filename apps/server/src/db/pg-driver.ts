@@ -20,8 +20,41 @@
  */
 import { CompiledQuery, PostgresDialect, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 import pg from 'pg';
+// The value mapping pg applies to a query's parameters (Date, Buffer, arrays, objects as JSON).
+// @ts-expect-error pg ships no types for its internals
+import pgUtils from 'pg/lib/utils.js';
+
+const prepareValue = (pgUtils as { prepareValue: (v: unknown) => unknown }).prepareValue;
 
 const commitAfter = new WeakSet<CompiledQuery>();
+/** Statements to send in the same round trip before a query (see `pipeline`). */
+const sentBefore = new WeakMap<CompiledQuery, readonly CompiledQuery[]>();
+/** Kysely instances on this driver. */
+const pipelining = new WeakSet<object>();
+
+/** Whether `db` (a root Kysely instance) runs on the pipelined driver, so `pipeline` may be used. */
+export function canPipeline(db: object): boolean {
+  return pipelining.has(db);
+}
+
+/** Records that `db` runs on the pipelined driver (database.ts). */
+export function pipelined<T extends object>(db: T): T {
+  pipelining.add(db);
+  return db;
+}
+
+/**
+ * The queries as one round trip, in order, the last one's result returned: executing the result
+ * sends them all in one write with one Sync. The first that fails stops the rest (PostgreSQL skips
+ * to the Sync) and is the error. Only for a `db` where `canPipeline` holds.
+ */
+export function pipeline(qs: readonly CompiledQuery[]): CompiledQuery {
+  const last = qs[qs.length - 1];
+  if (qs.length === 1) return last;
+  const q = CompiledQuery.raw(last.sql, [...last.parameters]);
+  sentBefore.set(q, qs.slice(0, -1));
+  return q;
+}
 
 /**
  * Marks `q` as the last statement of its transaction: on PostgreSQL its COMMIT goes in the same
@@ -48,23 +81,38 @@ type QueryInternals = {
   portal: string;
 };
 
-/** One statement with BEGIN before it and/or COMMIT after it, in one write and one Sync. */
+/**
+ * One statement with statements before it (BEGIN, others of a `pipeline`) and/or COMMIT after it,
+ * in one write and one Sync; only the statement's own result is kept.
+ */
 class PipelinedQuery extends pg.Query {
   private mainDone = false;
-  private beforeDone: boolean;
+  /** Completions still to come before the statement's own (those of the statements before it). */
+  private pending: number;
 
-  constructor(text: string, values: unknown[], private readonly before: string | null, private readonly after: string | null) {
+  constructor(
+    text: string,
+    values: unknown[],
+    private readonly before: { text: string; values: unknown[] }[],
+    private readonly after: string | null,
+  ) {
     super({ text, values, queryMode: 'extended' } as pg.QueryConfig);
-    this.beforeDone = !before;
+    this.pending = before.length;
   }
 
   prepare(c: PgWire): void {
-    if (this.before) {
-      c.parse({ text: this.before });
-      c.bind({ values: [] });
+    for (const b of this.before) {
+      c.parse({ text: b.text });
+      c.bind({ values: b.values, valueMapper: prepareValue } as never);
       c.execute({ portal: '' });
     }
     (pg.Query.prototype as unknown as QueryInternals).prepare.call(this, c);
+  }
+
+  handleDataRow(msg: unknown): void {
+    // Rows of the statements before (none is described): not the result.
+    if (this.pending > 0) return;
+    (pg.Query.prototype as unknown as { handleDataRow(m: unknown): void }).handleDataRow.call(this, msg);
   }
 
   _getRows(c: PgWire, rows?: number): void {
@@ -77,9 +125,9 @@ class PipelinedQuery extends pg.Query {
   }
 
   handleCommandComplete(msg: Msg, c: PgWire): void {
-    // The BEGIN's and COMMIT's completions are not results of the statement.
-    if (!this.beforeDone) {
-      this.beforeDone = true;
+    // The completions of the statements before it and of the COMMIT are not its result.
+    if (this.pending > 0) {
+      this.pending--;
       return;
     }
     if (this.mainDone) return;
@@ -98,13 +146,13 @@ class PipelinedConnection implements DatabaseConnection {
   constructor(readonly client: pg.PoolClient) {}
 
   async executeQuery<R>(cq: CompiledQuery): Promise<QueryResult<R>> {
-    const before = this.begin;
+    const before = [...(this.begin ? [{ text: this.begin, values: [] }] : []), ...(sentBefore.get(cq) ?? []).map((q) => ({ text: q.sql, values: [...q.parameters] }))];
     const after = this.inTransaction && !this.committed && commitAfter.has(cq) ? 'commit' : null;
     this.begin = null;
     const values = [...cq.parameters];
     try {
       const r =
-        before || after
+        before.length || after
           ? await new Promise<pg.QueryResult>((resolve, reject) => {
               const q = new PipelinedQuery(cq.sql, values, before, after);
               void this.client.query(q as unknown as pg.QueryConfig, (err: Error | undefined, res: pg.QueryResult) => (err ? reject(err) : resolve(res)));
