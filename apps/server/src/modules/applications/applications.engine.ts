@@ -11,7 +11,8 @@
  *
  * The bundle's row is locked only by what can move the bundle (progressBundle: a child accepted,
  * not accepted, asked to supplement, denied, concluded, withdrawn, paid …); it then locks every
- * child (in id order) and reads their committed states. Acts that cannot move it (claims, reviews,
+ * child (in id order) and reads their committed states — the acts and jobs that start from a
+ * child lock bundle and all children in one statement (appsRepo.lockFamily), then the task. Acts that cannot move it (claims, reviews,
  * approvals, special procedures) lock their child and task only, so the parallel children of a
  * bundle do not queue on one row. This cannot deadlock: a transaction holding the bundle waits
  * only for children, and a transaction holding a child but not the bundle never waits for the
@@ -744,13 +745,15 @@ export class Engine {
    * After a child changed: start the children whose prerequisites are all concluded (handing them
    * the results they need), apply the bundle's denial policy, and move the bundle's own state.
    * The caller holds the bundle's row lock, and `changed` (the child that changed, if the caller
-   * holds it locked and current in memory) is taken as it is rather than read again.
+   * holds it locked and current in memory) is taken as it is rather than read again; so are
+   * `siblings`, the other children when the caller locked them all (appsRepo.lockFamily) and
+   * changed none since.
    */
-  async progressBundle(trx: Db, bundle: AppRow, cause: Who, changed?: AppRow): Promise<void> {
+  async progressBundle(trx: Db, bundle: AppRow, cause: Who, changed?: AppRow, siblings?: AppRow[]): Promise<void> {
     // What the bundle's rules do is the system's act, caused by (and audited with) the request.
     const who: Who = { ...SYSTEM, ctx: cause.ctx };
     const bc = ctxOf(bundle) as BundleContext & ItemContext;
-    const others = await appsRepo.lockChildren(trx, bundle.id, changed?.id);
+    const others = changed && siblings ? siblings : await appsRepo.lockChildren(trx, bundle.id, changed?.id);
     const children = changed ? [...others, changed].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) : others;
     const byItem = new Map(children.map((c) => [c.item_id!, c]));
     const decision = (c: AppRow) => ((c.outcome as { kind?: string } | null)?.kind ?? null);
@@ -861,7 +864,7 @@ export class Engine {
     const first = await appsRepo.byId(this.o.db, applicationId);
     if (!first) return;
     await transact(this.o.db, async (trx) => {
-      const { parent, app } = first.parent_id ? await appsRepo.lockWithParent(trx, first.parent_id, applicationId) : { parent: undefined, app: await appsRepo.lock(trx, applicationId) };
+      const { parent, app, siblings } = first.parent_id ? await appsRepo.lockFamily(trx, first.parent_id, applicationId) : { parent: undefined, app: await appsRepo.lock(trx, applicationId), siblings: undefined };
       if (!app || app.state !== 'supplement_requested') return;
       const s = (app.supplement ?? {}) as { replyBy?: string; returnTo?: string; requestedAt?: string };
       if (s.replyBy !== replyBy) return;
@@ -890,7 +893,7 @@ export class Engine {
         data: { reasonCode: 'supplement_overdue', replyBy },
         notify: before ? { template: 'application.not_accepted', params: { reason: `${label.zh}：${reason.zh}` } } : undefined,
       });
-      if (parent) await this.progressBundle(trx, parent, who, app);
+      if (parent) await this.progressBundle(trx, parent, who, app, siblings);
     });
   }
 
@@ -910,11 +913,11 @@ export class Engine {
     const parentOf = parentId !== undefined ? parentId : (await appsRepo.byId(this.o.db, applicationId))?.parent_id;
     if (parentOf === undefined) return;
     await transact(this.o.db, async (trx) => {
-      const { parent, app } = parentOf ? await appsRepo.lockWithParent(trx, parentOf, applicationId) : { parent: undefined, app: await appsRepo.lock(trx, applicationId) };
+      const { parent, app, siblings } = parentOf ? await appsRepo.lockFamily(trx, parentOf, applicationId) : { parent: undefined, app: await appsRepo.lock(trx, applicationId), siblings: undefined };
       if (!app || (app.state !== 'approved' && app.state !== 'denied') || app.awaiting) return;
       const who: Who = { ...SYSTEM, ctx: systemContext(`job:${job.id}`) };
       await this.conclude(trx, app, who, { method: 'online' });
-      if (parent) await this.progressBundle(trx, parent, who, app);
+      if (parent) await this.progressBundle(trx, parent, who, app, siblings);
     });
   }
 }

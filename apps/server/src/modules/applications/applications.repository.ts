@@ -128,16 +128,22 @@ export const appsRepo = {
     const app = Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('t__'))) as unknown as AppRow;
     return { app, task };
   }),
-  /** Locks a bundle's row and then one of its children's, in one round trip (rows are locked in the ORDER BY's order). */
-  lockWithParent: pendingFirst(async (db: Db, parentId: string, id: string) => {
+  /**
+   * Locks a bundle's row and then all its children's in id order, in one round trip (rows are
+   * locked in the ORDER BY's order): what an act or job that can move the bundle needs, `id`'s row
+   * to change and its siblings for progressBundle. Same lock order as the bundle, then the child,
+   * then the other children in id order; a holder of the bundle waits only for children.
+   */
+  lockFamily: pendingFirst(async (db: Db, parentId: string, id: string) => {
     const rows = await db
       .selectFrom('applications')
       .selectAll()
-      .where('id', 'in', [parentId, id])
+      .where((eb) => eb.or([eb('id', '=', parentId), eb('parent_id', '=', parentId)]))
       .orderBy(sql`id = ${parentId}`, 'desc')
+      .orderBy('id')
       .forNoKeyUpdate()
       .execute();
-    return { parent: rows.find((r) => r.id === parentId), app: rows.find((r) => r.id === id) };
+    return { parent: rows.find((r) => r.id === parentId), app: rows.find((r) => r.id === id), siblings: rows.filter((r) => r.id !== parentId && r.id !== id) };
   }),
   /** In a deferring transaction: merged with the row's other updates and written at commit (see above). */
   update: async (db: Db, id: string, patch: AppPatch): Promise<void> => {

@@ -62,6 +62,8 @@ interface ActScope {
   app: AppRow;
   task: TaskRow;
   parent: AppRow | undefined;
+  /** With `parent`: the bundle's other children, locked (appsRepo.lockFamily) and unchanged. */
+  siblings: AppRow[] | undefined;
   who: Who;
   actor: Actor;
 }
@@ -228,10 +230,11 @@ export class TasksService {
     const { actor, who } = o;
     return transact(this.db, async (trx) => {
       let parent: AppRow | undefined;
+      let siblings: AppRow[] | undefined;
       let app: AppRow | undefined;
       let task: TaskRow | undefined;
       if (o.parentId && o.exclusive && o.applicationId) {
-        ({ parent, app } = await appsRepo.lockWithParent(trx, o.parentId, o.applicationId));
+        ({ parent, app, siblings } = await appsRepo.lockFamily(trx, o.parentId, o.applicationId));
         task = await tasksRepo.lock(trx, taskId);
       } else {
         if (o.parentId && o.shared && (await appsRepo.lockShared(trx, o.parentId)) === 'submitted') throw LOCK_BUNDLE;
@@ -249,7 +252,7 @@ export class TasksService {
       // or, when the act leaves the task open, after it.
       const claiming = !rules.noClaim && !task.assignee_id;
       if (claiming) Object.assign(task, { assignee_id: actor.accountId, assignee_name: actor.displayName, claimed_at: this.engine.now() });
-      const out = await fn({ trx, app, task, parent, who, actor });
+      const out = await fn({ trx, app, task, parent, siblings, who, actor });
       if (claiming && task.state === 'open') await tasksRepo.update(trx, task.id, { assignee_id: task.assignee_id, assignee_name: task.assignee_name, claimed_at: task.claimed_at });
       await recordAudit(trx, ctx, { action: `task.${name}`, entityType: 'application_task', entityId: task.id, detail: { applicationId: app.id, number: app.number, stage: task.stage_key, ...detail } });
       return out;
@@ -282,7 +285,7 @@ export class TasksService {
 
   /** 受理: starts the legal clock (due dates, receipt) and moves to the next step. */
   async accept(ctx: RequestContext, taskId: string, input: { note?: string }) {
-    await this.act(ctx, taskId, 'accept', { actions: ['accept'], movesBundle: 'whileSubmitted' }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'accept', { actions: ['accept'], movesBundle: 'whileSubmitted' }, async ({ trx, app, task, parent, siblings, who }) => {
       const result = await this.engine.sign(trx, app, task, 'yes', 'accepted', who, { opinion: input.note ?? null });
       if (result !== 'yes') return;
       const clock = this.engine.clockAtAcceptance(app);
@@ -313,7 +316,7 @@ export class TasksService {
       await this.engine.armClockTimers(trx, app);
       await this.engine.move(trx, app, 'beginReview', { ...SYSTEM, ctx }, { visibility: 'internal' });
       await this.engine.afterStep(trx, app, task.step_index, who);
-      if (parent) await this.engine.progressBundle(trx, parent, who, app);
+      if (parent) await this.engine.progressBundle(trx, parent, who, app, siblings);
     });
     return this.view(taskId, ctx);
   }
@@ -321,7 +324,7 @@ export class TasksService {
   /** 不予受理, with a reason code and an explanation. */
   async notAccept(ctx: RequestContext, taskId: string, input: { reasonCode: NotAcceptedReason; reason: string }) {
     const label = NOT_ACCEPTED_REASONS[input.reasonCode];
-    await this.act(ctx, taskId, 'not_accept', { actions: ['accept'], movesBundle: true }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'not_accept', { actions: ['accept'], movesBundle: true }, async ({ trx, app, task, parent, siblings, who }) => {
       await this.engine.sign(trx, app, task, 'no', 'not_accepted', who, { opinion: input.reason, reasonCode: input.reasonCode });
       await this.engine.move(trx, app, 'notAccept', who, {
         patch: { outcome: { kind: 'not_accepted', reasonCode: input.reasonCode, reasonLabel: label, reason: input.reason, department: this.engine.departments.name(task.department_id) }, decided_at: this.engine.now() },
@@ -329,7 +332,7 @@ export class TasksService {
         data: { reasonCode: input.reasonCode },
         notify: { template: 'application.not_accepted', params: { reason: `${label.zh}：${input.reason}` } },
       });
-      if (parent) await this.engine.progressBundle(trx, parent, who, app);
+      if (parent) await this.engine.progressBundle(trx, parent, who, app, siblings);
     }, { reasonCode: input.reasonCode });
     return this.view(taskId, ctx);
   }
@@ -353,7 +356,7 @@ export class TasksService {
       const name = it.kind === 'material' ? (iv?.content.materials.find((m) => m.key === it.key)?.name ?? it.key) : ((iv?.content.form.properties as Record<string, { title?: string }>)?.[it.key]?.title ?? it.key);
       return `${name}（${it.reason}）`;
     };
-    await this.act(ctx, taskId, 'request_supplement', { actions: ['accept', 'review', 'decide'], movesBundle: true }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'request_supplement', { actions: ['accept', 'review', 'decide'], movesBundle: true }, async ({ trx, app, task, parent, siblings, who }) => {
       check();
       const returnTo = app.state;
       const dueDate = withCalendar(() => addWorkingDays(chinaDate(this.engine.now()), input.replyWithinDays ?? 10));
@@ -375,7 +378,7 @@ export class TasksService {
         notify: { template: 'application.supplement_requested', params: { missing, dueDate } },
       });
       await this.engine.armReplyBy(trx, app, dueDate);
-      if (parent) await this.engine.progressBundle(trx, parent, who, app);
+      if (parent) await this.engine.progressBundle(trx, parent, who, app, siblings);
     }, { items: input.items.map((i) => i.key) });
     return this.view(taskId, ctx);
   }
@@ -411,7 +414,7 @@ export class TasksService {
    */
   async decide(ctx: RequestContext, taskId: string, input: { approve: boolean; opinion: string; reasons?: string[]; result?: Record<string, string | number | boolean> }) {
     if (!input.approve && !input.reasons?.length) throw errors.invalid('REASONS_REQUIRED', 'body/reasons', '不予决定须写明理由', 'A denial must give its reasons');
-    await this.act(ctx, taskId, 'decide', { actions: ['decide'], movesBundle: !input.approve }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'decide', { actions: ['decide'], movesBundle: !input.approve }, async ({ trx, app, task, parent, siblings, who }) => {
       const c = ctxOf(app);
       const now = this.engine.now();
       const dept = this.engine.departments.name(task.department_id);
@@ -461,21 +464,21 @@ export class TasksService {
       // The decision letter is delivered online; steps after the decision deliver approvals only.
       await tasksRepo.cancelLive(trx, app.id);
       await this.engine.scheduleConclusion(trx, app);
-      if (parent) await this.engine.progressBundle(trx, parent, who, app);
+      if (parent) await this.engine.progressBundle(trx, parent, who, app, siblings);
     }, { approve: input.approve });
     return this.view(taskId, ctx);
   }
 
   /** 办结送达: the officer hands over the result (window, post or online). */
   async deliver(ctx: RequestContext, taskId: string, input: { method: 'online' | 'window' | 'mail'; note?: string }) {
-    await this.act(ctx, taskId, 'deliver', { actions: ['deliver'], movesBundle: true }, async ({ trx, app, task, parent, who }) => {
+    await this.act(ctx, taskId, 'deliver', { actions: ['deliver'], movesBundle: true }, async ({ trx, app, task, parent, siblings, who }) => {
       if (app.state !== 'approved') throw appErrors.taskState(task.state);
       const result = await this.engine.sign(trx, app, task, 'yes', 'delivered', who, { opinion: input.note ?? null });
       if (result !== 'yes') return;
       const steps = (app.steps ?? []) as unknown[];
       if (task.step_index + 1 < steps.length) return this.engine.openStep(trx, app, task.step_index + 1, who);
       await this.engine.conclude(trx, app, who, { method: input.method, note: input.note ?? null });
-      if (parent) await this.engine.progressBundle(trx, parent, who, app);
+      if (parent) await this.engine.progressBundle(trx, parent, who, app, siblings);
     }, { method: input.method });
     return this.view(taskId, ctx);
   }
