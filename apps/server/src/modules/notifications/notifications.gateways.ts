@@ -59,20 +59,40 @@ export class PermanentDeliveryError extends Error {
   override readonly name = 'PermanentDeliveryError';
 }
 
-/** Appends JSON lines to a file: what a development machine has instead of phones and mailboxes. */
+/**
+ * Appends JSON lines to a file: what a development machine has instead of phones and mailboxes.
+ * Lines appended while a write is under way (or in the same tick: the messages of a delivery
+ * batch are sent together) go to the file in one write afterwards; each `append` resolves once
+ * its line is written, and fails if that write fails.
+ */
 class JsonLines {
   private ready?: Promise<unknown>;
+  /** Lines waiting for the next write, and that write. */
+  private waiting: string[] = [];
+  private next?: Promise<void>;
+  /** The write under way (settled: never rejects). */
+  private writing: Promise<unknown> = Promise.resolve();
   constructor(
     private readonly dir: string,
     private readonly file: string,
   ) {}
-  async append(record: Record<string, unknown>): Promise<void> {
-    this.ready ??= mkdir(this.dir, { recursive: true }).catch((e) => {
-      this.ready = undefined; // try again next time (e.g. once the disk is writable)
-      throw e;
-    });
-    await this.ready;
-    await appendFile(join(this.dir, this.file), `${JSON.stringify(record)}\n`, 'utf8');
+  append(record: Record<string, unknown>): Promise<void> {
+    this.waiting.push(`${JSON.stringify(record)}\n`);
+    if (!this.next) {
+      this.next = this.writing.then(async () => {
+        const lines = this.waiting;
+        this.waiting = [];
+        this.next = undefined;
+        this.ready ??= mkdir(this.dir, { recursive: true }).catch((e) => {
+          this.ready = undefined; // try again next time (e.g. once the disk is writable)
+          throw e;
+        });
+        await this.ready;
+        await appendFile(join(this.dir, this.file), lines.join(''), 'utf8');
+      });
+      this.writing = this.next.catch(() => undefined);
+    }
+    return this.next;
   }
 }
 

@@ -221,10 +221,11 @@ export class NotificationService {
 
   /**
    * Delivers the SMS and e-mails of several jobs (a claimed batch): the deliveries are read in one
-   * round trip, each recipient's contact once, and the sent ones (and those skipped: opted out, no
-   * gateway or address) recorded in one statement each. At the first failure to send, what was done
+   * round trip, each recipient's contact once, the messages handed to the gateways together (the
+   * file gateways write them in one append), and the sent ones (and those skipped: opted out, no
+   * gateway or address) recorded in one statement each. If a message fails to send, what was done
    * is recorded and the batch throws, so that the job runner runs the rest one by one (a recorded
-   * delivery is not sent again).
+   * delivery is not sent again); each message is still retried on its own.
    */
   async deliverMany(jobs: ClaimedJob[]): Promise<void> {
     const rows = await deliveriesRepo.forSendingMany(this.db, jobs.map((j) => String(j.payload.deliveryId)));
@@ -232,6 +233,9 @@ export class NotificationService {
     const contacts = new Map<string, Promise<Contact | undefined>>();
     const sent: { id: string; destination_masked: string; provider_message_id: string }[] = [];
     const skipped: { id: string; why: string }[] = [];
+    // Each send's outcome is taken as it settles (a failure is kept, not left unhandled while the loop reads contacts).
+    const sends: Promise<void>[] = [];
+    let failure: { error: unknown } | undefined;
     try {
       for (const job of jobs) {
         const d = byId.get(String(job.payload.deliveryId));
@@ -252,14 +256,19 @@ export class NotificationService {
         const text = d.content[locale];
         const base = { accountId: d.recipient_id, templateCode: d.template_code, params: d.params, locale, reference: d.id };
         const masked = d.channel === 'sms' ? maskMobile(to) : maskEmail(to);
-        const r = d.channel === 'sms' ? await this.opts.gateways.sms!.send({ ...base, to, text: text.sms }) : await this.opts.gateways.email!.send({ ...base, to, subject: text.title, text: text.body });
-        sent.push({ id: d.id, destination_masked: masked, provider_message_id: r.messageId });
-        this.opts.log.info({ deliveryId: d.id, channel: d.channel, to: masked, template: d.template_code, attempt: job.attempts, messageId: r.messageId }, 'notification delivered');
+        sends.push(
+          (d.channel === 'sms' ? this.opts.gateways.sms!.send({ ...base, to, text: text.sms }) : this.opts.gateways.email!.send({ ...base, to, subject: text.title, text: text.body })).then((r) => {
+            sent.push({ id: d.id, destination_masked: masked, provider_message_id: r.messageId });
+            this.opts.log.info({ deliveryId: d.id, channel: d.channel, to: masked, template: d.template_code, attempt: job.attempts, messageId: r.messageId }, 'notification delivered');
+          }, (error: unknown) => void (failure ??= { error })),
+        );
       }
     } finally {
+      await Promise.all(sends);
       if (sent.length) await deliveriesRepo.recordSent(this.db, sent);
       if (skipped.length) await deliveriesRepo.recordSkipped(this.db, skipped);
     }
+    if (failure) throw failure.error;
   }
 
   /** Delivers one SMS or e-mail (job payload `{ deliveryId }`). Safe to run again: only a pending delivery is sent. */

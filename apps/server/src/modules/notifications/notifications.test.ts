@@ -143,6 +143,20 @@ describe.each(DB_KINDS)('notifications on %s', (kind) => {
     expect(smsLog().filter((l) => l.text.includes('FZ-GIVEUP-1'))).toEqual([]);
   });
 
+  it('sends a claimed batch together (one append of the file, in order); a failure in it retries only its own message', async () => {
+    const me = zhang.me.account.id;
+    const ids: string[] = [];
+    for (const no of ['FZ-BATCH-1', 'FZ-BATCH-2', 'FZ-BATCH-3', 'FZ-BATCH-4']) ids.push((await send(accepted(me, no))).id);
+    sms.failNext('transient'); // the batch's first message
+    const calls = sms.calls;
+    await app.services.jobs.drain();
+    // The batch: 4 calls, one failed; then the runner ran its jobs one by one: only the failed one was pending.
+    expect(sms.calls - calls).toBe(5);
+    for (const id of ids) expect((await deliveriesOf(id))[0]).toMatchObject({ status: 'sent' });
+    const lines = smsLog().filter((l) => l.text.includes('FZ-BATCH-'));
+    expect(lines.map((l) => /FZ-BATCH-\d/.exec(l.text)![0])).toEqual(['FZ-BATCH-2', 'FZ-BATCH-3', 'FZ-BATCH-4', 'FZ-BATCH-1']);
+  });
+
   it("uses the recipient's language, skips channels they switched off or cannot receive", async () => {
     const me = lina.me.account.id;
     const put = await lina.req('PUT', '/api/notifications/preferences', { locale: 'en', sms: true, email: true });
