@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledQuery, Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { freshDatabaseUrl } from '../../../../test/helpers';
-import { canPipeline, commitWith, pipeline, pipelined, PipelinedPostgresDialect } from './pg-driver';
+import { canPipeline, commitWith, pipeline, pipelined, PipelinedPostgresDialect, prepared } from './pg-driver';
 
 describe('pipelined PostgreSQL driver', () => {
   let pool: pg.Pool;
@@ -173,6 +173,25 @@ describe('pipelined PostgreSQL driver', () => {
     ).rejects.toThrow(/duplicate key/);
     expect((await sql<{ id: number }>`SELECT id FROM p ORDER BY id`.execute(db)).rows).toEqual([{ id: 1 }]);
     await clean();
+  });
+
+  it('a statement marked prepared is parsed once per connection and then only bound and run, by a name taken from its text', async () => {
+    await sql`CREATE TABLE pr (id int PRIMARY KEY, v text NOT NULL)`.execute(db);
+    await sql`INSERT INTO pr VALUES (1, 'a'), (2, 'b')`.execute(db);
+    const q = (id: number) => prepared(CompiledQuery.raw(`SELECT v FROM pr WHERE id = $1`, [id]));
+    const names = async (trx: Kysely<any>) =>
+      (await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements`.execute(trx)).rows.filter((r) => r.statement.includes('FROM pr WHERE id'));
+    await db.connection().execute(async (c) => {
+      expect((await c.executeQuery(q(1))).rows).toEqual([{ v: 'a' }]);
+      expect((await c.executeQuery(q(2))).rows).toEqual([{ v: 'b' }]);
+      const [one, ...more] = await names(c);
+      expect(more).toEqual([]); // one prepared statement for both runs
+      expect(one.name).toMatch(/^yw_/);
+      // Another text, another statement; the same text on this connection, the same name.
+      await c.executeQuery(prepared(CompiledQuery.raw(`SELECT v FROM pr WHERE id = $1 AND v <> ''`, [1])));
+      expect((await names(c)).length).toBe(2);
+      expect((await names(c)).map((r) => r.name)).toContain(one.name);
+    });
   });
 
   it('statements outside transactions are sent as they are', async () => {

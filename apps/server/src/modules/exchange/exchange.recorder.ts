@@ -19,7 +19,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import { prepared } from '../../db/pg-driver';
 import type { Db } from '../../db/database';
 import { canonicalJson, prepareLogEntries } from '../transparency';
 import { sha256b64u } from './exchange.crypto';
@@ -211,6 +212,9 @@ function limitsOf(calls: PendingCall[], now: Date): Limits {
   return { minute: rateMinute(now.getTime()), day: chinaDay(now), rate: counts(rateOf), quota: counts(quotaOf) };
 }
 
+/** Whether a batch could pass a limit even on a fresh counter (more calls of a grant than its limit). */
+const overAtOnce = (l: Limits) => [...l.rate, ...l.quota].some((x) => x.n > x.limit);
+
 /** The error of insertCalls with limits when a counter would pass its limit (nothing was written). */
 export const isOverLimit = (err: unknown) => (err as { code?: unknown } | null)?.code === 'YW001';
 
@@ -248,22 +252,26 @@ export async function insertCalls(exec: Db, calls: PendingCall[], limits?: Limit
     }),
   );
   const q = logged.rows[0];
-  const ids = (l: Limits['rate']) => l.map((x) => x.grantId);
-  const ns = (l: Limits['rate']) => l.map((x) => x.n);
-  const caps = (l: Limits['rate']) => l.map((x) => x.limit);
-  // Counting: one upsert per counter table (rows in grant-id order, the lock order of every batch);
-  // `within` is true, or raises YW001 (exchange_over_limit) and so undoes the whole statement.
-  const counting = limits
-    ? sql`rate AS (INSERT INTO exchange_rate_usage (grant_id, minute, used) SELECT g, ${limits.minute}::bigint, n FROM unnest(${ids(limits.rate)}::uuid[], ${ns(limits.rate)}::int[]) AS u(g, n)
-                   ON CONFLICT (grant_id, minute) DO UPDATE SET used = exchange_rate_usage.used + excluded.used RETURNING grant_id, used),
-          quota AS (INSERT INTO exchange_usage (grant_id, day, used) SELECT g, ${limits.day}::date, n FROM unnest(${ids(limits.quota)}::uuid[], ${ns(limits.quota)}::int[]) AS u(g, n)
-                   ON CONFLICT (grant_id, day) DO UPDATE SET used = exchange_usage.used + excluded.used RETURNING grant_id, used),
-          within AS (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM rate JOIN unnest(${ids(limits.rate)}::uuid[], ${caps(limits.rate)}::int[]) AS l(g, cap) ON rate.grant_id = l.g WHERE rate.used > l.cap)
-                                  AND NOT EXISTS (SELECT 1 FROM quota JOIN unnest(${ids(limits.quota)}::uuid[], ${caps(limits.quota)}::int[]) AS l(g, cap) ON quota.grant_id = l.g WHERE quota.used > l.cap)
-                             THEN true ELSE exchange_over_limit() END AS ok),`
-    : sql``;
-  await sql`
-    WITH ${counting}
+  // Counting: one upsert per counter table (rows in grant-id order, the lock order of every batch)
+  // that leaves a counter alone if it would pass its limit; `within` is true if every counter took
+  // its calls, else it raises YW001 (exchange_over_limit) and so undoes the whole statement.
+  const upsert = (table: 'exchange_rate_usage' | 'exchange_usage', period: 'minute' | 'day', value: RawBuilder<unknown>, l: Limits['rate']) => {
+    const ids = l.map((x) => x.grantId);
+    return sql`INSERT INTO ${sql.table(table)} (grant_id, ${sql.ref(period)}, used) SELECT g, ${value}, n FROM unnest(${ids}::uuid[], ${l.map((x) => x.n)}::int[]) AS u(g, n)
+      ON CONFLICT (grant_id, ${sql.ref(period)}) DO UPDATE SET used = ${sql.ref(`${table}.used`)} + excluded.used
+      WHERE ${sql.ref(`${table}.used`)} + excluded.used <= (${l.map((x) => x.limit)}::int[])[array_position(${ids}::uuid[], ${sql.ref(`${table}.grant_id`)})]
+      RETURNING 1`;
+  };
+  const counting =
+    limits && (limits.rate.length || limits.quota.length)
+      ? sql`${limits.rate.length ? sql`rate AS (${upsert('exchange_rate_usage', 'minute', sql`${limits.minute}::bigint`, limits.rate)}),` : sql``}
+            ${limits.quota.length ? sql`quota AS (${upsert('exchange_usage', 'day', sql`${limits.day}::date`, limits.quota)}),` : sql``}
+            within AS (SELECT CASE WHEN ${limits.rate.length ? sql`(SELECT count(*) FROM rate) = ${limits.rate.length} AND` : sql``}
+                                        ${limits.quota.length ? sql`(SELECT count(*) FROM quota) = ${limits.quota.length} AND` : sql``} true
+                              THEN true ELSE exchange_over_limit() END AS ok),`
+      : null;
+  const statement = sql`
+    WITH ${counting ?? sql``}
          logged AS (INSERT INTO tlog_queue (leaf_hash, entry) VALUES (${q.leaf_hash}, ${q.entry})),
          batch AS (INSERT INTO exchange_batches (id, leaf_hash, size) VALUES (${batchId}, ${leafHash}, ${calls.length}))
     INSERT INTO exchange_calls (id, at, kind, client_id, client_name, consumer_department_id, grant_id, resource_id, resource_code,
@@ -273,8 +281,10 @@ export async function insertCalls(exec: Db, calls: PendingCall[], limits?: Limit
     FROM json_to_recordset(${receipts}::json)
       AS u(id uuid, at timestamptz, kind text, client_id uuid, client_name text, consumer_department_id uuid, grant_id uuid, resource_id uuid, resource_code text,
            fields jsonb, purpose text, reference text, subject_key text, outcome text, reason_code text, result_hash text, auth text)
-    ${limits ? sql`WHERE (SELECT ok FROM within)` : sql``}
-  `.execute(exec);
+    ${counting ? sql`WHERE (SELECT ok FROM within)` : sql``}
+  `;
+  // Planned once per connection: planning this statement cost more than running it.
+  await exec.executeQuery(prepared(statement.compile(exec)));
   return { batchId, leafHash };
 }
 
@@ -334,10 +344,11 @@ export class CallRecorder {
           // the limit refused, then recorded — and so are the batches of the next second (a client
           // beyond its limit tends to stay there: no statement tried in vain for each batch).
           await pruneRateCounters(this.db, batch, now);
+          const limits = limitsOf(batch, now);
           const out =
-            now.getTime() < this.inTwoStepsUntil
+            now.getTime() < this.inTwoStepsUntil || overAtOnce(limits)
               ? await inTwoSteps()
-              : await insertCalls(this.db, batch, limitsOf(batch, now)).catch((err: unknown) => {
+              : await insertCalls(this.db, batch, limits).catch((err: unknown) => {
                   if (!isOverLimit(err)) throw err;
                   this.inTwoStepsUntil = now.getTime() + 1000;
                   return inTwoSteps();
