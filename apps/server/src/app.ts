@@ -12,6 +12,7 @@ import { openDatabase, type DatabaseHandle } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import auditPlugin from './plugins/audit';
 import contextPlugin from './plugins/context';
+import { lazyRequestLogger } from './plugins/request-logger';
 import errorsPlugin, { problem } from './plugins/errors';
 import { installValidation } from './plugins/validation';
 import { fieldCrypto } from './shared/crypto';
@@ -148,6 +149,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     trustProxy: parseTrustProxy(config.TRUST_PROXY) as boolean,
     return503OnClosing: true,
     genReqId: () => crypto.randomUUID(),
+    childLoggerFactory: lazyRequestLogger,
     ajv: { customOptions: { removeAdditional: false } },
   });
   app.decorate('database', database);
