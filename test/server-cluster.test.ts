@@ -36,7 +36,9 @@ describe('several server processes (SERVER_PROCESSES)', { timeout: 300_000 }, ()
       expect(answers.every((s) => s === 200)).toBe(true);
 
       const inFlight = fetch(`${server.url}/api/auth/staff/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'Yiwang@2026' }) });
-      await new Promise((r) => setTimeout(r, 5));
+      // Long enough for the request to reach a worker on a loaded machine (5 ms was not: it got the
+      // 503 of a worker already closing), short of the sign-in's password hashing.
+      await new Promise((r) => setTimeout(r, 40));
       const code = server.stop();
       expect((await inFlight).status).toBe(200);
       expect(await code, server.output().slice(-3000)).toBe(0);
