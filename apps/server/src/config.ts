@@ -20,6 +20,12 @@ export const ConfigSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String()),
   /** Size of the PostgreSQL connection pool (ignored for PGlite, which has one connection). */
   DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+  /**
+   * Named prepared statements each PostgreSQL connection keeps (parsed and planned once, least
+   * recently used closed beyond this). 0: none, for transaction-mode poolers (pgbouncer before
+   * 1.21 or without max_prepared_statements) that do not keep a connection's prepared statements.
+   */
+  DATABASE_PREPARED_STATEMENTS: Type.Integer({ default: 256, minimum: 0, maximum: 10000 }),
   /** Folder for the embedded database, uploaded files, keys and development outboxes. */
   DATA_DIR: Type.String({ default: './data' }),
   /** Load the demo node (regions, departments, accounts) on first start. Idempotent. */

@@ -110,7 +110,7 @@ export function isPostgresUrl(url: string | undefined): url is string {
   return !!url && /^postgres(ql)?:\/\//.test(url);
 }
 
-export async function openDatabase(opts: { url?: string; dataDir: string; poolSize?: number }): Promise<DatabaseHandle> {
+export async function openDatabase(opts: { url?: string; dataDir: string; poolSize?: number; preparedStatements?: number }): Promise<DatabaseHandle> {
   let dialect: Dialect;
   let kind: DbKind;
   let listen: DatabaseHandle['listen'];
@@ -130,7 +130,7 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolSi
       types: { getTypeParser: ((oid: number, format?: string) =>
         (parsers as Record<number, (v: string) => unknown>)[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
     });
-    dialect = new PipelinedPostgresDialect(pool);
+    dialect = new PipelinedPostgresDialect(pool, opts.preparedStatements);
     kind = 'postgres';
     const url = opts.url;
     listen = async (channel, onMessage, o = {}) => {

@@ -17,7 +17,7 @@
  * and is applied before the queued inserts of the same key, so "cancel, then arm again" leaves the new job, and an
  * insert whose (queue, dedupe key) is already pending is ignored as `enqueue` always did.
  */
-import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type OnConflictBuilder, type Transaction } from 'kysely';
 import { canPipeline, commitWith, pipeline } from './pg-driver';
 import type { Database } from './types';
 
@@ -82,7 +82,7 @@ class Deferred {
       const rows = this.rows[table];
       if (!rows.length) continue;
       let q = trx.insertInto(table).values(rows as never);
-      if (table === 'jobs') q = q.onConflict((oc) => oc.columns(['queue', 'dedupe_key']).where('dedupe_key', 'is not', null).where('state', '=', 'pending').doNothing()) as never;
+      if (table === 'jobs') q = q.onConflict(onDedupeConflict as never) as never;
       inserts.push(q.compile());
     }
     // The NOTIFYs ride in the same statement (its main SELECT, the inserts as its CTEs): one round trip less.
@@ -134,6 +134,14 @@ function combine(qs: CompiledQuery[]): CompiledQuery {
 }
 
 const open = new WeakMap<object, Deferred>();
+
+/**
+ * A job insert's ON CONFLICT: a pending job of the same queue and dedupe key exists (the partial
+ * unique index jobs_dedupe). The index predicate is written as literals: with a parameter in it,
+ * a prepared statement's generic plan could not infer the index (42P10).
+ */
+export const onDedupeConflict = (oc: OnConflictBuilder<Database, 'jobs'>) =>
+  oc.columns(['queue', 'dedupe_key']).where('dedupe_key', 'is not', null).where('state', '=', sql.lit('pending')).doNothing();
 
 /** A transaction whose appends are deferred to its end (see the module comment). */
 export function transact<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {

@@ -8,6 +8,7 @@ import { CompiledQuery, Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { freshDatabaseUrl } from '../../../../test/helpers';
 import { canPipeline, commitWith, pipeline, pipelined, PipelinedPostgresDialect, prepared } from './pg-driver';
+import { onDedupeConflict } from './deferred';
 
 describe('pipelined PostgreSQL driver', () => {
   let pool: pg.Pool;
@@ -198,5 +199,154 @@ describe('pipelined PostgreSQL driver', () => {
     trips = 0;
     await db.selectFrom('t').selectAll().execute();
     expect(trips).toBe(1);
+  });
+});
+
+describe('prepared statements by default (pipelined PostgreSQL driver)', () => {
+  let url: string;
+  const pools: pg.Pool[] = [];
+  /** Parse messages sent, by statement name ('' = unnamed). */
+  let parses: { name: string; text: string }[] = [];
+  /** A database on one connection keeping `cache` prepared statements, with its pool. */
+  const open = (cache: number) => {
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    pool.on('connect', (client) => {
+      const conn = (client as unknown as { connection: { parse(m: { name?: string; text: string }): void } }).connection;
+      const parse = conn.parse.bind(conn);
+      conn.parse = (m) => {
+        parses.push({ name: m.name ?? '', text: m.text });
+        parse(m);
+      };
+    });
+    pools.push(pool);
+    return { pool, db: pipelined(new Kysely<any>({ dialect: new PipelinedPostgresDialect(pool, cache) })) };
+  };
+  /** The connection's prepared statements whose text contains `part` (read with the simple protocol, past the driver). */
+  const preparedOn = async (pool: pg.Pool, part: string) => {
+    const c = await pool.connect();
+    try {
+      return (await c.query(`SELECT name, statement FROM pg_prepared_statements ORDER BY name`)).rows.filter((r: { statement: string }) => r.statement.includes(part)) as { name: string; statement: string }[];
+    } finally {
+      c.release();
+    }
+  };
+  const namedParses = (part: string) => parses.filter((p) => p.name && p.text.includes(part)).length;
+
+  beforeAll(async () => {
+    url = await freshDatabaseUrl('postgres');
+    const { db } = open(8);
+    await sql`CREATE TABLE s (id int PRIMARY KEY, v text NOT NULL)`.execute(db);
+    await sql`INSERT INTO s VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e')`.execute(db);
+  });
+  afterAll(async () => {
+    for (const p of pools) await p.end();
+  });
+
+  it('a statement is parsed once per connection and then only bound and run; DDL and multi-statement texts are sent as they are', async () => {
+    const { pool, db } = open(8);
+    parses = [];
+    for (const id of [1, 2, 3]) expect(await db.selectFrom('s').select('v').where('id', '=', id).execute()).toEqual([{ v: 'abc'[id - 1] }]);
+    expect(namedParses('from "s" where "id"')).toBe(1);
+    expect((await preparedOn(pool, 'from "s" where "id"')).map((r) => r.name)).toEqual([expect.stringMatching(/^yw_/)]);
+    await sql`CREATE TABLE s_tmp (x int)`.execute(db);
+    await sql.raw(`INSERT INTO s_tmp VALUES (1); INSERT INTO s_tmp VALUES (2)`).execute(db);
+    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM s_tmp`.execute(db)).rows).toEqual([{ n: 2 }]);
+    expect(await preparedOn(pool, 's_tmp')).toEqual([{ name: expect.stringMatching(/^yw_/), statement: 'SELECT count(*)::int AS n FROM s_tmp' }]);
+  });
+
+  it('keeps at most its bound per connection: the least recently used is closed in the same round trip as the statement that evicts it', async () => {
+    const { pool, db } = open(3);
+    parses = [];
+    const inList = (k: number) => db.selectFrom('s').select('v').where('id', 'in', [1, 2, 3, 4, 5].slice(0, k)).orderBy('id').execute();
+    for (const k of [1, 2, 3, 4, 5]) expect((await inList(k)).length).toBe(k);
+    // One statement per list length; only the last three are kept.
+    expect((await preparedOn(pool, 'from "s" where "id" in')).map((r) => r.statement.split('$').length - 1).sort()).toEqual([3, 4, 5]);
+    await inList(4); // still kept: not parsed again
+    expect(namedParses('from "s" where "id" in')).toBe(5);
+    await inList(1); // evicted before: parsed again, and the least recently used (3) closed
+    expect(namedParses('from "s" where "id" in')).toBe(6);
+    expect((await preparedOn(pool, 'from "s" where "id" in')).map((r) => r.statement.split('$').length - 1).sort()).toEqual([1, 4, 5]);
+  });
+
+  it('the pipelined path (BEGIN, pipeline, COMMIT riding along) parses a named statement only once per connection', async () => {
+    const { pool, db } = open(8);
+    const run = () =>
+      db.transaction().execute(async (trx) => {
+        await trx.updateTable('s').set({ v: sql`v` }).where('id', '=', 1).execute(); // with BEGIN
+        return trx.executeQuery<{ v: string }>(
+          commitWith(
+            pipeline([
+              trx.updateTable('s').set({ v: sql`v` }).where('id', '=', 2).where('v', '<>', '').compile(),
+              trx.selectFrom('s').select('v').where('id', '=', 3).compile(),
+            ]),
+          ),
+        );
+      });
+    parses = [];
+    expect((await run()).rows).toEqual([{ v: 'c' }]);
+    expect(parses.filter((p) => p.name).length).toBe(3);
+    parses = [];
+    expect((await run()).rows).toEqual([{ v: 'c' }]);
+    expect(parses.filter((p) => p.name)).toEqual([]); // only BEGIN and COMMIT, unnamed
+    expect(parses.map((p) => p.text)).toEqual(['begin', 'commit']);
+    expect((await preparedOn(pool, '"s"')).length).toBe(3);
+  });
+
+  it('switched off (0), nothing is prepared, not even a statement marked prepared', async () => {
+    const { pool, db } = open(0);
+    await db.selectFrom('s').select('v').where('id', '=', 1).execute();
+    await db.executeQuery(prepared(CompiledQuery.raw(`SELECT v FROM s WHERE id = $1`, [2])));
+    await db.transaction().execute((trx) => trx.selectFrom('s').select('v').where('id', '=', 1).execute());
+    expect(await preparedOn(pool, '')).toEqual([]);
+  });
+
+  it('a plan made stale by DDL is made anew outside a transaction and as its first statement; later in a transaction the error surfaces', async () => {
+    const { pool, db } = open(8);
+    await sql`CREATE TABLE st (id int PRIMARY KEY)`.execute(db);
+    await sql`INSERT INTO st VALUES (1)`.execute(db);
+    const q = (trx: Kysely<any> = db) => trx.selectFrom('st').selectAll().where('id', '=', 1).execute();
+    expect(await q()).toEqual([{ id: 1 }]);
+    await sql`ALTER TABLE st ADD COLUMN a int DEFAULT 1`.execute(db);
+    expect(await q()).toEqual([{ id: 1, a: 1 }]); // outside a transaction: run again
+    await sql`ALTER TABLE st ADD COLUMN b int DEFAULT 2`.execute(db);
+    const out = await db.transaction().execute(async (trx) => {
+      const r = await q(trx); // first statement, BEGIN with it: rolled back, begun anew, run again
+      await trx.insertInto('st').values({ id: 2 }).execute();
+      return r;
+    });
+    expect(out).toEqual([{ id: 1, a: 1, b: 2 }]);
+    await sql`ALTER TABLE st ADD COLUMN c int DEFAULT 3`.execute(db);
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('st').values({ id: 3 }).execute();
+        await q(trx); // what ran before it is in this transaction: not run again
+      }),
+    ).rejects.toMatchObject({ code: '0A000', message: expect.stringMatching(/cached plan must not change result type/) });
+    expect(await db.selectFrom('st').select('id').orderBy('id').execute()).toEqual([{ id: 1 }, { id: 2 }]); // 3 rolled back
+    expect(await q()).toEqual([{ id: 1, a: 1, b: 2, c: 3 }]); // parsed anew
+    expect((await preparedOn(pool, 'from "st" where')).length).toBe(1);
+  });
+
+  it('after a failed statement the connection parses it again cleanly (a parse error stays that error; a failed run leaves it usable)', async () => {
+    const { db } = open(8);
+    for (let i = 0; i < 2; i++) await expect(sql`SELECT nope FROM s WHERE id = ${1}`.execute(db)).rejects.toMatchObject({ code: '42703' });
+    const ins = (id: number) => db.insertInto('s').values({ id, v: 'x' }).execute();
+    await expect(ins(1)).rejects.toMatchObject({ code: '23505' });
+    await ins(6);
+    await expect(db.transaction().execute((trx) => trx.insertInto('s').values({ id: 1, v: 'x' }).execute())).rejects.toMatchObject({ code: '23505' });
+    await ins(7);
+    expect((await db.selectFrom('s').select('id').where('id', '>', 5).orderBy('id').execute()).map((r) => r.id)).toEqual([6, 7]);
+  });
+
+  it('an ON CONFLICT whose arbiter predicate has a parameter is not prepared (a generic plan could not infer the partial index); the jobs insert has none', async () => {
+    const { pool, db } = open(8);
+    await sql`CREATE TABLE jobs (queue text NOT NULL, dedupe_key text, state text NOT NULL DEFAULT 'pending')`.execute(db);
+    await sql`CREATE UNIQUE INDEX jobs_d ON jobs (queue, dedupe_key) WHERE dedupe_key IS NOT NULL AND state = 'pending'`.execute(db);
+    for (let i = 0; i < 8; i++) {
+      await db.insertInto('jobs').values({ queue: 'q', dedupe_key: 'k' }).onConflict((oc: any) => oc.columns(['queue', 'dedupe_key']).where('dedupe_key', 'is not', null).where('state', '=', 'pending').doNothing()).execute();
+      await db.insertInto('jobs').values({ queue: 'q', dedupe_key: 'k' }).onConflict(onDedupeConflict as never).execute();
+    }
+    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs`.execute(db)).rows).toEqual([{ n: 1 }]);
+    expect((await preparedOn(pool, 'insert into "jobs"')).map((r) => r.statement)).toEqual([expect.stringContaining(`"state" = 'pending'`)]);
   });
 });

@@ -17,6 +17,12 @@
  * COMMIT's and nothing was committed (the ROLLBACK Kysely sends after it is a harmless warning).
  * A transaction that ran no statement sends nothing at all. PGlite (in-process, no round trips)
  * keeps Kysely's own driver; `commitWith` is then only a mark that nobody reads.
+ *
+ * Single SELECT / INSERT / UPDATE / DELETE / WITH statements run as named prepared statements
+ * (see `PipelinedConnection`): PostgreSQL spent more CPU parsing and planning the engine's short
+ * statements than running them. A plan that DDL made stale ("cached plan must not change result
+ * type") is made anew and the statement run again once, where that is safe (outside a transaction
+ * or as its first statement); elsewhere the error surfaces and the transaction rolls back.
  */
 import { CompiledQuery, PostgresDialect, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 import { createHash } from 'node:crypto';
@@ -66,48 +72,80 @@ export function commitWith(q: CompiledQuery): CompiledQuery {
   return q;
 }
 
-const preparedAs = new WeakMap<CompiledQuery, string>();
+const preparedAs = new WeakSet<CompiledQuery>();
 const statementNames = new Map<string, string>();
 
+/** Statements sent as named prepared statements by default: single DML statements. */
+const DML = /^\s*(?:select|insert|update|delete|with)\b/i;
+
+/** The prepared statement name of a text: derived from the text, the same in every process. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `yw_${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+    if (statementNames.size >= 5000) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 /**
- * Marks `q` to run as a named prepared statement on PostgreSQL: each connection parses and plans
- * its text once and then only binds and executes it (and PostgreSQL may settle on a generic plan
- * after five runs). For the few statements run hundreds of times a second whose planning costs
- * more than their execution (the exchange's group commit and look-up: planning was about a quarter
- * of their database CPU). The name is derived from the text, so a statement of another shape is
- * another prepared statement. Not for connections through a transaction-mode pooler (pgbouncer),
- * which does not keep a connection's prepared statements. Elsewhere (PGlite) only a mark.
+ * Marks `q` to run as a named prepared statement even if it is not a single SELECT, INSERT,
+ * UPDATE, DELETE or WITH statement (those are prepared by default, see `PipelinedConnection`).
+ * Only a mark: nothing is prepared when prepared statements are off, nor on PGlite.
  */
 export function prepared<R>(q: CompiledQuery<R>): CompiledQuery<R> {
-  let name = statementNames.get(q.sql);
-  if (!name) {
-    name = `yw_${createHash('sha256').update(q.sql).digest('base64url').slice(0, 22)}`;
-    if (statementNames.size >= 1000) statementNames.clear();
-    statementNames.set(q.sql, name);
-  }
-  preparedAs.set(q, name);
+  preparedAs.add(q);
   return q;
+}
+
+/**
+ * Whether a text is prepared by default: a single SELECT / INSERT / UPDATE / DELETE / WITH, and
+ * not an ON CONFLICT whose arbiter predicate has parameters (a generic plan cannot infer a partial
+ * unique index from `WHERE state = $1`: error 42P10 from the sixth run on).
+ */
+function preparable(text: string, params: number): boolean {
+  if (!DML.test(text) || (params === 0 && text.includes(';'))) return false;
+  const arbiter = /on conflict\s*\([^)]*\)\s*where\s([\s\S]*?)\sdo\s/i.exec(text);
+  return !arbiter || !/\$\d/.test(arbiter[1]);
+}
+
+/** PostgreSQL refused to run a prepared statement whose plan DDL made stale (e.g. `SELECT *` after ADD COLUMN). */
+function stalePlan(err: unknown): boolean {
+  return (err as { code?: string }).code === '0A000' && /cached plan must not change result type/.test((err as Error).message);
 }
 
 interface Msg {
   command?: string;
 }
 interface PgWire {
-  parse(q: { text: string }): void;
-  bind(c: { values?: unknown[] }): void;
+  parse(q: { text: string; name?: string }): void;
+  bind(c: { portal?: string; statement?: string; values?: unknown[]; valueMapper?: unknown }): void;
+  describe(c: { type: 'P' | 'S'; name: string }): void;
   execute(c: { portal?: string; rows?: number }): void;
+  close(c: { type: 'P' | 'S'; name: string }): void;
   sync(): void;
 }
 type QueryInternals = {
-  prepare(c: PgWire): void;
   _getRows(c: PgWire, rows?: number): void;
   handleCommandComplete(msg: Msg, c: PgWire): void;
+  handleError(err: unknown, c: PgWire): void;
   portal: string;
 };
 
+/** One statement of a round trip: its prepared statement name (none: unnamed) and whether it must be parsed first. */
+interface Step {
+  text: string;
+  values: unknown[];
+  name?: string;
+  parse: boolean;
+}
+
 /**
- * One statement with statements before it (BEGIN, others of a `pipeline`) and/or COMMIT after it,
- * in one write and one Sync; only the statement's own result is kept.
+ * One statement with, in the same write and under one Sync: prepared statements to close first
+ * (evicted from the connection's cache), statements before it (BEGIN, others of a `pipeline`),
+ * and/or COMMIT after it. Named statements are parsed only when the connection has not parsed them
+ * yet. Only the statement's own result is kept.
  */
 class PipelinedQuery extends pg.Query {
   private mainDone = false;
@@ -115,22 +153,34 @@ class PipelinedQuery extends pg.Query {
   private pending: number;
 
   constructor(
-    text: string,
-    values: unknown[],
-    private readonly before: { text: string; values: unknown[] }[],
+    private readonly main: Step,
+    private readonly before: Step[],
     private readonly after: string | null,
+    private readonly closes: string[],
   ) {
-    super({ text, values, queryMode: 'extended' } as pg.QueryConfig);
+    super({ text: main.text, values: main.values, queryMode: 'extended' } as pg.QueryConfig);
     this.pending = before.length;
   }
 
   prepare(c: PgWire): void {
+    for (const name of this.closes) c.close({ type: 'S', name });
     for (const b of this.before) {
-      c.parse({ text: b.text });
-      c.bind({ values: b.values, valueMapper: prepareValue } as never);
+      if (b.parse) c.parse({ text: b.text, name: b.name });
+      c.bind({ statement: b.name, values: b.values, valueMapper: prepareValue });
       c.execute({ portal: '' });
     }
-    (pg.Query.prototype as unknown as QueryInternals).prepare.call(this, c);
+    const m = this.main;
+    if (m.parse) c.parse({ text: m.text, name: m.name });
+    try {
+      c.bind({ statement: m.name, values: m.values, valueMapper: prepareValue });
+    } catch (err) {
+      // A parameter pg cannot map: nothing runs (as pg.Query does it).
+      c.sync();
+      (this as unknown as QueryInternals).handleError(err, c);
+      return;
+    }
+    c.describe({ type: 'P', name: '' });
+    this._getRows(c);
   }
 
   handleDataRow(msg: unknown): void {
@@ -160,28 +210,91 @@ class PipelinedQuery extends pg.Query {
   }
 }
 
+/**
+ * One pooled connection. Single SELECT / INSERT / UPDATE / DELETE / WITH statements (and those
+ * marked `prepared`) run as named prepared statements: PostgreSQL parses and plans a text once per
+ * connection and then only binds and executes it (planning was a large part of its CPU per
+ * statement). The names parsed on the connection are an LRU of `cacheSize`; an evicted one is
+ * closed (protocol Close) in front of the connection's next statement, in the same write. Texts
+ * that vary (lists of varying length) so only cost cache slots. `cacheSize` 0: everything unnamed
+ * (for transaction-mode poolers that do not keep a connection's prepared statements).
+ */
 class PipelinedConnection implements DatabaseConnection {
   /** The BEGIN not yet sent (sent with the next statement). */
   begin: string | null = null;
   /** The open transaction's COMMIT already went with its closing statement. */
   committed = false;
   inTransaction = false;
+  /** Prepared statements parsed on this connection, least recently used first. */
+  private readonly parsed = new Map<string, true>();
+  /** Prepared statements to close with the next round trip. */
+  private closes: string[] = [];
+  /** A failed transaction to roll back in front of the next statement (stale plan retry). */
+  private rollbackFirst = false;
 
-  constructor(readonly client: pg.PoolClient) {}
+  constructor(
+    readonly client: pg.PoolClient,
+    private readonly cacheSize: number,
+  ) {}
+
+  private step(q: CompiledQuery, inThis: Set<string>): Step {
+    const text = q.sql;
+    const values = [...q.parameters];
+    if (this.cacheSize === 0 || !(preparedAs.has(q) || preparable(text, values.length))) return { text, values, parse: true };
+    const name = statementName(text);
+    const known = this.parsed.delete(name) || inThis.has(name);
+    this.parsed.set(name, true);
+    inThis.add(name);
+    return { text, values, name, parse: !known };
+  }
+
+  /** Forgets `names` on this connection: closed with the next round trip, parsed again when used. */
+  private forget(names: Iterable<string>): void {
+    for (const n of names) if (this.parsed.delete(n)) this.closes.push(n);
+  }
 
   async executeQuery<R>(cq: CompiledQuery): Promise<QueryResult<R>> {
-    const before = [...(this.begin ? [{ text: this.begin, values: [] }] : []), ...(sentBefore.get(cq) ?? []).map((q) => ({ text: q.sql, values: [...q.parameters] }))];
+    // Outside a transaction, or as a transaction's first statement (its BEGIN rides with it), a
+    // statement whose plan went stale may be run again: nothing of its transaction ran before it.
+    const begin = this.begin;
+    const retriable = !this.inTransaction || begin !== null;
+    try {
+      return await this.run<R>(cq);
+    } catch (err) {
+      if (!(retriable && stalePlan(err))) throw err;
+      if (begin) {
+        this.begin = begin;
+        this.rollbackFirst = true;
+      }
+      return await this.run<R>(cq);
+    }
+  }
+
+  private async run<R>(cq: CompiledQuery): Promise<QueryResult<R>> {
+    const inThis = new Set<string>();
+    const before: Step[] = [];
+    if (this.rollbackFirst) before.push({ text: 'rollback', values: [], parse: true });
+    if (this.begin) before.push({ text: this.begin, values: [], parse: true });
+    for (const q of sentBefore.get(cq) ?? []) before.push(this.step(q, inThis));
+    const main = this.step(cq, inThis);
+    // Evict the least recently used beyond the bound (never one this round trip uses).
+    for (const n of this.parsed.keys()) {
+      if (this.parsed.size <= this.cacheSize) break;
+      if (!inThis.has(n)) this.forget([n]);
+    }
+    const closes = this.closes;
     const after = this.inTransaction && !this.committed && commitAfter.has(cq) ? 'commit' : null;
+    this.closes = [];
     this.begin = null;
-    const values = [...cq.parameters];
+    this.rollbackFirst = false;
     try {
       const r =
-        before.length || after
+        before.length || after || main.name || closes.length
           ? await new Promise<pg.QueryResult>((resolve, reject) => {
-              const q = new PipelinedQuery(cq.sql, values, before, after);
+              const q = new PipelinedQuery(main, before, after, closes);
               void this.client.query(q as unknown as pg.QueryConfig, (err: Error | undefined, res: pg.QueryResult) => (err ? reject(err) : resolve(res)));
             })
-          : await this.client.query(preparedAs.has(cq) ? { name: preparedAs.get(cq), text: cq.sql, values } : { text: cq.sql, values });
+          : await this.client.query({ text: main.text, values: main.values });
       if (after) this.committed = true;
       const { command, rowCount, rows } = r;
       return {
@@ -189,6 +302,10 @@ class PipelinedConnection implements DatabaseConnection {
         rows: (rows ?? []) as R[],
       };
     } catch (err) {
+      // What this round trip parsed may or may not exist now, and a stale plan must be made anew:
+      // close them before they are parsed again.
+      const parsedHere = [...before, main].filter((s) => s.name && s.parse).map((s) => s.name as string);
+      this.forget(stalePlan(err) ? inThis : parsedHere);
       if (err instanceof Error) Error.captureStackTrace?.(err, this.executeQuery);
       throw err;
     }
@@ -203,19 +320,23 @@ class PipelinedConnection implements DatabaseConnection {
     this.begin = null;
     this.committed = false;
     this.inTransaction = false;
+    this.rollbackFirst = false;
   }
 }
 
 class PipelinedDriver implements Driver {
   private readonly connections = new WeakMap<pg.PoolClient, PipelinedConnection>();
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly cacheSize: number,
+  ) {}
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const client = await this.pool.connect();
     let c = this.connections.get(client);
-    if (!c) this.connections.set(client, (c = new PipelinedConnection(client)));
+    if (!c) this.connections.set(client, (c = new PipelinedConnection(client, this.cacheSize)));
     c.reset();
     return c;
   }
@@ -272,13 +393,22 @@ class PipelinedDriver implements Driver {
   }
 }
 
-/** PostgresDialect with the pipelined driver (see the module comment). */
+/** Prepared statements kept per connection by default (`DATABASE_PREPARED_STATEMENTS`). */
+export const DEFAULT_PREPARED_STATEMENTS = 256;
+
+/**
+ * PostgresDialect with the pipelined driver (see the module comment). `preparedStatements`: how
+ * many named prepared statements each connection keeps (0: none, every statement unnamed).
+ */
 export class PipelinedPostgresDialect extends PostgresDialect {
-  constructor(private readonly pgPool: pg.Pool) {
+  constructor(
+    private readonly pgPool: pg.Pool,
+    private readonly preparedStatements = DEFAULT_PREPARED_STATEMENTS,
+  ) {
     super({ pool: pgPool });
   }
 
   override createDriver(): Driver {
-    return new PipelinedDriver(this.pgPool);
+    return new PipelinedDriver(this.pgPool, this.preparedStatements);
   }
 }

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/types';
-import { deferCancel, deferInsert } from '../../db/deferred';
+import { deferCancel, deferInsert, onDedupeConflict } from '../../db/deferred';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -42,7 +42,7 @@ export async function enqueue(db: Q, job: NewJob): Promise<void> {
   await db
     .insertInto('jobs')
     .values(row)
-    .onConflict((oc) => oc.columns(['queue', 'dedupe_key']).where('dedupe_key', 'is not', null).where('state', '=', 'pending').doNothing())
+    .onConflict(onDedupeConflict)
     .execute();
 }
 
