@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fieldCrypto, safeEqual } from './crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { fieldCrypto, hmacSha256, safeEqual, sha256, sha256Bytes } from './crypto';
 
 describe('field crypto', () => {
   const fc = fieldCrypto('a'.repeat(64));
@@ -19,6 +20,23 @@ describe('field crypto', () => {
   it('lookup hashes are keyed and stable', () => {
     expect(fc.lookupHash('x')).toBe(fc.lookupHash('x'));
     expect(fieldCrypto('b'.repeat(64)).lookupHash('x')).not.toBe(fc.lookupHash('x'));
+  });
+  it('hmacSha256 equals createHmac for short, block-size and long keys, empty, text and binary messages', () => {
+    for (const keyLen of [0, 1, 32, 63, 64, 65, 200]) {
+      const key = randomBytes(keyLen);
+      const mac = hmacSha256(key);
+      for (const m of ['', 'subject:350102199003070012', '王秀英'.repeat(40), randomBytes(1), randomBytes(500)]) {
+        expect(mac(m).toString('hex')).toBe(createHmac('sha256', key).update(m).digest('hex'));
+      }
+    }
+    // RFC 4231 test case 2
+    expect(hmacSha256(Buffer.from('Jefe'))('what do ya want for nothing?').toString('hex')).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  });
+  it('sha256 and sha256Bytes equal createHash', () => {
+    for (const m of ['', 'abc', '数据多跑路', randomBytes(300)]) {
+      expect(sha256(m)).toBe(createHash('sha256').update(m).digest('base64url'));
+      expect(sha256Bytes(m).equals(createHash('sha256').update(m).digest())).toBe(true);
+    }
   });
   it('safeEqual', () => {
     expect(safeEqual('abc', 'abc')).toBe(true);

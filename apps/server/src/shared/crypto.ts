@@ -3,7 +3,7 @@
  * (AES-256-GCM), keyed lookup hashes (HMAC-SHA-256, so an ID number can be found without being
  * stored in clear), random tokens and plain digests.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hash, hkdfSync, randomBytes, timingSafeEqual, type BinaryLike } from 'node:crypto';
 
 export interface FieldCrypto {
   encrypt(plain: string): string;
@@ -15,7 +15,7 @@ export interface FieldCrypto {
 export function fieldCrypto(secret: string): FieldCrypto {
   const master = Buffer.from(secret, 'utf8');
   const encKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'yiwang field encryption v1', 32));
-  const macKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'yiwang lookup hash v1', 32));
+  const mac = hmacSha256(Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'yiwang lookup hash v1', 32)));
   return {
     encrypt(plain) {
       const iv = randomBytes(12);
@@ -31,13 +31,34 @@ export function fieldCrypto(secret: string): FieldCrypto {
       return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
     },
     lookupHash(value) {
-      return createHmac('sha256', macKey).update(value).digest('base64url');
+      return mac(value).toString('base64url');
     },
   };
 }
 
 export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');
-export const sha256 = (s: string | Buffer): string => createHash('sha256').update(s).digest('base64url');
+/** SHA-256, base64url. One call of `crypto.hash`: no Hash object and stream machinery per digest (about half the cost on hot paths). */
+export const sha256 = (s: BinaryLike): string => hash('sha256', s, 'base64url');
+/** SHA-256, raw bytes (one call, as `sha256`). */
+export const sha256Bytes = (s: BinaryLike): Buffer => hash('sha256', s, 'buffer');
+
+/**
+ * HMAC-SHA-256 with a fixed key (RFC 2104: H(K ⊕ opad ‖ H(K ⊕ ipad ‖ m))) as two one-shot hashes
+ * with the padded keys prepared once. Same result as `createHmac('sha256', key)`, without creating
+ * an HMAC context (and importing the key) for every message: the keyed hash of every data call and
+ * every access-token check runs through it.
+ */
+export function hmacSha256(key: Uint8Array): (data: string | Uint8Array) => Buffer {
+  const k = Buffer.alloc(64);
+  Buffer.from(key.length > 64 ? sha256Bytes(key) : key).copy(k);
+  const ipad = Buffer.from(k.map((b) => b ^ 0x36));
+  const opad = Buffer.from(k.map((b) => b ^ 0x5c));
+  return (data) => {
+    const m = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const inner = sha256Bytes(Buffer.concat([ipad, m], 64 + m.length));
+    return sha256Bytes(Buffer.concat([opad, inner], 96));
+  };
+}
 
 export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);

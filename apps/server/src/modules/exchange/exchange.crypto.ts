@@ -7,14 +7,13 @@
  * - the exchange's own short-lived access tokens (HS256 JWT with a key derived from DATA_SECRET),
  *   verified without a database read.
  */
-import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, timingSafeEqual, createHash, type KeyObject } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Db } from '../../db/database';
-import type { FieldCrypto } from '../../shared/crypto';
+import { sha256, type FieldCrypto } from '../../shared/crypto';
 import { BatchSigner, inSignedBatch, type BatchProof } from '../transparency';
 
 const KEY_META = 'exchange.signing_key';
 export const b64u = (b: Buffer | string) => Buffer.from(b).toString('base64url');
-export const sha256b64u = (b: Buffer | string) => createHash('sha256').update(b).digest('base64url');
 
 export interface SigningKey {
   kid: string;
@@ -49,7 +48,7 @@ export async function loadSigningKey(db: Db, crypto: FieldCrypto): Promise<Signi
 /** RFC 7638 thumbprint of an OKP or EC public JWK. */
 export function jwkThumbprint(jwk: Record<string, string>): string {
   const members = jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
-  return sha256b64u(JSON.stringify(members));
+  return sha256(JSON.stringify(members));
 }
 
 /**

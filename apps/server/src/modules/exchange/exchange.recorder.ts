@@ -23,7 +23,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { prepared } from '../../db/pg-driver';
 import type { Db } from '../../db/database';
 import { canonicalJson, prepareLogEntries } from '../transparency';
-import { sha256b64u } from './exchange.crypto';
+import { sha256 } from '../../shared/crypto';
 import type { ExchangeCallsTable } from './exchange.types';
 
 export type CallRecord = Omit<Insertable<ExchangeCallsTable>, 'batch_id' | 'result_hash' | 'fields'> & { fields: string[] };
@@ -229,7 +229,7 @@ export const isOverLimit = (err: unknown) => (err as { code?: unknown } | null)?
  */
 export async function insertCalls(exec: Db, calls: PendingCall[], limits?: Limits): Promise<{ batchId: string; leafHash: string }> {
   const batchId = randomUUID();
-  const hashes = calls.map((c) => sha256b64u(canonicalJson(c.result)));
+  const hashes = calls.map((c) => sha256(canonicalJson(c.result)));
   const logged = prepareLogEntries([
     {
       type: 'exchange.calls',

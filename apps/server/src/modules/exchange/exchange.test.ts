@@ -12,7 +12,7 @@ import { DB_KINDS, expectProblem, personLogin, staffLogin, testApp, type Client 
 import { DEMO_CLIENT_SECRET, people, enterprises } from '../../demo/data';
 import { canonicalJson } from '../transparency';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, publicKeyFromJwk, signClientAssertion, verifyBatchSigned } from './index';
-import { sha256b64u } from './exchange.crypto';
+import { sha256 } from '../../shared/crypto';
 import { rateMinute } from './exchange.recorder';
 
 const zhang = people.find((p) => p.name === '张伟')!;
@@ -88,7 +88,7 @@ describe.each(DB_KINDS)('exchange on %s', (kind) => {
     // The receipt is recorded with the hash of the signed result, and its batch is in the log.
     const rec = await app.database.db.selectFrom('exchange_calls').selectAll().where('id', '=', body.receiptId).executeTakeFirstOrThrow();
     const { log: _log, ...result } = body;
-    expect(rec.result_hash).toBe(sha256b64u(canonicalJson(result)));
+    expect(rec.result_hash).toBe(sha256(canonicalJson(result)));
     await app.services.transparency.flush();
     const proof = await app.inject({ method: 'GET', url: `/api/transparency/proofs/inclusion?leafHash=${encodeURIComponent(body.log.leafHash)}` });
     expect(proof.statusCode, proof.body).toBe(200);
