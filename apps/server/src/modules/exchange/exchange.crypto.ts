@@ -73,6 +73,12 @@ export class ResponseSigner {
     const { signature, proof } = await this.batches.sign(Buffer.from(body));
     return { signature, proof: JSON.stringify(proof) };
   }
+
+  /** The same for `bodies` signed together as one batch, at once (the group commit's answers). */
+  async signAll(bodies: readonly string[]): Promise<{ signature: string; proofs: string[] }> {
+    const { signature, proofs } = await this.batches.signNow(bodies.map((b) => Buffer.from(b)));
+    return { signature, proofs: proofs.map((p) => JSON.stringify(p)) };
+  }
 }
 
 /** What a consumer does with /api/exchange/keys: the batch head's signature, and the body's path to its root. */

@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import { prepared } from '../../db/pg-driver';
 import type { Db } from '../../db/database';
 import { canonicalJson, prepareLogEntries } from '../transparency';
@@ -40,7 +40,23 @@ export interface PendingCall {
   quota?: { grantId: string; perDay: number };
   /** The grant's per-minute rate to count the call against (successful calls only; counted before the quota); beyond it, RATE_LIMITED likewise. */
   rate?: { grantId: string; perMinute: number };
+  /**
+   * The caller sends the answer as the recorder makes it: its body (the result with its log
+   * reference, as JSON) and the batch signature of the bodies of the batch, made while the batch's
+   * statement runs (see CallRecorder). Not for a call turned into a refusal at commit.
+   */
+  answer?: boolean;
 }
+
+/** An answer ready to send: exactly these bytes, with the batch signature and this body's inclusion path. */
+export interface SignedAnswer {
+  body: string;
+  signature: string;
+  proof: string;
+}
+
+/** Signs the answers of one batch at once (ResponseSigner.signAll). */
+export type AnswerSigner = (bodies: readonly string[]) => Promise<{ signature: string; proofs: string[] }>;
 
 /** Turns a call counted beyond its rate or quota into its refusal (answer and record). */
 function refuseAtCommit(c: PendingCall, code: 'RATE_LIMITED' | 'QUOTA_EXCEEDED'): void {
@@ -56,6 +72,8 @@ export interface Recorded {
   result: Record<string, unknown>;
   /** The call was turned into a refusal at commit: its grant's daily quota or per-minute rate was used up. */
   refused: 'quota' | 'rate' | null;
+  /** For a call with `answer` that was not refused: its answer, signed. */
+  answer?: SignedAnswer;
 }
 
 interface Waiting extends PendingCall {
@@ -228,6 +246,13 @@ export const isOverLimit = (err: unknown) => (err as { code?: unknown } | null)?
  * only for that statement. Without, the calls must have been counted already (countLimits).
  */
 export async function insertCalls(exec: Db, calls: PendingCall[], limits?: Limits): Promise<{ batchId: string; leafHash: string }> {
+  const { batchId, leafHash, statement } = insertStatement(exec, calls, limits);
+  await exec.executeQuery(statement);
+  return { batchId, leafHash };
+}
+
+/** The statement of insertCalls, compiled, not run (the recorder signs the answers while it runs). */
+function insertStatement(exec: Db, calls: PendingCall[], limits?: Limits): { batchId: string; leafHash: string; statement: CompiledQuery } {
   const batchId = randomUUID();
   const hashes = calls.map((c) => sha256(canonicalJson(c.result)));
   const logged = prepareLogEntries([
@@ -284,8 +309,7 @@ export async function insertCalls(exec: Db, calls: PendingCall[], limits?: Limit
     ${counting ? sql`WHERE (SELECT ok FROM within)` : sql``}
   `;
   // Planned once per connection: planning this statement cost more than running it.
-  await exec.executeQuery(prepared(statement.compile(exec)));
-  return { batchId, leafHash };
+  return { batchId, leafHash, statement: prepared(statement.compile(exec)) };
 }
 
 export class CallRecorder {
@@ -297,6 +321,8 @@ export class CallRecorder {
 
   constructor(
     private readonly db: Db,
+    /** Signs the answers of the calls recorded with `answer`. */
+    private readonly signAnswers: AnswerSigner | null = null,
     private readonly maxBatch = 1000,
     /** Batches written at once, at most. */
     private readonly writers = 4,
@@ -336,9 +362,15 @@ export class CallRecorder {
           // client is refused a few calls early, never allowed more than its quota.
           const now = new Date();
           let counted = { exceeded: new Set<number>(), limited: new Set<number>() };
+          // The statement is sent first; the answers are made and signed while it runs.
+          const write = async (limits?: Limits) => {
+            const { batchId, leafHash, statement } = insertStatement(this.db, batch, limits);
+            const [, answers] = await Promise.all([this.db.executeQuery(statement), this.answers(batch, leafHash, counted)]);
+            return { batchId, leafHash, answers };
+          };
           const inTwoSteps = async () => {
             counted = await countLimits(this.db, batch, now);
-            return insertCalls(this.db, batch).catch(async (e: unknown) => {
+            return write().catch(async (e: unknown) => {
               await uncount(this.db, batch, counted, rateMinute(now.getTime()), chinaDay(now));
               throw e;
             });
@@ -352,14 +384,15 @@ export class CallRecorder {
           const out =
             now.getTime() < this.inTwoStepsUntil || overAtOnce(limits)
               ? await inTwoSteps()
-              : await insertCalls(this.db, batch, limits).catch((err: unknown) => {
+              : await write(limits).catch((err: unknown) => {
                   if (!isOverLimit(err)) throw err;
                   this.inTwoStepsUntil = now.getTime() + 1000;
                   return inTwoSteps();
                 });
-          batch.forEach((c, i) =>
-            c.resolve({ receiptId: c.record.id, batchId: out.batchId, leafHash: out.leafHash, result: c.result, refused: counted.limited.has(i) ? 'rate' : counted.exceeded.has(i) ? 'quota' : null }),
-          );
+          batch.forEach((c, i) => {
+            const refused = counted.limited.has(i) ? 'rate' : counted.exceeded.has(i) ? 'quota' : null;
+            c.resolve({ receiptId: c.record.id, batchId: out.batchId, leafHash: out.leafHash, result: c.result, refused, ...(out.answers.has(i) ? { answer: out.answers.get(i) } : {}) });
+          });
         } catch (err) {
           for (const c of batch) c.reject(err);
         }
@@ -368,6 +401,26 @@ export class CallRecorder {
       this.inFlight--;
       if (this.inFlight === 0) for (const f of this.idle.splice(0)) f();
     }
+  }
+
+  /**
+   * The answers of the batch's calls with `answer` not refused at commit (by index): the result
+   * with its log reference as JSON, signed together as one batch.
+   */
+  private async answers(batch: Waiting[], leafHash: string, counted: { exceeded: Set<number>; limited: Set<number> }): Promise<Map<number, SignedAnswer>> {
+    const out = new Map<number, SignedAnswer>();
+    if (!this.signAnswers) return out;
+    const idx: number[] = [];
+    const bodies: string[] = [];
+    batch.forEach((c, i) => {
+      if (!c.answer || counted.limited.has(i) || counted.exceeded.has(i)) return;
+      idx.push(i);
+      bodies.push(JSON.stringify({ ...c.result, log: { leafHash } }));
+    });
+    if (!bodies.length) return out;
+    const { signature, proofs } = await this.signAnswers(bodies);
+    idx.forEach((i, k) => out.set(i, { body: bodies[k], signature, proof: proofs[k] }));
+    return out;
   }
 
   /** Waits until everything handed in is written (shutdown, tests). */

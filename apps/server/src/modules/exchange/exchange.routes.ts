@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ExchangeService } from './exchange.service';
+import type { SignedAnswer } from './exchange.recorder';
 import * as S from './exchange.schemas';
 
 const tags = ['exchange'];
@@ -35,9 +36,13 @@ export function exchangeRoutes(svc: ExchangeService) {
       }
     };
 
+    const sendAnswer = (reply: FastifyReply, a: SignedAnswer) =>
+      reply.header('x-exchange-signature', a.signature).header('x-exchange-proof', a.proof).type('application/json; charset=utf-8').send(a.body);
+
     // Every response of a call route — answer or refusal — is signed over its exact bytes.
     app.addHook('onSend', async (req, reply, payload) => {
-      if (!req.routeOptions.config?.exchangeSigned) return payload;
+      // Answers of calls come signed (svc.answer); refusals and errors are signed here.
+      if (!req.routeOptions.config?.exchangeSigned || reply.hasHeader('x-exchange-signature')) return payload;
       const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload : null;
       if (body !== null) {
         const { signature, proof } = await svc.signer.sign(body);
@@ -112,13 +117,13 @@ export function exchangeRoutes(svc: ExchangeService) {
       schema: { tags, summary: 'Query: the granted fields of a person’s or enterprise’s records (signed answer with receipt)', body: S.QueryBody, response: { 200: S.AnyObject } },
       config: { access: ['machine'], exchangeSigned: true, csrf: false, audit: 'none' },
       onRequest: exchangeToken,
-    }, async (req) => svc.call(req.ctx, 'query', req.body));
+    }, async (req, reply) => sendAnswer(reply, await svc.answer(req.ctx, 'query', req.body)));
 
     r.post('/exchange/verify', {
       schema: { tags, summary: 'Verification (核验): do these values match the record? Answers match / no match only (signed, with receipt)', body: S.VerifyBody, response: { 200: S.AnyObject } },
       config: { access: ['machine'], exchangeSigned: true, csrf: false, audit: 'none' },
       onRequest: exchangeToken,
-    }, async (req) => svc.call(req.ctx, 'verify', req.body));
+    }, async (req, reply) => sendAnswer(reply, await svc.answer(req.ctx, 'verify', req.body)));
 
     // ---- 数据回流 ----
     r.post('/exchange/subscriptions', {

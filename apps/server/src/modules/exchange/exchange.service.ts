@@ -34,7 +34,7 @@ import { appendToLog, canonicalJson, type TransparencyLog } from '../transparenc
 import type { IdentityService, MachineClient } from '../identity';
 import { AccessTokens, jwkThumbprint, loadSigningKey, parseJwt, publicKeyFromJwk, ResponseSigner, verifyJwtSignature } from './exchange.crypto';
 import { exchangeErrors } from './exchange.errors';
-import { CallRecorder, writeCalls, type CallRecord, type PendingCall } from './exchange.recorder';
+import { CallRecorder, writeCalls, type CallRecord, type PendingCall, type Recorded, type SignedAnswer } from './exchange.recorder';
 import type { CallKind, ExchangeGrantsTable, GrantKind } from './exchange.types';
 
 export type GrantRow = Selectable<ExchangeGrantsTable>;
@@ -100,7 +100,7 @@ export class ExchangeService {
 
   constructor(private readonly opts: ExchangeOptions) {
     this.tokens = new AccessTokens(opts.crypto);
-    this.recorder = new CallRecorder(opts.db);
+    this.recorder = new CallRecorder(opts.db, (bodies) => this.signer.signAll(bodies));
     this.grantCacheMs = opts.grantCacheMs ?? 5000;
     // A client disabled in this process is refused at once (in others within grantCacheMs).
     opts.identity.onClientChange?.(() => this.clientCache.clear());
@@ -573,6 +573,22 @@ export class ExchangeService {
    * logged like any call, and reveal nothing else.
    */
   async call(ctx: RequestContext, kind: 'query' | 'verify', input: CallInput): Promise<Record<string, unknown>> {
+    const rec = await this.recordCall(ctx, kind, input, false);
+    return { ...rec.result, log: { leafHash: rec.leafHash } };
+  }
+
+  /**
+   * A call answered over HTTP: the same as `call`, the answer's body (the same object as JSON) and
+   * its batch signature made by the recorder while the call's receipt is being written.
+   */
+  async answer(ctx: RequestContext, kind: 'query' | 'verify', input: CallInput): Promise<SignedAnswer> {
+    const rec = await this.recordCall(ctx, kind, input, true);
+    if (rec.answer) return rec.answer;
+    const body = JSON.stringify({ ...rec.result, log: { leafHash: rec.leafHash } });
+    return { body, ...(await this.signer.sign(body)) };
+  }
+
+  private async recordCall(ctx: RequestContext, kind: 'query' | 'verify', input: CallInput, answer: boolean): Promise<Recorded> {
     const actor = await this.who(ctx);
     const receiptId = randomUUID();
     const at = nowIso();
@@ -645,6 +661,7 @@ export class ExchangeService {
     const rec = await this.recorder.record({
       record: base,
       result,
+      answer,
       quota: { grantId: grant.id, perDay: grant.quota_per_day },
       ...(grant.rate_per_minute ? { rate: { grantId: grant.id, perMinute: grant.rate_per_minute } } : {}),
     });
@@ -652,7 +669,7 @@ export class ExchangeService {
       const e = rec.refused === 'rate' ? exchangeErrors.rateLimited() : exchangeErrors.quotaExceeded();
       throw new AppError(e.status, e.code, e.zh, e.en, e.field, { receiptId, log: { leafHash: rec.leafHash } });
     }
-    return { ...rec.result, log: { leafHash: rec.leafHash } };
+    return rec;
   }
 
   /** Records a refused call (its receipt and log entry, like any call) and throws the refusal with the receipt. */

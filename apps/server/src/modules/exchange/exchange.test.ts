@@ -94,6 +94,35 @@ describe.each(DB_KINDS)('exchange on %s', (kind) => {
     expect(proof.statusCode, proof.body).toBe(200);
   });
 
+  it('answers calls of one group commit signed together, each with its own path; a refusal among them signed too', async () => {
+    const good = Array.from({ length: 6 }, (_, i) => call('verify', { resource: 'GAJ.POPULATION', subject: zhang.idNumber, claims: { name: i % 2 ? '张伟' : '张三' }, purpose: '批量核验测试' }));
+    const bad = call('verify', { resource: 'GAJ.POPULATION', subject: zhang.idNumber, claims: { name: '张伟' } }); // no purpose
+    const res = await Promise.all([...good, bad]);
+    for (const r of res.slice(0, 6)) {
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(signed(r)).toBe(true);
+    }
+    expectProblem(res[6], 400, 'PURPOSE_REQUIRED');
+    expect(signed(res[6])).toBe(true);
+    // Gathered into batches (one, unless the machine split them): per signature, its answers are
+    // the leaves of its tree, each at its own position.
+    const bySig = new Map<string, LightMyRequestResponse[]>();
+    for (const r of res.slice(0, 6)) bySig.set(String(r.headers['x-exchange-signature']), [...(bySig.get(String(r.headers['x-exchange-signature'])) ?? []), r]);
+    expect(bySig.size).toBeLessThan(6);
+    for (const group of bySig.values()) {
+      const proofs = group.map((r) => JSON.parse(String(r.headers['x-exchange-proof'])) as { index: number; size: number });
+      expect(proofs.every((p) => p.size === group.length)).toBe(true);
+      expect(new Set(proofs.map((p) => p.index)).size).toBe(group.length);
+    }
+    for (const r of res.slice(0, 6)) {
+      const { log: _l, ...result } = r.json();
+      const rec = await app.database.db.selectFrom('exchange_calls').select(['result_hash', 'outcome']).where('id', '=', result.receiptId).executeTakeFirstOrThrow();
+      expect(rec.result_hash).toBe(sha256(canonicalJson(result)));
+      expect(rec.outcome).toBe(result.outcome);
+    }
+  });
+
   it('queries only granted fields, and refuses every bad call with a reason and receipt — logged, nothing else returned', async () => {
     const ok = await call('query', { resource: 'RSJ.SOCIAL_INSURANCE', subject: wang.idNumber, purpose: '退休人员待遇资格认定' });
     expect(ok.statusCode, ok.body).toBe(200);
