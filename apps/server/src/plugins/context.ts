@@ -5,7 +5,7 @@
  * in the services, which receive the context.
  */
 import fp from 'fastify-plugin';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hasRole, type Actor, type RequestContext, type Role } from '../shared/actor';
 import { errors } from '../shared/errors';
 
@@ -32,19 +32,28 @@ export function requireActor(ctx: RequestContext): Actor {
   return ctx.actor;
 }
 
+/** Why the route's access rule refuses the request, if it does. */
+function accessProblem(req: FastifyRequest): Error | undefined {
+  if (req.is404) return undefined;
+  const access = req.routeOptions.config?.access;
+  if (access === undefined) return errors.forbidden('接口未声明访问规则', 'Route declares no access rule');
+  if (access === 'public') return undefined;
+  if (!req.ctx.actor) return req.credentialProblem === 'expired' ? errors.sessionExpired() : errors.unauthenticated();
+  if (access === 'authenticated') return undefined;
+  if (!hasRole(req.ctx.actor, ...access)) return errors.roleNotAllowed();
+  return undefined;
+}
+
 export default fp(async function contextPlugin(app: FastifyInstance) {
   app.decorateRequest('ctx', null as unknown as RequestContext);
-  app.addHook('onRequest', async (req) => {
+  // Callback hooks, not async ones: they run for every request and never wait for anything (an
+  // async hook costs a promise and a turn of the microtask queue each).
+  app.addHook('onRequest', (req, _reply, done) => {
     req.ctx = { actor: null, ip: req.ip ?? null, requestId: req.id, audited: false };
+    done();
   });
   // Runs after authentication (registered by the identity module in onRequest).
-  app.addHook('preHandler', async (req) => {
-    if (req.is404) return;
-    const access = req.routeOptions.config?.access;
-    if (access === undefined) throw errors.forbidden('接口未声明访问规则', 'Route declares no access rule');
-    if (access === 'public') return;
-    if (!req.ctx.actor) throw req.credentialProblem === 'expired' ? errors.sessionExpired() : errors.unauthenticated();
-    if (access === 'authenticated') return;
-    if (!hasRole(req.ctx.actor, ...access)) throw errors.roleNotAllowed();
+  app.addHook('preHandler', (req, _reply, done) => {
+    done(accessProblem(req));
   });
 });

@@ -9,6 +9,7 @@
  * than integrity pins the exporting node's key id (GET /api/catalog/signing-key there).
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { canonicalJson } from '../transparency/entry';
 import type { BundleContent, ItemContent } from './catalog.schemas';
 
 export const PACKAGE_FORMAT = 'yiwang.catalog.package';
@@ -50,14 +51,8 @@ export interface SigningKey {
   publicKeyDer: string;
 }
 
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
+/** Canonical JSON (RFC 8785 key order): the transparency log's, one encoder for every signature of the platform. */
+export { canonicalJson };
 
 export const keyIdOf = (spkiDer: Buffer) => createHash('sha256').update(spkiDer).digest('base64url');
 

@@ -259,7 +259,8 @@ function insertStatement(exec: Db, calls: PendingCall[], limits?: Limits): { bat
     {
       type: 'exchange.calls',
       subject: batchId,
-      calls: calls.map((c, i) => ({ receipt: c.record.id, resultHash: hashes[i], outcome: c.record.outcome, resource: c.record.resource_code, client: c.record.client_id ?? null, kind: c.record.kind })),
+      // Members in canonical (sorted) order: the log entry's canonical JSON then needs no copy of them.
+      calls: calls.map((c, i) => ({ client: c.record.client_id ?? null, kind: c.record.kind, outcome: c.record.outcome, receipt: c.record.id, resource: c.record.resource_code, resultHash: hashes[i] })),
     },
   ]);
   const leafHash = logged.entries[0].leafHash;

@@ -40,15 +40,15 @@ export function exchangeRoutes(svc: ExchangeService) {
       reply.header('x-exchange-signature', a.signature).header('x-exchange-proof', a.proof).type('application/json; charset=utf-8').send(a.body);
 
     // Every response of a call route — answer or refusal — is signed over its exact bytes.
-    app.addHook('onSend', async (req, reply, payload) => {
+    app.addHook('onSend', (req, reply, payload, done) => {
       // Answers of calls come signed (svc.answer); refusals and errors are signed here.
-      if (!req.routeOptions.config?.exchangeSigned || reply.hasHeader('x-exchange-signature')) return payload;
+      if (!req.routeOptions.config?.exchangeSigned || reply.hasHeader('x-exchange-signature')) return done(null, payload);
       const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload : null;
-      if (body !== null) {
-        const { signature, proof } = await svc.signer.sign(body);
+      if (body === null) return done(null, payload);
+      svc.signer.sign(body).then(({ signature, proof }) => {
         reply.header('x-exchange-signature', signature).header('x-exchange-proof', proof);
-      }
-      return payload;
+        done(null, payload);
+      }, done);
     });
 
     r.get('/exchange/keys', {
