@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
-import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { prepared } from '../../db/pg-driver';
 import type { Db } from '../../db/database';
 import { canonicalJson, prepareLogEntries } from '../transparency';
@@ -278,39 +278,65 @@ function insertStatement(exec: Db, calls: PendingCall[], limits?: Limits): { bat
     }),
   );
   const q = logged.rows[0];
-  // Counting: one upsert per counter table (rows in grant-id order, the lock order of every batch)
-  // that leaves a counter alone if it would pass its limit; `within` is true if every counter took
-  // its calls, else it raises YW001 (exchange_over_limit) and so undoes the whole statement.
-  const upsert = (table: 'exchange_rate_usage' | 'exchange_usage', period: 'minute' | 'day', value: RawBuilder<unknown>, l: Limits['rate']) => {
-    const ids = l.map((x) => x.grantId);
-    return sql`INSERT INTO ${sql.table(table)} (grant_id, ${sql.ref(period)}, used) SELECT g, ${value}, n FROM unnest(${ids}::uuid[], ${l.map((x) => x.n)}::int[]) AS u(g, n)
-      ON CONFLICT (grant_id, ${sql.ref(period)}) DO UPDATE SET used = ${sql.ref(`${table}.used`)} + excluded.used
-      WHERE ${sql.ref(`${table}.used`)} + excluded.used <= (${l.map((x) => x.limit)}::int[])[array_position(${ids}::uuid[], ${sql.ref(`${table}.grant_id`)})]
-      RETURNING 1`;
-  };
-  const counting =
-    limits && (limits.rate.length || limits.quota.length)
-      ? sql`${limits.rate.length ? sql`rate AS (${upsert('exchange_rate_usage', 'minute', sql`${limits.minute}::bigint`, limits.rate)}),` : sql``}
-            ${limits.quota.length ? sql`quota AS (${upsert('exchange_usage', 'day', sql`${limits.day}::date`, limits.quota)}),` : sql``}
-            within AS (SELECT CASE WHEN ${limits.rate.length ? sql`(SELECT count(*) FROM rate) = ${limits.rate.length} AND` : sql``}
-                                        ${limits.quota.length ? sql`(SELECT count(*) FROM quota) = ${limits.quota.length} AND` : sql``} true
-                              THEN true ELSE exchange_over_limit() END AS ok),`
-      : null;
-  const statement = sql`
-    WITH ${counting ?? sql``}
-         logged AS (INSERT INTO tlog_queue (leaf_hash, entry) VALUES (${q.leaf_hash}, ${q.entry})),
-         batch AS (INSERT INTO exchange_batches (id, leaf_hash, size) VALUES (${batchId}, ${leafHash}, ${calls.length}))
-    INSERT INTO exchange_calls (id, at, kind, client_id, client_name, consumer_department_id, grant_id, resource_id, resource_code,
-                                fields, purpose, reference, subject_key, outcome, reason_code, result_hash, batch_id, auth)
-    SELECT id, at, kind, client_id, client_name, consumer_department_id, grant_id, resource_id, resource_code,
-           fields, purpose, reference, subject_key, outcome, reason_code, result_hash, ${batchId}::uuid, auth
-    FROM json_to_recordset(${receipts}::json)
-      AS u(id uuid, at timestamptz, kind text, client_id uuid, client_name text, consumer_department_id uuid, grant_id uuid, resource_id uuid, resource_code text,
-           fields jsonb, purpose text, reference text, subject_key text, outcome text, reason_code text, result_hash text, auth text)
-    ${counting ? sql`WHERE (SELECT ok FROM within)` : sql``}
-  `;
-  // Planned once per connection: planning this statement cost more than running it.
-  return { batchId, leafHash, statement: prepared(statement.compile(exec)) };
+  const withCounting = !!limits && (limits.rate.length > 0 || limits.quota.length > 0);
+  const params: unknown[] = [q.leaf_hash, q.entry, batchId, leafHash, calls.length, receipts];
+  if (withCounting) {
+    for (const [l, period] of [
+      [limits.rate, limits.minute],
+      [limits.quota, limits.day],
+    ] as const)
+      if (l.length) params.push(period, l.map((x) => x.grantId), l.map((x) => x.n), l.map((x) => x.limit), l.length);
+  }
+  // Planned once per connection: planning this statement cost more than running it. Its text is
+  // made once per shape, not compiled per batch.
+  const statement = CompiledQuery.raw(groupCommitSql(withCounting && limits.rate.length > 0, withCounting && limits.quota.length > 0), params);
+  return { batchId, leafHash, statement: prepared(statement) };
+}
+
+const groupCommitTexts = new Map<string, string>();
+
+/**
+ * The text of insertCalls's statement: $1–$6 the log entry's leaf hash and bytes, the batch id, its
+ * leaf hash (text), its size and the receipts (json); with counting, for each counter table counted
+ * (rate, then quota) its period, grant ids, calls per grant, limits per grant and number of grants.
+ *
+ * Counting: one upsert per counter table (rows in grant-id order, the lock order of every batch)
+ * that leaves a counter alone if it would pass its limit; `within` is true if every counter took
+ * its calls, else it raises YW001 (exchange_over_limit) and so undoes the whole statement.
+ */
+function groupCommitSql(rate: boolean, quota: boolean): string {
+  const shape = `${rate}/${quota}`;
+  let text = groupCommitTexts.get(shape);
+  if (text) return text;
+  let n = 6;
+  const counters: string[] = [];
+  const checks: string[] = [];
+  for (const [on, name, table, period, type] of [
+    [rate, 'rate', 'exchange_rate_usage', 'minute', 'bigint'],
+    [quota, 'quota', 'exchange_usage', 'day', 'date'],
+  ] as const) {
+    if (!on) continue;
+    const [p, ids, ns, lims, count] = [++n, ++n, ++n, ++n, ++n];
+    counters.push(`${name} AS (INSERT INTO ${table} (grant_id, ${period}, used) SELECT g, $${p}::${type}, n FROM unnest($${ids}::uuid[], $${ns}::int[]) AS u(g, n)
+      ON CONFLICT (grant_id, ${period}) DO UPDATE SET used = ${table}.used + excluded.used
+      WHERE ${table}.used + excluded.used <= ($${lims}::int[])[array_position($${ids}::uuid[], ${table}.grant_id)]
+      RETURNING 1),`);
+    checks.push(`(SELECT count(*) FROM ${name}) = $${count}::int AND`);
+  }
+  const counting = counters.length ? `${counters.join('\n')}\n within AS (SELECT CASE WHEN ${checks.join(' ')} true THEN true ELSE exchange_over_limit() END AS ok),` : '';
+  text = `WITH ${counting}
+     logged AS (INSERT INTO tlog_queue (leaf_hash, entry) VALUES ($1, $2)),
+     batch AS (INSERT INTO exchange_batches (id, leaf_hash, size) VALUES ($3::uuid, $4, $5::int))
+INSERT INTO exchange_calls (id, at, kind, client_id, client_name, consumer_department_id, grant_id, resource_id, resource_code,
+                            fields, purpose, reference, subject_key, outcome, reason_code, result_hash, batch_id, auth)
+SELECT id, at, kind, client_id, client_name, consumer_department_id, grant_id, resource_id, resource_code,
+       fields, purpose, reference, subject_key, outcome, reason_code, result_hash, $3::uuid, auth
+FROM json_to_recordset($6::json)
+  AS u(id uuid, at timestamptz, kind text, client_id uuid, client_name text, consumer_department_id uuid, grant_id uuid, resource_id uuid, resource_code text,
+       fields jsonb, purpose text, reference text, subject_key text, outcome text, reason_code text, result_hash text, auth text)
+${counters.length ? 'WHERE (SELECT ok FROM within)' : ''}`;
+  groupCommitTexts.set(shape, text);
+  return text;
 }
 
 export class CallRecorder {
