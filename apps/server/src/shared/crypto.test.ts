@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { fieldCrypto, hmacSha256, safeEqual, sha256, sha256Bytes } from './crypto';
+import { fieldCrypto, hmacSha256, safeEqual, sha256, sha256Bytes, timeOrderedUuid } from './crypto';
 
 describe('field crypto', () => {
   const fc = fieldCrypto('a'.repeat(64));
@@ -37,6 +37,13 @@ describe('field crypto', () => {
       expect(sha256(m)).toBe(createHash('sha256').update(m).digest('base64url'));
       expect(sha256Bytes(m).equals(createHash('sha256').update(m).digest())).toBe(true);
     }
+  });
+  it('timeOrderedUuid: version 7, RFC 4122 variant, ordered by time, unique', () => {
+    const a = timeOrderedUuid(1_700_000_000_000);
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a.slice(0, 13).replace('-', '')).toBe((1_700_000_000_000).toString(16).padStart(12, '0'));
+    expect(timeOrderedUuid(1_700_000_000_001) > a).toBe(true);
+    expect(new Set(Array.from({ length: 1000 }, () => timeOrderedUuid())).size).toBe(1000);
   });
   it('safeEqual', () => {
     expect(safeEqual('abc', 'abc')).toBe(true);

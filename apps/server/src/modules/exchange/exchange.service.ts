@@ -25,7 +25,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Db } from '../../db/database';
 import { recordAudit } from '../../plugins/audit';
 import { hasRole, subjectOf, type Actor, type RequestContext } from '../../shared/actor';
-import type { FieldCrypto } from '../../shared/crypto';
+import { timeOrderedUuid, type FieldCrypto } from '../../shared/crypto';
 import { AppError, errors } from '../../shared/errors';
 import { isInSubtree } from '../../shared/regions';
 import type { OrgService } from '../org';
@@ -590,7 +590,7 @@ export class ExchangeService {
 
   private async recordCall(ctx: RequestContext, kind: 'query' | 'verify', input: CallInput, answer: boolean): Promise<Recorded> {
     const actor = await this.who(ctx);
-    const receiptId = randomUUID();
+    const receiptId = timeOrderedUuid();
     const at = nowIso();
     const base: CallRecord = {
       id: receiptId,
