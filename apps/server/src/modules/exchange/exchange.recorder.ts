@@ -93,17 +93,20 @@ type LimitOf = (c: PendingCall) => { grantId: string; limit: number } | undefine
 const rateOf: LimitOf = (c) => (c.rate ? { grantId: c.rate.grantId, limit: c.rate.perMinute } : undefined);
 const quotaOf: LimitOf = (c) => (c.quota ? { grantId: c.quota.grantId, limit: c.quota.perDay } : undefined);
 
-/** The calls (by index, in batch order) of each grant with a limit, leaving out `skip`. */
-function perGrant(calls: PendingCall[], skip: Set<number>, limitOf: LimitOf): Map<string, { limit: number; idx: number[] }> {
-  const out = new Map<string, { limit: number; idx: number[] }>();
+/**
+ * The calls (by index, in batch order) of each grant with a limit, leaving out `skip`, in grant-id
+ * order: the lock order of the counter rows, the same for every batch (concurrent batches never deadlock).
+ */
+function perGrant(calls: PendingCall[], skip: Set<number>, limitOf: LimitOf): { grantId: string; limit: number; idx: number[] }[] {
+  const out = new Map<string, { grantId: string; limit: number; idx: number[] }>();
   calls.forEach((c, i) => {
     const l = skip.has(i) ? undefined : limitOf(c);
     if (!l) return;
-    const g = out.get(l.grantId) ?? { limit: l.limit, idx: [] };
+    const g = out.get(l.grantId) ?? { grantId: l.grantId, limit: l.limit, idx: [] };
     g.idx.push(i);
     out.set(l.grantId, g);
   });
-  return out;
+  return [...out.values()].sort((a, b) => (a.grantId < b.grantId ? -1 : 1));
 }
 
 /** Takes `n` calls back off a grant's counter of the minute (rate) or the day (quota). */
@@ -124,10 +127,10 @@ async function overLimit(
   upsert: (values: { grantId: string; n: number }[]) => Promise<{ grant_id: string; used: number }[]>,
   giveBack: (grantId: string, n: number) => Promise<unknown>,
 ): Promise<number[]> {
-  const grants = perGrant(calls, skip, limitOf);
-  if (!grants.size) return [];
-  // One lock order (by grant id): concurrent batches never deadlock.
-  const rows = await upsert([...grants].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grantId, g]) => ({ grantId, n: g.idx.length })));
+  const list = perGrant(calls, skip, limitOf);
+  if (!list.length) return [];
+  const grants = new Map(list.map((g) => [g.grantId, g]));
+  const rows = await upsert(list.map((g) => ({ grantId: g.grantId, n: g.idx.length })));
   const over: number[] = [];
   for (const r of rows) {
     const g = grants.get(r.grant_id)!;
@@ -201,8 +204,8 @@ export async function countLimits(exec: Db, calls: PendingCall[], now = new Date
  */
 async function uncount(db: Db, calls: PendingCall[], counted: { exceeded: Set<number>; limited: Set<number> }, minute: number, day: string): Promise<void> {
   try {
-    for (const [grantId, g] of perGrant(calls, counted.limited, rateOf)) await giveBackRate(db, grantId, minute, g.idx.length);
-    for (const [grantId, g] of perGrant(calls, new Set([...counted.limited, ...counted.exceeded]), quotaOf)) await giveBackQuota(db, grantId, day, g.idx.length);
+    for (const g of perGrant(calls, counted.limited, rateOf)) await giveBackRate(db, g.grantId, minute, g.idx.length);
+    for (const g of perGrant(calls, new Set([...counted.limited, ...counted.exceeded]), quotaOf)) await giveBackQuota(db, g.grantId, day, g.idx.length);
   } catch {
     /* the counters stay high: safe */
   }
@@ -226,7 +229,7 @@ interface Limits {
 /** What a batch adds to its grants' counters if none of its calls is refused (see CallRecorder). */
 function limitsOf(calls: PendingCall[], now: Date): Limits {
   const counts = (limitOf: LimitOf) =>
-    [...perGrant(calls, new Set(), limitOf)].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grantId, g]) => ({ grantId, n: g.idx.length, limit: g.limit }));
+    perGrant(calls, new Set(), limitOf).map((g) => ({ grantId: g.grantId, n: g.idx.length, limit: g.limit }));
   return { minute: rateMinute(now.getTime()), day: chinaDay(now), rate: counts(rateOf), quota: counts(quotaOf) };
 }
 
