@@ -61,7 +61,7 @@ class Deferred {
   }
 
   /** On the pipelined driver (pg-driver.ts): the closing statements go in one round trip. */
-  constructor(private readonly pipelined = false) {}
+  constructor(readonly pipelined = false) {}
 
   async flush(trx: Q): Promise<void> {
     const first: CompiledQuery[] = [];
@@ -156,6 +156,11 @@ export function transact<T>(db: Kysely<Database>, fn: (trx: Transaction<Database
       open.delete(trx);
     }
   });
+}
+
+/** Whether statements on `db` (a root database or a deferring transaction) may go as one round trip (pg-driver `executeAll`). */
+export function pipelinesIn(db: Q): boolean {
+  return open.get(db)?.pipelined ?? canPipeline(db);
 }
 
 /** Queues the row when `db` is a deferring transaction; false when the caller must write it now. */

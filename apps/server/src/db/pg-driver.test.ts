@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledQuery, Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { freshDatabaseUrl } from '../../../../test/helpers';
-import { canPipeline, commitWith, pipeline, pipelined, PipelinedPostgresDialect, prepared } from './pg-driver';
+import { canPipeline, commitWith, executeAll, pipeline, pipelined, PipelinedPostgresDialect, prepared } from './pg-driver';
 import { onDedupeConflict } from './deferred';
 
 describe('pipelined PostgreSQL driver', () => {
@@ -193,6 +193,39 @@ describe('pipelined PostgreSQL driver', () => {
       expect((await names(c)).length).toBe(2);
       expect((await names(c)).map((r) => r.name)).toContain(one.name);
     });
+  });
+
+  it('executeAll returns every statement\'s rows from one round trip (with BEGIN, in order), and stops at the first failure', async () => {
+    await sql`CREATE TABLE ea (id int PRIMARY KEY, v text)`.execute(db);
+    await sql`INSERT INTO ea VALUES (1, 'a'), (2, 'b')`.execute(db);
+    trips = 0;
+    const out = await db.transaction().execute((trx) =>
+      executeAll(
+        trx,
+        [
+          trx.selectFrom('ea').select('v').where('id', '=', 1).forUpdate().compile(),
+          trx.updateTable('ea').set({ v: 'b2' }).where('id', '=', 2).compile(), // no rows
+          trx.selectFrom('ea').select(['id', 'v']).orderBy('id').compile(),
+        ],
+        true,
+      ),
+    );
+    expect(trips).toBe(2); // begin + the three, commit
+    expect(out).toEqual([[{ v: 'a' }], [], [{ id: 1, v: 'a' }, { id: 2, v: 'b2' }]]);
+    // Outside a transaction; and one by one when not pipelined: the same rows.
+    const qs = [CompiledQuery.raw(`SELECT v FROM ea WHERE id = $1`, [2]), CompiledQuery.raw(`SELECT count(*)::int AS n FROM ea`)];
+    trips = 0;
+    expect(await executeAll(db, qs, true)).toEqual([[{ v: 'b2' }], [{ n: 2 }]]);
+    expect(trips).toBe(1);
+    expect(await executeAll(db, qs, false)).toEqual([[{ v: 'b2' }], [{ n: 2 }]]);
+    expect(trips).toBe(3);
+    await expect(
+      db.transaction().execute((trx) =>
+        executeAll(trx, [CompiledQuery.raw(`UPDATE ea SET v = 'lost' WHERE id = $1`, [1]), CompiledQuery.raw(`INSERT INTO ea VALUES ($1, 'dup')`, [2]), CompiledQuery.raw(`UPDATE ea SET v = 'lost' WHERE id = $1`, [2])], true),
+      ),
+    ).rejects.toThrow(/duplicate key/);
+    expect((await sql<{ v: string }>`SELECT v FROM ea ORDER BY id`.execute(db)).rows.map((r) => r.v)).toEqual(['a', 'b2']);
+    await clean();
   });
 
   it('statements outside transactions are sent as they are', async () => {

@@ -63,6 +63,29 @@ export function pipeline(qs: readonly CompiledQuery[]): CompiledQuery {
   return q;
 }
 
+/** Pipelines whose every statement's rows are wanted (`executeAll`), and those rows once run. */
+const collecting = new WeakSet<CompiledQuery>();
+const rowsOfAll = new WeakMap<CompiledQuery, unknown[][]>();
+
+/**
+ * Runs the queries in order and returns each one's rows. With `pipelined` (the caller's database
+ * runs on this driver: `canPipeline`, or a deferring transaction on it) they go as one round trip
+ * like `pipeline`, which stops at the first failure (its error is thrown); otherwise one by one.
+ * For statements that would follow each other anyway, whatever the first returns (e.g. row locks
+ * taken in a fixed order).
+ */
+export async function executeAll(db: { executeQuery<R>(q: CompiledQuery<R>): Promise<QueryResult<R>> }, qs: readonly CompiledQuery[], pipelined: boolean): Promise<unknown[][]> {
+  if (!pipelined || qs.length < 2) {
+    const out: unknown[][] = [];
+    for (const q of qs) out.push((await db.executeQuery(q)).rows as unknown[]);
+    return out;
+  }
+  const q = pipeline(qs);
+  collecting.add(q);
+  await db.executeQuery(q);
+  return rowsOfAll.get(q)!;
+}
+
 /**
  * Marks `q` as the last statement of its transaction: on PostgreSQL its COMMIT goes in the same
  * round trip. The caller must run nothing in the transaction after it.
@@ -157,6 +180,8 @@ class PipelinedQuery extends pg.Query {
     private readonly before: Step[],
     private readonly after: string | null,
     private readonly closes: string[],
+    /** Every statement described and its result kept (pg's multi-result), for `executeAll`. */
+    private readonly collect = false,
   ) {
     super({ text: main.text, values: main.values, queryMode: 'extended' } as pg.QueryConfig);
     this.pending = before.length;
@@ -167,6 +192,7 @@ class PipelinedQuery extends pg.Query {
     for (const b of this.before) {
       if (b.parse) c.parse({ text: b.text, name: b.name });
       c.bind({ statement: b.name, values: b.values, valueMapper: prepareValue });
+      if (this.collect) c.describe({ type: 'P', name: '' });
       c.execute({ portal: '' });
     }
     const m = this.main;
@@ -185,7 +211,7 @@ class PipelinedQuery extends pg.Query {
 
   handleDataRow(msg: unknown): void {
     // Rows of the statements before (none is described): not the result.
-    if (this.pending > 0) return;
+    if (this.pending > 0 && !this.collect) return;
     (pg.Query.prototype as unknown as { handleDataRow(m: unknown): void }).handleDataRow.call(this, msg);
   }
 
@@ -199,7 +225,9 @@ class PipelinedQuery extends pg.Query {
   }
 
   handleCommandComplete(msg: Msg, c: PgWire): void {
-    // The completions of the statements before it and of the COMMIT are not its result.
+    // The completions of the statements before it and of the COMMIT are not its result (unless
+    // every result is kept: then pg makes one result per statement).
+    if (this.collect) return (pg.Query.prototype as unknown as QueryInternals).handleCommandComplete.call(this, msg, c);
     if (this.pending > 0) {
       this.pending--;
       return;
@@ -284,6 +312,9 @@ class PipelinedConnection implements DatabaseConnection {
     }
     const closes = this.closes;
     const after = this.inTransaction && !this.committed && commitAfter.has(cq) ? 'commit' : null;
+    const collect = collecting.has(cq);
+    /** Results ahead of the caller's statements (a ROLLBACK, a BEGIN). */
+    const ahead = before.length - (sentBefore.get(cq)?.length ?? 0);
     this.closes = [];
     this.begin = null;
     this.rollbackFirst = false;
@@ -291,8 +322,15 @@ class PipelinedConnection implements DatabaseConnection {
       const r =
         before.length || after || main.name || closes.length
           ? await new Promise<pg.QueryResult>((resolve, reject) => {
-              const q = new PipelinedQuery(main, before, after, closes);
-              void this.client.query(q as unknown as pg.QueryConfig, (err: Error | undefined, res: pg.QueryResult) => (err ? reject(err) : resolve(res)));
+              const q = new PipelinedQuery(main, before, after, closes, collect);
+              void this.client.query(q as unknown as pg.QueryConfig, (err: Error | undefined, res: pg.QueryResult | pg.QueryResult[]) => {
+                if (err) return reject(err);
+                if (!collect) return resolve(res as pg.QueryResult);
+                // One result per statement sent: those ahead, the caller's, a COMMIT.
+                const all = (Array.isArray(res) ? res : [res]).slice(ahead, ahead + before.length - ahead + 1);
+                rowsOfAll.set(cq, all.map((x) => x.rows ?? []));
+                resolve(all[all.length - 1]);
+              });
             })
           : await this.client.query({ text: main.text, values: main.values });
       if (after) this.committed = true;

@@ -7,7 +7,8 @@ import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db } from '../../db/database';
 import type { ApplicationsTable, ApplicationTasksTable, ApplicationEventsTable, ApplicationEscalationsTable } from '../../db/types';
 import { calendarCoverage } from '../../shared/workdays';
-import { deferInsert, deferUpdate, flushRows, flushUpdates, patchDeferredRow } from '../../db/deferred';
+import { deferInsert, deferUpdate, flushRows, flushUpdates, patchDeferredRow, pipelinesIn } from '../../db/deferred';
+import { executeAll } from '../../db/pg-driver';
 import './applications.tables';
 
 export type AppRow = Selectable<ApplicationsTable>;
@@ -89,6 +90,37 @@ const TASK_COLUMNS = [
 const allTaskColumns: Exclude<keyof ApplicationTasksTable, (typeof TASK_COLUMNS)[number]> extends never ? true : never = true;
 void allTaskColumns;
 
+const lockSharedQuery = (db: Db, id: string) => db.selectFrom('applications').select(['id', 'state']).where('id', '=', id).forShare().compile();
+const lockWithTaskQuery = (db: Db, id: string | null, taskId: string) => {
+  let q = db
+    .selectFrom('applications as a')
+    .innerJoin('application_tasks as t', 't.application_id', 'a.id')
+    .selectAll('a')
+    .select(TASK_COLUMNS.map((c) => `t.${c} as t__${c}` as const))
+    .where('t.id', '=', taskId);
+  if (id !== null) q = q.where('a.id', '=', id);
+  return q.modifyEnd(sql`FOR NO KEY UPDATE OF a, t`).compile();
+};
+/** A row of lockWithTaskQuery as the application and its task. */
+const withTask = (row: unknown): { app?: AppRow; task?: TaskRow } => {
+  if (!row) return {};
+  const r = row as Record<string, unknown>;
+  const task = Object.fromEntries(TASK_COLUMNS.map((c) => [c, r[`t__${c}`]])) as unknown as TaskRow;
+  const app = Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('t__'))) as unknown as AppRow;
+  return { app, task };
+};
+const lockFamilyQuery = (db: Db, parentId: string) =>
+  db
+    .selectFrom('applications')
+    .selectAll()
+    .where((eb) => eb.or([eb('id', '=', parentId), eb('parent_id', '=', parentId)]))
+    .orderBy(sql`id = ${parentId}`, 'desc')
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .compile();
+const family = (rows: AppRow[], parentId: string, id: string) => ({ parent: rows.find((r) => r.id === parentId), app: rows.find((r) => r.id === id), siblings: rows.filter((r) => r.id !== parentId && r.id !== id) });
+const taskLockQuery = (db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forNoKeyUpdate().compile();
+
 export const appsRepo = {
   insert: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).execute(),
   /** Inserts and returns the row as stored (defaults filled); nobody else sees it before commit, so it needs no lock. */
@@ -107,26 +139,21 @@ export const appsRepo = {
    * A shared lock on a bundle's row (FOR SHARE): while it is held nobody can move the bundle (that
    * takes FOR NO KEY UPDATE), but other holders of the shared lock go on in parallel. Returns its state.
    */
-  lockShared: pendingFirst(async (db: Db, id: string) => (await db.selectFrom('applications').select(['id', 'state']).where('id', '=', id).forShare().executeTakeFirst())?.state),
+  lockShared: pendingFirst(async (db: Db, id: string) => ((await db.executeQuery(lockSharedQuery(db, id))).rows[0] as { state: string } | undefined)?.state),
   /**
    * Locks an application's row and then one of its tasks', in one round trip (FOR NO KEY UPDATE OF
    * a, t: rows are locked in that order, as two statements would). Both undefined when the task is
    * not the application's (or, with `id` null, the task's application is taken, whatever it is).
    */
-  lockWithTask: pendingFirst(async (db: Db, id: string | null, taskId: string): Promise<{ app?: AppRow; task?: TaskRow }> => {
-    let q = db
-      .selectFrom('applications as a')
-      .innerJoin('application_tasks as t', 't.application_id', 'a.id')
-      .selectAll('a')
-      .select(TASK_COLUMNS.map((c) => `t.${c} as t__${c}` as const))
-      .where('t.id', '=', taskId);
-    if (id !== null) q = q.where('a.id', '=', id);
-    const row = await q.modifyEnd(sql`FOR NO KEY UPDATE OF a, t`).executeTakeFirst();
-    if (!row) return {};
-    const r = row as Record<string, unknown>;
-    const task = Object.fromEntries(TASK_COLUMNS.map((c) => [c, r[`t__${c}`]])) as unknown as TaskRow;
-    const app = Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('t__'))) as unknown as AppRow;
-    return { app, task };
+  lockWithTask: pendingFirst(async (db: Db, id: string | null, taskId: string) => withTask((await db.executeQuery(lockWithTaskQuery(db, id, taskId))).rows[0])),
+  /**
+   * `lockShared` of the bundle and then `lockWithTask`, in one round trip on PostgreSQL (the same
+   * statements in the same order). The caller that finds the bundle still `submitted` gives up
+   * (rolls back) and takes the bundle exclusively instead.
+   */
+  lockSharedWithTask: pendingFirst(async (db: Db, parentId: string, id: string | null, taskId: string) => {
+    const [p, t] = await executeAll(db, [lockSharedQuery(db, parentId), lockWithTaskQuery(db, id, taskId)], pipelinesIn(db));
+    return { parentState: (p[0] as { state: string } | undefined)?.state, ...withTask(t[0]) };
   }),
   /**
    * Locks a bundle's row and then all its children's in id order, in one round trip (rows are
@@ -134,16 +161,11 @@ export const appsRepo = {
    * to change and its siblings for progressBundle. Same lock order as the bundle, then the child,
    * then the other children in id order; a holder of the bundle waits only for children.
    */
-  lockFamily: pendingFirst(async (db: Db, parentId: string, id: string) => {
-    const rows = await db
-      .selectFrom('applications')
-      .selectAll()
-      .where((eb) => eb.or([eb('id', '=', parentId), eb('parent_id', '=', parentId)]))
-      .orderBy(sql`id = ${parentId}`, 'desc')
-      .orderBy('id')
-      .forNoKeyUpdate()
-      .execute();
-    return { parent: rows.find((r) => r.id === parentId), app: rows.find((r) => r.id === id), siblings: rows.filter((r) => r.id !== parentId && r.id !== id) };
+  lockFamily: pendingFirst(async (db: Db, parentId: string, id: string) => family((await db.executeQuery(lockFamilyQuery(db, parentId))).rows as AppRow[], parentId, id)),
+  /** `lockFamily` and then the task's row (tasksRepo.lock), in one round trip on PostgreSQL. */
+  lockFamilyAndTask: pendingFirst(async (db: Db, parentId: string, id: string, taskId: string) => {
+    const [rows, t] = await executeAll(db, [lockFamilyQuery(db, parentId), taskLockQuery(db, taskId)], pipelinesIn(db));
+    return { ...family(rows as AppRow[], parentId, id), task: t[0] as TaskRow | undefined };
   }),
   /** In a deferring transaction: merged with the row's other updates and written at commit (see above). */
   update: async (db: Db, id: string, patch: AppPatch): Promise<void> => {
@@ -191,7 +213,7 @@ export const tasksRepo = {
     await db.insertInto('application_tasks').values(rows).execute();
   },
   byId: pendingFirst((db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).executeTakeFirst()),
-  lock: pendingFirst((db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst()),
+  lock: pendingFirst(async (db: Db, id: string) => (await db.executeQuery(taskLockQuery(db, id))).rows[0] as TaskRow | undefined),
   /** A task with its application's bundle (read before an act's transaction, to lock in order). */
   byIdWithParent: pendingFirst((db: Db, id: string) =>
     db

@@ -233,11 +233,14 @@ export class TasksService {
       let siblings: AppRow[] | undefined;
       let app: AppRow | undefined;
       let task: TaskRow | undefined;
+      // Bundle (exclusive: and all its children), then the application, then the task; each case in one round trip.
       if (o.parentId && o.exclusive && o.applicationId) {
-        ({ parent, app, siblings } = await appsRepo.lockFamily(trx, o.parentId, o.applicationId));
-        task = await tasksRepo.lock(trx, taskId);
+        ({ parent, app, siblings, task } = await appsRepo.lockFamilyAndTask(trx, o.parentId, o.applicationId, taskId));
+      } else if (o.parentId && o.shared) {
+        const locked = await appsRepo.lockSharedWithTask(trx, o.parentId, o.applicationId, taskId);
+        if (locked.parentState === 'submitted') throw LOCK_BUNDLE;
+        ({ app, task } = locked);
       } else {
-        if (o.parentId && o.shared && (await appsRepo.lockShared(trx, o.parentId)) === 'submitted') throw LOCK_BUNDLE;
         ({ app, task } = await appsRepo.lockWithTask(trx, o.applicationId, taskId));
       }
       if (!app || !task) throw appErrors.taskNotFound();
