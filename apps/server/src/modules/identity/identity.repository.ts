@@ -17,6 +17,8 @@ declare module '../../db/types' {
 
 export const accountsRepo = {
   byId: (db: Q, id: string) => db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst(),
+  /** Several accounts in one statement (one text whatever their number). */
+  byIds: (db: Q, ids: string[]) => db.selectFrom('accounts').selectAll().where(sql<boolean>`id = any(${ids})`).execute(),
   byUsername: (db: Q, username: string) => db.selectFrom('accounts').selectAll().where('username', '=', username).executeTakeFirst(),
   byIdNumberHash: (db: Q, h: string) => db.selectFrom('accounts').selectAll().where('id_number_hash', '=', h).executeTakeFirst(),
   byUscc: (db: Q, uscc: string) => db.selectFrom('accounts').selectAll().where('uscc', '=', uscc).executeTakeFirst(),

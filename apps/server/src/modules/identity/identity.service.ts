@@ -545,7 +545,16 @@ export class IdentityService {
   /** How to reach an account (for notifications): the mobile decrypted, so callers mask it wherever it is shown or logged. */
   async contactOf(accountId: string): Promise<Contact | undefined> {
     const a = await accountsRepo.byId(this.db, accountId);
-    if (!a) return undefined;
+    return a && this.contact(a);
+  }
+
+  /** `contactOf` for several accounts in one read (a notification delivery batch); unknown ids are left out. */
+  async contactsOf(accountIds: string[]): Promise<Map<string, Contact>> {
+    const rows = accountIds.length ? await accountsRepo.byIds(this.db, accountIds) : [];
+    return new Map(rows.map((a) => [a.id, this.contact(a)]));
+  }
+
+  private contact(a: { id: string; kind: Contact['kind']; display_name: string; mobile_enc: string | null; email: string | null }): Contact {
     return { accountId: a.id, kind: a.kind, displayName: a.display_name, mobile: a.mobile_enc ? this.crypto.decrypt(a.mobile_enc) : null, email: a.email };
   }
 

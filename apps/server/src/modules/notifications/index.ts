@@ -38,7 +38,7 @@ export {
 export interface NotificationsOptions {
   db: Db;
   config: Config;
-  contacts: { contactOf(accountId: string): Promise<Contact | undefined> };
+  contacts: { contactOf(accountId: string): Promise<Contact | undefined>; contactsOf?(accountIds: string[]): Promise<Map<string, Contact>> };
   jobs: JobRunner;
   log: FastifyBaseLogger;
   /** Gateways to use instead of those the configuration names (tests, embedding). */

@@ -99,7 +99,7 @@ function presentTemplate(t: Selectable<NotificationTemplatesTable>) {
 export interface NotificationServiceOptions {
   db: Db;
   /** Identity's contact lookup (the module's public service). */
-  contacts: { contactOf(accountId: string): Promise<Contact | undefined> };
+  contacts: { contactOf(accountId: string): Promise<Contact | undefined>; contactsOf?(accountIds: string[]): Promise<Map<string, Contact>> };
   gateways: Gateways;
   maxAttempts: number;
   log: FastifyBaseLogger;
@@ -231,6 +231,12 @@ export class NotificationService {
     const rows = await deliveriesRepo.forSendingMany(this.db, jobs.map((j) => String(j.payload.deliveryId)));
     const byId = new Map(rows.map((r) => [r.id, r]));
     const contacts = new Map<string, Promise<Contact | undefined>>();
+    // The recipients' contacts in one read when the identity service offers it.
+    const recipients = [...new Set(rows.filter((d) => d.status === 'pending').map((d) => d.recipient_id))];
+    if (recipients.length > 1 && this.opts.contacts.contactsOf) {
+      const found = await this.opts.contacts.contactsOf(recipients);
+      for (const id of recipients) contacts.set(id, Promise.resolve(found.get(id)));
+    }
     const sent: { id: string; destination_masked: string; provider_message_id: string }[] = [];
     const skipped: { id: string; why: string }[] = [];
     // Each send's outcome is taken as it settles (a failure is kept, not left unhandled while the loop reads contacts).

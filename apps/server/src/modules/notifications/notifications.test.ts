@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, type Client, expectProblem } from '../../../../../test/helpers';
 import { enterprises, people } from '../../demo/data';
 import { AppError } from '../../shared/errors';
+import { maskMobile } from '../../shared/masking';
 import { notify, SimulatedSmsGateway, type NotifyInput } from './index';
 import { render } from './notifications.templates';
 
@@ -155,6 +156,24 @@ describe.each(DB_KINDS)('notifications on %s', (kind) => {
     for (const id of ids) expect((await deliveriesOf(id))[0]).toMatchObject({ status: 'sent' });
     const lines = smsLog().filter((l) => l.text.includes('FZ-BATCH-'));
     expect(lines.map((l) => /FZ-BATCH-\d/.exec(l.text)![0])).toEqual(['FZ-BATCH-2', 'FZ-BATCH-3', 'FZ-BATCH-4', 'FZ-BATCH-1']);
+  });
+
+  it('a batch for several recipients reads their contacts in one statement; each gets their own message at their own address', async () => {
+    const zid = zhang.me.account.id;
+    const lid = lina.me.account.id;
+    const identity = app.services.identity;
+    const both = await identity.contactsOf([zid, lid, '00000000-0000-4000-8000-000000000000']);
+    expect([...both.keys()].sort()).toEqual([zid, lid].sort());
+    expect(both.get(zid)).toEqual(await identity.contactOf(zid));
+    expect(both.get(lid)).toEqual(await identity.contactOf(lid));
+    const sent = [(await send(accepted(zid, 'FZ-TWO-1'))).id, (await send(accepted(lid, 'FZ-TWO-2'))).id];
+    await app.services.jobs.drain();
+    for (const id of sent) expect((await deliveriesOf(id))[0]).toMatchObject({ status: 'sent' });
+    const lines = smsLog().filter((l) => l.text.includes('FZ-TWO-'));
+    expect(lines.map((l) => [/FZ-TWO-\d/.exec(l.text)![0], l.to]).sort()).toEqual([
+      ['FZ-TWO-1', maskMobile(both.get(zid)!.mobile!)],
+      ['FZ-TWO-2', maskMobile(both.get(lid)!.mobile!)],
+    ]);
   });
 
   it("uses the recipient's language, skips channels they switched off or cannot receive", async () => {
