@@ -41,25 +41,20 @@ class LazyRequestLogger {
   child(...a: Parameters<FastifyBaseLogger['child']>): FastifyBaseLogger {
     return this.real().child(...a);
   }
-  fatal(...args: unknown[]): void {
-    this.write('fatal', args);
-  }
-  error(...args: unknown[]): void {
-    this.write('error', args);
-  }
-  warn(...args: unknown[]): void {
-    this.write('warn', args);
-  }
-  info(...args: unknown[]): void {
-    this.write('info', args);
-  }
-  debug(...args: unknown[]): void {
-    this.write('debug', args);
-  }
-  trace(...args: unknown[]): void {
-    this.write('trace', args);
-  }
+  declare fatal: LogMethod;
+  declare error: LogMethod;
+  declare warn: LogMethod;
+  declare info: LogMethod;
+  declare debug: LogMethod;
+  declare trace: LogMethod;
 }
+
+type LogMethod = (...args: unknown[]) => void;
+// The level methods, on the prototype: made once, not per request.
+for (const l of ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const)
+  (LazyRequestLogger.prototype as unknown as Record<Level, LogMethod>)[l] = function (this: LazyRequestLogger, ...args: unknown[]) {
+    (this as unknown as { write(l: Level, a: unknown[]): void }).write(l, args);
+  };
 
 export const lazyRequestLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = function (logger, bindings, opts) {
   // A route's own level, or no pino (logging off: Fastify's no-op logger): as Fastify does.
