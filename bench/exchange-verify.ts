@@ -2,7 +2,11 @@
  * The exchange's verification API (核验) under load, on PostgreSQL, against a bare node:http server
  * in the same run.
  *
- *   npx tsx bench/exchange-verify.ts [--duration 20] [--connections 50] [--rows 200000] [--auth token|bearer] [--processes N] [--statements] [--tcp]
+ *   npx tsx bench/exchange-verify.ts [--duration 20] [--connections 50] [--rows 200000] [--auth token|bearer] [--processes N] [--statements] [--tcp] [--rounds N]
+ *
+ * --rounds N alternates each API phase and a bare node:http phase (as many processes) N times and
+ * prints each round's ratio and their median: on this VM the same code's figures drift by ±15 %
+ * within minutes, and a bare phase right after its API phase sees the same machine.
  *
  * --statements prints the database statements of each measured phase (pg_stat_statements): calls
  * and execution time per request, most expensive first.
@@ -54,6 +58,7 @@ const CONNECTIONS = opt('connections', 50);
 const ROWS = opt('rows', 200_000);
 const PROCESSES = processCounts(argv);
 const STATEMENTS = argv.includes('--statements');
+const ROUNDS = opt('rounds', 1);
 const AUTH = argv.includes('--auth') ? argv[argv.indexOf('--auth') + 1] : 'token';
 const BODIES = 2000;
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
@@ -147,6 +152,7 @@ async function main() {
       const [calls, logged] = [(await counted()) - c0, (await batches()) - b0];
       log(`VERIFY API, ${n} server process${n > 1 ? 'es' : ''}: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; CPU ${fmt(v.cpuMicrosPerRequest, 0)} µs per request (PostgreSQL ${fmt(pgMicros, 0)} µs); ${fmt(calls, 0)} receipts in ${fmt(logged, 0)} log entries`);
       runs.push({ n, v, pgMicros, loadAtRun, calls, logged });
+      if (ROUNDS > 1) await alternate(n, server, v, answer, dataDir, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies, headers });
       if (STATEMENTS) {
         const top = await sql<{ calls: string; ms: number; query: string }>`
           SELECT calls::text AS calls, total_exec_time AS ms, query FROM pg_stat_statements
@@ -180,6 +186,29 @@ async function main() {
     await cluster.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * --rounds: the API phase just measured (`first`), then bare node:http with as many processes, then
+ * API and bare again, ROUNDS pairs in all; each pair's ratio and the median of them.
+ */
+async function alternate(processes: number, server: Server, first: Run & { cpuMicrosPerRequest: number }, answer: string, dataDir: string, spec: Parameters<typeof measuredLoad>[1]): Promise<void> {
+  const ratios: number[] = [];
+  const cpu: number[] = [];
+  let api = first;
+  for (let r = 1; r <= ROUNDS; r++) {
+    if (r > 1) {
+      api = await measuredLoad(server, spec);
+      log(`round ${r}: VERIFY API ${fmt(api.rps, 0)} req/s, p99 ${api.p99} ms, CPU ${fmt(api.cpuMicrosPerRequest, 0)} µs per request`);
+    }
+    const { headers: _h, ...bareSpec } = spec;
+    const bare = await bareRun(answer, dataDir, bareSpec, processes);
+    ratios.push((100 * api.rps) / bare.rps);
+    cpu.push(api.cpuMicrosPerRequest);
+    log(`round ${r}: ${fmt(api.rps, 0)} vs ${fmt(bare.rps, 0)} req/s = ${fmt(ratios[ratios.length - 1])} %`);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  log(`ROUNDS (${processes} process${processes > 1 ? 'es' : ''}, API then bare node:http with as many, ${ROUNDS} times): ratios ${ratios.map((x) => `${fmt(x)} %`).join(', ')}; median ${fmt(median(ratios))} % (target ≥ 20 %); API CPU per request median ${fmt(median(cpu), 0)} µs`);
 }
 
 main().catch((err) => {
