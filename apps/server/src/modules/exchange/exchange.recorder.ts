@@ -249,13 +249,13 @@ export const isOverLimit = (err: unknown) => (err as { code?: unknown } | null)?
  * only for that statement. Without, the calls must have been counted already (countLimits).
  */
 export async function insertCalls(exec: Db, calls: PendingCall[], limits?: Limits): Promise<{ batchId: string; leafHash: string }> {
-  const { batchId, leafHash, statement } = insertStatement(exec, calls, limits);
+  const { batchId, leafHash, statement } = insertStatement(calls, limits);
   await exec.executeQuery(statement);
   return { batchId, leafHash };
 }
 
 /** The statement of insertCalls, compiled, not run (the recorder signs the answers while it runs). */
-function insertStatement(exec: Db, calls: PendingCall[], limits?: Limits): { batchId: string; leafHash: string; statement: CompiledQuery } {
+function insertStatement(calls: PendingCall[], limits?: Limits): { batchId: string; leafHash: string; statement: CompiledQuery } {
   const batchId = randomUUID();
   const hashes = calls.map((c) => sha256(canonicalJson(c.result)));
   const logged = prepareLogEntries([
@@ -392,10 +392,14 @@ export class CallRecorder {
           // client is refused a few calls early, never allowed more than its quota.
           const now = new Date();
           let counted = { exceeded: new Set<number>(), limited: new Set<number>() };
-          // The statement is sent first; the answers are made and signed while it runs.
+          // The statement goes first; the answers are made and signed while it runs. (The pool hands
+          // over a connection on a later tick, so they wait for the next turn of the event loop: made
+          // at once, they would hold the statement back until they were done.)
           const write = async (limits?: Limits) => {
-            const { batchId, leafHash, statement } = insertStatement(this.db, batch, limits);
-            const [, answers] = await Promise.all([this.db.executeQuery(statement), this.answers(batch, leafHash, counted)]);
+            const { batchId, leafHash, statement } = insertStatement(batch, limits);
+            const written = this.db.executeQuery(statement);
+            const signed = new Promise<Map<number, SignedAnswer>>((resolve, reject) => setImmediate(() => this.answers(batch, leafHash, counted).then(resolve, reject)));
+            const [, answers] = await Promise.all([written, signed]);
             return { batchId, leafHash, answers };
           };
           const inTwoSteps = async () => {
