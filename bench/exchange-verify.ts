@@ -192,6 +192,9 @@ async function main() {
  * --rounds: the API phase just measured (`first`), then bare node:http with as many processes, then
  * API and bare again, ROUNDS pairs in all; each pair's ratio and the median of them.
  */
+/** Two decimals, always: 19.96 % printed as "20 %" would read as met. */
+const pct = (x: number) => x.toFixed(2);
+
 async function alternate(processes: number, server: Server, first: Run & { cpuMicrosPerRequest: number }, answer: string, dataDir: string, spec: Parameters<typeof measuredLoad>[1]): Promise<void> {
   const ratios: number[] = [];
   const cpu: number[] = [];
@@ -205,10 +208,10 @@ async function alternate(processes: number, server: Server, first: Run & { cpuMi
     const bare = await bareRun(answer, dataDir, bareSpec, processes);
     ratios.push((100 * api.rps) / bare.rps);
     cpu.push(api.cpuMicrosPerRequest);
-    log(`round ${r}: ${fmt(api.rps, 0)} vs ${fmt(bare.rps, 0)} req/s = ${fmt(ratios[ratios.length - 1])} %`);
+    log(`round ${r}: ${fmt(api.rps, 0)} vs ${fmt(bare.rps, 0)} req/s = ${pct(ratios[ratios.length - 1])} %`);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  log(`ROUNDS (${processes} process${processes > 1 ? 'es' : ''}, API then bare node:http with as many, ${ROUNDS} times): ratios ${ratios.map((x) => `${fmt(x)} %`).join(', ')}; median ${fmt(median(ratios))} % (target ≥ 20 %); API CPU per request median ${fmt(median(cpu), 0)} µs`);
+  log(`ROUNDS (${processes} process${processes > 1 ? 'es' : ''}, API then bare node:http with as many, ${ROUNDS} times): ratios ${ratios.map((x) => `${pct(x)} %`).join(', ')}; median ${pct(median(ratios))} % (target ≥ 20 %: ${median(ratios) >= 20 ? 'met' : 'not met'}); API CPU per request median ${fmt(median(cpu), 0)} µs`);
 }
 
 main().catch((err) => {
