@@ -327,7 +327,7 @@ class PipelinedConnection implements DatabaseConnection {
                 if (err) return reject(err);
                 if (!collect) return resolve(res as pg.QueryResult);
                 // One result per statement sent: those ahead, the caller's, a COMMIT.
-                const all = (Array.isArray(res) ? res : [res]).slice(ahead, ahead + before.length - ahead + 1);
+                const all = (Array.isArray(res) ? res : [res]).slice(ahead, before.length + 1);
                 rowsOfAll.set(cq, all.map((x) => x.rows ?? []));
                 resolve(all[all.length - 1]);
               });

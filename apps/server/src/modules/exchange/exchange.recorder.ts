@@ -20,7 +20,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import { CompiledQuery, sql } from 'kysely';
-import { prepared } from '../../db/pg-driver';
 import type { Db } from '../../db/database';
 import { canonicalJson, prepareLogEntries } from '../transparency';
 import { sha256 } from '../../shared/crypto';
@@ -290,10 +289,10 @@ function insertStatement(calls: PendingCall[], limits?: Limits): { batchId: stri
     ] as const)
       if (l.length) params.push(period, l.map((x) => x.grantId), l.map((x) => x.n), l.map((x) => x.limit), l.length);
   }
-  // Planned once per connection: planning this statement cost more than running it. Its text is
-  // made once per shape, not compiled per batch.
+  // Its text is made once per shape, not compiled per batch; like every single statement on
+  // PostgreSQL it runs as a prepared statement (db/pg-driver.ts), planned once per connection.
   const statement = CompiledQuery.raw(groupCommitSql(withCounting && limits.rate.length > 0, withCounting && limits.quota.length > 0), params);
-  return { batchId, leafHash, statement: prepared(statement) };
+  return { batchId, leafHash, statement };
 }
 
 const groupCommitTexts = new Map<string, string>();

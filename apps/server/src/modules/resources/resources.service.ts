@@ -13,7 +13,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database';
-import { prepared } from '../../db/pg-driver';
 import { recordAudit } from '../../plugins/audit';
 import { hasRole, type Actor, type RequestContext } from '../../shared/actor';
 import type { FieldCrypto } from '../../shared/crypto';
@@ -417,8 +416,8 @@ export class ResourcesService {
       // One array parameter, not a list of them: one statement shape whatever the batch's size (and parsed faster).
       .where('subject_key', '=', sql<string>`ANY(${sql.val(subjectKeys)}::text[])`)
       .orderBy('row_key');
-    // A prepared statement: planned once per connection (the planning cost more than the index probe).
-    const { rows } = await db.executeQuery(prepared(query.compile()));
+    // Run as a prepared statement on PostgreSQL, like every single SELECT (db/pg-driver.ts): planned once per connection.
+    const rows = await query.execute();
     for (const r of rows) out.get(r.subject_key!)?.push(r.data);
     return out;
   }
