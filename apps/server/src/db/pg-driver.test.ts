@@ -240,15 +240,22 @@ describe('prepared statements by default (pipelined PostgreSQL driver)', () => {
   const pools: pg.Pool[] = [];
   /** Parse messages sent, by statement name ('' = unnamed). */
   let parses: { name: string; text: string }[] = [];
+  /** Describe messages sent. */
+  let describes = 0;
   /** A database on one connection keeping `cache` prepared statements, with its pool. */
   const open = (cache: number) => {
     const pool = new pg.Pool({ connectionString: url, max: 1 });
     pool.on('connect', (client) => {
-      const conn = (client as unknown as { connection: { parse(m: { name?: string; text: string }): void } }).connection;
+      const conn = (client as unknown as { connection: { parse(m: { name?: string; text: string }): void; describe(m: unknown): void } }).connection;
       const parse = conn.parse.bind(conn);
       conn.parse = (m) => {
         parses.push({ name: m.name ?? '', text: m.text });
         parse(m);
+      };
+      const describe = conn.describe.bind(conn);
+      conn.describe = (m) => {
+        describes++;
+        describe(m);
       };
     });
     pools.push(pool);
@@ -323,6 +330,44 @@ describe('prepared statements by default (pipelined PostgreSQL driver)', () => {
     expect(parses.filter((p) => p.name)).toEqual([]); // only BEGIN and COMMIT, unnamed
     expect(parses.map((p) => p.text)).toEqual(['begin', 'commit']);
     expect((await preparedOn(pool, '"s"')).length).toBe(3);
+  });
+
+  it('a prepared statement is described once per connection: later runs send no Describe and get the same rows, typed as before', async () => {
+    const { db } = open(8);
+    await sql`CREATE TABLE sh (id int PRIMARY KEY, at timestamptz NOT NULL, j jsonb, n bigint)`.execute(db);
+    const at = new Date('2026-11-24T10:00:00Z');
+    const ins = (id: number) => db.insertInto('sh').values({ id, at, j: JSON.stringify({ id }), n: 7 }).executeTakeFirst();
+    const sel = (id: number) => db.selectFrom('sh').selectAll().where('id', '<=', id).orderBy('id').execute();
+    describes = 0;
+    expect(Number((await ins(1)).numInsertedOrUpdatedRows)).toBe(1); // described: NoData
+    expect(await sel(1)).toEqual([{ id: 1, at, j: { id: 1 }, n: '7' }]); // described: RowDescription
+    expect(describes).toBe(2);
+    describes = 0;
+    expect(Number((await ins(2)).numInsertedOrUpdatedRows)).toBe(1);
+    expect(await sel(2)).toEqual([
+      { id: 1, at, j: { id: 1 }, n: '7' },
+      { id: 2, at, j: { id: 2 }, n: '7' },
+    ]);
+    expect(await sel(0)).toEqual([]);
+    expect(describes).toBe(0);
+    // executeAll (every statement's rows) and a transaction with BEGIN and COMMIT riding along: the
+    // known statements are not described, BEGIN (unnamed) is; the rows are each statement's own.
+    const all = () =>
+      db.transaction().execute(async (trx) => {
+        const out = await executeAll(trx, [trx.selectFrom('sh').select('id').where('id', '=', 1).compile(), trx.updateTable('sh').set({ n: 8 }).where('id', '=', 2).compile(), trx.selectFrom('sh').select(['id', 'n']).where('id', '<=', 2).orderBy('id').compile()], true);
+        await trx.executeQuery(commitWith(trx.selectFrom('sh').select('at').where('id', '=', 2).compile()));
+        return out;
+      });
+    const expected = [[{ id: 1 }], [], [{ id: 1, n: '7' }, { id: 2, n: '8' }]];
+    describes = 0;
+    expect(await all()).toEqual(expected);
+    expect(describes).toBe(5); // BEGIN and the three statements of executeAll, then the closing one
+    describes = 0;
+    expect(await all()).toEqual(expected);
+    expect(describes).toBe(1); // BEGIN only
+    // A plan made stale by DDL: described again, with the new columns.
+    await sql`ALTER TABLE sh ADD COLUMN extra int NOT NULL DEFAULT 5`.execute(db);
+    expect((await sel(1))[0]).toEqual({ id: 1, at, j: { id: 1 }, n: '7', extra: 5 });
   });
 
   it('switched off (0), nothing is prepared, not even a statement marked prepared', async () => {

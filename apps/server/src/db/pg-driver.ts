@@ -156,12 +156,30 @@ type QueryInternals = {
   portal: string;
 };
 
-/** One statement of a round trip: its prepared statement name (none: unnamed) and whether it must be parsed first. */
+/**
+ * What a prepared statement's rows look like on a connection (its RowDescription as pg's Result
+ * turned it into field list, value parsers and empty row), learnt from the first Describe there;
+ * null: it returns no rows (NoData). Kept with the name in the connection's cache, so a statement
+ * run again is sent without Describe: PostgreSQL describes nothing and pg parses no RowDescription
+ * nor looks up its parsers again. Dropped with the name (eviction, failure, stale plan).
+ */
+interface Shape {
+  fields: unknown[];
+  parsers: unknown[] | undefined;
+  proto: Record<string, null> | null;
+}
+type ResultInternals = { fields: unknown[]; _parsers: unknown[] | undefined; _prebuiltEmptyResultObject: Record<string, null> | null };
+
+/**
+ * One statement of a round trip: its prepared statement name (none: unnamed), whether it must be
+ * parsed first, and its rows' shape when the connection knows it (undefined: not known, Describe).
+ */
 interface Step {
   text: string;
   values: unknown[];
   name?: string;
   parse: boolean;
+  shape?: Shape | null;
 }
 
 /**
@@ -174,6 +192,11 @@ class PipelinedQuery extends pg.Query {
   private mainDone = false;
   /** Completions still to come before the statement's own (those of the statements before it). */
   private pending: number;
+  /** The statements sent, in order (without the COMMIT after), and the one whose results arrive now. */
+  private readonly steps: Step[];
+  private cur = 0;
+  /** The current statement's RowDescription came. */
+  private described = false;
 
   constructor(
     private readonly main: Step,
@@ -182,9 +205,17 @@ class PipelinedQuery extends pg.Query {
     private readonly closes: string[],
     /** Every statement described and its result kept (pg's multi-result), for `executeAll`. */
     private readonly collect = false,
+    /** Called with a named statement's shape learnt from its Describe. */
+    private readonly learn: (name: string, shape: Shape | null) => void = () => undefined,
   ) {
     super({ text: main.text, values: main.values, queryMode: 'extended' } as pg.QueryConfig);
     this.pending = before.length;
+    this.steps = [...before, main];
+  }
+
+  /** Whether statement `i`'s rows are wanted: the caller's statement, or every one with `collect`. */
+  private wanted(i: number): boolean {
+    return this.collect || i === this.steps.length - 1;
   }
 
   prepare(c: PgWire): void {
@@ -192,7 +223,7 @@ class PipelinedQuery extends pg.Query {
     for (const b of this.before) {
       if (b.parse) c.parse({ text: b.text, name: b.name });
       c.bind({ statement: b.name, values: b.values, valueMapper: prepareValue });
-      if (this.collect) c.describe({ type: 'P', name: '' });
+      if (this.collect && b.shape === undefined) c.describe({ type: 'P', name: '' });
       c.execute({ portal: '' });
     }
     const m = this.main;
@@ -205,8 +236,40 @@ class PipelinedQuery extends pg.Query {
       (this as unknown as QueryInternals).handleError(err, c);
       return;
     }
-    c.describe({ type: 'P', name: '' });
+    if (m.shape === undefined) c.describe({ type: 'P', name: '' });
     this._getRows(c);
+    this.startStep();
+  }
+
+  /** The results of statement `cur` come next: a shape known beforehand stands in for its RowDescription. */
+  private startStep(): void {
+    this.described = false;
+    const s = this.steps[this.cur];
+    if (!s?.shape || !this.wanted(this.cur)) return;
+    const self = this as unknown as { _checkForMultirow(): void; _result: ResultInternals; _accumulateRows: boolean; callback?: unknown };
+    self._checkForMultirow();
+    self._result.fields = s.shape.fields;
+    self._result._parsers = s.shape.parsers;
+    self._result._prebuiltEmptyResultObject = s.shape.proto;
+    self._accumulateRows = !!self.callback || !this.listeners('row').length;
+  }
+
+  /** Statement `cur` completed: a named one described here teaches the connection its shape. */
+  private endStep(): void {
+    const s = this.steps[this.cur];
+    if (s?.name && s.shape === undefined && this.wanted(this.cur) && !this.described) this.learn(s.name, null);
+    this.cur++;
+    this.startStep();
+  }
+
+  handleRowDescription(msg: unknown): void {
+    (pg.Query.prototype as unknown as { handleRowDescription(m: unknown): void }).handleRowDescription.call(this, msg);
+    this.described = true;
+    const s = this.steps[this.cur];
+    if (s?.name && s.shape === undefined) {
+      const r = (this as unknown as { _result: ResultInternals })._result;
+      this.learn(s.name, { fields: r.fields, parsers: r._parsers, proto: r._prebuiltEmptyResultObject });
+    }
   }
 
   handleDataRow(msg: unknown): void {
@@ -227,14 +290,18 @@ class PipelinedQuery extends pg.Query {
   handleCommandComplete(msg: Msg, c: PgWire): void {
     // The completions of the statements before it and of the COMMIT are not its result (unless
     // every result is kept: then pg makes one result per statement).
-    if (this.collect) return (pg.Query.prototype as unknown as QueryInternals).handleCommandComplete.call(this, msg, c);
+    if (this.collect) {
+      (pg.Query.prototype as unknown as QueryInternals).handleCommandComplete.call(this, msg, c);
+      return this.endStep();
+    }
     if (this.pending > 0) {
       this.pending--;
-      return;
+      return this.endStep();
     }
     if (this.mainDone) return;
     this.mainDone = true;
     (pg.Query.prototype as unknown as QueryInternals).handleCommandComplete.call(this, msg, c);
+    this.endStep();
   }
 }
 
@@ -253,8 +320,8 @@ class PipelinedConnection implements DatabaseConnection {
   /** The open transaction's COMMIT already went with its closing statement. */
   committed = false;
   inTransaction = false;
-  /** Prepared statements parsed on this connection, least recently used first. */
-  private readonly parsed = new Map<string, true>();
+  /** Prepared statements parsed on this connection, least recently used first, with their rows' shape once known. */
+  private readonly parsed = new Map<string, Shape | null | undefined>();
   /** Prepared statements to close with the next round trip. */
   private closes: string[] = [];
   /** A failed transaction to roll back in front of the next statement (stale plan retry). */
@@ -270,11 +337,19 @@ class PipelinedConnection implements DatabaseConnection {
     const values = [...q.parameters];
     if (this.cacheSize === 0 || !(preparedAs.has(q) || preparable(text, values.length))) return { text, values, parse: true };
     const name = statementName(text);
-    const known = this.parsed.delete(name) || inThis.has(name);
-    this.parsed.set(name, true);
+    const had = this.parsed.has(name);
+    const shape = this.parsed.get(name);
+    this.parsed.delete(name);
+    this.parsed.set(name, shape);
+    const known = had || inThis.has(name);
     inThis.add(name);
-    return { text, values, name, parse: !known };
+    return { text, values, name, parse: !known, shape };
   }
+
+  /** A statement's shape learnt from its Describe (kept only while the name is parsed here). */
+  private readonly learn = (name: string, shape: Shape | null): void => {
+    if (this.parsed.has(name) && this.parsed.get(name) === undefined) this.parsed.set(name, shape);
+  };
 
   /** Forgets `names` on this connection: closed with the next round trip, parsed again when used. */
   private forget(names: Iterable<string>): void {
@@ -322,7 +397,7 @@ class PipelinedConnection implements DatabaseConnection {
       const r =
         before.length || after || main.name || closes.length
           ? await new Promise<pg.QueryResult>((resolve, reject) => {
-              const q = new PipelinedQuery(main, before, after, closes, collect);
+              const q = new PipelinedQuery(main, before, after, closes, collect, this.learn);
               void this.client.query(q as unknown as pg.QueryConfig, (err: Error | undefined, res: pg.QueryResult | pg.QueryResult[]) => {
                 if (err) return reject(err);
                 if (!collect) return resolve(res as pg.QueryResult);
