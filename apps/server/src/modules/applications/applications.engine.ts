@@ -436,8 +436,13 @@ export class Engine {
     return v.result;
   }
 
-  /** After a completed acceptance or review step (and after payment): the next step, or the conclusion. */
-  async afterStep(trx: Db, app: AppRow, index: number, who: Who): Promise<void> {
+  /**
+   * After a completed acceptance or review step (and after payment): the next step, or the
+   * conclusion. `conclusion` 'now' (the caller holds the locks a conclusion needs: the application's,
+   * and for a bundle child the family's): concluded in this transaction rather than by a job;
+   * returns whether it was.
+   */
+  async afterStep(trx: Db, app: AppRow, index: number, who: Who, conclusion: 'job' | 'now' = 'job'): Promise<boolean> {
     const steps = asSteps(app);
     const step = steps[index];
     const c = ctxOf(app);
@@ -487,11 +492,11 @@ export class Engine {
             : { zh: '请缴纳费用，缴费后继续办理', en: 'Please pay the fee; handling continues once paid' },
           data: { fees: c.fees ?? [], ...(order ? { orderId: order.orderId, orderNo: order.orderNo, amountFen: order.amountFen } : {}) },
         });
-        return;
+        return false;
       }
       await this.event(trx, app, { type: 'payment_waived', visibility: 'internal', who: SYSTEM, message: { zh: '缴费环节：无需缴费（费用为零或统一支付未接入），继续办理', en: 'Payment step: nothing to pay (no fee, or unified payment not connected); continuing' } });
     }
-    await this.nextStep(trx, app, index + 1, who);
+    return this.nextStep(trx, app, index + 1, who, conclusion);
   }
 
   /**
@@ -521,7 +526,7 @@ export class Engine {
     });
   }
 
-  async nextStep(trx: Db, app: AppRow, index: number, who: Who): Promise<void> {
+  async nextStep(trx: Db, app: AppRow, index: number, who: Who, conclusion: 'job' | 'now' = 'job'): Promise<boolean> {
     const steps = asSteps(app);
     // Conditional steps (processes imported from BPMN) whose condition the form data do not meet are skipped.
     let form: Record<string, unknown> | null = null;
@@ -537,8 +542,24 @@ export class Engine {
       });
       index++;
     }
-    if (index < steps.length) return this.openStep(trx, app, index, who);
+    if (index < steps.length) {
+      await this.openStep(trx, app, index, who);
+      return false;
+    }
+    if (conclusion === 'now') return this.concludeNow(trx, app, who);
     await this.scheduleConclusion(trx, app);
+    return false;
+  }
+
+  /**
+   * The automatic conclusion in the caller's transaction (what onConclude does, without a job: a
+   * transaction, a job row and its claim less per application). The caller holds the application's
+   * row and, for a bundle child, the bundle's and its siblings' (and calls progressBundle after).
+   */
+  async concludeNow(trx: Db, app: AppRow, cause: Who): Promise<boolean> {
+    if ((app.state !== 'approved' && app.state !== 'denied') || app.awaiting) return false;
+    await this.conclude(trx, app, { ...SYSTEM, ctx: cause.ctx }, { method: 'online' });
+    return true;
   }
 
   /** No further step: the result (or the decision letter) is delivered online after commit. */

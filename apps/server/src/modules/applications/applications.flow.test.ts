@@ -81,10 +81,10 @@ describe.each(DB_KINDS)('applications on %s', (kind) => {
 
     const t3 = await taskOf(decider, a.id);
     const decided = ok(await decider.req('POST', `/api/tasks/${t3.id}/decide`, { approve: true, opinion: '准予', result: { recordNo: 'DJ-2025-001' } }));
-    expect(decided.application.state).toBe('approved');
+    // 办结: no step left after the decision, so the result is delivered online in the decision's
+    // own transaction (no job in between).
+    expect(decided.application.state).toBe('concluded');
     expect(decided.application.result).toMatchObject({ name: '测试事项（三级审批）结果', fields: { recordNo: 'DJ-2025-001' } });
-
-    // 办结: the result is delivered online after commit (a durable job).
     await app.services.jobs.drain();
     const done = ok(await zhang.req('GET', `/api/applications/${a.id}`));
     expect(done.state).toBe('concluded');
@@ -102,8 +102,8 @@ describe.each(DB_KINDS)('applications on %s', (kind) => {
     expect(audit.map((r) => r.action).sort()).toEqual(['task.accept', 'task.decide', 'task.review'].sort());
     const transitions = await app.database.db.selectFrom('audit_log').select(['detail', 'actor_id']).where('action', '=', 'application.transition').where('entity_id', '=', a.id).orderBy('id').execute();
     expect(transitions.map((r) => (r.detail as { transition: string }).transition)).toEqual(['submit', 'accept', 'beginReview', 'approve', 'conclude']);
-    // Attributed to who caused them: the applicant, the officers, and the delivery job (no account).
-    expect(transitions.map((r) => r.actor_id)).toEqual([zhang.me.account.id, window.me.account.id, window.me.account.id, decider.me.account.id, null]);
+    // Attributed to who caused them: the applicant and the officers (the conclusion: the decision's).
+    expect(transitions.map((r) => r.actor_id)).toEqual([zhang.me.account.id, window.me.account.id, window.me.account.id, decider.me.account.id, decider.me.account.id]);
   });
 
   it('does not accept (不予受理) with a reason code; nothing further happens', async () => {

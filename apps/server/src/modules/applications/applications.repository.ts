@@ -259,8 +259,10 @@ export const tasksRepo = {
     let q = db
       .selectFrom('application_tasks as t')
       .innerJoin('applications as a', 'a.id', 't.application_id')
+      .leftJoin('applications as p', 'p.id', 'a.parent_id')
       .selectAll('t')
       .select([
+        'p.state as parent_state',
         'a.number as app_number',
         'a.title as app_title',
         'a.state as app_state',

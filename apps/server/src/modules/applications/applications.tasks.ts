@@ -74,7 +74,26 @@ export interface SupplementRequest {
   replyWithinDays?: number;
 }
 
+/** What an act needs to know of its task before its transaction (see TasksService.hints). */
+interface TaskHint {
+  application_id: string;
+  department_id: string;
+  role: string;
+  app_parent_id: string | null;
+  parent_state: string | null;
+}
+/** Hints kept per process at most (the list refills them). */
+const MAX_HINTS = 20_000;
+
 export class TasksService {
+  /**
+   * Tasks of the last task lists this process answered: their application and bundle (which never
+   * change) and the bundle's state then (a guess, as the read it replaces: it only chooses how the
+   * act locks, and the act checks under the lock). An act on a listed task needs no read before its
+   * transaction; one on a task not listed here reads it (tasksRepo.byIdWithParent).
+   */
+  private readonly hints = new Map<string, TaskHint>();
+
   constructor(
     private readonly db: Db,
     private readonly engine: Engine,
@@ -110,6 +129,8 @@ export class TasksService {
       }
       await wait.done;
     }
+    if (this.hints.size + rows.length > MAX_HINTS) this.hints.clear();
+    for (const r of rows) if (r.state === 'open') this.hints.set(r.id, { application_id: r.application_id, department_id: r.department_id, role: r.role, app_parent_id: r.app_parent_id, parent_state: r.parent_state });
     const now = this.engine.now();
     return rows.map((r) => ({
       ...presentTask(r, { now, share: this.warningShare, departments: this.engine.departments, paused: r.app_paused_at }),
@@ -202,7 +223,8 @@ export class TasksService {
     // An act that cannot move a bundle locks only its application and task: the transaction's first
     // statement finds them by the task (no read before it); the checks then refuse, rolling back.
     if (!rules.movesBundle) return this.actOnce(ctx, taskId, name, rules, fn, detail, { actor, who, applicationId: null, parentId: null, exclusive: false, shared: false, check });
-    const t0 = await tasksRepo.byIdWithParent(this.db, taskId);
+    const t0 = this.hints.get(taskId) ?? (await tasksRepo.byIdWithParent(this.db, taskId));
+    this.hints.delete(taskId);
     if (!t0) throw appErrors.taskNotFound();
     check(t0);
     const parentId = t0.app_parent_id;
@@ -417,7 +439,9 @@ export class TasksService {
    */
   async decide(ctx: RequestContext, taskId: string, input: { approve: boolean; opinion: string; reasons?: string[]; result?: Record<string, string | number | boolean> }) {
     if (!input.approve && !input.reasons?.length) throw errors.invalid('REASONS_REQUIRED', 'body/reasons', '不予决定须写明理由', 'A denial must give its reasons');
-    await this.act(ctx, taskId, 'decide', { actions: ['decide'], movesBundle: !input.approve }, async ({ trx, app, task, parent, siblings, who }) => {
+    // Both move the bundle: a denial at once, an approval through the child's conclusion, which
+    // follows in the same transaction when no step is left (so the family is locked first).
+    await this.act(ctx, taskId, 'decide', { actions: ['decide'], movesBundle: true }, async ({ trx, app, task, parent, siblings, who }) => {
       const c = ctxOf(app);
       const now = this.engine.now();
       const dept = this.engine.departments.name(task.department_id);
@@ -446,8 +470,9 @@ export class TasksService {
           message: { zh: `${dept}作出准予决定：${spec.name}`, en: `Approved by ${dept}: ${spec.name}` },
           notify: { template: 'application.approved', params: {} },
         });
-        await this.engine.afterStep(trx, app, task.step_index, who);
-        // An approval does not move the bundle (movesBundle is false): the child's conclusion does.
+        // No step left: concluded now (the family is locked when there is one); the conclusion moves the bundle.
+        const concluded = await this.engine.afterStep(trx, app, task.step_index, who, !app.parent_id || parent ? 'now' : 'job');
+        if (concluded && parent) await this.engine.progressBundle(trx, parent, who, app, siblings);
         return;
       }
       const denials = [...(c.denials ?? []), { departmentId: task.department_id, reasons: input.reasons!, opinion: input.opinion }];
