@@ -8,6 +8,11 @@
  * prints each round's ratio and their median: on this VM the same code's figures drift by ±15 %
  * within minutes, and a bare phase right after its API phase sees the same machine.
  *
+ * --ab NAME=VALUE or --ab DIR (with --rounds N): each round measures the server as configured (A),
+ * then with NAME=VALUE or the server of another checkout DIR (B: a git worktree of an earlier commit
+ * with the same migrations), then bare node:http; both ratios per round and their medians. A change
+ * is judged by interleaved rounds, never by two runs minutes apart.
+ *
  * --statements prints the database statements of each measured phase (pg_stat_statements): calls
  * and execution time per request, most expensive first.
  *
@@ -59,6 +64,12 @@ const ROWS = opt('rows', 200_000);
 const PROCESSES = processCounts(argv);
 const STATEMENTS = argv.includes('--statements');
 const ROUNDS = opt('rounds', 1);
+/**
+ * --ab NAME=VALUE | --ab DIR: rounds compare the server as configured (A) with the server given
+ * NAME=VALUE, or the server of another checkout DIR (B: e.g. a git worktree of an earlier commit,
+ * with the same migrations), each against bare node:http.
+ */
+const AB = argv.includes('--ab') ? argv[argv.indexOf('--ab') + 1] : null;
 const AUTH = argv.includes('--auth') ? argv[argv.indexOf('--auth') + 1] : 'token';
 const BODIES = 2000;
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
@@ -152,7 +163,13 @@ async function main() {
       const [calls, logged] = [(await counted()) - c0, (await batches()) - b0];
       log(`VERIFY API, ${n} server process${n > 1 ? 'es' : ''}: ${fmt(v.rps, 0)} req/s, p50 ${v.p50} ms, p90 ${v.p90} ms, p99 ${v.p99} ms, max ${v.max} ms; ${fmt(v.total, 0)} requests, ${v.non2xx} non-2xx, ${v.errors} errors; CPU ${fmt(v.cpuMicrosPerRequest, 0)} µs per request (PostgreSQL ${fmt(pgMicros, 0)} µs); ${fmt(calls, 0)} receipts in ${fmt(logged, 0)} log entries`);
       runs.push({ n, v, pgMicros, loadAtRun, calls, logged });
-      if (ROUNDS > 1) await alternate(n, server, v, answer, dataDir, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies, headers });
+      if (AB) {
+        await stopServer(server);
+        children.length = 0;
+        await abRounds(n, { ...env, SERVER_PROCESSES: String(n) }, port, answer, dataDir, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies, headers });
+        server = await startServer({ ...env, SERVER_PROCESSES: String(n) }, { port });
+        children.push(server);
+      } else if (ROUNDS > 1) await alternate(n, server, v, answer, dataDir, { connections: CONNECTIONS, duration: DURATION, paths: '/api/exchange/verify', bodies, headers });
       if (STATEMENTS) {
         const top = await sql<{ calls: string; ms: number; query: string }>`
           SELECT calls::text AS calls, total_exec_time AS ms, query FROM pg_stat_statements
@@ -212,6 +229,40 @@ async function alternate(processes: number, server: Server, first: Run & { cpuMi
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   log(`ROUNDS (${processes} process${processes > 1 ? 'es' : ''}, API then bare node:http with as many, ${ROUNDS} times): ratios ${ratios.map((x) => `${pct(x)} %`).join(', ')}; median ${pct(median(ratios))} % (target ≥ 20 %: ${median(ratios) >= 20 ? 'met' : 'not met'}); API CPU per request median ${fmt(median(cpu), 0)} µs`);
+}
+
+/**
+ * --ab NAME=VALUE | DIR: ROUNDS rounds of: the server as configured (A), the server with NAME=VALUE
+ * or from the checkout DIR (B), bare node:http — each server started afresh on the same address and
+ * warmed up; each one's ratio to the bare phase of its round and the medians. On this VM a before/after pair run minutes apart
+ * differs by more than most changes do; interleaved, both see the same machine.
+ */
+async function abRounds(processes: number, env: Record<string, string>, port: number, answer: string, dataDir: string, spec: Parameters<typeof measuredLoad>[1]): Promise<void> {
+  const tree = AB!.includes('=') ? null : AB!;
+  const [name, value] = tree ? ['', ''] : [AB!.slice(0, AB!.indexOf('=')), AB!.slice(AB!.indexOf('=') + 1)];
+  const out = { A: { ratios: [] as number[], cpu: [] as number[] }, B: { ratios: [] as number[], cpu: [] as number[] } };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  for (let r = 1; r <= ROUNDS; r++) {
+    const runs: [keyof typeof out, Run & { cpuMicrosPerRequest: number }][] = [];
+    for (const which of ['A', 'B'] as const) {
+      const s = await startServer(which === 'A' || tree ? env : { ...env, [name]: value }, { port, cwd: which === 'B' && tree ? tree : undefined });
+      try {
+        await load(s.url, spec.bodies!, spec.headers ?? {}, 5);
+        runs.push([which, await measuredLoad(s, spec)]);
+      } finally {
+        await stopServer(s);
+      }
+    }
+    const { headers: _h, ...bareSpec } = spec;
+    const bare = await bareRun(answer, dataDir, bareSpec, processes);
+    for (const [which, v] of runs) {
+      out[which].ratios.push((100 * v.rps) / bare.rps);
+      out[which].cpu.push(v.cpuMicrosPerRequest);
+    }
+    log(`round ${r}: ${runs.map(([w, v]) => `${w} ${fmt(v.rps, 0)} req/s (${pct((100 * v.rps) / bare.rps)} %, CPU ${fmt(v.cpuMicrosPerRequest, 0)} µs, p99 ${v.p99} ms)`).join('; ')}; bare ${fmt(bare.rps, 0)} req/s`);
+  }
+  for (const which of ['A', 'B'] as const)
+    log(`AB ${which}${which === 'B' ? ` (${AB})` : ' (as configured)'}: ratios ${out[which].ratios.map((x) => `${pct(x)} %`).join(', ')}; median ${pct(median(out[which].ratios))} %; CPU per request median ${fmt(median(out[which].cpu), 0)} µs`);
 }
 
 main().catch((err) => {

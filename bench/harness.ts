@@ -43,10 +43,11 @@ export interface Server {
  * The real server with `env` (DATABASE_URL, DEMO_DATA, JOB_RUNNER, …) over the benchmark defaults
  * (PUBLIC_URL its own address, LOG_LEVEL warn, STRICT_AUDIT off, BENCH_SECRET); resolves when /readyz answers.
  */
-export async function startServer(env: Record<string, string>, opts: { port?: number; readyTimeoutSeconds?: number } = {}): Promise<Server> {
+export async function startServer(env: Record<string, string>, opts: { port?: number; readyTimeoutSeconds?: number; cwd?: string } = {}): Promise<Server> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, serverNodeArgs(), {
+    cwd: opts.cwd,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, LOG_LEVEL: 'warn', DATA_SECRET: BENCH_SECRET, STRICT_AUDIT: 'false', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -44,6 +44,11 @@ describe('field crypto', () => {
     expect(a.slice(0, 13).replace('-', '')).toBe((1_700_000_000_000).toString(16).padStart(12, '0'));
     expect(timeOrderedUuid(1_700_000_000_001) > a).toBe(true);
     expect(new Set(Array.from({ length: 1000 }, () => timeOrderedUuid())).size).toBe(1000);
+    // The time part is kept per millisecond: the same millisecond again, another, and back.
+    const [b, c, d] = [timeOrderedUuid(1_700_000_000_000), timeOrderedUuid(0xffffffffffff), timeOrderedUuid(1_700_000_000_000)];
+    expect([b.slice(0, 15), d.slice(0, 15)]).toEqual([a.slice(0, 15), a.slice(0, 15)]);
+    expect(new Set([a, b, d]).size).toBe(3);
+    expect(c.slice(0, 15)).toBe('ffffffff-ffff-7');
   });
   it('safeEqual', () => {
     expect(safeEqual('abc', 'abc')).toBe(true);

@@ -57,10 +57,19 @@ export interface SignedAnswer {
 /** Signs the answers of one batch at once (ResponseSigner.signAll). */
 export type AnswerSigner = (bodies: readonly string[]) => Promise<{ signature: string; proofs: string[] }>;
 
+/**
+ * An answer's body: the result (its canonical JSON, as hashed into the log) with its log reference as
+ * the last member — `{...result, log: {leafHash}}` without printing the result a second time.
+ */
+export function withLog(resultJson: string, leafHash: string): string {
+  const log = `"log":{"leafHash":${JSON.stringify(leafHash)}}}`;
+  return resultJson === '{}' ? `{${log}` : `${resultJson.slice(0, -1)},${log}`;
+}
+
 /** Turns a call counted beyond its rate or quota into its refusal (answer and record). */
 function refuseAtCommit(c: PendingCall, code: 'RATE_LIMITED' | 'QUOTA_EXCEEDED'): void {
   const r = c.result;
-  c.result = { receiptId: r.receiptId, kind: r.kind, resource: r.resource, at: r.at, outcome: 'refused', code };
+  c.result = { at: r.at, code, kind: r.kind, outcome: 'refused', receiptId: r.receiptId, resource: r.resource };
   c.record = { ...c.record, outcome: 'refused', reason_code: code };
 }
 
@@ -254,9 +263,10 @@ export async function insertCalls(exec: Db, calls: PendingCall[], limits?: Limit
 }
 
 /** The statement of insertCalls, compiled, not run (the recorder signs the answers while it runs). */
-function insertStatement(calls: PendingCall[], limits?: Limits): { batchId: string; leafHash: string; statement: CompiledQuery } {
+function insertStatement(calls: PendingCall[], limits?: Limits): { batchId: string; leafHash: string; statement: CompiledQuery; canonical: string[] } {
   const batchId = randomUUID();
-  const hashes = calls.map((c) => sha256(canonicalJson(c.result)));
+  const canonical = calls.map((c) => canonicalJson(c.result));
+  const hashes = canonical.map((j) => sha256(j));
   const logged = prepareLogEntries([
     {
       type: 'exchange.calls',
@@ -292,7 +302,7 @@ function insertStatement(calls: PendingCall[], limits?: Limits): { batchId: stri
   // Its text is made once per shape, not compiled per batch; like every single statement on
   // PostgreSQL it runs as a prepared statement (db/pg-driver.ts), planned once per connection.
   const statement = CompiledQuery.raw(groupCommitSql(withCounting && limits.rate.length > 0, withCounting && limits.quota.length > 0), params);
-  return { batchId, leafHash, statement };
+  return { batchId, leafHash, statement, canonical };
 }
 
 const groupCommitTexts = new Map<string, string>();
@@ -395,9 +405,9 @@ export class CallRecorder {
           // over a connection on a later tick, so they wait for the next turn of the event loop: made
           // at once, they would hold the statement back until they were done.)
           const write = async (limits?: Limits) => {
-            const { batchId, leafHash, statement } = insertStatement(batch, limits);
+            const { batchId, leafHash, statement, canonical } = insertStatement(batch, limits);
             const written = this.db.executeQuery(statement);
-            const signed = new Promise<Map<number, SignedAnswer>>((resolve, reject) => setImmediate(() => this.answers(batch, leafHash, counted).then(resolve, reject)));
+            const signed = new Promise<Map<number, SignedAnswer>>((resolve, reject) => setImmediate(() => this.answers(batch, leafHash, counted, canonical).then(resolve, reject)));
             const [, answers] = await Promise.all([written, signed]);
             return { batchId, leafHash, answers };
           };
@@ -440,7 +450,7 @@ export class CallRecorder {
    * The answers of the batch's calls with `answer` not refused at commit (by index): the result
    * with its log reference as JSON, signed together as one batch.
    */
-  private async answers(batch: Waiting[], leafHash: string, counted: { exceeded: Set<number>; limited: Set<number> }): Promise<Map<number, SignedAnswer>> {
+  private async answers(batch: Waiting[], leafHash: string, counted: { exceeded: Set<number>; limited: Set<number> }, canonical: string[]): Promise<Map<number, SignedAnswer>> {
     const out = new Map<number, SignedAnswer>();
     if (!this.signAnswers) return out;
     const idx: number[] = [];
@@ -448,7 +458,7 @@ export class CallRecorder {
     batch.forEach((c, i) => {
       if (!c.answer || counted.limited.has(i) || counted.exceeded.has(i)) return;
       idx.push(i);
-      bodies.push(JSON.stringify({ ...c.result, log: { leafHash } }));
+      bodies.push(withLog(canonical[i], leafHash));
     });
     if (!bodies.length) return out;
     const { signature, proofs } = await this.signAnswers(bodies);

@@ -89,6 +89,16 @@ function normalize(v: unknown): string {
   return typeof v === 'string' ? v.trim().toUpperCase() : JSON.stringify(v);
 }
 
+/** A record's value matches a claimed one: equal once normalized (trimmed, upper case: the X of an ID number). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'string' && typeof b === 'string') {
+    // Equal as they are needs no case folding (upper-casing Chinese text takes ICU's slow path).
+    const [x, y] = [a.trim(), b.trim()];
+    return x === y || x.toUpperCase() === y.toUpperCase();
+  }
+  return normalize(a) === normalize(b);
+}
+
 export class ExchangeService {
   signer!: ResponseSigner;
   readonly tokens: AccessTokens;
@@ -648,12 +658,14 @@ export class ExchangeService {
     let result: Record<string, unknown>;
     if (kind === 'verify') {
       const claims = input.claims!;
-      const match = rows.some((r) => Object.entries(claims).every(([k, v]) => r[k] !== undefined && normalize(r[k]) === normalize(v)));
-      result = { receiptId, kind, resource: res.code, at, outcome: match ? 'match' : 'no_match', match };
+      const match = rows.some((r) => Object.entries(claims).every(([k, v]) => r[k] !== undefined && sameValue(r[k], v)));
+      // Results are built with their keys in canonical (sorted) order: their logged hash then needs no sorted copy.
+      result = { at, kind, match, outcome: match ? 'match' : 'no_match', receiptId, resource: res.code };
       base.outcome = match ? 'match' : 'no_match';
     } else {
-      const data = rows.map((r) => Object.fromEntries(fields.map((f) => [f, r[f] ?? null])));
-      result = { receiptId, kind, resource: res.code, at, outcome: rows.length ? 'ok' : 'not_found', fields, records: data };
+      const sorted = [...fields].sort();
+      const data = rows.map((r) => Object.fromEntries(sorted.map((f) => [f, r[f] ?? null])));
+      result = { at, fields, kind, outcome: rows.length ? 'ok' : 'not_found', receiptId, records: data, resource: res.code };
       base.outcome = rows.length ? 'ok' : 'not_found';
     }
     // The daily quota and the per-minute rate are counted at commit, exactly across processes (exchange.recorder.ts);
@@ -674,7 +686,7 @@ export class ExchangeService {
 
   /** Records a refused call (its receipt and log entry, like any call) and throws the refusal with the receipt. */
   private async refuseCall(base: CallRecord, err: AppError, extra: Partial<CallRecord> = {}): Promise<never> {
-    const result = { receiptId: base.id, kind: base.kind, resource: base.resource_code, at: base.at, outcome: 'refused', code: err.code };
+    const result = { at: base.at, code: err.code, kind: base.kind, outcome: 'refused', receiptId: base.id, resource: base.resource_code };
     const rec = await this.recorder.record({ record: { ...base, ...extra, outcome: 'refused', reason_code: err.code }, result });
     throw new AppError(err.status, err.code, err.zh, err.en, err.field, { ...err.extra, receiptId: base.id, log: { leafHash: rec.leafHash } });
   }

@@ -13,7 +13,7 @@ import { DEMO_CLIENT_SECRET, people, enterprises } from '../../demo/data';
 import { canonicalJson } from '../transparency';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_PRIVATE_JWK, publicKeyFromJwk, signClientAssertion, verifyBatchSigned } from './index';
 import { sha256 } from '../../shared/crypto';
-import { rateMinute } from './exchange.recorder';
+import { rateMinute, withLog } from './exchange.recorder';
 
 const zhang = people.find((p) => p.name === '张伟')!;
 const wang = people.find((p) => p.name === '王秀英')!;
@@ -89,6 +89,9 @@ describe.each(DB_KINDS)('exchange on %s', (kind) => {
     const rec = await app.database.db.selectFrom('exchange_calls').selectAll().where('id', '=', body.receiptId).executeTakeFirstOrThrow();
     const { log: _log, ...result } = body;
     expect(rec.result_hash).toBe(sha256(canonicalJson(result)));
+    // The body is the logged result's canonical JSON with the log reference last.
+    expect(yes.rawPayload.toString()).toBe(withLog(canonicalJson(result), body.log.leafHash));
+    expect(JSON.parse(withLog('{}', 'h'))).toEqual({ log: { leafHash: 'h' } });
     await app.services.transparency.flush();
     const proof = await app.inject({ method: 'GET', url: `/api/transparency/proofs/inclusion?leafHash=${encodeURIComponent(body.log.leafHash)}` });
     expect(proof.statusCode, proof.body).toBe(200);
