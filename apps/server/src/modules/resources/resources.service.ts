@@ -11,7 +11,7 @@
  * `rowBySubject`, `pageRows` and `changesSince` — never through the table directly.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Db } from '../../db/database';
 import { recordAudit } from '../../plugins/audit';
 import { hasRole, type Actor, type RequestContext } from '../../shared/actor';
@@ -128,6 +128,8 @@ export function normalizeSubject(value: string): string {
 
 /** How long a process trusts its list of a resource's ready row indexes. */
 const READY_INDEXES_TTL_MS = 10_000;
+/** dataBySubjectKeys: the rows of many subjects of one resource, in row-key order. */
+const BY_SUBJECT_KEYS = 'select subject_key, data from resource_rows where resource_id = $1 and subject_key = ANY($2::text[]) order by row_key';
 /** A field whose values can match this many rows is broad: two filters on broad fields get a pair index (pairIndexes). */
 const PAIR_MIN_ROWS = 10_000;
 
@@ -409,16 +411,11 @@ export class ResourcesService {
   async dataBySubjectKeys(db: Db, resourceId: string, subjectKeys: string[]): Promise<Map<string, Record<string, unknown>[]>> {
     const out = new Map<string, Record<string, unknown>[]>(subjectKeys.map((k) => [k, []]));
     if (!subjectKeys.length) return out;
-    const query = db
-      .selectFrom('resource_rows')
-      .select(['subject_key', 'data'])
-      .where('resource_id', '=', resourceId)
-      // One array parameter, not a list of them: one statement shape whatever the batch's size (and parsed faster).
-      .where('subject_key', '=', sql<string>`ANY(${sql.val(subjectKeys)}::text[])`)
-      .orderBy('row_key');
-    // Run as a prepared statement on PostgreSQL, like every single SELECT (db/pg-driver.ts): planned once per connection.
-    const rows = await query.execute();
-    for (const r of rows) out.get(r.subject_key!)?.push(r.data);
+    // One array parameter, not a list of them: one statement whatever the batch's size. Its text is
+    // fixed (the exchange's look-ups of every verification call come here: no query built and compiled
+    // per call), and on PostgreSQL it runs as a prepared statement (db/pg-driver.ts), planned once per connection.
+    const rows = (await db.executeQuery<{ subject_key: string; data: Record<string, unknown> }>(CompiledQuery.raw(BY_SUBJECT_KEYS, [resourceId, subjectKeys]))).rows;
+    for (const r of rows) out.get(r.subject_key)?.push(r.data);
     return out;
   }
 
