@@ -2,7 +2,7 @@
  * Throughput of the applications engine on PostgreSQL, through HTTP, everything on this machine
  * (load generator, server process, database):
  *
- *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4] [--statements] [--processes 1] [--tcp]
+ *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4] [--statements] [--processes 1] [--tcp] [--warmup 0]
  *
  * A throwaway PostgreSQL cluster (fsync off, as bench/catalog-search.ts; pg_stat_statements
  * loaded) gets the demo node and a bundle of four items: three without prerequisites in three
@@ -20,6 +20,9 @@
  *   /proc: unlike bundles/s it does not depend on what else the machine runs), the most due jobs
  *   seen waiting, and task-list calls per bundle;
  * - with --statements, the run's statements by calls per bundle (pg_stat_statements).
+ * `--warmup N`: N bundles driven to conclusion (and their jobs drained) before the measured run, so
+ * that it measures a server V8 has compiled, without the probe's 10 bundles (default 0: a cold
+ * server, and the officers work on the probe's bundles during the measured run).
  * BENCH_CPU_PROF=<dir> profiles the server (`npx tsx bench/profile-top.ts <file>`). The server and pgbench reach
  * PostgreSQL over its Unix socket, as on one machine (`--tcp`: loopback TCP for both).
  */
@@ -47,6 +50,8 @@ const BUNDLES = arg('bundles', 200);
 const SUBMITTERS = arg('submitters', 4);
 /** Server processes (SERVER_PROCESSES; more than one shares the port, see apps/server/src/main.ts). */
 const PROCESSES = arg('processes', 1);
+/** Bundles driven to conclusion before the measured run (0: none, a cold server as before). */
+const WARMUP = arg('warmup', 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -126,6 +131,63 @@ async function main() {
     const statements = ((await count()) - before - idle * (probeMs / 2000)) / PROBE;
 
     // --- the run ---------------------------------------------------------------------------
+    /** Submits `count` bundles and lets the officers work until all are concluded (or 15 minutes). */
+    const phase = async (count: number, tag: string) => {
+      let submitted = 0;
+      let done = false;
+      const ids: string[] = [];
+      const submitters = Array.from({ length: SUBMITTERS }, async (_, w) => {
+        while (submitted < count) {
+          const n = submitted++;
+          ids.push(await submitOne(citizens[w % citizens.length], `${tag}-${n}-${Date.now()}`));
+        }
+      });
+      const workers = officers.map(async ({ c, act }) => {
+        while (!done) {
+          // Long polling: an empty list waits (up to 2 s) until a task opens in the department.
+          const list = await c.req('GET', '/api/tasks?limit=100&waitSeconds=2');
+          note('GET /api/tasks', list.ms);
+          const tasks = (list.body as { id: string; action: string; state: string }[]).filter((t) => t.state === 'open' && t.action === act);
+          if (!tasks.length) {
+            // Tasks of the department for the other role (the clerk and the decider share it): let them go first.
+            if ((list.body as unknown[]).length) await sleep(20);
+            continue;
+          }
+          for (const t of tasks) {
+            // The officers' system needs nothing back (Prefer: return=minimal → 204).
+            const minimal = { prefer: 'return=minimal' };
+            const r = act === 'accept' ? await c.req('POST', `/api/tasks/${t.id}/accept`, {}, minimal) : await c.req('POST', `/api/tasks/${t.id}/decide`, { approve: true, opinion: '准予' }, minimal);
+            note(`POST /api/tasks/:id/${act}`, r.ms);
+            if (r.status !== 204 && r.status !== 409) {
+              console.error(`server output (last 4000 characters):\n${server.output().slice(-4000)}`);
+              throw new Error(`${act}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+            }
+          }
+        }
+      });
+      const t1 = performance.now();
+      await Promise.all(submitters);
+      const submitSeconds = (performance.now() - t1) / 1000;
+      let concluded = 0;
+      const deadline = Date.now() + 15 * 60_000;
+      while (Date.now() < deadline) {
+        concluded = Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM applications WHERE kind = 'bundle' AND state = 'concluded' AND id = ANY(${ids}::uuid[])`.execute(db)).rows[0].n);
+        if (concluded >= count) break;
+        await sleep(200);
+      }
+      const last = (await sql<{ t: Date }>`SELECT max(concluded_at) AS t FROM applications WHERE kind = 'bundle' AND id = ANY(${ids}::uuid[])`.execute(db)).rows[0].t;
+      done = true;
+      await Promise.all(workers);
+      return { ids, submitSeconds, concluded, last };
+    };
+    // A warm-up (`--warmup N`): N bundles driven to conclusion first, their jobs drained, so that the
+    // measured run sees a server V8 has compiled (at 100 bundles a cold run is ~5 s, much of it compiling).
+    if (WARMUP > 0) {
+      await phase(WARMUP, 'warmup');
+      for (const t0 = performance.now(); performance.now() - t0 < 120_000; await sleep(250))
+        if (!(await sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE state = 'pending' AND run_at <= now()`.execute(db)).rows[0].n) break;
+      timings.clear();
+    }
     await sql`SELECT pg_stat_statements_reset()`.execute(db);
     const runStart = new Date();
     const cpu = () => ({ server: treeCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster), driver: process.cpuUsage(), writes: writeCalls(server.child.pid!) });
@@ -136,51 +198,7 @@ async function main() {
         .execute(db)
         .then((r) => (backlog = Math.max(backlog, r.rows[0].n)), () => undefined);
     }, 500);
-    let submitted = 0;
-    let done = false;
-    const ids: string[] = [];
-    const submitters = Array.from({ length: SUBMITTERS }, async (_, w) => {
-      while (submitted < BUNDLES) {
-        const n = submitted++;
-        ids.push(await submitOne(citizens[w % citizens.length], `bench-${n}-${Date.now()}`));
-      }
-    });
-    const workers = officers.map(async ({ c, act }) => {
-      while (!done) {
-        // Long polling: an empty list waits (up to 2 s) until a task opens in the department.
-        const list = await c.req('GET', '/api/tasks?limit=100&waitSeconds=2');
-        note('GET /api/tasks', list.ms);
-        const tasks = (list.body as { id: string; action: string; state: string }[]).filter((t) => t.state === 'open' && t.action === act);
-        if (!tasks.length) {
-          // Tasks of the department for the other role (the clerk and the decider share it): let them go first.
-          if ((list.body as unknown[]).length) await sleep(20);
-          continue;
-        }
-        for (const t of tasks) {
-          // The officers' system needs nothing back (Prefer: return=minimal → 204).
-          const minimal = { prefer: 'return=minimal' };
-          const r = act === 'accept' ? await c.req('POST', `/api/tasks/${t.id}/accept`, {}, minimal) : await c.req('POST', `/api/tasks/${t.id}/decide`, { approve: true, opinion: '准予' }, minimal);
-          note(`POST /api/tasks/:id/${act}`, r.ms);
-          if (r.status !== 204 && r.status !== 409) {
-            console.error(`server output (last 4000 characters):\n${server.output().slice(-4000)}`);
-            throw new Error(`${act}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-          }
-        }
-      }
-    });
-    const t1 = performance.now();
-    await Promise.all(submitters);
-    const submitSeconds = (performance.now() - t1) / 1000;
-    let concluded = 0;
-    const deadline = Date.now() + 15 * 60_000;
-    while (Date.now() < deadline) {
-      concluded = Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM applications WHERE kind = 'bundle' AND state = 'concluded' AND id = ANY(${ids}::uuid[])`.execute(db)).rows[0].n);
-      if (concluded >= BUNDLES) break;
-      await sleep(200);
-    }
-    const last = (await sql<{ t: Date }>`SELECT max(concluded_at) AS t FROM applications WHERE kind = 'bundle' AND id = ANY(${ids}::uuid[])`.execute(db)).rows[0].t;
-    done = true;
-    await Promise.all(workers);
+    const { ids, submitSeconds, concluded, last } = await phase(BUNDLES, 'bench');
     clearInterval(sampler);
     const cpuAtConclusion = cpu();
     // The work the run left (notifications, deliveries) is part of its cost: wait until no job is due
@@ -227,7 +245,7 @@ async function main() {
     const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
 
     console.log(`\napplications benchmark (PostgreSQL, server process + load generator + database on this machine; load average ${(await import('node:os')).loadavg()[0].toFixed(1)})`);
-    console.log(`bundles: ${concluded}/${BUNDLES} concluded (3 parallel children + 1 dependent, 2 stages each), ${SUBMITTERS} submitters, 8 officers, ${PROCESSES} server process${PROCESSES > 1 ? 'es' : ''}`);
+    console.log(`bundles: ${concluded}/${BUNDLES} concluded (3 parallel children + 1 dependent, 2 stages each), ${SUBMITTERS} submitters, 8 officers, ${PROCESSES} server process${PROCESSES > 1 ? 'es' : ''}${WARMUP ? `, after a warm-up of ${WARMUP} bundles` : ', cold server (no warm-up)'}`);
     console.log(`submission phase: ${(BUNDLES / Math.max(submitSeconds, 0.001)).toFixed(1)} bundles/s submitted`);
     console.log(`concluded bundles/s: ${(concluded / seconds).toFixed(1)}  (${seconds.toFixed(1)} s from first submission to last conclusion; goal ≥ 50)`);
     console.log(`engine committed transitions/s: ${(transitions / seconds).toFixed(0)} (${transitions} transitions)  |  pgbench tpcb-like: ${tps.toFixed(0)} TPS  →  ${((100 * transitions) / seconds / tps).toFixed(0)} % (goal ≥ 50 %)`);
