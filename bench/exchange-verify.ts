@@ -2,7 +2,7 @@
  * The exchange's verification API (核验) under load, on PostgreSQL, against a bare node:http server
  * in the same run.
  *
- *   npx tsx bench/exchange-verify.ts [--duration 20] [--connections 50] [--rows 200000] [--auth token|bearer] [--processes N] [--statements] [--tcp] [--rounds N]
+ *   npx tsx bench/exchange-verify.ts [--duration 20] [--connections 50] [--rows 200000] [--auth token|bearer] [--processes N] [--statements] [--tcp] [--rounds N] [--ab NAME=VALUE|DIR]
  *
  * --rounds N alternates each API phase and a bare node:http phase (as many processes) N times and
  * prints each round's ratio and their median: on this VM the same code's figures drift by ±15 %
