@@ -131,6 +131,17 @@ async function main() {
     const statements = ((await count()) - before - idle * (probeMs / 2000)) / PROBE;
 
     // --- the run ---------------------------------------------------------------------------
+    /** Jobs due now and not yet done. */
+    const dueJobs = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE state = 'pending' AND run_at <= now()`.execute(db)).rows[0].n;
+    /** Waits until no job is due (at most 2 minutes); returns how many still are. */
+    const drainDueJobs = async () => {
+      const t0 = performance.now();
+      for (;;) {
+        const n = await dueJobs();
+        if (!n || performance.now() - t0 > 120_000) return n;
+        await sleep(250);
+      }
+    };
     /** Submits `count` bundles and lets the officers work until all are concluded (or 15 minutes). */
     const phase = async (count: number, tag: string) => {
       let submitted = 0;
@@ -184,8 +195,7 @@ async function main() {
     // measured run sees a server V8 has compiled (at 100 bundles a cold run is ~5 s, much of it compiling).
     if (WARMUP > 0) {
       await phase(WARMUP, 'warmup');
-      for (const t0 = performance.now(); performance.now() - t0 < 120_000; await sleep(250))
-        if (!(await sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE state = 'pending' AND run_at <= now()`.execute(db)).rows[0].n) break;
+      await drainDueJobs();
       timings.clear();
     }
     await sql`SELECT pg_stat_statements_reset()`.execute(db);
@@ -194,9 +204,7 @@ async function main() {
     const cpu0 = cpu();
     let backlog = 0;
     const sampler = setInterval(() => {
-      void sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE state = 'pending' AND run_at <= now()`
-        .execute(db)
-        .then((r) => (backlog = Math.max(backlog, r.rows[0].n)), () => undefined);
+      void dueJobs().then((n) => (backlog = Math.max(backlog, n)), () => undefined);
     }, 500);
     const { ids, submitSeconds, concluded, last } = await phase(BUNDLES, 'bench');
     clearInterval(sampler);
@@ -204,12 +212,7 @@ async function main() {
     // The work the run left (notifications, deliveries) is part of its cost: wait until no job is due
     // (at most 2 minutes) so that CPU and statements per bundle count all of it.
     const drainStart = performance.now();
-    let leftDue = 0;
-    for (;;) {
-      leftDue = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE state = 'pending' AND run_at <= now()`.execute(db)).rows[0].n;
-      if (!leftDue || performance.now() - drainStart > 120_000) break;
-      await sleep(250);
-    }
+    const leftDue = await drainDueJobs();
     const drainSeconds = (performance.now() - drainStart) / 1000;
     const cpu1 = cpu();
     const driverCpu = (cpu1.driver.user + cpu1.driver.system - cpu0.driver.user - cpu0.driver.system) / 1e6;

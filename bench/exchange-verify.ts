@@ -205,13 +205,15 @@ async function main() {
   }
 }
 
+/** Two decimals, always: 19.96 % printed as "20 %" would read as met. */
+const pct = (x: number) => x.toFixed(2);
+/** The median of the rounds' figures (the upper one of the middle two for an even count). */
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 /**
  * --rounds: the API phase just measured (`first`), then bare node:http with as many processes, then
  * API and bare again, ROUNDS pairs in all; each pair's ratio and the median of them.
  */
-/** Two decimals, always: 19.96 % printed as "20 %" would read as met. */
-const pct = (x: number) => x.toFixed(2);
-
 async function alternate(processes: number, server: Server, first: Run & { cpuMicrosPerRequest: number }, answer: string, dataDir: string, spec: Parameters<typeof measuredLoad>[1]): Promise<void> {
   const ratios: number[] = [];
   const cpu: number[] = [];
@@ -227,21 +229,20 @@ async function alternate(processes: number, server: Server, first: Run & { cpuMi
     cpu.push(api.cpuMicrosPerRequest);
     log(`round ${r}: ${fmt(api.rps, 0)} vs ${fmt(bare.rps, 0)} req/s = ${pct(ratios[ratios.length - 1])} %`);
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   log(`ROUNDS (${processes} process${processes > 1 ? 'es' : ''}, API then bare node:http with as many, ${ROUNDS} times): ratios ${ratios.map((x) => `${pct(x)} %`).join(', ')}; median ${pct(median(ratios))} % (target ≥ 20 %: ${median(ratios) >= 20 ? 'met' : 'not met'}); API CPU per request median ${fmt(median(cpu), 0)} µs`);
 }
 
 /**
  * --ab NAME=VALUE | DIR: ROUNDS rounds of: the server as configured (A), the server with NAME=VALUE
  * or from the checkout DIR (B), bare node:http — each server started afresh on the same address and
- * warmed up; each one's ratio to the bare phase of its round and the medians. On this VM a before/after pair run minutes apart
- * differs by more than most changes do; interleaved, both see the same machine.
+ * warmed up; each one's ratio to the bare phase of its round and the medians. On this VM a
+ * before/after pair run minutes apart differs by more than most changes do; interleaved, both see
+ * the same machine.
  */
 async function abRounds(processes: number, env: Record<string, string>, port: number, answer: string, dataDir: string, spec: Parameters<typeof measuredLoad>[1]): Promise<void> {
   const tree = AB!.includes('=') ? null : AB!;
   const [name, value] = tree ? ['', ''] : [AB!.slice(0, AB!.indexOf('=')), AB!.slice(AB!.indexOf('=') + 1)];
   const out = { A: { ratios: [] as number[], cpu: [] as number[] }, B: { ratios: [] as number[], cpu: [] as number[] } };
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   for (let r = 1; r <= ROUNDS; r++) {
     const runs: [keyof typeof out, Run & { cpuMicrosPerRequest: number }][] = [];
     for (const which of ['A', 'B'] as const) {

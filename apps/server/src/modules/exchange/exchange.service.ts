@@ -34,7 +34,7 @@ import { appendToLog, canonicalJson, type TransparencyLog } from '../transparenc
 import type { IdentityService, MachineClient } from '../identity';
 import { AccessTokens, jwkThumbprint, loadSigningKey, parseJwt, publicKeyFromJwk, ResponseSigner, verifyJwtSignature } from './exchange.crypto';
 import { exchangeErrors } from './exchange.errors';
-import { CallRecorder, writeCalls, type CallRecord, type PendingCall, type Recorded, type SignedAnswer } from './exchange.recorder';
+import { CallRecorder, withLog, writeCalls, type CallRecord, type PendingCall, type Recorded, type SignedAnswer } from './exchange.recorder';
 import type { CallKind, ExchangeGrantsTable, GrantKind } from './exchange.types';
 
 export type GrantRow = Selectable<ExchangeGrantsTable>;
@@ -594,7 +594,7 @@ export class ExchangeService {
   async answer(ctx: RequestContext, kind: 'query' | 'verify', input: CallInput): Promise<SignedAnswer> {
     const rec = await this.recordCall(ctx, kind, input, true);
     if (rec.answer) return rec.answer;
-    const body = JSON.stringify({ ...rec.result, log: { leafHash: rec.leafHash } });
+    const body = withLog(canonicalJson(rec.result), rec.leafHash);
     return { body, ...(await this.signer.sign(body)) };
   }
 
