@@ -2,7 +2,7 @@
  * Throughput of the applications engine on PostgreSQL, through HTTP, everything on this machine
  * (load generator, server process, database):
  *
- *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4] [--statements] [--processes 1] [--tcp] [--warmup 0]
+ *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4] [--statements] [--processes 1] [--tcp] [--warmup 0] [--no-analyze]
  *
  * A throwaway PostgreSQL cluster (fsync off, as bench/catalog-search.ts; pg_stat_statements
  * loaded) gets the demo node and a bundle of four items: three without prerequisites in three
@@ -23,6 +23,11 @@
  * `--warmup N`: N bundles driven to conclusion (and their jobs drained) before the measured run, so
  * that it measures a server V8 has compiled, without the probe's 10 bundles (default 0: a cold
  * server, and the officers work on the probe's bundles during the measured run).
+ * After a warm-up the database's planner statistics are brought up to date (`ANALYZE`, as autovacuum
+ * does on a running node; `--no-analyze` leaves them as the fresh cluster has them). Without it the
+ * measured run plans on the statistics of an almost empty database: the job cancellation's cached
+ * generic plan, made when `jobs` held a few rows, scanned every pending timer (~600 buffers a call,
+ * a third of PostgreSQL's statement time), which a node whose autovacuum has caught up does not do.
  * BENCH_CPU_PROF=<dir> profiles the server (`npx tsx bench/profile-top.ts <file>`). The server and pgbench reach
  * PostgreSQL over its Unix socket, as on one machine (`--tcp`: loopback TCP for both).
  */
@@ -52,6 +57,8 @@ const SUBMITTERS = arg('submitters', 4);
 const PROCESSES = arg('processes', 1);
 /** Bundles driven to conclusion before the measured run (0: none, a cold server as before). */
 const WARMUP = arg('warmup', 0);
+/** After the warm-up, ANALYZE (planner statistics of a database that has run, as autovacuum keeps them). */
+const ANALYZE = WARMUP > 0 && !process.argv.includes('--no-analyze');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -197,6 +204,9 @@ async function main() {
       await phase(WARMUP, 'warmup');
       await drainDueJobs();
       timings.clear();
+      // Statistics as a running node has them: autovacuum analyzes a table once a tenth of it changed
+      // (checked every minute), and the new statistics make every connection plan its statements anew.
+      if (ANALYZE) await sql`ANALYZE`.execute(db);
     }
     await sql`SELECT pg_stat_statements_reset()`.execute(db);
     const runStart = new Date();
@@ -233,10 +243,10 @@ async function main() {
         SELECT coalesce(sum(calls), 0)::text AS calls, coalesce(sum(total_exec_time) FILTER (WHERE query ILIKE '%for update%' OR query ILIKE '%for no key update%' OR query ILIKE '%for share%'), 0) AS lock_ms
         FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' AND query NOT ILIKE 'SELECT count(*)::int AS n%'`.execute(db)
     ).rows[0];
-    let statementsOfRun: { calls: string; ms: number; query: string }[] = [];
+    let statementsOfRun: { calls: string; ms: number; buffers: number; query: string }[] = [];
     if (process.argv.includes('--statements')) {
-      const top = await sql<{ calls: string; ms: number; query: string }>`
-        SELECT s.calls::text AS calls, s.total_exec_time AS ms, s.query FROM pg_stat_statements s WHERE s.query NOT ILIKE '%pg_stat_statements%' ORDER BY s.calls DESC LIMIT 40`.execute(db);
+      const top = await sql<{ calls: string; ms: number; buffers: number; query: string }>`
+        SELECT s.calls::text AS calls, s.total_exec_time AS ms, (s.shared_blks_hit + s.shared_blks_read)::float8 / greatest(s.calls, 1) AS buffers, s.query FROM pg_stat_statements s WHERE s.query NOT ILIKE '%pg_stat_statements%' ORDER BY s.calls DESC LIMIT 40`.execute(db);
       statementsOfRun = top.rows;
     }
 
@@ -248,7 +258,7 @@ async function main() {
     const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
 
     console.log(`\napplications benchmark (PostgreSQL, server process + load generator + database on this machine; load average ${(await import('node:os')).loadavg()[0].toFixed(1)})`);
-    console.log(`bundles: ${concluded}/${BUNDLES} concluded (3 parallel children + 1 dependent, 2 stages each), ${SUBMITTERS} submitters, 8 officers, ${PROCESSES} server process${PROCESSES > 1 ? 'es' : ''}${WARMUP ? `, after a warm-up of ${WARMUP} bundles` : ', cold server (no warm-up)'}`);
+    console.log(`bundles: ${concluded}/${BUNDLES} concluded (3 parallel children + 1 dependent, 2 stages each), ${SUBMITTERS} submitters, 8 officers, ${PROCESSES} server process${PROCESSES > 1 ? 'es' : ''}${WARMUP ? `, after a warm-up of ${WARMUP} bundles${ANALYZE ? ' and ANALYZE' : ' (statistics not refreshed: --no-analyze)'}` : ', cold server (no warm-up)'}`);
     console.log(`submission phase: ${(BUNDLES / Math.max(submitSeconds, 0.001)).toFixed(1)} bundles/s submitted`);
     console.log(`concluded bundles/s: ${(concluded / seconds).toFixed(1)}  (${seconds.toFixed(1)} s from first submission to last conclusion; goal ≥ 50)`);
     console.log(`engine committed transitions/s: ${(transitions / seconds).toFixed(0)} (${transitions} transitions)  |  pgbench tpcb-like: ${tps.toFixed(0)} TPS  →  ${((100 * transitions) / seconds / tps).toFixed(0)} % (goal ≥ 50 %)`);
@@ -265,8 +275,8 @@ async function main() {
     console.log(`database statements per concluded bundle, whole run incl. the drain (submission, officers, jobs, notifications): ${(Number(totals.calls) / Math.max(1, concluded)).toFixed(0)}; time in row-lock statements (mostly waiting): ${(totals.lock_ms / 1000).toFixed(1)} s in all`);
     console.log(`jobs created in the run per concluded bundle (done / still pending after the drain): ${jobsOfRun.map((j) => `${j.queue} ${(j.done / Math.max(1, concluded)).toFixed(1)}/${(j.left / Math.max(1, concluded)).toFixed(1)}`).join(', ')}`);
     if (statementsOfRun.length) {
-      console.log('statements of the run, most called first (calls per concluded bundle, total ms):');
-      for (const r of statementsOfRun) console.log(`  ${(Number(r.calls) / Math.max(1, concluded)).toFixed(1).padStart(6)}  ${r.ms.toFixed(0).padStart(6)} ms  ${r.query.replace(/\s+/g, ' ').slice(0, 150)}`);
+      console.log('statements of the run, most called first (calls per concluded bundle, total ms, shared buffers per call):');
+      for (const r of statementsOfRun) console.log(`  ${(Number(r.calls) / Math.max(1, concluded)).toFixed(1).padStart(6)}  ${r.ms.toFixed(0).padStart(6)} ms  ${r.buffers.toFixed(0).padStart(5)} buf  ${r.query.replace(/\s+/g, ' ').slice(0, 150)}`);
     }
     console.log('API call latencies (ms):');
     for (const [k, xs] of timings) console.log(`  ${k.padEnd(34)} n=${String(xs.length).padStart(5)}  p50=${percentile(xs, 50).toFixed(1).padStart(7)}  p99=${percentile(xs, 99).toFixed(1).padStart(7)}`);
