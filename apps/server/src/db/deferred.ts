@@ -45,6 +45,14 @@ class Deferred {
   readonly updates = new Map<string, PendingUpdate>();
   readonly cancels: { queue: string; key: string }[] = [];
   readonly notices = new Set<string>();
+  /** Queued job rows of `deferJobItem` by queue, with their items (the payload is written when the rows are). */
+  readonly itemJobs = new Map<string, { row: Row; items: unknown[] }>();
+
+  /** Sets the payload of the item jobs queued so far; later items go in new jobs (the rows are being written). */
+  sealItemJobs(): void {
+    for (const { row, items } of this.itemJobs.values()) row.payload = JSON.stringify({ items });
+    this.itemJobs.clear();
+  }
 
   /** Removes queued jobs of (queue, key); returns how many. */
   dropJobs(queue: string, key: string): number {
@@ -64,6 +72,7 @@ class Deferred {
   constructor(readonly pipelined = false) {}
 
   async flush(trx: Q): Promise<void> {
+    this.sealItemJobs();
     const first: CompiledQuery[] = [];
     const writes = this.takeUpdates(trx);
     if (this.cancels.length) {
@@ -214,9 +223,30 @@ export function patchDeferredRow(db: Q, table: DeferredTable, id: string, patch:
   return true;
 }
 
+/**
+ * In a deferring transaction: adds `item` to the transaction's job of `queue` with a `{ items }`
+ * payload (one row, created by the first item, written at commit) and returns true; false when the
+ * caller must write a job now (jobs `enqueueItem`).
+ */
+export function deferJobItem(db: Q, queue: string, item: unknown, maxAttempts: number): boolean {
+  const d = open.get(db);
+  if (!d) return false;
+  const job = d.itemJobs.get(queue);
+  if (job) {
+    job.items.push(item);
+    job.row.max_attempts = Math.max(Number(job.row.max_attempts), maxAttempts);
+    return true;
+  }
+  const row: Row = { queue, payload: null, run_at: sql`now()`, dedupe_key: null, max_attempts: maxAttempts };
+  d.rows.jobs.push(row);
+  d.itemJobs.set(queue, { row, items: [item] });
+  return true;
+}
+
 /** Writes the queued rows of `table` now (before a statement that reads the table). */
 export async function flushRows(db: Q, table: DeferredTable): Promise<void> {
   const d = open.get(db);
+  if (table === 'jobs') d?.sealItemJobs();
   if (!d || !d.rows[table].length) return;
   const rows = d.rows[table];
   d.rows[table] = [];

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/types';
-import { deferCancel, deferInsert, onDedupeConflict } from '../../db/deferred';
+import { deferCancel, deferInsert, deferJobItem, onDedupeConflict } from '../../db/deferred';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -46,6 +46,25 @@ export async function enqueue(db: Q, job: NewJob): Promise<void> {
     .execute();
 }
 
+/**
+ * Enqueues `item` as part of a job of `queue` whose payload is `{ items: [...] }` (read it with
+ * `itemsOf`): in a deferring transaction (db/deferred.ts `transact`) all the items of the queue go
+ * in one job row written at commit; elsewhere each call writes a job of its own. One job row
+ * instead of one per item (the outbox events of an engine transaction, the SMS / e-mails of a batch
+ * of notifications): a row inserted, claimed and completed once. The handler gets the items in the
+ * order they were enqueued and must be idempotent per item (a retried job runs all of them again).
+ */
+export async function enqueueItem(db: Q, queue: string, item: unknown, opts: { maxAttempts?: number } = {}): Promise<void> {
+  if (deferJobItem(db, queue, item, opts.maxAttempts ?? 10)) return;
+  await enqueue(db, { queue, payload: { items: [item] }, maxAttempts: opts.maxAttempts });
+}
+
+/** The items of a job enqueued with `enqueueItem`; a job written before (payload without `items`) is its own one item. */
+export function itemsOf<T = Record<string, unknown>>(job: ClaimedJob): T[] {
+  const items = job.payload.items;
+  return Array.isArray(items) ? (items as T[]) : [job.payload as T];
+}
+
 /** Cancels pending jobs (e.g. the reminder of a task that was done in time). */
 export async function cancelJobs(db: Q, queue: string, dedupeKey: string): Promise<number> {
   const dropped = deferCancel(db, queue, dedupeKey);
@@ -72,9 +91,11 @@ export type JobHandler = (job: ClaimedJob) => Promise<void>;
 /**
  * Runs several claimed jobs of one queue at once (e.g. in one transaction). If it throws, each job
  * of the batch is run again on its own by the queue's single-job handler (which records its own
- * success or failure), so handlers must tolerate a job that the failed batch partly did.
+ * success or failure), so handlers must tolerate a job that the failed batch partly did. It may
+ * instead return the jobs that failed (id → error): those are retried with backoff (or dead, as a
+ * single job's failure), the others recorded as done.
  */
-export type BatchHandler = (jobs: ClaimedJob[]) => Promise<void>;
+export type BatchHandler = (jobs: ClaimedJob[]) => Promise<void | Map<number, unknown>>;
 
 export interface RunnerOptions {
   /** How many jobs one claim takes. */
@@ -164,24 +185,29 @@ export class JobRunner {
       await handler(job);
       return true;
     } catch (err) {
-      const message = (err as Error).message?.slice(0, 2000) ?? String(err);
-      const delay = Math.min(this.opts.backoffMs * 2 ** (job.attempts - 1), 3600_000);
-      this.log.warn({ jobId: job.id, queue: job.queue, attempts: job.attempts, err: message }, 'job failed');
-      await this.db
-        .updateTable('jobs')
-        .set({
-          state: sql`CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END`,
-          finished_at: sql`CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END`,
-          run_at: sql`now() + make_interval(secs => ${delay / 1000})`,
-          last_error: message,
-          locked_by: null,
-          locked_until: null,
-        })
-        .where('id', '=', job.id)
-        .where('locked_by', '=', this.id)
-        .execute();
+      await this.fail(job, err);
       return false;
     }
+  }
+
+  /** Records a failed run: pending again after the backoff, or 'dead' after its last attempt (only while this runner holds the lease). */
+  private async fail(job: ClaimedJob, err: unknown): Promise<void> {
+    const message = (err as Error)?.message?.slice(0, 2000) ?? String(err);
+    const delay = Math.min(this.opts.backoffMs * 2 ** (job.attempts - 1), 3600_000);
+    this.log.warn({ jobId: job.id, queue: job.queue, attempts: job.attempts, err: message }, 'job failed');
+    await this.db
+      .updateTable('jobs')
+      .set({
+        state: sql`CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END`,
+        finished_at: sql`CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END`,
+        run_at: sql`now() + make_interval(secs => ${delay / 1000})`,
+        last_error: message,
+        locked_by: null,
+        locked_until: null,
+      })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', this.id)
+      .execute();
   }
 
   /** Records the jobs that succeeded as done (a job whose lease another runner took is left to it). */
@@ -200,8 +226,10 @@ export class JobRunner {
     const batch = jobs.length > 1 ? this.batchHandlers.get(jobs[0].queue) : undefined;
     if (batch) {
       try {
-        await batch(jobs);
-        return jobs.map((j) => j.id);
+        const failed = await batch(jobs);
+        if (!failed?.size) return jobs.map((j) => j.id);
+        for (const j of jobs) if (failed.has(j.id)) await this.fail(j, failed.get(j.id));
+        return jobs.filter((j) => !failed.has(j.id)).map((j) => j.id);
       } catch (err) {
         this.log.warn({ queue: jobs[0].queue, jobs: jobs.length, err: (err as Error).message }, 'job batch failed; running its jobs one by one');
       }

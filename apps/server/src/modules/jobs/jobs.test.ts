@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { DB_KINDS, freshDatabaseUrl, testApp } from '../../../../../test/helpers';
 import { openDatabase } from '../../db/database';
 import { migrateToLatest } from '../../db/migrate';
-import { enqueue, cancelJobs, JobRunner, type ClaimedJob } from './index';
+import { enqueue, enqueueItem, itemsOf, cancelJobs, JobRunner, type ClaimedJob } from './index';
 import { transact } from '../../db/deferred';
 import { recordAudit } from '../../plugins/audit';
 
@@ -81,6 +81,60 @@ describe.each(DB_KINDS)('durable jobs on %s', (kind) => {
     expect(singles).toEqual([4, 6]);
     const rows = await db().selectFrom('jobs').select(['state', 'payload', 'last_error']).where('queue', '=', 't.batch2').orderBy('id').execute();
     expect(rows.map((r) => [r.state, r.last_error])).toEqual([['done', null], ['pending', 'five'], ['done', null]]);
+  });
+
+  it('a batch handler may return the jobs that failed: only those retry, with backoff; the others are done', async () => {
+    for (let n = 1; n <= 3; n++) await enqueue(db(), { queue: 't.batch3', payload: { n }, maxAttempts: 2 });
+    const seen: number[][] = [];
+    const runner = new JobRunner(db(), silent, { backoffMs: 3600_000 }).handle(
+      't.batch3',
+      async () => {
+        throw new Error('the single-job handler is not used');
+      },
+      async (js) => {
+        seen.push(js.map((j) => j.payload.n as number));
+        return new Map(js.filter((j) => j.payload.n === 2).map((j) => [j.id, new Error('two')]));
+      },
+    );
+    expect(await runner.drain()).toBe(3);
+    expect(seen).toEqual([[1, 2, 3]]);
+    const rows = await db().selectFrom('jobs').selectAll().where('queue', '=', 't.batch3').orderBy('id').execute();
+    expect(rows.map((r) => [r.state, r.attempts, r.last_error])).toEqual([['done', 1, null], ['pending', 1, 'two'], ['done', 1, null]]);
+    expect(rows[1].run_at.getTime()).toBeGreaterThan(Date.now() + 3000_000); // backing off
+    expect(await runner.drain()).toBe(0);
+  });
+
+  it('enqueueItem: the items of a deferring transaction travel in one job, in order; elsewhere one job each; nothing on rollback', async () => {
+    await transact(db(), async (trx) => {
+      await enqueueItem(trx, 't.items', { n: 1 });
+      await enqueueItem(trx, 't.items.other', 'x');
+      await enqueueItem(trx, 't.items', { n: 2 });
+      await enqueue(trx, { queue: 't.items', payload: { single: true } });
+      await enqueueItem(trx, 't.items', { n: 3 });
+    });
+    await db().transaction().execute(async (trx) => {
+      await enqueueItem(trx, 't.items', { n: 4 });
+      await enqueueItem(trx, 't.items', { n: 5 });
+    });
+    await expect(
+      transact(db(), async (trx) => {
+        await enqueueItem(trx, 't.items', { n: 6 });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    const rows = await db().selectFrom('jobs').select(['queue', 'payload']).where('queue', 'like', 't.items%').orderBy('id').execute();
+    expect(rows.map((r) => [r.queue, r.payload])).toEqual([
+      ['t.items', { items: [{ n: 1 }, { n: 2 }, { n: 3 }] }],
+      ['t.items.other', { items: ['x'] }],
+      ['t.items', { single: true }],
+      ['t.items', { items: [{ n: 4 }] }],
+      ['t.items', { items: [{ n: 5 }] }],
+    ]);
+    const seen: unknown[][] = [];
+    const runner = new JobRunner(db(), silent).handle('t.items', async (j) => void seen.push(itemsOf(j))).handle('t.items.other', async (j) => void seen.push(itemsOf(j)));
+    expect(await runner.drain()).toBe(5);
+    // A job without items (written before, or by enqueue) is its own one item.
+    expect(seen).toEqual([[{ n: 1 }, { n: 2 }, { n: 3 }], ['x'], [{ single: true }], [{ n: 4 }], [{ n: 5 }]]);
   });
 
   it('a timer does not run before it is due; dedupe keys and cancellation work', async () => {
