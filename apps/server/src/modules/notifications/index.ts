@@ -54,6 +54,6 @@ export function createNotifications(opts: NotificationsOptions): NotificationSer
     maxAttempts: opts.config.NOTIFY_MAX_ATTEMPTS,
     log: opts.log,
   });
-  opts.jobs.handle(DELIVER_QUEUE, (job) => svc.deliver(job), (jobs) => svc.deliverMany(jobs));
+  opts.jobs.handle(DELIVER_QUEUE, (job) => svc.deliver(job), (jobs) => svc.deliverJobs(jobs));
   return svc;
 }

@@ -68,7 +68,7 @@ export const deliveriesRepo = {
       .selectFrom('notification_deliveries as d')
       .innerJoin('notifications as n', 'n.id', 'd.notification_id')
       .leftJoin('notification_preferences as p', 'p.account_id', 'n.recipient_id')
-      .select(['d.id', 'd.channel', 'd.status', 'n.recipient_id', 'n.template_code', 'n.params', 'n.content', 'p.locale as pref_locale', 'p.sms as pref_sms', 'p.email as pref_email'])
+      .select(['d.id', 'd.channel', 'd.status', 'd.attempts', 'n.recipient_id', 'n.template_code', 'n.params', 'n.content', 'p.locale as pref_locale', 'p.sms as pref_sms', 'p.email as pref_email'])
       .where('d.id', 'in', ids)
       .execute(),
   /** `forSendingMany` of one delivery. */

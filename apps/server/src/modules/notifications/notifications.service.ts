@@ -1,10 +1,13 @@
 /**
  * Notifications: other modules call `notify(trx, …)` inside their own transaction. The inbox row,
- * one delivery record per external channel and one outbox job per delivery are written in that
- * transaction, so a rolled-back write notifies no one and a committed one is delivered even
- * across restarts. The delivery job (at least once, idempotent on the delivery's state) picks the
- * recipient's language, asks identity for the contact, and calls the gateway; transient failures
- * retry with the job runner's exponential backoff, permanent ones are recorded as failed.
+ * one delivery record per external channel and an outbox job for the deliveries are written in
+ * that transaction (one job for all the deliveries of a deferring transaction, db/deferred.ts), so
+ * a rolled-back write notifies no one and a committed one is delivered even across restarts. The
+ * delivery job (at least once, idempotent on each delivery's state: only a pending one is sent)
+ * picks the recipient's language, asks identity for the contact, and calls the gateway; a
+ * transient failure is retried with the job runner's exponential backoff (the job's other
+ * messages are not sent again), permanent ones and those past the configured attempts are
+ * recorded as failed.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -15,7 +18,7 @@ import { recordAudit } from '../../plugins/audit';
 import { subjectOf, type Actor, type RequestContext } from '../../shared/actor';
 import { maskEmail, maskMobile, maskPersonalDataInText } from '../../shared/masking';
 import type { Contact } from '../identity';
-import { enqueue, type ClaimedJob } from '../jobs';
+import { enqueueItem, type ClaimedJob } from '../jobs';
 import { PermanentDeliveryError, type Gateways } from './notifications.gateways';
 import { notificationErrors } from './notifications.errors';
 import { deliveriesRepo, inboxRepo, preferencesRepo, templatesRepo } from './notifications.repository';
@@ -54,9 +57,16 @@ export async function notify(trx: Db, input: NotifyInput, templates?: TemplatesR
   for (const channel of channels) {
     const deliveryId = randomUUID();
     await deliveriesRepo.insert(trx, { id: deliveryId, notification_id: id, channel });
-    await enqueue(trx, { queue: DELIVER_QUEUE, payload: { deliveryId }, dedupeKey: deliveryId, maxAttempts: JOB_MAX_ATTEMPTS });
+    // One job for all the deliveries of the transaction (db/deferred.ts; one per notify call elsewhere).
+    await enqueueItem(trx, DELIVER_QUEUE, deliveryId, { maxAttempts: JOB_MAX_ATTEMPTS });
   }
   return { id };
+}
+
+/** The deliveries a job is for: `{ items: [id, …] }` (enqueueItem), or `{ deliveryId }` as written before. */
+function deliveryIdsOf(job: ClaimedJob): string[] {
+  const items = job.payload.items;
+  return Array.isArray(items) ? items.map(String) : [String(job.payload.deliveryId)];
 }
 
 /** Templates read once for several `notify` calls of one transaction (code → row; absent: unknown). */
@@ -220,15 +230,19 @@ export class NotificationService {
   // ---- delivery: the outbox job -------------------------------------------------------------
 
   /**
-   * Delivers the SMS and e-mails of several jobs (a claimed batch): the deliveries are read in one
+   * Delivers the SMS and e-mails of claimed jobs (one, or a batch): the deliveries are read in one
    * round trip, each recipient's contact once, the messages handed to the gateways together (the
-   * file gateways write them in one append), and the sent ones (and those skipped: opted out, no
-   * gateway or address) recorded in one statement each. If a message fails to send, what was done
-   * is recorded and the batch throws, so that the job runner runs the rest one by one (a recorded
-   * delivery is not sent again); each message is still retried on its own.
+   * file gateways write them in one append), and the outcomes recorded — sent, and skipped (opted
+   * out, no gateway or address), one statement each; a failure on the delivery itself (attempts,
+   * the masked address, the error; failed for good when permanent or after the configured number
+   * of attempts). Only a pending delivery is sent, so a job run again never sends a message twice.
+   * Returns the jobs with a delivery that failed transiently (id → error): the job runner retries
+   * those with backoff, and the retry sends only what is still pending.
    */
-  async deliverMany(jobs: ClaimedJob[]): Promise<void> {
-    const rows = await deliveriesRepo.forSendingMany(this.db, jobs.map((j) => String(j.payload.deliveryId)));
+  async deliverJobs(jobs: ClaimedJob[]): Promise<Map<number, unknown>> {
+    const failed = new Map<number, unknown>();
+    const idsOf = new Map(jobs.map((j) => [j.id, deliveryIdsOf(j)]));
+    const rows = await deliveriesRepo.forSendingMany(this.db, [...new Set([...idsOf.values()].flat())]);
     const byId = new Map(rows.map((r) => [r.id, r]));
     const contacts = new Map<string, Promise<Contact | undefined>>();
     // The recipients' contacts in one read when the identity service offers it.
@@ -239,84 +253,63 @@ export class NotificationService {
     }
     const sent: { id: string; destination_masked: string; provider_message_id: string }[] = [];
     const skipped: { id: string; why: string }[] = [];
-    // Each send's outcome is taken as it settles (a failure is kept, not left unhandled while the loop reads contacts).
+    // Each send's outcome is taken as it settles (a failure is recorded, not left unhandled while the loop reads contacts).
     const sends: Promise<void>[] = [];
-    let failure: { error: unknown } | undefined;
-    try {
-      for (const job of jobs) {
-        const d = byId.get(String(job.payload.deliveryId));
-        if (!d || d.status !== 'pending') continue;
+    const seen = new Set<string>();
+    for (const job of jobs) {
+      for (const id of idsOf.get(job.id)!) {
+        const d = byId.get(id);
+        if (!d || d.status !== 'pending' || seen.has(id)) continue;
+        seen.add(id);
         const gateway = d.channel === 'sms' ? this.opts.gateways.sms : this.opts.gateways.email;
         const pref = d.pref_locale === null ? undefined : { locale: d.pref_locale, sms: d.pref_sms!, email: d.pref_email! };
         if (!contacts.has(d.recipient_id)) contacts.set(d.recipient_id, this.opts.contacts.contactOf(d.recipient_id));
         const contact = await contacts.get(d.recipient_id)!;
         const to = d.channel === 'sms' ? contact?.mobile : contact?.email;
-        // Not sent (as deliver records it): no gateway, opted out, no address.
+        // Not sent: no gateway, opted out, no address.
         const why = !gateway ? `no ${d.channel} gateway configured` : pref && !pref[d.channel] ? `the recipient opted out of ${d.channel}` : !to ? (d.channel === 'sms' ? 'no mobile number on record' : 'no e-mail address on record') : null;
-        if (why) {
-          skipped.push({ id: d.id, why });
+        if (why || !to) {
+          skipped.push({ id: d.id, why: why! });
           continue;
         }
-        if (!to) continue;
         const locale: NotificationLocale = pref?.locale ?? 'zh';
         const text = d.content[locale];
         const base = { accountId: d.recipient_id, templateCode: d.template_code, params: d.params, locale, reference: d.id };
         const masked = d.channel === 'sms' ? maskMobile(to) : maskEmail(to);
+        const attempt = d.attempts + 1;
+        const log = { deliveryId: d.id, channel: d.channel, to: masked, template: d.template_code, attempt };
         sends.push(
-          (d.channel === 'sms' ? this.opts.gateways.sms!.send({ ...base, to, text: text.sms }) : this.opts.gateways.email!.send({ ...base, to, subject: text.title, text: text.body })).then((r) => {
-            sent.push({ id: d.id, destination_masked: masked, provider_message_id: r.messageId });
-            this.opts.log.info({ deliveryId: d.id, channel: d.channel, to: masked, template: d.template_code, attempt: job.attempts, messageId: r.messageId }, 'notification delivered');
-          }, (error: unknown) => void (failure ??= { error })),
+          (d.channel === 'sms' ? this.opts.gateways.sms!.send({ ...base, to, text: text.sms }) : this.opts.gateways.email!.send({ ...base, to, subject: text.title, text: text.body })).then(
+            (r) => {
+              sent.push({ id: d.id, destination_masked: masked, provider_message_id: r.messageId });
+              this.opts.log.info({ ...log, messageId: r.messageId }, 'notification delivered');
+            },
+            async (err: unknown) => {
+              const message = maskPersonalDataInText(String((err as Error)?.message ?? err)).slice(0, 500);
+              const permanent = err instanceof PermanentDeliveryError;
+              if (permanent || attempt >= this.opts.maxAttempts) {
+                const why = permanent ? message : `gave up after ${attempt} attempts: ${message}`;
+                await deliveriesRepo.record(this.db, d.id, { status: 'failed', attempted: true, destination_masked: masked, last_error: why });
+                this.opts.log.warn({ ...log, err: why }, 'notification delivery failed');
+                return;
+              }
+              await deliveriesRepo.record(this.db, d.id, { status: 'pending', attempted: true, destination_masked: masked, last_error: message });
+              // The job is retried with the runner's backoff (only what is still pending is sent again).
+              if (!failed.has(job.id)) failed.set(job.id, new Error(`transient ${d.channel} failure: ${message}`));
+            },
+          ),
         );
       }
-    } finally {
-      await Promise.all(sends);
-      if (sent.length) await deliveriesRepo.recordSent(this.db, sent);
-      if (skipped.length) await deliveriesRepo.recordSkipped(this.db, skipped);
     }
-    if (failure) throw failure.error;
+    await Promise.all(sends);
+    if (sent.length) await deliveriesRepo.recordSent(this.db, sent);
+    if (skipped.length) await deliveriesRepo.recordSkipped(this.db, skipped);
+    return failed;
   }
 
-  /** Delivers one SMS or e-mail (job payload `{ deliveryId }`). Safe to run again: only a pending delivery is sent. */
+  /** Delivers the SMS and e-mails of one job (see deliverJobs); throws when one failed transiently, so that the job is retried. */
   async deliver(job: ClaimedJob): Promise<void> {
-    const deliveryId = String(job.payload.deliveryId);
-    const d = await deliveriesRepo.forSending(this.db, deliveryId);
-    if (!d || d.status !== 'pending') return;
-    const n = d;
-    const skip = (why: string) => deliveriesRepo.record(this.db, d.id, { status: 'skipped', last_error: why });
-    const pref = d.pref_locale === null ? undefined : { locale: d.pref_locale, sms: d.pref_sms!, email: d.pref_email! };
-    const locale: NotificationLocale = pref?.locale ?? 'zh';
-    const text = n.content[locale];
-    const base = { accountId: n.recipient_id, templateCode: n.template_code, params: n.params, locale, reference: d.id };
-
-    const gateway = d.channel === 'sms' ? this.opts.gateways.sms : this.opts.gateways.email;
-    if (!gateway) return void (await skip(`no ${d.channel} gateway configured`));
-    if (pref && !pref[d.channel]) return void (await skip(`the recipient opted out of ${d.channel}`));
-    const contact = await this.opts.contacts.contactOf(n.recipient_id);
-    const to = d.channel === 'sms' ? contact?.mobile : contact?.email;
-    if (!to) return void (await skip(d.channel === 'sms' ? 'no mobile number on record' : 'no e-mail address on record'));
-    const masked = d.channel === 'sms' ? maskMobile(to) : maskEmail(to);
-    const log = { deliveryId: d.id, channel: d.channel, to: masked, template: n.template_code, attempt: job.attempts };
-
-    try {
-      const r =
-        d.channel === 'sms'
-          ? await this.opts.gateways.sms!.send({ ...base, to, text: text.sms })
-          : await this.opts.gateways.email!.send({ ...base, to, subject: text.title, text: text.body });
-      await deliveriesRepo.record(this.db, d.id, { status: 'sent', attempted: true, destination_masked: masked, provider_message_id: r.messageId, last_error: null });
-      this.opts.log.info({ ...log, messageId: r.messageId }, 'notification delivered');
-    } catch (err) {
-      const message = maskPersonalDataInText(String((err as Error).message ?? err)).slice(0, 500);
-      const permanent = err instanceof PermanentDeliveryError;
-      if (permanent || job.attempts >= this.opts.maxAttempts) {
-        const why = permanent ? message : `gave up after ${job.attempts} attempts: ${message}`;
-        await deliveriesRepo.record(this.db, d.id, { status: 'failed', attempted: true, destination_masked: masked, last_error: why });
-        this.opts.log.warn({ ...log, err: why }, 'notification delivery failed');
-        return;
-      }
-      await deliveriesRepo.record(this.db, d.id, { status: 'pending', attempted: true, destination_masked: masked, last_error: message });
-      // Thrown on so that the job runner retries with backoff.
-      throw new Error(`transient ${d.channel} failure: ${message}`);
-    }
+    const failed = await this.deliverJobs([job]);
+    if (failed.size) throw failed.get(job.id);
   }
 }

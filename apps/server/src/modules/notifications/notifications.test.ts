@@ -8,7 +8,9 @@ import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, type Client, e
 import { enterprises, people } from '../../demo/data';
 import { AppError } from '../../shared/errors';
 import { maskMobile } from '../../shared/masking';
-import { notify, SimulatedSmsGateway, type NotifyInput } from './index';
+import { transact } from '../../db/deferred';
+import { JobRunner } from '../jobs';
+import { DELIVER_QUEUE, notify, SimulatedSmsGateway, type NotifyInput } from './index';
 import { render } from './notifications.templates';
 
 describe('template rendering', () => {
@@ -54,6 +56,9 @@ describe.each(DB_KINDS)('notifications on %s', (kind) => {
   const deliveriesOf = (notificationId: string) => db().selectFrom('notification_deliveries').selectAll().where('notification_id', '=', notificationId).orderBy('channel').execute();
   /** Makes retries that wait for their backoff due now. */
   const makeDue = () => db().updateTable('jobs').set({ run_at: sql`now() - interval '1 second'` }).where('queue', '=', 'notifications.deliver').where('state', '=', 'pending').execute();
+  /** The delivery job that carries a delivery. */
+  const jobOf = (deliveryId: string) =>
+    db().selectFrom('jobs').selectAll().where('queue', '=', DELIVER_QUEUE).where(sql<boolean>`EXISTS (SELECT 1 FROM jsonb_array_elements_text(payload->'items') x WHERE x = ${deliveryId})`).executeTakeFirstOrThrow();
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'yw-notify-'));
@@ -110,7 +115,7 @@ describe.each(DB_KINDS)('notifications on %s', (kind) => {
     expect(await app.services.jobs.drain()).toBe(1);
     let [d] = await deliveriesOf(id);
     expect(d).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringContaining('simulated 503') });
-    const job = await db().selectFrom('jobs').selectAll().where('dedupe_key', '=', d.id).executeTakeFirstOrThrow();
+    const job = await jobOf(d.id);
     expect(job.state).toBe('pending');
     expect(job.run_at.getTime()).toBeGreaterThan(Date.now()); // backing off
     expect(await app.services.jobs.drain()).toBe(0); // not due yet
@@ -144,18 +149,74 @@ describe.each(DB_KINDS)('notifications on %s', (kind) => {
     expect(smsLog().filter((l) => l.text.includes('FZ-GIVEUP-1'))).toEqual([]);
   });
 
-  it('sends a claimed batch together (one append of the file, in order); a failure in it retries only its own message', async () => {
+  it('sends a claimed batch together (one append of the file, in order); a failure in it retries only its own message, after its backoff', async () => {
     const me = zhang.me.account.id;
     const ids: string[] = [];
     for (const no of ['FZ-BATCH-1', 'FZ-BATCH-2', 'FZ-BATCH-3', 'FZ-BATCH-4']) ids.push((await send(accepted(me, no))).id);
     sms.failNext('transient'); // the batch's first message
     const calls = sms.calls;
     await app.services.jobs.drain();
-    // The batch: 4 calls, one failed; then the runner ran its jobs one by one: only the failed one was pending.
+    // The batch: 4 calls, one failed: its job alone waits for its backoff, the others are done.
+    expect(sms.calls - calls).toBe(4);
+    expect((await deliveriesOf(ids[0]))[0]).toMatchObject({ status: 'pending', attempts: 1 });
+    const failedJob = await jobOf((await deliveriesOf(ids[0]))[0].id);
+    expect(failedJob).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(failedJob.run_at.getTime()).toBeGreaterThan(Date.now());
+    for (const id of ids.slice(1)) expect(await jobOf((await deliveriesOf(id))[0].id)).toMatchObject({ state: 'done' });
+    await makeDue();
+    expect(await app.services.jobs.drain()).toBe(1);
     expect(sms.calls - calls).toBe(5);
     for (const id of ids) expect((await deliveriesOf(id))[0]).toMatchObject({ status: 'sent' });
     const lines = smsLog().filter((l) => l.text.includes('FZ-BATCH-'));
     expect(lines.map((l) => /FZ-BATCH-\d/.exec(l.text)![0])).toEqual(['FZ-BATCH-2', 'FZ-BATCH-3', 'FZ-BATCH-4', 'FZ-BATCH-1']);
+  });
+
+  it('the notifications of one deferring transaction go in one delivery job; a transient failure resends only the failed message, once', async () => {
+    const zid = zhang.me.account.id;
+    const lid = lina.me.account.id;
+    const before = Number((await db().selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('queue', '=', DELIVER_QUEUE).executeTakeFirstOrThrow()).n);
+    const ns = await transact(db(), async (trx) => [
+      await notify(trx, accepted(zid, 'FZ-ONE-1')),
+      await notify(trx, { ...accepted(lid, 'FZ-ONE-2'), channels: ['sms', 'email'] }),
+      await notify(trx, accepted(zid, 'FZ-ONE-3')),
+    ]);
+    const deliveries = (await Promise.all(ns.map((n) => deliveriesOf(n.id)))).flat();
+    expect(deliveries).toHaveLength(4);
+    const after = Number((await db().selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('queue', '=', DELIVER_QUEUE).executeTakeFirstOrThrow()).n);
+    expect(after - before).toBe(1);
+    const job = await jobOf(deliveries[0].id);
+    expect((job.payload as { items: string[] }).items.sort()).toEqual(deliveries.map((d) => d.id).sort());
+    sms.failNext('transient'); // the job's first message, FZ-ONE-1
+    const calls = sms.calls;
+    expect(await app.services.jobs.drain()).toBe(1);
+    expect(sms.calls - calls).toBe(3); // FZ-ONE-1 (failed), FZ-ONE-2 (its e-mail: no address on record), FZ-ONE-3
+    expect((await deliveriesOf(ns[0].id))[0]).toMatchObject({ status: 'pending', attempts: 1 });
+    expect((await deliveriesOf(ns[2].id))[0]).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(await jobOf(deliveries[0].id)).toMatchObject({ state: 'pending', attempts: 1 });
+    await makeDue();
+    expect(await app.services.jobs.drain()).toBe(1);
+    expect(sms.calls - calls).toBe(4);
+    for (const no of ['FZ-ONE-1', 'FZ-ONE-2', 'FZ-ONE-3']) expect(smsLog().filter((l) => l.text.includes(no))).toHaveLength(1);
+    expect((await deliveriesOf(ns[0].id))[0]).toMatchObject({ status: 'sent', attempts: 2 });
+    expect((await deliveriesOf(ns[2].id))[0]).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(await jobOf(deliveries[0].id)).toMatchObject({ state: 'done', attempts: 2 });
+    expect((await deliveriesOf(ns[1].id)).map((d) => [d.channel, d.status])).toEqual([
+      ['email', 'skipped'],
+      ['sms', 'sent'],
+    ]);
+  });
+
+  it('two runners draining the same delivery jobs at once send each message once', async () => {
+    const me = zhang.me.account.id;
+    const nos = Array.from({ length: 12 }, (_, i) => `FZ-RACE-${i + 1}-`);
+    for (const no of nos) await send(accepted(me, no));
+    const svc = app.services.notifications;
+    const runner = () => new JobRunner(db(), app.log, { batchSize: 3 }).handle(DELIVER_QUEUE, (j) => svc.deliver(j), (js) => svc.deliverJobs(js));
+    const calls = sms.calls;
+    const [a, b] = await Promise.all([runner().drain(), runner().drain()]);
+    expect(a + b).toBe(12);
+    expect(sms.calls - calls).toBe(12);
+    for (const no of nos) expect(smsLog().filter((l) => l.text.includes(no))).toHaveLength(1);
   });
 
   it('a batch for several recipients reads their contacts in one statement; each gets their own message at their own address', async () => {
