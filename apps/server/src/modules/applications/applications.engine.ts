@@ -40,7 +40,7 @@ import { TASKS_CHANNEL } from './applications.signals';
 import { recordAudit } from '../../plugins/audit';
 import type { RequestContext } from '../../shared/actor';
 import { getRegion } from '../../shared/regions';
-import { cancelJobs, enqueue, type ClaimedJob } from '../jobs';
+import { cancelJobs, enqueue, enqueueItem, itemsOf, type ClaimedJob } from '../jobs';
 import type { OrgService } from '../org';
 import { appsRepo, escalationsRepo, eventsRepo, tasksRepo, type AppPatch, type AppRow, type TaskRow } from './applications.repository';
 import {
@@ -257,12 +257,13 @@ export class Engine {
     const event = { type, at: this.now().toISOString(), ...payload };
     // An event nobody takes (no subscriber wants it, no notification to send) is not written.
     if (!payload.template && !this.takers(event).length) return;
-    await enqueue(trx, { queue: QUEUES.outbox, payload: event });
+    // The events of a transaction travel in one job (jobs `enqueueItem`), in the order emitted.
+    await enqueueItem(trx, QUEUES.outbox, event);
   }
 
+  /** Hands each event of an outbox job to its subscribers, in order (a retried job hands them all again: at least once). */
   async dispatch(job: ClaimedJob): Promise<void> {
-    const event = job.payload as OutboxEvent;
-    for (const s of this.takers(event)) await s.fn(event);
+    for (const event of itemsOf<OutboxEvent>(job)) for (const s of this.takers(event)) await s.fn(event);
   }
 
   // ---- timeline and transitions --------------------------------------------------------------

@@ -64,7 +64,7 @@ describe.each(DB_KINDS)('notifications of applications on %s', (kind) => {
       .updateTable('jobs')
       .set({ state: 'pending', run_at: sql`now()`, locked_until: null })
       .where('queue', '=', QUEUES.outbox)
-      .where(sql<boolean>`payload->>'applicationId' = ${a.id}`)
+      .where(sql<boolean>`EXISTS (SELECT 1 FROM jsonb_array_elements(payload->'items') e WHERE e->>'applicationId' = ${a.id})`)
       .execute();
     await drain();
     const mine = (await inbox(zhang)).items.slice(0, (await inbox(zhang)).items.length - before);

@@ -9,12 +9,14 @@
  *   told as well.
  * - The officer who claimed a task is told when its step nears or passes its time budget.
  *
- * Outbox delivery is at least once; `application_notified` (key: outbox job + recipient) makes
- * each notification happen once, in the same transaction as the inbox entry.
+ * Outbox delivery is at least once; `application_notified` makes each notification happen once:
+ * its key (the outbox job) is written in the same transaction as the job's inbox entries (a job
+ * carries the events of one engine transaction, jobs `enqueueItem`; a job written before that
+ * carried one event and was keyed per recipient, `<job>:<recipient>`, as it still is).
  */
 import type { Db } from '../../db/database';
 import { transact } from '../../db/deferred';
-import type { ClaimedJob } from '../jobs';
+import { itemsOf, type ClaimedJob } from '../jobs';
 import type { TemplatesRead } from '../notifications';
 import './applications.tables';
 
@@ -39,9 +41,9 @@ export function recipientsOf(e: OutboxEvent): string[] {
 }
 
 /**
- * Delivers the notifications of outbox jobs (one job, or a claimed batch of them), once per job
- * and recipient, in one transaction: the keys are claimed in one INSERT, the templates read in one
- * query, and the inbox rows, deliveries and their jobs written at commit (deferred appends).
+ * Delivers the notifications of outbox jobs (one job, or a claimed batch of them), once per job,
+ * in one transaction: the jobs' keys are claimed in one INSERT, the templates read in one query,
+ * and the inbox rows, deliveries and their job written at commit (deferred appends).
  */
 export async function deliverNotifications(
   db: Db,
@@ -51,17 +53,22 @@ export async function deliverNotifications(
   readTemplates?: TemplateReader,
 ): Promise<number> {
   const wanted = (Array.isArray(jobs) ? jobs : [jobs]).flatMap((job) => {
-    const e = job.payload as OutboxEvent;
-    const link = e.type.startsWith('task.') ? (typeof e.taskId === 'string' ? `/workbench/tasks/${e.taskId}` : undefined) : typeof e.rootId === 'string' ? `/portal/applications/${e.rootId}` : undefined;
-    return recipientsOf(e).map((recipient) => ({ key: `${job.id}:${recipient}`, recipient, e, link }));
+    // A job of several events (enqueueItem) is keyed as a whole; one written before, per recipient.
+    const whole = Array.isArray(job.payload.items);
+    return itemsOf<OutboxEvent>(job).flatMap((e) => {
+      const link = e.type.startsWith('task.') ? (typeof e.taskId === 'string' ? `/workbench/tasks/${e.taskId}` : undefined) : typeof e.rootId === 'string' ? `/portal/applications/${e.rootId}` : undefined;
+      return recipientsOf(e).map((recipient) => ({ key: whole ? String(job.id) : `${job.id}:${recipient}`, recipient, e, link }));
+    });
   });
   if (!wanted.length) return 0;
+  const keys = new Map<string, string | null>();
+  for (const w of wanted) if (!keys.has(w.key)) keys.set(w.key, typeof w.e.applicationId === 'string' ? w.e.applicationId : null);
   return transact(db, async (trx) => {
     const fresh = new Set(
       (
         await trx
           .insertInto('application_notified')
-          .values(wanted.map((w) => ({ key: w.key, application_id: typeof w.e.applicationId === 'string' ? w.e.applicationId : null })))
+          .values([...keys].map(([key, applicationId]) => ({ key, application_id: applicationId })))
           .onConflict((oc) => oc.column('key').doNothing())
           .returning('key')
           .execute()
