@@ -128,8 +128,22 @@ export function normalizeSubject(value: string): string {
 
 /** How long a process trusts its list of a resource's ready row indexes. */
 const READY_INDEXES_TTL_MS = 10_000;
-/** dataBySubjectKeys: the rows of many subjects of one resource, in row-key order. */
-const BY_SUBJECT_KEYS = 'select subject_key, data from resource_rows where resource_id = $1 and subject_key = ANY($2::text[]) order by row_key';
+/**
+ * dataBySubjectKeys: the rows of many subjects of one resource, in row-key order, read from the
+ * resource's own partition. Through the partitioned parent, a prepared statement's generic plan
+ * covers every resource's partition and at each run locks them all and prunes them at executor
+ * start-up (PostgreSQL 15): most of the look-up's cost in the exchange benchmark. One text per
+ * resource (made once).
+ */
+const bySubjectKeysTexts = new Map<string, string>();
+function bySubjectKeys(resourceId: string): string {
+  let text = bySubjectKeysTexts.get(resourceId);
+  if (!text) {
+    text = `select subject_key, data from ${partitionName(resourceId)} where resource_id = $1 and subject_key = ANY($2::text[]) order by row_key`;
+    bySubjectKeysTexts.set(resourceId, text);
+  }
+  return text;
+}
 /** A field whose values can match this many rows is broad: two filters on broad fields get a pair index (pairIndexes). */
 const PAIR_MIN_ROWS = 10_000;
 
@@ -414,7 +428,7 @@ export class ResourcesService {
     // One array parameter, not a list of them: one statement whatever the batch's size. Its text is
     // fixed (the exchange's look-ups of every verification call come here: no query built and compiled
     // per call), and on PostgreSQL it runs as a prepared statement (db/pg-driver.ts), planned once per connection.
-    const rows = (await db.executeQuery<{ subject_key: string; data: Record<string, unknown> }>(CompiledQuery.raw(BY_SUBJECT_KEYS, [resourceId, subjectKeys]))).rows;
+    const rows = (await db.executeQuery<{ subject_key: string; data: Record<string, unknown> }>(CompiledQuery.raw(bySubjectKeys(resourceId), [resourceId, subjectKeys]))).rows;
     for (const r of rows) out.get(r.subject_key)?.push(r.data);
     return out;
   }
