@@ -90,6 +90,6 @@ export async function seedDemoExchange(svc: ExchangeService, resources: Resource
   });
   const zhang = demo.people.find((p) => p.name === '张伟')!;
   const wang = demo.people.find((p) => p.name === '王秀英')!;
-  await svc.call(ybj, 'verify', { resource: 'GAJ.POPULATION', subject: zhang.idNumber, claims: { name: zhang.name }, purpose: '医保参保登记时核验参保人身份', reference: 'YB20261103000123' });
-  await svc.call(ybj, 'query', { resource: 'RSJ.SOCIAL_INSURANCE', subject: wang.idNumber, purpose: '职工医保退休人员待遇资格认定', reference: 'YB20261105000456' });
+  await svc.answer(ybj, 'verify', { resource: 'GAJ.POPULATION', subject: zhang.idNumber, claims: { name: zhang.name }, purpose: '医保参保登记时核验参保人身份', reference: 'YB20261103000123' });
+  await svc.answer(ybj, 'query', { resource: 'RSJ.SOCIAL_INSURANCE', subject: wang.idNumber, purpose: '职工医保退休人员待遇资格认定', reference: 'YB20261105000456' });
 }

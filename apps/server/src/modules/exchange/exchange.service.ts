@@ -578,27 +578,19 @@ export class ExchangeService {
   // ---- calls ------------------------------------------------------------------------------------
 
   /**
-   * One data call by a machine client. Returns the signed part of the answer (the routes add the
-   * signature header). Refusals throw an AppError carrying the receipt id: they are recorded and
-   * logged like any call, and reveal nothing else.
-   */
-  async call(ctx: RequestContext, kind: 'query' | 'verify', input: CallInput): Promise<Record<string, unknown>> {
-    const rec = await this.recordCall(ctx, kind, input, false);
-    return { ...rec.result, log: { leafHash: rec.leafHash } };
-  }
-
-  /**
-   * A call answered over HTTP: the same as `call`, the answer's body (the same object as JSON) and
-   * its batch signature made by the recorder while the call's receipt is being written.
+   * One data call by a machine client: the answer's body (the result with its log reference, as
+   * JSON) and its batch signature, made by the recorder while the call's receipt is being written.
+   * Refusals throw an AppError carrying the receipt id: they are recorded and logged like any call,
+   * and reveal nothing else.
    */
   async answer(ctx: RequestContext, kind: 'query' | 'verify', input: CallInput): Promise<SignedAnswer> {
-    const rec = await this.recordCall(ctx, kind, input, true);
+    const rec = await this.recordCall(ctx, kind, input);
     if (rec.answer) return rec.answer;
     const body = withLog(canonicalJson(rec.result), rec.leafHash);
     return { body, ...(await this.signer.sign(body)) };
   }
 
-  private async recordCall(ctx: RequestContext, kind: 'query' | 'verify', input: CallInput, answer: boolean): Promise<Recorded> {
+  private async recordCall(ctx: RequestContext, kind: 'query' | 'verify', input: CallInput): Promise<Recorded> {
     const actor = await this.who(ctx);
     const receiptId = timeOrderedUuid();
     const at = nowIso();
@@ -673,7 +665,7 @@ export class ExchangeService {
     const rec = await this.recorder.record({
       record: base,
       result,
-      answer,
+      answer: true,
       quota: { grantId: grant.id, perDay: grant.quota_per_day },
       ...(grant.rate_per_minute ? { rate: { grantId: grant.id, perMinute: grant.rate_per_minute } } : {}),
     });
