@@ -120,6 +120,17 @@ const lockFamilyQuery = (db: Db, parentId: string) =>
     .compile();
 const family = (rows: AppRow[], parentId: string, id: string) => ({ parent: rows.find((r) => r.id === parentId), app: rows.find((r) => r.id === id), siblings: rows.filter((r) => r.id !== parentId && r.id !== id) });
 const taskLockQuery = (db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forNoKeyUpdate().compile();
+const byIdQuery = (db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).compile();
+const childrenQuery = (db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('number').compile();
+/** The timeline of the application's root (its bundle's, or its own), found by the application's id. */
+const timelineOfRootQuery = (db: Db, id: string, publicOnly: boolean) => {
+  let q = db
+    .selectFrom('application_events')
+    .selectAll()
+    .where('root_id', '=', (eb) => eb.selectFrom('applications').select(sql<string>`coalesce(parent_id, id)`.as('root')).where('id', '=', id));
+  if (publicOnly) q = q.where('visibility', '=', 'public');
+  return q.orderBy('id').compile();
+};
 
 export const appsRepo = {
   insert: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).execute(),
@@ -185,6 +196,15 @@ export const appsRepo = {
   }),
   delete: pendingFirst((db: Db, id: string) => db.deleteFrom('applications').where('id', '=', id).execute()),
   children: pendingFirst((db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('number').execute()),
+  /**
+   * What an application's view shows, in one round trip on PostgreSQL (three statements that do
+   * not depend on each other's results): the row, its children (a bundle's; none otherwise) and
+   * its root's timeline (its bundle's for a child).
+   */
+  withFamilyAndTimeline: pendingFirst(async (db: Db, id: string, publicOnly: boolean) => {
+    const [a, c, t] = await executeAll(db, [byIdQuery(db, id), childrenQuery(db, id), timelineOfRootQuery(db, id, publicOnly)], pipelinesIn(db));
+    return { app: a[0] as AppRow | undefined, children: c as AppRow[], timeline: t as EventRow[] };
+  }),
   /**
    * Locks a bundle's children (id order) but `exceptId`, a child the caller holds locked and
    * up to date in memory: its pending update need not be written first.
@@ -295,11 +315,6 @@ export const eventsRepo = {
   insert: async (db: Db, row: Omit<Insertable<ApplicationEventsTable>, 'message' | 'data'> & { message: { zh: string; en: string }; data: Record<string, unknown> }) => {
     const r = { ...row, message: JSON.stringify(row.message), data: JSON.stringify(row.data) };
     if (!deferInsert(db, 'application_events', r)) await db.insertInto('application_events').values(r).execute();
-  },
-  timeline: (db: Db, rootId: string, publicOnly: boolean) => {
-    let q = db.selectFrom('application_events').selectAll().where('root_id', '=', rootId);
-    if (publicOnly) q = q.where('visibility', '=', 'public');
-    return q.orderBy('id').execute();
   },
 };
 

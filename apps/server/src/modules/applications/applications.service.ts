@@ -30,7 +30,7 @@ import { receiptHtml } from './applications.receipt';
 import type { MaterialSources } from '../../shared/material-sources';
 import { checkMaterialInput, grantFiles, materialCounts, resolveMaterials, type FileRef, type MaterialInput, type MaterialRecord } from './applications.materials';
 import { buildSteps } from './applications.process';
-import { appsRepo, eventsRepo, idempotencyRepo, tasksRepo, type AppPatch, type AppRow, type NewApp } from './applications.repository';
+import { appsRepo, idempotencyRepo, tasksRepo, type AppPatch, type AppRow, type NewApp } from './applications.repository';
 
 export interface ApplicantServiceOptions {
   db: Db;
@@ -191,9 +191,10 @@ export class ApplicantService {
   /** The full view of an application (and of its children and timeline). */
   async view(id: string, audience: 'applicant' | 'officer') {
     await this.engine.departments.refresh();
-    const app = (await appsRepo.byId(this.o.db, id))!;
-    const children = app.kind === 'bundle' ? await appsRepo.children(this.o.db, app.id) : [];
-    const all = await eventsRepo.timeline(this.o.db, app.parent_id ?? app.id, audience === 'applicant');
+    const rows = await appsRepo.withFamilyAndTimeline(this.o.db, id, audience === 'applicant');
+    const app = rows.app!;
+    const children = app.kind === 'bundle' ? rows.children : [];
+    const all = rows.timeline;
     // A child's own view shows its own entries; a bundle's and an item's show all.
     const timeline = app.parent_id ? all.filter((e) => e.application_id === app.id) : all;
     const tasks = audience === 'officer' ? await tasksRepo.ofApplications(this.o.db, [app.id, ...children.map((c) => c.id)]) : undefined;
