@@ -3,7 +3,7 @@
  * application_idempotency, application_escalations). No rules. Writes that change a row bump its
  * `version`, so a reader can tell that what it holds is stale.
  */
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db } from '../../db/database';
 import type { ApplicationsTable, ApplicationTasksTable, ApplicationEventsTable, ApplicationEscalationsTable } from '../../db/types';
 import { calendarCoverage } from '../../shared/workdays';
@@ -69,18 +69,52 @@ const pendingFirst = <A extends unknown[], R>(fn: (db: Db, ...a: A) => Promise<R
   await flushUpdates(db);
   return fn(db, ...a);
 };
-const appUpdate = (db: Db, id: string, patch: Record<string, unknown>, bumps: number) =>
-  db
-    .updateTable('applications')
-    .set({ ...patch, version: sql`version + ${bumps}`, updated_at: sql`now()` } as never)
-    .where('id', '=', id)
-    .compile();
-const taskUpdate = (db: Db, id: string, patch: Record<string, unknown>, bumps: number) =>
-  db
-    .updateTable('application_tasks')
-    .set({ ...patch, version: sql`version + ${bumps}` } as never)
-    .where('id', '=', id)
-    .compile();
+
+/**
+ * Statements of a fixed shape compiled once: the engine runs the same few texts thousands of times
+ * a minute, and building and compiling each with Kysely was a few per cent of the server's CPU.
+ * The builder is run once per `shape` with a placeholder for each string argument; later calls
+ * reuse the text with the arguments in the placeholders' parameter positions. Only for builders
+ * whose text depends on nothing but the shape (string arguments only ever bound as values).
+ */
+class Slot {
+  constructor(readonly arg: number) {}
+}
+function fixedShape<A extends unknown[]>(build: (db: Db, ...args: A) => CompiledQuery, shape: (...args: A) => string = () => '') {
+  const texts = new Map<string, { q: CompiledQuery; slots: (number | null)[] }>();
+  return (db: Db, ...args: A): CompiledQuery => {
+    const key = shape(...args);
+    let t = texts.get(key);
+    if (!t) {
+      const q = build(db, ...(args.map((a, i) => (typeof a === 'string' ? new Slot(i) : a)) as A));
+      t = { q, slots: q.parameters.map((p) => (p instanceof Slot ? p.arg : null)) };
+      texts.set(key, t);
+    }
+    const { q, slots } = t;
+    return { query: q.query, queryId: q.queryId, sql: q.sql, parameters: slots.map((s, i) => (s === null ? q.parameters[i] : args[s])) };
+  };
+}
+
+/**
+ * A row's UPDATE by id (the merged patch of a deferring transaction, see below), its text built
+ * directly and kept per table and column list: what Kysely would compile for
+ * `.set({ ...patch, version: sql\`version + ${bumps}\`[, updated_at: now()] }).where('id', '=', id)`.
+ */
+const updateTexts = new Map<string, string>();
+function rowUpdate(table: 'applications' | 'application_tasks', id: string, patch: Record<string, unknown>, bumps: number): CompiledQuery {
+  const cols = Object.keys(patch).filter((c) => patch[c] !== undefined);
+  const key = `${table}\n${cols.join('\n')}`;
+  let text = updateTexts.get(key);
+  if (text === undefined) {
+    const set = [...cols.map((c, i) => `"${c}" = $${i + 1}`), `"version" = version + $${cols.length + 1}`, ...(table === 'applications' ? ['"updated_at" = now()'] : [])];
+    text = `update "${table}" set ${set.join(', ')} where "id" = $${cols.length + 2}`;
+    if (updateTexts.size >= 1000) updateTexts.clear();
+    updateTexts.set(key, text);
+  }
+  return CompiledQuery.raw(text, [...cols.map((c) => patch[c]), bumps, id]);
+}
+const appUpdate = (_db: Db, id: string, patch: Record<string, unknown>, bumps: number) => rowUpdate('applications', id, patch, bumps);
+const taskUpdate = (_db: Db, id: string, patch: Record<string, unknown>, bumps: number) => rowUpdate('application_tasks', id, patch, bumps);
 
 /** Every column of application_tasks (the compiler checks that none is missing). */
 const TASK_COLUMNS = [
@@ -90,8 +124,8 @@ const TASK_COLUMNS = [
 const allTaskColumns: Exclude<keyof ApplicationTasksTable, (typeof TASK_COLUMNS)[number]> extends never ? true : never = true;
 void allTaskColumns;
 
-const lockSharedQuery = (db: Db, id: string) => db.selectFrom('applications').select(['id', 'state']).where('id', '=', id).forShare().compile();
-const lockWithTaskQuery = (db: Db, id: string | null, taskId: string) => {
+const lockSharedQuery = fixedShape((db: Db, id: string) => db.selectFrom('applications').select(['id', 'state']).where('id', '=', id).forShare().compile());
+const lockWithTaskQuery = fixedShape((db: Db, id: string | null, taskId: string) => {
   let q = db
     .selectFrom('applications as a')
     .innerJoin('application_tasks as t', 't.application_id', 'a.id')
@@ -100,7 +134,7 @@ const lockWithTaskQuery = (db: Db, id: string | null, taskId: string) => {
     .where('t.id', '=', taskId);
   if (id !== null) q = q.where('a.id', '=', id);
   return q.modifyEnd(sql`FOR NO KEY UPDATE OF a, t`).compile();
-};
+}, (id) => (id === null ? 'any' : 'one'));
 /** A row of lockWithTaskQuery as the application and its task. */
 const withTask = (row: unknown): { app?: AppRow; task?: TaskRow } => {
   if (!row) return {};
@@ -109,7 +143,7 @@ const withTask = (row: unknown): { app?: AppRow; task?: TaskRow } => {
   const app = Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('t__'))) as unknown as AppRow;
   return { app, task };
 };
-const lockFamilyQuery = (db: Db, parentId: string) =>
+const lockFamilyQuery = fixedShape((db: Db, parentId: string) =>
   db
     .selectFrom('applications')
     .selectAll()
@@ -117,20 +151,21 @@ const lockFamilyQuery = (db: Db, parentId: string) =>
     .orderBy(sql`id = ${parentId}`, 'desc')
     .orderBy('id')
     .forNoKeyUpdate()
-    .compile();
+    .compile(),
+);
 const family = (rows: AppRow[], parentId: string, id: string) => ({ parent: rows.find((r) => r.id === parentId), app: rows.find((r) => r.id === id), siblings: rows.filter((r) => r.id !== parentId && r.id !== id) });
-const taskLockQuery = (db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forNoKeyUpdate().compile();
-const byIdQuery = (db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).compile();
-const childrenQuery = (db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('number').compile();
+const taskLockQuery = fixedShape((db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forNoKeyUpdate().compile());
+const byIdQuery = fixedShape((db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).compile());
+const childrenQuery = fixedShape((db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('number').compile());
 /** The timeline of the application's root (its bundle's, or its own), found by the application's id. */
-const timelineOfRootQuery = (db: Db, id: string, publicOnly: boolean) => {
+const timelineOfRootQuery = fixedShape((db: Db, id: string, publicOnly: boolean) => {
   let q = db
     .selectFrom('application_events')
     .selectAll()
     .where('root_id', '=', (eb) => eb.selectFrom('applications').select(sql<string>`coalesce(parent_id, id)`.as('root')).where('id', '=', id));
   if (publicOnly) q = q.where('visibility', '=', 'public');
   return q.orderBy('id').compile();
-};
+}, (_id, publicOnly) => String(publicOnly));
 
 export const appsRepo = {
   insert: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).execute(),
@@ -138,7 +173,7 @@ export const appsRepo = {
   insertReturning: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).returningAll().executeTakeFirstOrThrow(),
   /** Several rows in one statement, returned as stored (in no particular order). */
   insertManyReturning: (db: Db, rows: NewApp[]) => db.insertInto('applications').values(rows.map((r) => encode(r)) as never).returningAll().execute(),
-  byId: pendingFirst((db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst()),
+  byId: pendingFirst(async (db: Db, id: string) => (await db.executeQuery(byIdQuery(db, id))).rows[0] as AppRow | undefined),
   /**
    * Row lock for a transition: every writer of an application takes it first (parent before child).
    * FOR NO KEY UPDATE (what an UPDATE of non-key columns takes anyway): it excludes other writers
@@ -195,7 +230,7 @@ export const appsRepo = {
     return Number(r.numUpdatedRows) === 1;
   }),
   delete: pendingFirst((db: Db, id: string) => db.deleteFrom('applications').where('id', '=', id).execute()),
-  children: pendingFirst((db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('number').execute()),
+  children: pendingFirst(async (db: Db, parentId: string) => (await db.executeQuery(childrenQuery(db, parentId))).rows as AppRow[]),
   /**
    * What an application's view shows, in one round trip on PostgreSQL (three statements that do
    * not depend on each other's results): the row, its children (a bundle's; none otherwise) and
