@@ -255,6 +255,24 @@ export const appsRepo = {
     if (f.state) q = q.where('state', '=', f.state);
     return q.orderBy('created_at', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute();
   }),
+  /**
+   * A submission's first statements, in one round trip on PostgreSQL (none depends on another's
+   * result): the Idempotency-Key's claim, the next application number and the new row as stored.
+   * `claimed` is false when the key was already claimed (a concurrent twin committed it first):
+   * the caller must roll back, which takes the row away (the number stays used, as on any rollback).
+   */
+  claimNumberAndInsert: async (db: Db, claim: { account_id: string; key: string; request_hash: string; application_id: string; status: number }, row: NewApp) => {
+    const [c, n, a] = await executeAll(
+      db,
+      [
+        db.insertInto('application_idempotency').values(claim).onConflict((oc) => oc.columns(['account_id', 'key']).doNothing()).returning('key').compile(),
+        sql<{ n: string }>`SELECT nextval('application_number_seq') AS n`.compile(db),
+        db.insertInto('applications').values(encode(row) as never).returningAll().compile(),
+      ],
+      pipelinesIn(db),
+    );
+    return { claimed: c.length === 1, seq: Number((n[0] as { n: string }).n), app: a[0] as AppRow };
+  },
   nextNumber: async (db: Db) => {
     const r = await sql<{ n: number }>`SELECT nextval('application_number_seq') AS n`.execute(db);
     return Number(r.rows[0].n);

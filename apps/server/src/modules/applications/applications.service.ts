@@ -119,6 +119,9 @@ interface PreparedBundle {
 }
 type Prepared = PreparedItem | PreparedBundle;
 
+/** Thrown inside a submission's transaction when its Idempotency-Key was claimed by a concurrent twin: rolls back. */
+const KEY_TAKEN = Symbol('idempotency key taken');
+
 export class ApplicantService {
   constructor(private readonly o: ApplicantServiceOptions) {}
 
@@ -342,8 +345,9 @@ export class ApplicantService {
     };
   }
 
-  private async number(trx: Db): Promise<string> {
-    const seq = await appsRepo.nextNumber(trx);
+  /** The application number (`seq`: the sequence's next value when already drawn). */
+  private async number(trx: Db, seq?: number): Promise<string> {
+    seq ??= await appsRepo.nextNumber(trx);
     return `${this.o.nodeRegion}${chinaDate(this.engine.now()).replace(/-/g, '')}${String(seq).padStart(6, '0')}`;
   }
 
@@ -383,9 +387,15 @@ export class ApplicantService {
     const id = randomUUID();
     const now = this.engine.now();
     const created = await transact(this.o.db, async (trx) => {
-      if (input.submit && !(await idempotencyRepo.claim(trx, { account_id: actor.accountId, key: idempotencyKey!, request_hash: hash, application_id: id, status: 201 }))) return null;
       const row = { ...this.draftRow(id, actor, p, form, now, intake?.applicant), context: { materialInput: input.materials ?? [] }, ...(intake ? { channel: 'window' as const } : {}) };
-      const app = await appsRepo.insertReturning(trx, row);
+      let app: AppRow;
+      let seq: number | undefined;
+      if (input.submit) {
+        // The key's claim, the number and the row in one round trip; a key already claimed rolls it all back.
+        const first = await appsRepo.claimNumberAndInsert(trx, { account_id: actor.accountId, key: idempotencyKey!, request_hash: hash, application_id: id, status: 201 }, row);
+        if (!first.claimed) throw KEY_TAKEN;
+        ({ app, seq } = first);
+      } else app = await appsRepo.insertReturning(trx, row);
       if (intake) {
         const dept = actor.departmentId ? this.engine.departments.name(actor.departmentId) : '';
         await this.engine.event(trx, app, {
@@ -397,10 +407,13 @@ export class ApplicantService {
         });
         await recordAudit(trx, ctx, { action: 'application.window_intake', entityType: 'application', entityId: id, detail: { applicantId: intake.applicant.id, departmentId: actor.departmentId } });
       }
-      if (input.submit) await this.submitLocked(trx, ctx, app, p, form, mats);
+      if (input.submit) await this.submitLocked(trx, ctx, app, p, form, mats, seq);
       else await this.engine.event(trx, app, { type: 'draft', visibility: 'public', who: whoOf(actor, ctx), message: { zh: '保存草稿', en: 'Draft saved' } });
       await recordAudit(trx, ctx, { action: input.submit ? 'application.submit' : 'application.draft.create', entityType: 'application', entityId: id, detail: { kind: app.kind, title: app.title, number: app.number } });
       return app;
+    }).catch((e: unknown) => {
+      if (e === KEY_TAKEN) return null;
+      throw e;
     });
     if (!created) {
       // A concurrent twin claimed the key first and has committed: answer as it did.
@@ -479,11 +492,11 @@ export class ApplicantService {
   }
 
   /** Submits a locked draft: numbers it, builds the process (or the bundle's children) and starts work. */
-  private async submitLocked(trx: Db, ctx: RequestContext, app: AppRow, p: Prepared, form: Record<string, unknown>, mats: PreparedMaterials): Promise<void> {
+  private async submitLocked(trx: Db, ctx: RequestContext, app: AppRow, p: Prepared, form: Record<string, unknown>, mats: PreparedMaterials, seq?: number): Promise<void> {
     const actor = requireActor(ctx);
     const who = whoOf(actor, ctx);
     const now = this.engine.now();
-    const number = await this.number(trx);
+    const number = await this.number(trx, seq);
     transition(app.state, 'submit');
     if (p.kind === 'item') {
       const c = p.version.content;
