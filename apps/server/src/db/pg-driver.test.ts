@@ -15,6 +15,8 @@ describe('pipelined PostgreSQL driver', () => {
   let db: Kysely<any>;
   /** client.query calls = round trips */
   let trips = 0;
+  /** writes to the connections' sockets */
+  let writes = 0;
 
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: await freshDatabaseUrl('postgres'), max: 2 });
@@ -23,6 +25,12 @@ describe('pipelined PostgreSQL driver', () => {
       (client as unknown as { query: unknown }).query = (...a: unknown[]) => {
         trips++;
         return q(...a);
+      };
+      const stream = (client as unknown as { connection: { stream: { write: (...a: unknown[]) => boolean } } }).connection.stream;
+      const w = stream.write.bind(stream);
+      stream.write = (...a: unknown[]) => {
+        writes++;
+        return w(...a);
       };
     });
     db = pipelined(new Kysely<any>({ dialect: new PipelinedPostgresDialect(pool) }));
@@ -144,6 +152,7 @@ describe('pipelined PostgreSQL driver', () => {
     expect(canPipeline(db)).toBe(true);
     await sql`CREATE TABLE p (id int PRIMARY KEY, at timestamptz, doc jsonb, tags text[])`.execute(db);
     trips = 0;
+    writes = 0;
     const at = new Date('2026-11-24T08:00:00Z');
     const out = await db.transaction().execute(async (trx) =>
       trx.executeQuery<{ id: number; at: Date; doc: unknown; tags: string[] }>(
@@ -158,6 +167,8 @@ describe('pipelined PostgreSQL driver', () => {
       ),
     );
     expect(trips).toBe(1);
+    // BEGIN, the four statements (Parse, Bind, Describe, Execute each) and COMMIT: one socket write.
+    expect(writes).toBe(1);
     expect(out.rows).toEqual([{ id: 1, at, doc: { a: [1, '二'] }, tags: ['x', 'y', 'z'] }]);
     await expect(
       db.transaction().execute(async (trx) => {
