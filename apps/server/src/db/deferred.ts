@@ -2,7 +2,7 @@
  * Deferred appends: the rows a transaction only adds — timeline entries, audit entries, jobs
  * (outbox events, timers), inbox notifications and their deliveries, the applications engine's
  * new tasks — and the jobs it cancels are collected while it runs and written just before it
- * commits, in one statement (two when a cancelled job is queued again under the same key) instead
+ * commits, in one statement instead
  * of one round trip per row, with the transaction's NOTIFYs and, where a repository opts in with
  * `deferUpdate`, its row updates (each row's updates merged into one). They commit or roll back
  * with everything else, exactly as if written at once. A repository that defers a table's rows
@@ -13,9 +13,11 @@
  * not visible to the transaction's own reads until it commits: use it where nothing reads back
  * what it appends (the approval engine's transitions).
  *
- * Job semantics are kept: a cancellation removes matching jobs queued earlier in the transaction
- * and is applied before the queued inserts of the same key, so "cancel, then arm again" leaves the new job, and an
- * insert whose (queue, dedupe key) is already pending is ignored as `enqueue` always did.
+ * Job semantics are kept: a cancellation removes matching jobs queued earlier in the transaction;
+ * "cancel, then arm again" leaves the new job (written over the pending one of its key, one row
+ * instead of a cancelled one and a new one), and an insert whose (queue, dedupe key) is already
+ * pending is ignored as `enqueue` always did. Jobs queued with `deferJobItem` (jobs `enqueueItem`)
+ * are one row per queue and transaction.
  */
 import { CompiledQuery, sql, type Kysely, type OnConflictBuilder, type Transaction } from 'kysely';
 import { canPipeline, commitWith, pipeline } from './pg-driver';
@@ -73,32 +75,39 @@ class Deferred {
 
   async flush(trx: Q): Promise<void> {
     this.sealItemJobs();
-    const first: CompiledQuery[] = [];
     const writes = this.takeUpdates(trx);
-    if (this.cancels.length) {
-      const cancel = sql`UPDATE jobs SET state = 'cancelled', finished_at = now()
-        WHERE state = 'pending' AND (queue, dedupe_key) IN (SELECT * FROM unnest(${this.cancels.map((c) => c.queue)}::text[], ${this.cancels.map((c) => c.key)}::text[]))`.compile(trx);
-      // A job cancelled and queued again under the same key ("cancel, then arm again") needs the
-      // cancellation to come first: its own statement. Otherwise it rides with the rest (it changes
-      // other rows than the inserts touch, so their order within the statement does not matter).
-      const queued = new Set(this.rows.jobs.filter((j) => j.dedupe_key != null).map((j) => `${String(j.queue)}\n${String(j.dedupe_key)}`));
-      if (this.cancels.some((c) => queued.has(`${c.queue}\n${c.key}`))) first.push(cancel);
-      else writes.push(cancel);
-    }
+    // A key cancelled and queued again here ("cancel, then arm again": a timer moved) replaces the
+    // pending job of its key in place (an upsert) instead of cancelling it and inserting another:
+    // one row written instead of two, and no statement that must run before the inserts.
+    const keyOf = (queue: unknown, key: unknown) => `${String(queue)}\n${String(key)}`;
+    const queued = new Set(this.rows.jobs.filter((j) => j.dedupe_key != null).map((j) => keyOf(j.queue, j.dedupe_key)));
+    const rearmed = new Set(this.cancels.map((c) => keyOf(c.queue, c.key)).filter((k) => queued.has(k)));
+    const cancels = this.cancels.filter((c) => !rearmed.has(keyOf(c.queue, c.key)));
+    if (cancels.length)
+      // It changes other rows than the inserts touch, so it rides with them as a CTE.
+      writes.push(
+        sql`UPDATE jobs SET state = 'cancelled', finished_at = now()
+        WHERE state = 'pending' AND (queue, dedupe_key) IN (SELECT * FROM unnest(${cancels.map((c) => c.queue)}::text[], ${cancels.map((c) => c.key)}::text[]))`.compile(trx),
+      );
     // Row updates and cancellations first (data-modifying CTEs of the one statement: each touches other rows).
     const inserts: CompiledQuery[] = writes;
     for (const table of TABLES) {
       const rows = this.rows[table];
       if (!rows.length) continue;
-      let q = trx.insertInto(table).values(rows as never);
-      if (table === 'jobs') q = q.onConflict(onDedupeConflict as never) as never;
-      inserts.push(q.compile());
+      if (table !== 'jobs') {
+        inserts.push(trx.insertInto(table).values(rows as never).compile());
+        continue;
+      }
+      const moved = rows.filter((j) => j.dedupe_key != null && rearmed.has(keyOf(j.queue, j.dedupe_key)));
+      const fresh = rows.filter((j) => !moved.includes(j));
+      if (fresh.length) inserts.push(trx.insertInto('jobs').values(fresh as never).onConflict(onDedupeConflict).compile());
+      if (moved.length) inserts.push(trx.insertInto('jobs').values(moved as never).onConflict(onDedupeReplace).compile());
     }
     // The NOTIFYs ride in the same statement (its main SELECT, the inserts as its CTEs): one round trip less.
     if (this.notices.size) inserts.push(noticesQuery([...this.notices].map((n) => JSON.parse(n) as [string, string])).compile(trx));
     // On PostgreSQL all of them go in one round trip with the transaction's COMMIT (pg-driver.ts):
     // nothing runs after them. Elsewhere one after the other.
-    const all = [...first, ...batches(inserts).map(combine)];
+    const all = batches(inserts).map(combine);
     if (!all.length) return;
     if (this.pipelined) await trx.executeQuery(commitWith(pipeline(all)));
     else for (const q of all) await trx.executeQuery(q);
@@ -151,6 +160,27 @@ const open = new WeakMap<object, Deferred>();
  */
 export const onDedupeConflict = (oc: OnConflictBuilder<Database, 'jobs'>) =>
   oc.columns(['queue', 'dedupe_key']).where('dedupe_key', 'is not', null).where('state', '=', sql.lit('pending')).doNothing();
+
+/**
+ * A job insert that replaces the pending job of the same queue and dedupe key (a timer moved):
+ * as if that one were cancelled and this one queued. Its lease is cleared too, so that a runner
+ * still running the old job records neither its success nor its failure on the new one.
+ */
+const onDedupeReplace = (oc: OnConflictBuilder<Database, 'jobs'>) =>
+  oc
+    .columns(['queue', 'dedupe_key'])
+    .where('dedupe_key', 'is not', null)
+    .where('state', '=', sql.lit('pending'))
+    .doUpdateSet({
+      payload: (eb) => eb.ref('excluded.payload'),
+      run_at: (eb) => eb.ref('excluded.run_at'),
+      max_attempts: (eb) => eb.ref('excluded.max_attempts'),
+      attempts: sql.lit(0),
+      locked_by: null,
+      locked_until: null,
+      last_error: null,
+      created_at: sql`now()`,
+    });
 
 /** A transaction whose appends are deferred to its end (see the module comment). */
 export function transact<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {

@@ -170,10 +170,10 @@ describe.each(DB_KINDS)('durable jobs on %s', (kind) => {
       expect(await trx.selectFrom('audit_log').select('id').where('request_id', '=', 'deferred-test').execute()).toHaveLength(0);
     });
     const rows = await db().selectFrom('jobs').select(['dedupe_key', 'state', 'payload']).where('queue', '=', 't.defer').orderBy('id').execute();
+    // "Cancel, then arm again" moved the pending job of its key (one row written, not a cancelled one and a new one).
     expect(rows.map((r) => [r.dedupe_key, r.state, r.payload])).toEqual([
-      ['old', 'cancelled', {}],
-      ['kept', 'pending', {}],
       ['old', 'pending', { n: 2 }],
+      ['kept', 'pending', {}],
       ['twice', 'pending', { n: 4 }],
     ]);
     expect(await db().selectFrom('audit_log').select('action').where('request_id', '=', 'deferred-test').execute()).toEqual([{ action: 'deferred.test' }]);
@@ -186,6 +186,29 @@ describe.each(DB_KINDS)('durable jobs on %s', (kind) => {
     ).rejects.toThrow('abort');
     expect(await db().selectFrom('jobs').select('id').where('queue', '=', 't.defer.rollback').execute()).toHaveLength(0);
     expect(await db().selectFrom('audit_log').select('id').where('request_id', '=', 'deferred-rollback').execute()).toHaveLength(0);
+  });
+
+  it('a timer moved (cancel, then arm again) while its old job runs: the runner records nothing on it, and the moved one runs at its new time', async () => {
+    await enqueue(db(), { queue: 't.move', dedupeKey: 'k', payload: { v: 1 } });
+    const later = new Date(Date.now() + 3600_000);
+    const seen: unknown[] = [];
+    const runner = new JobRunner(db(), silent).handle('t.move', async (j) => {
+      seen.push(j.payload.v);
+      if (j.payload.v === 1)
+        await transact(db(), async (trx) => {
+          await cancelJobs(trx, 't.move', 'k');
+          await enqueue(trx, { queue: 't.move', dedupeKey: 'k', runAt: later, payload: { v: 2 } });
+        });
+    });
+    expect(await runner.drain()).toBe(1);
+    const [row] = await db().selectFrom('jobs').selectAll().where('queue', '=', 't.move').execute();
+    expect(row).toMatchObject({ state: 'pending', attempts: 0, locked_by: null, payload: { v: 2 } });
+    expect(Math.abs(row.run_at.getTime() - later.getTime())).toBeLessThan(1000);
+    expect(await runner.drain()).toBe(0); // not due yet
+    await db().updateTable('jobs').set({ run_at: sql`now() - interval '1 second'` }).where('queue', '=', 't.move').execute();
+    expect(await runner.drain()).toBe(1);
+    expect(seen).toEqual([1, 2]);
+    expect((await db().selectFrom('jobs').select('state').where('queue', '=', 't.move').execute()).map((r) => r.state)).toEqual(['done']);
   });
 
   it('due jobs of preferred queues are claimed before older jobs of the others', async () => {
