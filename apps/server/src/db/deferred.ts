@@ -95,13 +95,13 @@ class Deferred {
       const rows = this.rows[table];
       if (!rows.length) continue;
       if (table !== 'jobs') {
-        inserts.push(trx.insertInto(table).values(rows as never).compile());
+        inserts.push(compileInsert(trx, table, rows, 'none'));
         continue;
       }
       const moved = rows.filter((j) => j.dedupe_key != null && rearmed.has(keyOf(j.queue, j.dedupe_key)));
       const fresh = rows.filter((j) => !moved.includes(j));
-      if (fresh.length) inserts.push(trx.insertInto('jobs').values(fresh as never).onConflict(onDedupeConflict).compile());
-      if (moved.length) inserts.push(trx.insertInto('jobs').values(moved as never).onConflict(onDedupeReplace).compile());
+      if (fresh.length) inserts.push(compileInsert(trx, 'jobs', fresh, 'ignore'));
+      if (moved.length) inserts.push(compileInsert(trx, 'jobs', moved, 'replace'));
     }
     // The NOTIFYs ride in the same statement (its main SELECT, the inserts as its CTEs): one round trip less.
     if (this.notices.size) inserts.push(noticesQuery([...this.notices].map((n) => JSON.parse(n) as [string, string])).compile(trx));
@@ -134,21 +134,78 @@ function batches(qs: CompiledQuery[]): CompiledQuery[][] {
 
 /**
  * Several INSERT statements as one: all but the last become data-modifying CTEs. Kysely binds
- * every value as a parameter, so renumbering `$n` placeholders is all it takes.
+ * every value as a parameter, so renumbering `$n` placeholders is all it takes. The combined text
+ * is kept by its parts' texts (a transaction of a given kind combines the same texts every time).
  */
 function combine(qs: CompiledQuery[]): CompiledQuery {
   if (qs.length === 1) return qs[0];
-  let offset = 0;
-  const parts: string[] = [];
   const params: unknown[] = [];
-  for (const q of qs) {
-    const o = offset;
-    parts.push(q.sql.replace(/\$(\d+)/g, (_, d: string) => `$${Number(d) + o}`));
-    params.push(...q.parameters);
-    offset += q.parameters.length;
+  for (const q of qs) for (const p of q.parameters) params.push(p);
+  const key = qs.map((q) => q.sql).join('\u0000');
+  let text = combinedTexts.get(key);
+  if (text === undefined) {
+    let offset = 0;
+    const parts: string[] = [];
+    for (const q of qs) {
+      const o = offset;
+      parts.push(q.sql.replace(/\$(\d+)/g, (_, d: string) => `$${Number(d) + o}`));
+      offset += q.parameters.length;
+    }
+    const last = parts.pop()!;
+    text = `WITH ${parts.map((p, i) => `d${i} AS (${p})`).join(', ')} ${last}`;
+    remember(combinedTexts, key, text);
   }
-  const last = parts.pop()!;
-  return CompiledQuery.raw(`WITH ${parts.map((p, i) => `d${i} AS (${p})`).join(', ')} ${last}`, params);
+  return CompiledQuery.raw(text, params);
+}
+
+/** Texts by shape, each map bounded (cleared when full: the shapes of a running server are few). */
+const combinedTexts = new Map<string, string>();
+const insertTexts = new Map<string, string>();
+function remember(m: Map<string, string>, key: string, text: string): void {
+  if (m.size >= 2_000) m.clear();
+  m.set(key, text);
+}
+
+/**
+ * The INSERT of deferred rows, as Kysely compiles it: its text is kept by the rows' shape (table,
+ * columns, which cells are DEFAULT or a parameterless SQL expression such as now(), the conflict
+ * clause) and only the parameters are gathered per call — building the statement with Kysely cost
+ * more server CPU than the rest of the flush. A row with another kind of expression is compiled by
+ * Kysely every time.
+ */
+function compileInsert(trx: Q, table: DeferredTable, rows: Row[], conflict: 'none' | 'ignore' | 'replace'): CompiledQuery {
+  const kysely = () => {
+    const q = trx.insertInto(table).values(rows as never);
+    return (conflict === 'ignore' ? q.onConflict(onDedupeConflict as never) : conflict === 'replace' ? q.onConflict(onDedupeReplace as never) : q).compile();
+  };
+  // The columns in order of first appearance with a value (as Kysely's insert parser takes them).
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k) && r[k] !== undefined) (seen.add(k), columns.push(k));
+  let shape = `${table}\u0000${conflict}\u0000${columns.join(',')}\u0000`;
+  const params: unknown[] = [];
+  for (const r of rows) {
+    for (const c of columns) {
+      const v = r[c];
+      if (v === undefined) shape += 'd';
+      else if (typeof v === 'function') return kysely();
+      else if (v !== null && typeof v === 'object' && 'toOperationNode' in v) {
+        const node = (v as { toOperationNode(): { kind: string; sqlFragments?: readonly string[]; parameters?: readonly unknown[] } }).toOperationNode();
+        if (node.kind !== 'RawNode' || node.parameters!.length) return kysely();
+        shape += `r${node.sqlFragments!.join('').length}:${node.sqlFragments!.join('')}`;
+      } else {
+        shape += 'p';
+        params.push(v);
+      }
+    }
+    shape += ';';
+  }
+  const text = insertTexts.get(shape);
+  if (text !== undefined) return CompiledQuery.raw(text, params);
+  const q = kysely();
+  // Kept only if Kysely bound exactly these parameters in this order.
+  if (q.parameters.length === params.length && q.parameters.every((p, i) => p === params[i])) remember(insertTexts, shape, q.sql);
+  return q;
 }
 
 const open = new WeakMap<object, Deferred>();

@@ -211,6 +211,30 @@ describe.each(DB_KINDS)('durable jobs on %s', (kind) => {
     expect((await db().selectFrom('jobs').select('state').where('queue', '=', 't.move').execute()).map((r) => r.state)).toEqual(['done']);
   });
 
+  it('deferred inserts of one shape reuse their statement text with each call\'s values; other shapes get their own', async () => {
+    const later = new Date(Date.now() + 3600_000);
+    for (const round of [1, 2, 3])
+      await transact(db(), async (trx) => {
+        await enqueue(trx, { queue: 't.shape', payload: { round, n: 1 } }); // run_at now()
+        await enqueue(trx, { queue: 't.shape', payload: { round, n: 2 }, runAt: later, dedupeKey: `k${round}` });
+        if (round !== 2) await enqueue(trx, { queue: 't.shape', payload: { round, n: 3 }, maxAttempts: round });
+      });
+    await transact(db(), async (trx) => enqueue(trx, { queue: 't.shape', payload: { round: 4, n: 1 }, runAt: later }));
+    const rows = await db().selectFrom('jobs').select(['payload', 'dedupe_key', 'max_attempts', 'run_at']).where('queue', '=', 't.shape').orderBy('id').execute();
+    const soon = (d: Date) => d.getTime() < Date.now() + 60_000;
+    expect(rows.map((r) => [r.payload, r.dedupe_key, r.max_attempts, soon(r.run_at)])).toEqual([
+      [{ round: 1, n: 1 }, null, 10, true],
+      [{ round: 1, n: 2 }, 'k1', 10, false],
+      [{ round: 1, n: 3 }, null, 1, true],
+      [{ round: 2, n: 1 }, null, 10, true],
+      [{ round: 2, n: 2 }, 'k2', 10, false],
+      [{ round: 3, n: 1 }, null, 10, true],
+      [{ round: 3, n: 2 }, 'k3', 10, false],
+      [{ round: 3, n: 3 }, null, 3, true],
+      [{ round: 4, n: 1 }, null, 10, false],
+    ]);
+  });
+
   it('due jobs of preferred queues are claimed before older jobs of the others', async () => {
     const past = (s: number) => new Date(Date.now() - s * 1000);
     await enqueue(db(), { queue: 't.notify', runAt: past(30), payload: { n: 1 } });
