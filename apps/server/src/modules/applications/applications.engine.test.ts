@@ -129,7 +129,11 @@ describe.each(DB_KINDS)('approval engine on %s', (kind) => {
     expect(refused.statusCode).toBe(409);
     expect(refused.json().code).toBe('REVIEW_OBJECTIONS');
     const denied = ok(await staff['gaj.decider'].req('POST', `/api/tasks/${decide.id}/decide`, { approve: false, opinion: '不予', reasons: ['福州市人力资源和社会保障局审查不同意'] }));
-    expect(denied.application.state).toBe('denied');
+    // The decision letter is concluded in the decision's own transaction: no conclusion job.
+    expect(denied.application.state).toBe('concluded');
+    expect(denied.application.outcome.kind).toBe('denied');
+    expect(await app.database.db.selectFrom('jobs').select('id').where('queue', '=', 'applications.conclude').where('dedupe_key', '=', b.id).execute()).toEqual([]);
+    expect(denied.application.timeline.map((e: { type: string }) => e.type).slice(-2)).toEqual(['deny', 'conclude']);
     expect(denied.application.outcome.appeal).toMatchObject({ reconsideration: { body: '福州市人民政府', days: 60 }, litigation: { months: 6 } });
     await app.services.jobs.drain();
     const seen = ok(await li.req('GET', `/api/applications/${b.id}`));
@@ -246,7 +250,9 @@ describe.each(DB_KINDS)('approval engine on %s', (kind) => {
     await accept(staff['gaj.window'], hukou.id);
     ok(await staff['gaj.decider'].req('POST', `/api/tasks/${(await only(staff['gaj.decider'], hukou.id)).id}/decide`, { approve: false, opinion: '不予', reasons: ['不符合落户条件'] }));
     const now = ok(await li.req('GET', `/api/applications/${b.id}`));
-    expect(now.children.map((c: { state: string }) => c.state)).toEqual(['denied', 'submitted', 'submitted', 'stopped']);
+    // The denied child is concluded at once (its letter delivered online); its dependant is stopped.
+    expect(now.children.map((c: { state: string }) => c.state)).toEqual(['concluded', 'submitted', 'submitted', 'stopped']);
+    expect(now.children[0].outcome.kind).toBe('denied');
     expect(now.children[3].outcome).toEqual({ kind: 'stopped', reason: 'prerequisite_denied' });
     for (const [c, d] of [[social, 'rsj'], [relief, 'mzj']] as const) {
       await accept(staff[`${d}.window`], c.id);
@@ -266,8 +272,9 @@ describe.each(DB_KINDS)('approval engine on %s', (kind) => {
     await accept(staff['rsj.window'], social.id);
     ok(await staff['rsj.decider'].req('POST', `/api/tasks/${(await only(staff['rsj.decider'], social.id)).id}/decide`, { approve: false, opinion: '不予', reasons: ['不符合参保条件'] }));
     const now = ok(await li.req('GET', `/api/applications/${b.id}`));
-    // The approval concluded in its own transaction (no step left); the denial's letter goes by job.
-    expect(now.children.map((c: { state: string }) => c.state)).toEqual(['concluded', 'denied', 'stopped', 'stopped']);
+    // The approval and the denial each concluded in their own transaction.
+    expect(now.children.map((c: { state: string }) => c.state)).toEqual(['concluded', 'concluded', 'stopped', 'stopped']);
+    expect(now.children[1].outcome.kind).toBe('denied');
     expect(await tasksOf(staff['mzj.window'], relief.id)).toEqual([]);
     await app.services.jobs.drain();
     const done = ok(await li.req('GET', `/api/applications/${b.id}`));

@@ -439,8 +439,8 @@ export class TasksService {
    */
   async decide(ctx: RequestContext, taskId: string, input: { approve: boolean; opinion: string; reasons?: string[]; result?: Record<string, string | number | boolean> }) {
     if (!input.approve && !input.reasons?.length) throw errors.invalid('REASONS_REQUIRED', 'body/reasons', '不予决定须写明理由', 'A denial must give its reasons');
-    // Both move the bundle: a denial at once, an approval through the child's conclusion, which
-    // follows in the same transaction when no step is left (so the family is locked first).
+    // Both move the bundle through the child's conclusion, which follows in the same transaction (a
+    // denial's always, an approval's when no step is left), so the family is locked first.
     await this.act(ctx, taskId, 'decide', { actions: ['decide'], movesBundle: true }, async ({ trx, app, task, parent, siblings, who }) => {
       const c = ctxOf(app);
       const now = this.engine.now();
@@ -490,8 +490,10 @@ export class TasksService {
         notify: { template: 'application.denied', params: { reason: reasons.join('；'), appeal: appeal.text.zh } },
       });
       // The decision letter is delivered online; steps after the decision deliver approvals only.
+      // Concluded in the decision's transaction, as an approval with no step left is (the family is
+      // locked: a decision moves the bundle), so the bundle's rule applies to the siblings at once.
       await tasksRepo.cancelLive(trx, app.id);
-      await this.engine.scheduleConclusion(trx, app);
+      if (!(await this.engine.concludeNow(trx, app, who))) await this.engine.scheduleConclusion(trx, app);
       if (parent) await this.engine.progressBundle(trx, parent, who, app, siblings);
     }, { approve: input.approve });
     return this.view(taskId, ctx);
