@@ -73,16 +73,20 @@ export const deliveriesRepo = {
       .execute(),
   /** `forSendingMany` of one delivery. */
   forSending: async (db: Q, id: string) => (await deliveriesRepo.forSendingMany(db, [id]))[0],
-  /** Records several sent deliveries in one statement (as `record` with status 'sent'; only pending ones change). */
-  recordSent: (db: Q, sent: { id: string; destination_masked: string; provider_message_id: string }[]) =>
-    sql`UPDATE notification_deliveries d SET status = 'sent', attempts = d.attempts + 1, destination_masked = s.masked, provider_message_id = s.message_id,
-          last_error = NULL, sent_at = now(), updated_at = now()
-        FROM unnest(${sent.map((x) => x.id)}::uuid[], ${sent.map((x) => x.destination_masked)}::text[], ${sent.map((x) => x.provider_message_id)}::text[]) AS s(id, masked, message_id)
-        WHERE d.id = s.id AND d.status = 'pending'`.execute(db),
-  /** Records several deliveries as skipped, each with why (only pending ones change). */
-  recordSkipped: (db: Q, skipped: { id: string; why: string }[]) =>
-    sql`UPDATE notification_deliveries d SET status = 'skipped', last_error = s.why, updated_at = now()
-        FROM unnest(${skipped.map((x) => x.id)}::uuid[], ${skipped.map((x) => x.why)}::text[]) AS s(id, why)
+  /**
+   * Records the outcomes of a batch in one statement: sent ones (as `record` with status 'sent': an
+   * attempt, the masked destination, the provider's id) and skipped ones (with why). Only pending
+   * deliveries change (a repeated job cannot undo a result).
+   */
+  recordOutcomes: (db: Q, sent: { id: string; destination_masked: string; provider_message_id: string }[], skipped: { id: string; why: string }[]) =>
+    sql`UPDATE notification_deliveries d SET status = CASE WHEN s.sent THEN 'sent' ELSE 'skipped' END,
+          attempts = d.attempts + CASE WHEN s.sent THEN 1 ELSE 0 END,
+          destination_masked = CASE WHEN s.sent THEN s.masked ELSE d.destination_masked END,
+          provider_message_id = CASE WHEN s.sent THEN s.message_id ELSE d.provider_message_id END,
+          last_error = s.why, sent_at = CASE WHEN s.sent THEN now() ELSE d.sent_at END, updated_at = now()
+        FROM unnest(${[...sent.map((x) => x.id), ...skipped.map((x) => x.id)]}::uuid[], ${[...sent.map(() => true), ...skipped.map(() => false)]}::boolean[],
+          ${[...sent.map((x) => x.destination_masked), ...skipped.map(() => null)]}::text[], ${[...sent.map((x) => x.provider_message_id), ...skipped.map(() => null)]}::text[],
+          ${[...sent.map(() => null), ...skipped.map((x) => x.why)]}::text[]) AS s(id, sent, masked, message_id, why)
         WHERE d.id = s.id AND d.status = 'pending'`.execute(db),
   insert: (db: Q, row: { id: string; notification_id: string; channel: NotificationChannel }) =>
     deferInsert(db, 'notification_deliveries', row) ? Promise.resolve() : db.insertInto('notification_deliveries').values(row).execute().then(() => undefined),

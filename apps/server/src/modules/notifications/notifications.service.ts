@@ -233,7 +233,7 @@ export class NotificationService {
    * Delivers the SMS and e-mails of claimed jobs (one, or a batch): the deliveries are read in one
    * round trip, each recipient's contact once, the messages handed to the gateways together (the
    * file gateways write them in one append), and the outcomes recorded — sent, and skipped (opted
-   * out, no gateway or address), one statement each; a failure on the delivery itself (attempts,
+   * out, no gateway or address), in one statement; a failure on the delivery itself (attempts,
    * the masked address, the error; failed for good when permanent or after the configured number
    * of attempts). Only a pending delivery is sent, so a job run again never sends a message twice.
    * Returns the jobs with a delivery that failed transiently (id → error): the job runner retries
@@ -302,8 +302,8 @@ export class NotificationService {
       }
     }
     await Promise.all(sends);
-    if (sent.length) await deliveriesRepo.recordSent(this.db, sent);
-    if (skipped.length) await deliveriesRepo.recordSkipped(this.db, skipped);
+    // The sent and the skipped in one statement.
+    if (sent.length || skipped.length) await deliveriesRepo.recordOutcomes(this.db, sent, skipped);
     return failed;
   }
 
