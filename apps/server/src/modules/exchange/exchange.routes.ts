@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ExchangeService } from './exchange.service';
@@ -8,13 +8,6 @@ import * as S from './exchange.schemas';
 const tags = ['exchange'];
 const ADMINS = ['data_admin', 'dept_admin', 'platform_admin'] as const;
 const PEOPLE = ['citizen', 'enterprise', 'agent'] as const;
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Sign the response body (batch JWS in x-exchange-signature, the body's inclusion path in x-exchange-proof). */
-    exchangeSigned?: boolean;
-  }
-}
 
 export function exchangeRoutes(svc: ExchangeService) {
   return async function routes(app: FastifyInstance) {
@@ -39,17 +32,20 @@ export function exchangeRoutes(svc: ExchangeService) {
     const sendAnswer = (reply: FastifyReply, a: SignedAnswer) =>
       reply.header('x-exchange-signature', a.signature).header('x-exchange-proof', a.proof).type('application/json; charset=utf-8').send(a.body);
 
-    // Every response of a call route — answer or refusal — is signed over its exact bytes.
-    app.addHook('onSend', (req, reply, payload, done) => {
-      // Answers of calls come signed (svc.answer); refusals and errors are signed here.
-      if (!req.routeOptions.config?.exchangeSigned || reply.hasHeader('x-exchange-signature')) return done(null, payload);
+    /**
+     * Every response of a call route — answer or refusal — is signed over its exact bytes: answers
+     * come signed (svc.answer), refusals and errors are signed here. A hook of those routes only (a
+     * hook of the whole scope had to read each request's route options to know).
+     */
+    const signed: onSendHookHandler = (_req, reply, payload, done) => {
+      if (reply.hasHeader('x-exchange-signature')) return done(null, payload);
       const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload : null;
       if (body === null) return done(null, payload);
       svc.signer.sign(body).then(({ signature, proof }) => {
         reply.header('x-exchange-signature', signature).header('x-exchange-proof', proof);
         done(null, payload);
       }, done);
-    });
+    };
 
     r.get('/exchange/keys', {
       schema: { tags, summary: 'JWKS of the exchange’s response-signing key (verify x-exchange-signature, a batch JWS, with the body’s path in x-exchange-proof)', response: { 200: S.AnyObject } },
@@ -115,14 +111,16 @@ export function exchangeRoutes(svc: ExchangeService) {
     // ---- calls ----
     r.post('/exchange/query', {
       schema: { tags, summary: 'Query: the granted fields of a person’s or enterprise’s records (signed answer with receipt)', body: S.QueryBody, response: { 200: S.AnyObject } },
-      config: { access: ['machine'], exchangeSigned: true, csrf: false, audit: 'none' },
+      config: { access: ['machine'], csrf: false, audit: 'none' },
       onRequest: exchangeToken,
+      onSend: signed,
     }, async (req, reply) => sendAnswer(reply, await svc.answer(req.ctx, 'query', req.body)));
 
     r.post('/exchange/verify', {
       schema: { tags, summary: 'Verification (核验): do these values match the record? Answers match / no match only (signed, with receipt)', body: S.VerifyBody, response: { 200: S.AnyObject } },
-      config: { access: ['machine'], exchangeSigned: true, csrf: false, audit: 'none' },
+      config: { access: ['machine'], csrf: false, audit: 'none' },
       onRequest: exchangeToken,
+      onSend: signed,
     }, async (req, reply) => sendAnswer(reply, await svc.answer(req.ctx, 'verify', req.body)));
 
     // ---- 数据回流 ----
@@ -142,8 +140,9 @@ export function exchangeRoutes(svc: ExchangeService) {
       schema: { tags, summary: 'The next changes (granted fields only); the cursor advances', params: S.IdParams,
         querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }),
         response: { 200: S.AnyObject } },
-      config: { access: ['machine'], exchangeSigned: true },
+      config: { access: ['machine'] },
       onRequest: exchangeToken,
+      onSend: signed,
     }, async (req) => svc.changes(req.ctx, req.params.id, req.query));
 
     // ---- 我的数据使用记录 ----

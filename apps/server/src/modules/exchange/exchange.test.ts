@@ -63,7 +63,13 @@ describe.each(DB_KINDS)('exchange on %s', (kind) => {
     expectProblem(await tokenReq(assertion(randomUUID(), { exp: Math.floor(Date.now() / 1000) + 3600 })), 401, 'CLIENT_ASSERTION_INVALID');
     const failures = await app.database.db.selectFrom('audit_log').select(['detail']).where('action', '=', 'exchange.token').where('outcome', '=', 'failure').execute();
     expect(failures.map((f) => (f.detail as { code: string }).code)).toContain('CLIENT_ASSERTION_REPLAYED');
-    expectProblem(await call('verify', { resource: 'GAJ.POPULATION', subject: zhang.idNumber, claims: { name: '张伟' }, purpose: '测试' }, 'a.b.c'), 401, 'UNAUTHENTICATED');
+    // Refused before the handler (no valid token; a body the schema refuses): signed all the same.
+    const unauthenticated = await call('verify', { resource: 'GAJ.POPULATION', subject: zhang.idNumber, claims: { name: '张伟' }, purpose: '测试' }, 'a.b.c');
+    expectProblem(unauthenticated, 401, 'UNAUTHENTICATED');
+    expect(signed(unauthenticated)).toBe(true);
+    const malformed = await call('verify', { resource: 'GAJ.POPULATION', subject: zhang.idNumber, claims: 'not an object', purpose: '测试' });
+    expect(malformed.statusCode).toBe(400);
+    expect(signed(malformed)).toBe(true);
   });
 
   it('verifies name and ID number: match or no match, nothing else, signed, with a receipt', async () => {
