@@ -71,8 +71,6 @@ export const deliveriesRepo = {
       .select(['d.id', 'd.channel', 'd.status', 'd.attempts', 'n.recipient_id', 'n.template_code', 'n.params', 'n.content', 'p.locale as pref_locale', 'p.sms as pref_sms', 'p.email as pref_email'])
       .where('d.id', 'in', ids)
       .execute(),
-  /** `forSendingMany` of one delivery. */
-  forSending: async (db: Q, id: string) => (await deliveriesRepo.forSendingMany(db, [id]))[0],
   /**
    * Records the outcomes of a batch in one statement: sent ones (as `record` with status 'sent': an
    * attempt, the masked destination, the provider's id) and skipped ones (with why). Only pending

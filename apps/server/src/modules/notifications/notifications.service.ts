@@ -18,7 +18,7 @@ import { recordAudit } from '../../plugins/audit';
 import { subjectOf, type Actor, type RequestContext } from '../../shared/actor';
 import { maskEmail, maskMobile, maskPersonalDataInText } from '../../shared/masking';
 import type { Contact } from '../identity';
-import { enqueueItem, type ClaimedJob } from '../jobs';
+import { enqueueItem, itemsOf, type ClaimedJob } from '../jobs';
 import { PermanentDeliveryError, type Gateways } from './notifications.gateways';
 import { notificationErrors } from './notifications.errors';
 import { deliveriesRepo, inboxRepo, preferencesRepo, templatesRepo } from './notifications.repository';
@@ -63,10 +63,9 @@ export async function notify(trx: Db, input: NotifyInput, templates?: TemplatesR
   return { id };
 }
 
-/** The deliveries a job is for: `{ items: [id, …] }` (enqueueItem), or `{ deliveryId }` as written before. */
+/** The deliveries a job is for: its items (enqueueItem: delivery ids), or a job written before, `{ deliveryId }`. */
 function deliveryIdsOf(job: ClaimedJob): string[] {
-  const items = job.payload.items;
-  return Array.isArray(items) ? items.map(String) : [String(job.payload.deliveryId)];
+  return itemsOf<string | { deliveryId: unknown }>(job).map((i) => (typeof i === 'string' ? i : String(i.deliveryId)));
 }
 
 /** Templates read once for several `notify` calls of one transaction (code → row; absent: unknown). */
