@@ -456,6 +456,8 @@ export interface NotificationDeliveriesTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   sent_at: NullableTimestamp;
+  /** When the delivery was recorded `failed` (indexed: what operators watch). */
+  failed_at: NullableTimestamp;
 }
 
 export interface NotificationPreferencesTable {

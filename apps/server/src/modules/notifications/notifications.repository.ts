@@ -107,6 +107,9 @@ export const deliveriesRepo = {
         ...(patch.provider_message_id !== undefined ? { provider_message_id: patch.provider_message_id } : {}),
         ...(patch.last_error !== undefined ? { last_error: patch.last_error } : {}),
         ...(patch.status === 'sent' ? { sent_at: sql`now()` } : {}),
+        // Failed deliveries are found by this column's index (the status is in no index, so that
+        // recording an outcome is a HOT update).
+        ...(patch.status === 'failed' ? { failed_at: sql`now()` } : {}),
         updated_at: sql`now()`,
       })
       .where('id', '=', id)

@@ -126,7 +126,7 @@ describe.each(DB_KINDS)('notifications on %s', (kind) => {
     await makeDue();
     await app.services.jobs.drain();
     [d] = await deliveriesOf(id);
-    expect(d).toMatchObject({ status: 'sent', attempts: 3, last_error: null });
+    expect(d).toMatchObject({ status: 'sent', attempts: 3, last_error: null, failed_at: null });
     expect(smsLog().filter((l) => l.text.includes('FZ-RETRY-1'))).toHaveLength(1);
 
     sms.failNext('permanent');
@@ -147,6 +147,13 @@ describe.each(DB_KINDS)('notifications on %s', (kind) => {
     [d] = await deliveriesOf(flaky.id);
     expect(d).toMatchObject({ status: 'failed', attempts: 3, last_error: expect.stringContaining('gave up after 3 attempts') });
     expect(smsLog().filter((l) => l.text.includes('FZ-GIVEUP-1'))).toEqual([]);
+
+    // What operators watch: failed deliveries, found through failed_at's index (set with the status
+    // `failed` and by nothing else, so that recording a sent / skipped outcome changes no indexed column).
+    const failed = await db().selectFrom('notification_deliveries').select(['notification_id', 'status']).where('failed_at', 'is not', null).execute();
+    expect(failed.filter((f) => f.notification_id === perm.id || f.notification_id === flaky.id).map((f) => f.status)).toEqual(['failed', 'failed']);
+    expect(failed.every((f) => f.status === 'failed')).toBe(true);
+    expect((await db().selectFrom('notification_deliveries').select('id').where('status', '=', 'failed').execute()).length).toBe(failed.length);
   });
 
   it('sends a claimed batch together (one append of the file, in order); a failure in it retries only its own message, after its backoff', async () => {
