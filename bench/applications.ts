@@ -28,11 +28,14 @@
  * measured run plans on the statistics of an almost empty database: the job cancellation's cached
  * generic plan, made when `jobs` held a few rows, scanned every pending timer (~600 buffers a call,
  * a third of PostgreSQL's statement time), which a node whose autovacuum has caught up does not do.
- * BENCH_CPU_PROF=<dir> profiles the server (`npx tsx bench/profile-top.ts <file>`). The server and pgbench reach
+ * BENCH_CPU_PROF=<dir> profiles the server (`npx tsx bench/profile-top.ts <file>`); BENCH_PERF=<file> records the server
+ * with `perf record -F 999 -g` over the measured run (to the last conclusion), the server started with
+ * `--perf-basic-prof` so that JavaScript frames have names (`perf script -i <file>`); BENCH_SERVER_LOG=<file>
+ * writes what the server printed during the measured run (e.g. with NODE_OPTIONS=--trace-deopt). The server and pgbench reach
  * PostgreSQL over its Unix socket, as on one machine (`--tcp`: loopback TCP for both).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -59,6 +62,8 @@ const PROCESSES = arg('processes', 1);
 const WARMUP = arg('warmup', 0);
 /** After the warm-up, ANALYZE (planner statistics of a database that has run, as autovacuum keeps them). */
 const ANALYZE = WARMUP > 0 && !process.argv.includes('--no-analyze');
+/** BENCH_PERF=<file>: perf record of the server over the measured run. */
+const PERF = process.env.BENCH_PERF;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -107,7 +112,7 @@ async function main() {
 
     // The server and pgbench reach PostgreSQL the same way: its Unix socket (`--tcp`: loopback TCP).
     const serverUrl = serverDatabaseUrl(cluster);
-    const server = await spawnServer({ DATABASE_URL: serverUrl, DATA_SECRET: cfg.DATA_SECRET, DATA_DIR: mkdtempSync(join(tmpdir(), 'yw-bench-apps-')), LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '12', SERVER_PROCESSES: String(PROCESSES) });
+    const server = await spawnServer({ DATABASE_URL: serverUrl, DATA_SECRET: cfg.DATA_SECRET, DATA_DIR: mkdtempSync(join(tmpdir(), 'yw-bench-apps-')), LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '12', SERVER_PROCESSES: String(PROCESSES), ...(PERF ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --perf-basic-prof`.trim() } : {}) });
     servers.push(server);
     const base = server.url;
     const citizens = await Promise.all(people.slice(0, 2).map((p) => personLoginHttp(base, p.idNumber)));
@@ -216,8 +221,15 @@ async function main() {
     const sampler = setInterval(() => {
       void dueJobs().then((n) => (backlog = Math.max(backlog, n)), () => undefined);
     }, 500);
+    const logFrom = server.output().length;
+    const perf = PERF ? spawn('perf', ['record', '-F', '999', '-g', '-o', PERF, '-p', String(server.child.pid)], { stdio: 'ignore' }) : null;
     const { ids, submitSeconds, concluded, last } = await phase(BUNDLES, 'bench');
     clearInterval(sampler);
+    if (process.env.BENCH_SERVER_LOG) writeFileSync(process.env.BENCH_SERVER_LOG, server.output().slice(logFrom));
+    if (perf) {
+      perf.kill('SIGINT');
+      await new Promise((r) => perf.once('exit', r));
+    }
     const cpuAtConclusion = cpu();
     // The work the run left (notifications, deliveries) is part of its cost: wait until no job is due
     // (at most 2 minutes) so that CPU and statements per bundle count all of it.
