@@ -42,7 +42,7 @@ import type { RequestContext } from '../../shared/actor';
 import { getRegion } from '../../shared/regions';
 import { cancelJobs, enqueue, enqueueItem, itemsOf, type ClaimedJob } from '../jobs';
 import type { OrgService } from '../org';
-import { appsRepo, escalationsRepo, eventsRepo, tasksRepo, type AppPatch, type AppRow, type TaskRow } from './applications.repository';
+import { appsRepo, escalationsRepo, eventsRepo, tasksRepo, type AppPatch, type AppRow, type BundleRow, type SiblingRow, type TaskRow } from './applications.repository';
 import {
   addWorkingDays,
   chinaDate,
@@ -207,8 +207,8 @@ type Subscriber = (event: OutboxEvent) => Promise<void>;
 export type EventFilter = (event: OutboxEvent) => boolean;
 
 const asSteps = (app: AppRow) => (app.steps ?? []) as unknown as Step[];
-export const ctxOf = (app: AppRow) => app.context as ItemContext & Partial<BundleContext>;
-export const rootOf = (app: AppRow) => app.parent_id ?? app.id;
+export const ctxOf = (app: Pick<AppRow, 'context'>) => app.context as ItemContext & Partial<BundleContext>;
+export const rootOf = (app: Pick<AppRow, 'id' | 'parent_id'>) => app.parent_id ?? app.id;
 /** An instant as China time, minutes precision (for messages). */
 export const chinaDateTime = (iso: string | Date) => new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
 
@@ -270,7 +270,7 @@ export class Engine {
 
   async event(
     trx: Db,
-    app: AppRow,
+    app: Pick<AppRow, 'id' | 'parent_id'>,
     e: { type: string; from?: string | null; to?: string | null; visibility: 'public' | 'internal'; who: Who; message: { zh: string; en: string }; data?: Record<string, unknown> },
   ): Promise<void> {
     await eventsRepo.insert(trx, {
@@ -768,25 +768,34 @@ export class Engine {
    * the results they need), apply the bundle's denial policy, and move the bundle's own state.
    * The caller holds the bundle's row lock, and `changed` (the child that changed, if the caller
    * holds it locked and current in memory) is taken as it is rather than read again; so are
-   * `siblings`, the other children when the caller locked them all (appsRepo.lockFamily) and
-   * changed none since.
+   * `siblings`, the other children when the caller locked them all (appsRepo.lockFamily, whose
+   * rows lack what is not read here: a sibling to stop is read whole first) and changed none since.
    */
-  async progressBundle(trx: Db, bundle: AppRow, cause: Who, changed?: AppRow, siblings?: AppRow[]): Promise<void> {
+  async progressBundle(trx: Db, bundle: BundleRow, cause: Who, changed?: AppRow, siblings?: SiblingRow[]): Promise<void> {
     // What the bundle's rules do is the system's act, caused by (and audited with) the request.
     const who: Who = { ...SYSTEM, ctx: cause.ctx };
     const bc = ctxOf(bundle) as BundleContext & ItemContext;
-    const others = changed && siblings ? siblings : await appsRepo.lockChildren(trx, bundle.id, changed?.id);
+    const others: SiblingRow[] = changed && siblings ? siblings : await appsRepo.lockChildren(trx, bundle.id, changed?.id);
     const children = changed ? [...others, changed].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) : others;
     const byItem = new Map(children.map((c) => [c.item_id!, c]));
-    const decision = (c: AppRow) => ((c.outcome as { kind?: string } | null)?.kind ?? null);
-    const succeeded = (c: AppRow) => c.state === 'concluded' && decision(c) === 'approved';
-    const failed = (c: AppRow) => ['not_accepted', 'stopped', 'withdrawn'].includes(c.state) || (c.state === 'concluded' && decision(c) === 'denied') || c.state === 'denied';
+    const decision = (c: SiblingRow) => ((c.outcome as { kind?: string } | null)?.kind ?? null);
+    const succeeded = (c: SiblingRow) => c.state === 'concluded' && decision(c) === 'approved';
+    const failed = (c: SiblingRow) => ['not_accepted', 'stopped', 'withdrawn'].includes(c.state) || (c.state === 'concluded' && decision(c) === 'denied') || c.state === 'denied';
+    /** A child as a whole row (a sibling of lockFamily may lack columns), in its place among the children. */
+    const whole = async (c: SiblingRow): Promise<AppRow> => {
+      const row = await appsRepo.full(trx, c);
+      if (row !== c) {
+        children[children.indexOf(c)] = row;
+        byItem.set(row.item_id!, row);
+      }
+      return row;
+    };
     for (let changed = true; changed; ) {
       changed = false;
       if (bc.denialPolicy === 'stop_all' && children.some(failed)) {
         for (const c of children) {
           if (!canTransition(c.state, 'stop') || failed(c)) continue;
-          await this.stop(trx, c, who, 'bundle_denied');
+          await this.stop(trx, await whole(c), who, 'bundle_denied');
           changed = true;
         }
       }
@@ -794,12 +803,12 @@ export class Engine {
         if (c.state !== 'waiting') continue;
         const prereqs = bc.dependencies.filter((d) => d.to === c.item_id).map((d) => byItem.get(d.from)!).filter(Boolean);
         if (prereqs.some((p) => failed(p)) && bc.denialPolicy !== 'continue') {
-          await this.stop(trx, c, who, 'prerequisite_denied');
+          await this.stop(trx, await whole(c), who, 'prerequisite_denied');
           changed = true;
           continue;
         }
         if (prereqs.every((p) => succeeded(p) || (bc.denialPolicy === 'continue' && failed(p)))) {
-          await this.startChild(trx, bundle, c, prereqs.filter(succeeded), who);
+          await this.startChild(trx, bundle, await whole(c), prereqs.filter(succeeded), who);
           changed = true;
         }
       }
@@ -839,7 +848,7 @@ export class Engine {
     });
   }
 
-  private async startChild(trx: Db, bundle: AppRow, child: AppRow, prereqs: AppRow[], who: Who): Promise<void> {
+  private async startChild(trx: Db, bundle: BundleRow, child: AppRow, prereqs: SiblingRow[], who: Who): Promise<void> {
     const bc = ctxOf(bundle) as BundleContext;
     const results = new Map(prereqs.map((p) => [p.item_id!, (p.result as { fields?: Record<string, unknown> } | null)?.fields ?? {}]));
     const form = this.o.forms.open(child.form_data);

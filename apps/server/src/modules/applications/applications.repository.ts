@@ -143,17 +143,67 @@ const withTask = (row: unknown): { app?: AppRow; task?: TaskRow } => {
   const app = Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('t__'))) as unknown as AppRow;
   return { app, task };
 };
-const lockFamilyQuery = fixedShape((db: Db, parentId: string) =>
-  db
-    .selectFrom('applications')
-    .selectAll()
-    .where((eb) => eb.or([eb('id', '=', parentId), eb('parent_id', '=', parentId)]))
-    .orderBy(sql`id = ${parentId}`, 'desc')
-    .orderBy('id')
-    .forNoKeyUpdate()
-    .compile(),
-);
-const family = (rows: AppRow[], parentId: string, id: string) => ({ parent: rows.find((r) => r.id === parentId), app: rows.find((r) => r.id === id), siblings: rows.filter((r) => r.id !== parentId && r.id !== id) });
+/** Every column of applications (the compiler checks that none is missing). */
+const APP_COLUMNS = [
+  'id', 'number', 'kind', 'parent_id', 'item_id', 'item_version', 'bundle_id', 'bundle_version', 'title', 'department_id', 'region_code', 'applicant_id', 'applicant_kind',
+  'applicant_name', 'created_by', 'mandate_id', 'state', 'version', 'form_data', 'context', 'steps', 'step_index', 'step_due', 'awaiting', 'supplement', 'outcome', 'result',
+  'receipt', 'legal_days', 'promised_days', 'accepted_at', 'legal_due', 'promised_due', 'paused_at', 'pause_reason', 'paused_days', 'sla_state', 'submitted_at', 'decided_at',
+  'concluded_at', 'withdrawn_at', 'draft_saved_at', 'created_at', 'updated_at', 'materials', 'materials_total', 'materials_exempt', 'materials_elicence', 'calendar_basis', 'channel',
+] as const;
+const allAppColumns: Exclude<keyof ApplicationsTable, (typeof APP_COLUMNS)[number]> extends never ? true : never = true;
+void allAppColumns;
+
+/** What a bundle's row from lockFamily lacks (null): what the bundle's progress (Engine.progressBundle) never reads of it. */
+const BUNDLE_SKIPS = ['form_data', 'receipt', 'materials', 'steps', 'supplement'] as const;
+/**
+ * What a sibling's row from lockFamily lacks (null) unless it is `waiting` (a child the bundle's
+ * progress may start): its JSON documents and instants. The bundle's progress reads of the others
+ * only their state, item, number, title, outcome and result; to stop one it reads the whole row
+ * (appsRepo.full).
+ */
+const SIBLING_SKIPS = [
+  ...BUNDLE_SKIPS, 'context', 'accepted_at', 'paused_at', 'submitted_at', 'decided_at', 'concluded_at', 'withdrawn_at', 'draft_saved_at', 'created_at', 'updated_at',
+] as const;
+/** A bundle's row as lockFamily returns it. */
+export type BundleRow = Omit<AppRow, (typeof BUNDLE_SKIPS)[number]>;
+/** A sibling's row as lockFamily returns it (the whole row when it is waiting, see SIBLING_SKIPS). */
+export type SiblingRow = Omit<AppRow, (typeof SIBLING_SKIPS)[number]>;
+/** Sibling rows of lockFamily that lack columns. */
+const partialRows = new WeakSet<object>();
+
+/**
+ * The family lock ($1 the bundle, $2 the child acted on): the rows in the lock order, each with the
+ * columns its reader needs — parsing five whole rows (JSON documents, a dozen instants) per act was
+ * a visible share of the server's CPU. Which columns a row lacks is decided on the row locked (its
+ * latest version), as `family` below decides it again.
+ */
+const lockFamilyText = (() => {
+  const bundleSkips = new Set<string>(BUNDLE_SKIPS);
+  const siblingSkips = new Set<string>(SIBLING_SKIPS);
+  const cols = APP_COLUMNS.map((c) =>
+    bundleSkips.has(c)
+      ? `case when "id" = $2 or "state" = 'waiting' then "${c}" end as "${c}"`
+      : siblingSkips.has(c)
+        ? `case when "id" = $1 or "id" = $2 or "state" = 'waiting' then "${c}" end as "${c}"`
+        : `"${c}"`,
+  );
+  return `select ${cols.join(', ')} from "applications" where "id" = $1 or "parent_id" = $1 order by "id" = $1 desc, "id" for no key update`;
+})();
+const lockFamilyQuery = (_db: Db, parentId: string, id: string) => CompiledQuery.raw(lockFamilyText, [parentId, id]);
+const family = (rows: AppRow[], parentId: string, id: string) => {
+  let parent: BundleRow | undefined;
+  let app: AppRow | undefined;
+  const siblings: SiblingRow[] = [];
+  for (const r of rows) {
+    if (r.id === parentId) parent = r;
+    else if (r.id === id) app = r;
+    else {
+      if (r.state !== 'waiting') partialRows.add(r);
+      siblings.push(r);
+    }
+  }
+  return { parent, app, siblings };
+};
 const taskLockQuery = fixedShape((db: Db, id: string) => db.selectFrom('application_tasks').selectAll().where('id', '=', id).forNoKeyUpdate().compile());
 const byIdQuery = fixedShape((db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).compile());
 const childrenQuery = fixedShape((db: Db, parentId: string) => db.selectFrom('applications').selectAll().where('parent_id', '=', parentId).orderBy('number').compile());
@@ -167,13 +217,15 @@ const timelineOfRootQuery = fixedShape((db: Db, id: string, publicOnly: boolean)
   return q.orderBy('id').compile();
 }, (_id, publicOnly) => String(publicOnly));
 
+const appById = pendingFirst(async (db: Db, id: string) => (await db.executeQuery(byIdQuery(db, id))).rows[0] as AppRow | undefined);
+
 export const appsRepo = {
   insert: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).execute(),
   /** Inserts and returns the row as stored (defaults filled); nobody else sees it before commit, so it needs no lock. */
   insertReturning: (db: Db, row: NewApp) => db.insertInto('applications').values(encode(row) as never).returningAll().executeTakeFirstOrThrow(),
   /** Several rows in one statement, returned as stored (in no particular order). */
   insertManyReturning: (db: Db, rows: NewApp[]) => db.insertInto('applications').values(rows.map((r) => encode(r)) as never).returningAll().execute(),
-  byId: pendingFirst(async (db: Db, id: string) => (await db.executeQuery(byIdQuery(db, id))).rows[0] as AppRow | undefined),
+  byId: appById,
   /**
    * Row lock for a transition: every writer of an application takes it first (parent before child).
    * FOR NO KEY UPDATE (what an UPDATE of non-key columns takes anyway): it excludes other writers
@@ -204,13 +256,16 @@ export const appsRepo = {
   /**
    * Locks a bundle's row and then all its children's in id order, in one round trip (rows are
    * locked in the ORDER BY's order): what an act or job that can move the bundle needs, `id`'s row
-   * to change and its siblings for progressBundle. Same lock order as the bundle, then the child,
+   * to change and its siblings for progressBundle (the bundle's and the siblings' rows without the
+   * columns progressBundle does not read: BundleRow, SiblingRow). Same lock order as the bundle, then the child,
    * then the other children in id order; a holder of the bundle waits only for children.
    */
-  lockFamily: pendingFirst(async (db: Db, parentId: string, id: string) => family((await db.executeQuery(lockFamilyQuery(db, parentId))).rows as AppRow[], parentId, id)),
+  lockFamily: pendingFirst(async (db: Db, parentId: string, id: string) => family((await db.executeQuery(lockFamilyQuery(db, parentId, id))).rows as AppRow[], parentId, id)),
+  /** A sibling row of lockFamily as a whole row (read again if it lacks columns; the caller holds its lock). */
+  full: async (db: Db, row: SiblingRow): Promise<AppRow> => (partialRows.has(row) ? ((await appById(db, row.id)) as AppRow) : (row as AppRow)),
   /** `lockFamily` and then the task's row (tasksRepo.lock), in one round trip on PostgreSQL. */
   lockFamilyAndTask: pendingFirst(async (db: Db, parentId: string, id: string, taskId: string) => {
-    const [rows, t] = await executeAll(db, [lockFamilyQuery(db, parentId), taskLockQuery(db, taskId)], pipelinesIn(db));
+    const [rows, t] = await executeAll(db, [lockFamilyQuery(db, parentId, id), taskLockQuery(db, taskId)], pipelinesIn(db));
     return { ...family(rows as AppRow[], parentId, id), task: t[0] as TaskRow | undefined };
   }),
   /** In a deferring transaction: merged with the row's other updates and written at commit (see above). */

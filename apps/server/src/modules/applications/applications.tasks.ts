@@ -27,7 +27,7 @@ import { presentTask } from './applications.presenter';
 import type { TaskSignals } from './applications.signals';
 import type { MaterialRecord } from './applications.materials';
 import type { StepAction } from './applications.process';
-import { appsRepo, escalationsRepo, tasksRepo, type AppRow, type TaskRow } from './applications.repository';
+import { appsRepo, escalationsRepo, tasksRepo, type AppRow, type BundleRow, type SiblingRow, type TaskRow } from './applications.repository';
 import { whoOf, type ApplicantService } from './applications.service';
 
 const OFFICER_ROLES = ['window_clerk', 'reviewer', 'decider'];
@@ -61,9 +61,10 @@ interface ActScope {
   trx: Db;
   app: AppRow;
   task: TaskRow;
-  parent: AppRow | undefined;
+  /** The bundle's row as appsRepo.lockFamily returns it (what progressBundle reads). */
+  parent: BundleRow | undefined;
   /** With `parent`: the bundle's other children, locked (appsRepo.lockFamily) and unchanged. */
-  siblings: AppRow[] | undefined;
+  siblings: SiblingRow[] | undefined;
   who: Who;
   actor: Actor;
 }
@@ -251,8 +252,8 @@ export class TasksService {
   ): Promise<T> {
     const { actor, who } = o;
     return transact(this.db, async (trx) => {
-      let parent: AppRow | undefined;
-      let siblings: AppRow[] | undefined;
+      let parent: BundleRow | undefined;
+      let siblings: SiblingRow[] | undefined;
       let app: AppRow | undefined;
       let task: TaskRow | undefined;
       // Bundle (exclusive: and all its children), then the application, then the task; each case in one round trip.
