@@ -237,6 +237,9 @@ describe.each(DB_KINDS)('applications on %s', (kind) => {
     const liApp = await li.req('POST', '/api/applications', { ...body, formData: { ...form, applicantName: '李娜' } }, h2);
     expect(liApp.statusCode).toBe(201);
     expect(liApp.json().id).not.toBe(burst[0].json().id);
+    // A retry draws no number: the numbers of the three applications made follow each other.
+    const seq = (r: { json(): { number: string } }) => Number(r.json().number.slice(-6));
+    expect([seq(burst[0]) - seq(first), seq(liApp) - seq(burst[0])]).toEqual([1, 1]);
   });
 
   it('a draft is saved, resumed on another device with a version check, and submitted once', async () => {

@@ -312,21 +312,26 @@ export const appsRepo = {
   }),
   /**
    * A submission's first statements, in one round trip on PostgreSQL (none depends on another's
-   * result): the Idempotency-Key's claim, the next application number and the new row as stored.
-   * `claimed` is false when the key was already claimed (a concurrent twin committed it first):
-   * the caller must roll back, which takes the row away (the number stays used, as on any rollback).
+   * result): the Idempotency-Key's claim with the next application number, and the new row as
+   * stored. `claimed` is false when the key was already claimed (a retry, or a concurrent twin
+   * committed it first): no number was drawn, and the caller must roll back, which takes the row away.
    */
   claimNumberAndInsert: async (db: Db, claim: { account_id: string; key: string; request_hash: string; application_id: string; status: number }, row: NewApp) => {
-    const [c, n, a] = await executeAll(
+    const [c, a] = await executeAll(
       db,
       [
-        db.insertInto('application_idempotency').values(claim).onConflict((oc) => oc.columns(['account_id', 'key']).doNothing()).returning('key').compile(),
-        sql<{ n: string }>`SELECT nextval('application_number_seq') AS n`.compile(db),
+        // The number is drawn only when the key is claimed here: a retry (which finds it claimed and rolls back) leaves no gap.
+        sql<{ n: string | null }>`WITH c AS (${db
+          .insertInto('application_idempotency')
+          .values(claim)
+          .onConflict((oc) => oc.columns(['account_id', 'key']).doNothing())
+          .returning('key')}) SELECT CASE WHEN EXISTS (SELECT 1 FROM c) THEN nextval('application_number_seq') END AS n`.compile(db),
         db.insertInto('applications').values(encode(row) as never).returningAll().compile(),
       ],
       pipelinesIn(db),
     );
-    return { claimed: c.length === 1, seq: Number((n[0] as { n: string }).n), app: a[0] as AppRow };
+    const n = (c[0] as { n: string | null }).n;
+    return { claimed: n !== null, seq: Number(n), app: a[0] as AppRow };
   },
   nextNumber: async (db: Db) => {
     const r = await sql<{ n: number }>`SELECT nextval('application_number_seq') AS n`.execute(db);

@@ -373,17 +373,24 @@ export class ApplicantService {
     await this.engine.departments.refresh();
     const who = intake?.applicant ?? applicantOf(actor);
     const hash = requestHash({ op: 'create', subject: who.id, body: input });
-    // A retry is answered before anything is checked again (the item may have been retired since).
-    if (input.submit) {
-      const prior = await idempotencyRepo.get(this.o.db, actor.accountId, idempotencyKey!);
+    // No read of the key first: a first submission (the usual case) claims it in its transaction's
+    // first round trip, and a retry finds it claimed there and is answered as the first was (below).
+    // A retry refused by the checks here (the item retired since, …) is answered the same way.
+    let p: Prepared;
+    let form: Record<string, unknown>;
+    let mats: PreparedMaterials;
+    try {
+      p = await this.target(actor, { itemId: input.itemId, bundleId: input.bundleId, version: input.version }, 'body', intake?.applicant);
+      if (!intake) await this.checkMandate(actor, p);
+      form = input.formData ?? {};
+      if (input.submit) this.validate(p, form);
+      // At the window the clerk scans the paper materials: the files are the clerk's uploads.
+      mats = await this.prepareMaterials(intake ? actor.accountId : who.id, p, input.materials ?? []);
+    } catch (e) {
+      const prior = input.submit ? await idempotencyRepo.get(this.o.db, actor.accountId, idempotencyKey!) : undefined;
       if (prior) return this.replay(ctx, prior, hash);
+      throw e;
     }
-    const p = await this.target(actor, { itemId: input.itemId, bundleId: input.bundleId, version: input.version }, 'body', intake?.applicant);
-    if (!intake) await this.checkMandate(actor, p);
-    const form = input.formData ?? {};
-    if (input.submit) this.validate(p, form);
-    // At the window the clerk scans the paper materials: the files are the clerk's uploads.
-    const mats = await this.prepareMaterials(intake ? actor.accountId : who.id, p, input.materials ?? []);
     const id = randomUUID();
     const now = this.engine.now();
     const created = await transact(this.o.db, async (trx) => {
@@ -416,7 +423,7 @@ export class ApplicantService {
       throw e;
     });
     if (!created) {
-      // A concurrent twin claimed the key first and has committed: answer as it did.
+      // A retry, or a concurrent twin that claimed the key first and has committed: answer as the first did.
       const prior = (await idempotencyRepo.get(this.o.db, actor.accountId, idempotencyKey!))!;
       return this.replay(ctx, prior, hash);
     }
