@@ -301,7 +301,7 @@ describe.each(DB_KINDS)('approval engine on %s', (kind) => {
     await accept(staff['gaj.window'], a.id);
     // Timers are rows: they survive a restart.
     const timers = await app.database.db.selectFrom('jobs').select('dedupe_key').where('queue', '=', 'applications.timer').where('state', '=', 'pending').where('dedupe_key', 'like', `${a.id}%`).execute();
-    expect(timers.map((t) => t.dedupe_key!.slice(a.id.length + 1)).sort()).toEqual(['overdue', 'stage_overdue', 'stage_warning', 'warning']);
+    expect(timers.map((t) => t.dedupe_key!.slice(a.id.length + 1)).sort()).toEqual(['clock', 'step']);
 
     // Friday 26 Sep: nothing is due yet; early timers wait again.
     await travel(app, clock, '2025-09-26T02:00:00Z');

@@ -25,8 +25,9 @@
  * forever), so everything the engine needs from elsewhere (department names, the catalog) is read
  * before the transaction or was stored with the application at submission.
  *
- * Timers (queue applications.timer) are jobs with a dedupe key per application and kind:
- * `warning`/`overdue` of the legal clock and `stage_warning`/`stage_overdue` of the current step.
+ * Timers (queue applications.timer) are jobs with a dedupe key per application and group: the
+ * legal clock's (`warning`, then `overdue`) and the current step's (`stage_warning`, then
+ * `stage_overdue`), each armed for its next level and arming itself again when it fired.
  * They are cancelled when what they watch ends (step completed, clock paused, decision taken) and
  * armed again when it resumes; a handler re-checks the application against the clock before it
  * acts, so a stale or early timer does nothing. Side effects for other modules (notifications,
@@ -72,8 +73,13 @@ export const QUEUES = {
 const REFUND_ON: ReadonlySet<string> = new Set(['withdrawn', 'not_accepted', 'stopped']);
 
 export type TimerKind = 'warning' | 'overdue' | 'stage_warning' | 'stage_overdue';
+/** Timer kinds in the order they are reached, per group (one timer job per application and group). */
 const CLOCK_TIMERS: TimerKind[] = ['warning', 'overdue'];
 const STEP_TIMERS: TimerKind[] = ['stage_warning', 'stage_overdue'];
+type TimerGroup = 'clock' | 'step';
+const TIMER_GROUPS: TimerGroup[] = ['clock', 'step'];
+const GROUP_OF: Record<TimerKind, TimerGroup> = { warning: 'clock', overdue: 'clock', stage_warning: 'step', stage_overdue: 'step' };
+const LEVEL_OF: Record<TimerKind, 'warning' | 'overdue'> = { warning: 'warning', overdue: 'overdue', stage_warning: 'warning', stage_overdue: 'overdue' };
 /** A timer that fires this much before its instant (clock skew between processes) still acts. */
 const TIMER_TOLERANCE_MS = 60_000;
 const RANK: Record<Sla, number> = { normal: 0, warning: 1, overdue: 2 };
@@ -638,19 +644,28 @@ export class Engine {
 
   // ---- timers --------------------------------------------------------------------------------
 
-  private timerKey(id: string, kind: TimerKind, slot: number): string {
-    return slot ? `${id}:${kind}~` : `${id}:${kind}`;
+  /**
+   * One timer job per application and group (before: one per kind, four per application): the
+   * clock's (`warning`, then `overdue`) and the step's (`stage_warning`, then `stage_overdue`),
+   * armed for the group's first level not reached yet; when it fires it acts for every level whose
+   * instant has come and arms itself again for the next (the job rows an application writes fell
+   * by half). `slot` alternates the key when a running timer arms its successor (its own pending
+   * row still holds the key). Jobs armed by kind before this change still run (their kind's group).
+   */
+  private timerKey(id: string, group: TimerGroup, slot: number): string {
+    return slot ? `${id}:${group}~` : `${id}:${group}`;
   }
 
   async cancelTimers(trx: Db, appId: string, kinds: TimerKind[]): Promise<void> {
-    for (const k of kinds) {
-      await cancelJobs(trx, QUEUES.timer, this.timerKey(appId, k, 0));
-      await cancelJobs(trx, QUEUES.timer, this.timerKey(appId, k, 1));
+    for (const g of TIMER_GROUPS) {
+      if (!kinds.some((k) => GROUP_OF[k] === g)) continue;
+      await cancelJobs(trx, QUEUES.timer, this.timerKey(appId, g, 0));
+      await cancelJobs(trx, QUEUES.timer, this.timerKey(appId, g, 1));
     }
   }
 
-  private async arm(trx: Db, appId: string, kind: TimerKind, at: Date, slot = 0): Promise<void> {
-    await enqueue(trx, { queue: QUEUES.timer, payload: { applicationId: appId, kind, slot }, runAt: this.scheduleAt(at), dedupeKey: this.timerKey(appId, kind, slot), maxAttempts: 20 });
+  private async arm(trx: Db, appId: string, group: TimerGroup, at: Date, slot = 0): Promise<void> {
+    await enqueue(trx, { queue: QUEUES.timer, payload: { applicationId: appId, group, slot }, runAt: this.scheduleAt(at), dedupeKey: this.timerKey(appId, group, slot), maxAttempts: 20 });
   }
 
   /** The instant a timer of `kind` is due for the application as it is now, or null. */
@@ -673,78 +688,94 @@ export class Engine {
       await appsRepo.update(trx, app.id, { sla_state: level });
       Object.assign(app, { sla_state: level, version: app.version + 1 });
     }
-    for (const k of ['warning', 'overdue'] as const) if (RANK[k] > RANK[app.sla_state]) await this.arm(trx, app.id, k, this.timerInstant(app, k)!);
+    const next = CLOCK_TIMERS.find((k) => RANK[LEVEL_OF[k]] > RANK[app.sla_state]);
+    if (next) await this.arm(trx, app.id, 'clock', this.timerInstant(app, next)!);
   }
 
   async armStepTimers(trx: Db, app: AppRow): Promise<void> {
     await this.cancelTimers(trx, app.id, STEP_TIMERS);
     if (!app.step_due) return;
-    for (const k of ['stage_warning', 'stage_overdue'] as const) await this.arm(trx, app.id, k, this.timerInstant(app, k)!);
+    // The step's tasks may be in warning already (a resumed step): the timer then finds it so and waits for overdue.
+    await this.arm(trx, app.id, 'step', this.timerInstant(app, 'stage_warning')!);
   }
 
-  /** A timer fired: acts only if what it watches still runs and its instant has come by the clock. */
+  /**
+   * A timer fired: acts only if what it watches still runs, for each level whose instant has come
+   * by the clock and that is not reached yet, and arms itself again for the next level.
+   */
   async onTimer(job: ClaimedJob): Promise<void> {
-    const { applicationId, kind, slot } = job.payload as { applicationId: string; kind: TimerKind; slot: number };
+    const p = job.payload as { applicationId: string; group?: TimerGroup; kind?: TimerKind; slot: number };
+    const { applicationId, slot } = p;
+    const group: TimerGroup = p.group ?? GROUP_OF[p.kind!];
     await this.departments.refresh();
     await transact(this.o.db, async (trx) => {
       const app = await appsRepo.lock(trx, applicationId);
       if (!app || app.paused_at) return;
-      const clockTimer = kind === 'warning' || kind === 'overdue';
+      const clockTimer = group === 'clock';
       if (clockTimer && !CLOCK_RUNNING.has(app.state as State)) return;
       if (!clockTimer && (app.step_index === null || FINAL_STATES.has(app.state as State))) return;
-      const level: Sla = kind === 'warning' || kind === 'stage_warning' ? 'warning' : 'overdue';
       const live = clockTimer ? [] : (await tasksRepo.ofStep(trx, app.id, app.step_index!)).filter((t) => t.state === 'open' || t.state === 'waiting');
       if (!clockTimer && !live.length) return;
-      const current: Sla = clockTimer ? app.sla_state : live.reduce<Sla>((m, t) => (RANK[t.sla_state] > RANK[m] ? t.sla_state : m), 'normal');
-      if (RANK[current] >= RANK[level]) return;
-      const at = this.timerInstant(app, kind);
-      if (!at) return;
-      if (this.now().getTime() < at.getTime() - TIMER_TOLERANCE_MS) {
-        // Early by this clock (skew, or an injected clock): wait again until the instant.
-        await this.arm(trx, app.id, kind, at, slot ? 0 : 1);
-        return;
-      }
+      let current: Sla = clockTimer ? app.sla_state : live.reduce<Sla>((m, t) => (RANK[t.sla_state] > RANK[m] ? t.sla_state : m), 'normal');
       const ctx = systemContext(`job:${job.id}`);
-      if (clockTimer) {
-        await appsRepo.update(trx, app.id, { sla_state: level });
-        app.sla_state = level;
-        const due = app.promised_due!;
-        await this.event(trx, app, {
-          type: `sla_${level}`,
-          visibility: 'internal',
-          who: SYSTEM,
-          message: level === 'warning' ? { zh: `办件进入预警：承诺办结日期 ${due}`, en: `Warning: promised due date ${due}` } : { zh: `办件已超期（承诺办结日期 ${due}），已提请督办`, en: `Overdue (promised due date ${due}); escalated to supervision` },
-          data: { dueDate: due },
-        });
-        await this.emit(trx, level === 'warning' ? 'application.sla_warning' : 'application.overdue', { applicationId: app.id, rootId: rootOf(app), number: app.number, title: app.title, departmentId: app.department_id, regionCode: app.region_code, dueDate: due });
-        if (level === 'overdue') {
-          const created = await escalationsRepo.insert(trx, { id: randomUUID(), application_id: app.id, root_id: rootOf(app), kind: 'overdue', region_code: app.region_code, department_id: app.department_id, due_date: due, created_at: this.now() });
-          if (created) await this.emit(trx, 'application.escalated', { applicationId: app.id, number: app.number, title: app.title, regionCode: app.region_code, departmentId: app.department_id, dueDate: due });
+      for (const kind of clockTimer ? CLOCK_TIMERS : STEP_TIMERS) {
+        const level = LEVEL_OF[kind];
+        if (RANK[current] >= RANK[level]) continue;
+        const at = this.timerInstant(app, kind);
+        if (!at) return;
+        if (this.now().getTime() < at.getTime() - TIMER_TOLERANCE_MS) {
+          // Not yet by this clock (the next level, or early: skew, an injected clock): wait until the instant.
+          await this.arm(trx, app.id, group, at, slot ? 0 : 1);
+          return;
         }
-      } else {
-        await tasksRepo.setSlaOfLive(trx, app.id, app.step_index!, level);
-        const step = asSteps(app)[app.step_index!];
-        const left = withCalendar(() => Math.max(0, daysLeft(chinaDate(this.now()), app.step_due!)));
-        await this.event(trx, app, {
-          type: `stage_${level}`,
-          visibility: 'internal',
-          who: SYSTEM,
-          message: level === 'warning' ? { zh: `「${step.stageName}」环节进入预警，时限至 ${app.step_due}`, en: `"${step.stageName}" step: warning, due ${app.step_due}` } : { zh: `「${step.stageName}」环节已超时（时限 ${app.step_due}）`, en: `"${step.stageName}" step is overdue (due ${app.step_due})` },
-          data: { step: app.step_index, dueDate: app.step_due },
-        });
-        for (const t of live)
-          await this.emit(trx, level === 'warning' ? 'task.deadline_warning' : 'task.overdue', {
-            taskId: t.id,
-            applicationId: app.id,
-            departmentId: t.department_id,
-            role: t.role,
-            assigneeId: t.assignee_id,
-            template: 'task.deadline_warning',
-            params: { applicationNo: app.number, itemName: app.title, stage: step.stageName, daysLeft: left, dueDate: app.step_due },
-          });
+        await this.reachLevel(trx, app, live, kind, ctx);
+        current = level;
       }
-      await recordAudit(trx, ctx, { action: `application.sla.${kind}`, entityType: 'application', entityId: app.id, detail: { level } });
     });
+  }
+
+  /** An application (clock timers) or its step's live tasks (step timers) reach the level of `kind`. */
+  private async reachLevel(trx: Db, app: AppRow, live: TaskRow[], kind: TimerKind, ctx: RequestContext): Promise<void> {
+    const level = LEVEL_OF[kind];
+    if (GROUP_OF[kind] === 'clock') {
+      await appsRepo.update(trx, app.id, { sla_state: level });
+      app.sla_state = level;
+      const due = app.promised_due!;
+      await this.event(trx, app, {
+        type: `sla_${level}`,
+        visibility: 'internal',
+        who: SYSTEM,
+        message: level === 'warning' ? { zh: `办件进入预警：承诺办结日期 ${due}`, en: `Warning: promised due date ${due}` } : { zh: `办件已超期（承诺办结日期 ${due}），已提请督办`, en: `Overdue (promised due date ${due}); escalated to supervision` },
+        data: { dueDate: due },
+      });
+      await this.emit(trx, level === 'warning' ? 'application.sla_warning' : 'application.overdue', { applicationId: app.id, rootId: rootOf(app), number: app.number, title: app.title, departmentId: app.department_id, regionCode: app.region_code, dueDate: due });
+      if (level === 'overdue') {
+        const created = await escalationsRepo.insert(trx, { id: randomUUID(), application_id: app.id, root_id: rootOf(app), kind: 'overdue', region_code: app.region_code, department_id: app.department_id, due_date: due, created_at: this.now() });
+        if (created) await this.emit(trx, 'application.escalated', { applicationId: app.id, number: app.number, title: app.title, regionCode: app.region_code, departmentId: app.department_id, dueDate: due });
+      }
+    } else {
+      await tasksRepo.setSlaOfLive(trx, app.id, app.step_index!, level);
+      const step = asSteps(app)[app.step_index!];
+      const left = withCalendar(() => Math.max(0, daysLeft(chinaDate(this.now()), app.step_due!)));
+      await this.event(trx, app, {
+        type: `stage_${level}`,
+        visibility: 'internal',
+        who: SYSTEM,
+        message: level === 'warning' ? { zh: `「${step.stageName}」环节进入预警，时限至 ${app.step_due}`, en: `"${step.stageName}" step: warning, due ${app.step_due}` } : { zh: `「${step.stageName}」环节已超时（时限 ${app.step_due}）`, en: `"${step.stageName}" step is overdue (due ${app.step_due})` },
+        data: { step: app.step_index, dueDate: app.step_due },
+      });
+      for (const t of live)
+        await this.emit(trx, level === 'warning' ? 'task.deadline_warning' : 'task.overdue', {
+          taskId: t.id,
+          applicationId: app.id,
+          departmentId: t.department_id,
+          role: t.role,
+          assigneeId: t.assignee_id,
+          template: 'task.deadline_warning',
+          params: { applicationNo: app.number, itemName: app.title, stage: step.stageName, daysLeft: left, dueDate: app.step_due },
+        });
+    }
+    await recordAudit(trx, ctx, { action: `application.sla.${kind}`, entityType: 'application', entityId: app.id, detail: { level } });
   }
 
   // ---- conclusion and bundles ----------------------------------------------------------------
