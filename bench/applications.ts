@@ -71,12 +71,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * round trip to PostgreSQL is one, each HTTP response one: on these machines a write that wakes
  * another process is the most expensive thing the server does, so it is printed per bundle.
  */
-function writeCalls(pid: number): number {
+function writeCalls(pid: number, field = 'syscw'): number {
   let n = 0;
   try {
-    n = Number(/syscw:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+    n = Number(new RegExp(`${field}:\\s*(\\d+)`).exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
     for (const t of readdirSync(`/proc/${pid}/task`))
-      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean)) n += writeCalls(Number(c));
+      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean)) n += writeCalls(Number(c), field);
   } catch {
     /* exited meanwhile */
   }
@@ -215,7 +215,7 @@ async function main() {
     }
     await sql`SELECT pg_stat_statements_reset()`.execute(db);
     const runStart = new Date();
-    const cpu = () => ({ server: treeCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster), driver: process.cpuUsage(), writes: writeCalls(server.child.pid!) });
+    const cpu = () => ({ server: treeCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster), driver: process.cpuUsage(), writes: writeCalls(server.child.pid!), read: writeCalls(server.child.pid!, 'rchar') });
     const cpu0 = cpu();
     let backlog = 0;
     const sampler = setInterval(() => {
@@ -283,6 +283,7 @@ async function main() {
     console.log(
       `server write system calls per concluded bundle (round trips to PostgreSQL, HTTP responses, file writes; /proc/<pid>/io): ${((cpu1.writes - cpu0.writes) / Math.max(1, concluded)).toFixed(0)}`,
     );
+    console.log(`bytes the server read per concluded bundle (answers from PostgreSQL, HTTP requests; /proc/<pid>/io rchar): ${((cpu1.read - cpu0.read) / Math.max(1, concluded) / 1024).toFixed(1)} KiB`);
     console.log(`due jobs waiting (max, sampled every 0.5 s): ${backlog}; task list calls per bundle: ${((timings.get('GET /api/tasks')?.length ?? 0) / Math.max(1, concluded)).toFixed(1)}`);
     console.log(`database statements per concluded bundle, whole run incl. the drain (submission, officers, jobs, notifications): ${(Number(totals.calls) / Math.max(1, concluded)).toFixed(0)}; time in row-lock statements (mostly waiting): ${(totals.lock_ms / 1000).toFixed(1)} s in all`);
     console.log(`jobs created in the run per concluded bundle (done / still pending after the drain): ${jobsOfRun.map((j) => `${j.queue} ${(j.done / Math.max(1, concluded)).toFixed(1)}/${(j.left / Math.max(1, concluded)).toFixed(1)}`).join(', ')}`);
