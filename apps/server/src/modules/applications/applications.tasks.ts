@@ -94,6 +94,13 @@ export class TasksService {
    * transaction; one on a task not listed here reads it (tasksRepo.byIdWithParent).
    */
   private readonly hints = new Map<string, TaskHint>();
+  /**
+   * Bundles this process saw past 'submitted' (a bundle never returns to it): an acceptance of a
+   * listed task whose hint still says 'submitted' (listed before a sibling's acceptance moved the
+   * bundle) takes the bundle's row shared instead of locking the whole family. A guess, like the
+   * hints: the act checks under the lock and locks the family after all if it finds 'submitted'.
+   */
+  private readonly pastSubmitted = new Set<string>();
 
   constructor(
     private readonly db: Db,
@@ -229,7 +236,8 @@ export class TasksService {
     if (!t0) throw appErrors.taskNotFound();
     check(t0);
     const parentId = t0.app_parent_id;
-    let exclusive = !!parentId && (rules.movesBundle === true || (rules.movesBundle === 'whileSubmitted' && t0.parent_state === 'submitted'));
+    const submitted = t0.parent_state === 'submitted' && !(parentId && this.pastSubmitted.has(parentId));
+    let exclusive = !!parentId && (rules.movesBundle === true || (rules.movesBundle === 'whileSubmitted' && submitted));
     const shared = !!parentId && rules.movesBundle === 'whileSubmitted';
     for (;;) {
       try {
@@ -279,6 +287,10 @@ export class TasksService {
       const claiming = !rules.noClaim && !task.assignee_id;
       if (claiming) Object.assign(task, { assignee_id: actor.accountId, assignee_name: actor.displayName, claimed_at: this.engine.now() });
       const out = await fn({ trx, app, task, parent, siblings, who, actor });
+      if (parent && parent.state !== 'submitted') {
+        if (this.pastSubmitted.size >= MAX_HINTS) this.pastSubmitted.clear();
+        this.pastSubmitted.add(parent.id);
+      }
       if (claiming && task.state === 'open') await tasksRepo.update(trx, task.id, { assignee_id: task.assignee_id, assignee_name: task.assignee_name, claimed_at: task.claimed_at });
       await recordAudit(trx, ctx, { action: `task.${name}`, entityType: 'application_task', entityId: task.id, detail: { applicationId: app.id, number: app.number, stage: task.stage_key, ...detail } });
       return out;
