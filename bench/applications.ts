@@ -214,6 +214,16 @@ async function main() {
       if (ANALYZE) await sql`ANALYZE`.execute(db);
     }
     await sql`SELECT pg_stat_statements_reset()`.execute(db);
+    /** Rows written per table (pg_stat_user_tables: inserted, updated of which HOT, deleted), for the run's difference. */
+    const rowsWritten = async () =>
+      new Map(
+        (await sql<{ t: string; ins: string; upd: string; hot: string; del: string }>`SELECT relname AS t, n_tup_ins::text AS ins, n_tup_upd::text AS upd, n_tup_hot_upd::text AS hot, n_tup_del::text AS del FROM pg_stat_user_tables`.execute(db)).rows.map((r) => [
+          r.t,
+          [Number(r.ins), Number(r.upd), Number(r.hot), Number(r.del)],
+        ]),
+      );
+    await sleep(1500); // backends publish their table statistics when idle, at most once a second
+    const rows0 = await rowsWritten();
     const runStart = new Date();
     const cpu = () => ({ server: treeCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster), driver: process.cpuUsage(), writes: writeCalls(server.child.pid!), read: writeCalls(server.child.pid!, 'rchar') });
     const cpu0 = cpu();
@@ -244,6 +254,8 @@ async function main() {
     );
 
     // Jobs created during the run, by queue: how many ran by the last conclusion and how many were left (notifications lag).
+    await sleep(1500);
+    const rows1 = await rowsWritten();
     const jobsOfRun = (
       await sql<{ queue: string; done: number; left: number }>`
         SELECT queue, count(*) FILTER (WHERE state = 'done')::int AS done, count(*) FILTER (WHERE state = 'pending')::int AS left
@@ -287,6 +299,12 @@ async function main() {
     console.log(`due jobs waiting (max, sampled every 0.5 s): ${backlog}; task list calls per bundle: ${((timings.get('GET /api/tasks')?.length ?? 0) / Math.max(1, concluded)).toFixed(1)}`);
     console.log(`database statements per concluded bundle, whole run incl. the drain (submission, officers, jobs, notifications): ${(Number(totals.calls) / Math.max(1, concluded)).toFixed(0)}; time in row-lock statements (mostly waiting): ${(totals.lock_ms / 1000).toFixed(1)} s in all`);
     console.log(`jobs created in the run per concluded bundle (done / still pending after the drain): ${jobsOfRun.map((j) => `${j.queue} ${(j.done / Math.max(1, concluded)).toFixed(1)}/${(j.left / Math.max(1, concluded)).toFixed(1)}`).join(', ')}`);
+    const written = [...rows1]
+      .map(([t, v]) => [t, v.map((x, i) => x - (rows0.get(t)?.[i] ?? 0))] as const)
+      .filter(([, v]) => v[0] + v[1] + v[3] > 0)
+      .sort((a, b) => b[1][0] + b[1][1] - a[1][0] - a[1][1]);
+    const pb = (x: number) => (x / Math.max(1, concluded)).toFixed(1);
+    console.log(`rows written per concluded bundle, by table (inserted / updated (HOT) / deleted; pg_stat_user_tables): ${written.map(([t, v]) => `${t} ${pb(v[0])}/${pb(v[1])} (${pb(v[2])})/${pb(v[3])}`).join(', ')}`);
     if (statementsOfRun.length) {
       console.log('statements of the run, most called first (calls per concluded bundle, total ms, shared buffers per call):');
       for (const r of statementsOfRun) console.log(`  ${(Number(r.calls) / Math.max(1, concluded)).toFixed(1).padStart(6)}  ${r.ms.toFixed(0).padStart(6)} ms  ${r.buffers.toFixed(0).padStart(5)} buf  ${r.query.replace(/\s+/g, ' ').slice(0, 150)}`);
