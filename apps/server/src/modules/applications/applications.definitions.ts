@@ -40,7 +40,8 @@ export function normalizeProcess(def: { stages: readonly Partial<ProcessStage>[]
 
 export const processesRepo = {
   get: (db: Db, itemId: string) => db.selectFrom('application_processes').selectAll().where('item_id', '=', itemId).executeTakeFirst(),
-  many: (db: Db, itemIds: string[]) => (itemIds.length ? db.selectFrom('application_processes').selectAll().where('item_id', 'in', itemIds).execute() : Promise.resolve([])),
+  many: (db: Db, itemIds: string[]) => (itemIds.length ? processesRepo.manyQuery(db, itemIds).execute() : Promise.resolve([])),
+  manyQuery: (db: Db, itemIds: string[]) => db.selectFrom('application_processes').select(['item_id', 'process']).where('item_id', 'in', itemIds.length ? itemIds : [null as unknown as string]),
 };
 
 export class ProcessDefinitions {
@@ -59,6 +60,14 @@ export class ProcessDefinitions {
   /** `override` of several items in one query (the items of a bundle). */
   async overrides(itemIds: string[]): Promise<Map<string, ProcessDef>> {
     return new Map((await processesRepo.many(this.db, itemIds)).map((r) => [r.item_id, r.process as unknown as ProcessDef]));
+  }
+
+  /** `overrides` as a statement to run with others in one round trip (a submission's first), and its rows read. */
+  overridesRead(db: Db, itemIds: string[]) {
+    return {
+      query: processesRepo.manyQuery(db, itemIds).compile(),
+      read: (rows: unknown[]) => new Map((rows as { item_id: string; process: unknown }[]).map((r) => [r.item_id, r.process as ProcessDef])),
+    };
   }
 
   private async item(ctx: RequestContext, itemId: string): Promise<{ id: string; version: number; content: ItemContent }> {

@@ -313,11 +313,12 @@ export const appsRepo = {
   /**
    * A submission's first statements, in one round trip on PostgreSQL (none depends on another's
    * result): the Idempotency-Key's claim with the next application number, and the new row as
-   * stored. `claimed` is false when the key was already claimed (a retry, or a concurrent twin
-   * committed it first): no number was drawn, and the caller must roll back, which takes the row away.
+   * stored (and `also`'s rows: a read the submission needs that depends on none of them). `claimed`
+   * is false when the key was already claimed (a retry, or a concurrent twin committed it first):
+   * no number was drawn, and the caller must roll back, which takes the row away.
    */
-  claimNumberAndInsert: async (db: Db, claim: { account_id: string; key: string; request_hash: string; application_id: string; status: number }, row: NewApp) => {
-    const [c, a] = await executeAll(
+  claimNumberAndInsert: async (db: Db, claim: { account_id: string; key: string; request_hash: string; application_id: string; status: number }, row: NewApp, also?: CompiledQuery) => {
+    const [c, a, more] = await executeAll(
       db,
       [
         // The number is drawn only when the key is claimed here: a retry (which finds it claimed and rolls back) leaves no gap.
@@ -327,11 +328,12 @@ export const appsRepo = {
           .onConflict((oc) => oc.columns(['account_id', 'key']).doNothing())
           .returning('key')}) SELECT CASE WHEN EXISTS (SELECT 1 FROM c) THEN nextval('application_number_seq') END AS n`.compile(db),
         db.insertInto('applications').values(encode(row) as never).returningAll().compile(),
+        ...(also ? [also] : []),
       ],
       pipelinesIn(db),
     );
     const n = (c[0] as { n: string | null }).n;
-    return { claimed: n !== null, seq: Number(n), app: a[0] as AppRow };
+    return { claimed: n !== null, seq: Number(n), app: a[0] as AppRow, also: more ?? [] };
   },
   nextNumber: async (db: Db) => {
     const r = await sql<{ n: number }>`SELECT nextval('application_number_seq') AS n`.execute(db);

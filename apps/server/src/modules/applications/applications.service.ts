@@ -10,6 +10,7 @@
  * connection); inside, only `trx` is used.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { CompiledQuery } from 'kysely';
 import type { Db } from '../../db/database';
 import { transact } from '../../db/deferred';
 import { recordAudit } from '../../plugins/audit';
@@ -30,6 +31,7 @@ import { receiptHtml } from './applications.receipt';
 import type { MaterialSources } from '../../shared/material-sources';
 import { checkMaterialInput, grantFiles, materialCounts, resolveMaterials, type FileRef, type MaterialInput, type MaterialRecord } from './applications.materials';
 import { buildSteps } from './applications.process';
+import type { ProcessDef } from './applications.bpmn';
 import { appsRepo, idempotencyRepo, tasksRepo, type AppPatch, type AppRow, type NewApp } from './applications.repository';
 
 export interface ApplicantServiceOptions {
@@ -52,6 +54,8 @@ export interface ApplicantServiceOptions {
   definitions?: {
     override(itemId: string): Promise<import('./applications.bpmn').ProcessDef | null>;
     overrides(itemIds: string[]): Promise<Map<string, import('./applications.bpmn').ProcessDef>>;
+    /** `overrides` as a statement to run with others (a submission's first round trip), and its rows read. */
+    overridesRead?(db: Db, itemIds: string[]): { query: CompiledQuery; read(rows: unknown[]): Map<string, import('./applications.bpmn').ProcessDef> };
   };
 }
 
@@ -207,7 +211,8 @@ export class ApplicantService {
   // ---- drafts and submission -----------------------------------------------------------------
 
   /** Reads and checks what is being applied for: offered (not retired), the latest version, for this kind of applicant. */
-  private async target(actor: Actor, t: { itemId?: string | null; bundleId?: string | null; version?: number | null }, field: 'body' | 'draft', applicant?: Applicant): Promise<Prepared> {
+  /** With `processes` 'later': the catalog's processes, the imported ones to be applied by the caller (withOverrides). */
+  private async target(actor: Actor, t: { itemId?: string | null; bundleId?: string | null; version?: number | null }, field: 'body' | 'draft', applicant?: Applicant, processes: 'now' | 'later' = 'now'): Promise<Prepared> {
     const who = applicant ?? applicantOf(actor);
     const objects = (list: readonly string[]) => {
       const need = who.kind === 'enterprise' ? 'legal_person' : 'natural_person';
@@ -222,7 +227,7 @@ export class ApplicantService {
       const v = await this.o.catalog.itemVersion(t.itemId, version);
       if (!v) throw appErrors.itemNotFound(f);
       objects(v.content.serviceObjects);
-      return { kind: 'item', version: await this.withProcess(v) };
+      return { kind: 'item', version: processes === 'now' ? await this.withProcess(v) : v };
     }
     const f = field === 'body' ? 'body/bundleId' : 'bundleId';
     const offer = await this.o.catalog.bundleOffer(t.bundleId!);
@@ -238,13 +243,26 @@ export class ApplicantService {
       if (!iv) throw appErrors.bundleNotFound(f);
       items.set(it.itemId, iv);
     }
+    const prepared: Prepared = { kind: 'bundle', version: bv, items, childForms: new Map() };
     // The processes imported for the bundle's items, read in one query.
-    const overrides = (await this.o.definitions?.overrides([...items.values()].map((v) => v.id))) ?? new Map();
-    for (const [itemId, v] of items) {
-      const p = overrides.get(v.id);
-      if (p) items.set(itemId, { ...v, content: { ...v.content, process: p } });
-    }
-    return { kind: 'bundle', version: bv, items, childForms: new Map() };
+    return processes === 'now' ? this.withOverrides(prepared, (await this.o.definitions?.overrides(this.itemIdsOf(prepared))) ?? new Map()) : prepared;
+  }
+
+  /** The items whose processes a submission runs. */
+  private itemIdsOf(p: Prepared): string[] {
+    return p.kind === 'item' ? [p.version.id] : [...p.items.values()].map((v) => v.id);
+  }
+
+  /** The prepared submission with the imported processes (by item id) in place of the catalog's. */
+  private withOverrides(p: Prepared, overrides: Map<string, ProcessDef>): Prepared {
+    if (!overrides.size) return p;
+    const apply = (v: ItemVersion): ItemVersion => {
+      const process = overrides.get(v.id);
+      return process ? { ...v, content: { ...v.content, process } } : v;
+    };
+    if (p.kind === 'item') return { ...p, version: apply(p.version) };
+    for (const [itemId, v] of p.items) p.items.set(itemId, apply(v));
+    return p;
   }
 
   /** The item version with the process new applications run (an imported one replaces the catalog's). */
@@ -380,7 +398,8 @@ export class ApplicantService {
     let form: Record<string, unknown>;
     let mats: PreparedMaterials;
     try {
-      p = await this.target(actor, { itemId: input.itemId, bundleId: input.bundleId, version: input.version }, 'body', intake?.applicant);
+      // A submission reads the imported processes in its transaction's first round trip (below).
+      p = await this.target(actor, { itemId: input.itemId, bundleId: input.bundleId, version: input.version }, 'body', intake?.applicant, input.submit && this.o.definitions?.overridesRead ? 'later' : 'now');
       if (!intake) await this.checkMandate(actor, p);
       form = input.formData ?? {};
       if (input.submit) this.validate(p, form);
@@ -398,10 +417,12 @@ export class ApplicantService {
       let app: AppRow;
       let seq: number | undefined;
       if (input.submit) {
-        // The key's claim, the number and the row in one round trip; a key already claimed rolls it all back.
-        const first = await appsRepo.claimNumberAndInsert(trx, { account_id: actor.accountId, key: idempotencyKey!, request_hash: hash, application_id: id, status: 201 }, row);
+        // The key's claim, the number, the row and the imported processes in one round trip; a key already claimed rolls it all back.
+        const processes = this.o.definitions?.overridesRead?.(trx, this.itemIdsOf(p));
+        const first = await appsRepo.claimNumberAndInsert(trx, { account_id: actor.accountId, key: idempotencyKey!, request_hash: hash, application_id: id, status: 201 }, row, processes?.query);
         if (!first.claimed) throw KEY_TAKEN;
         ({ app, seq } = first);
+        if (processes) p = this.withOverrides(p, processes.read(first.also));
       } else app = await appsRepo.insertReturning(trx, row);
       if (intake) {
         const dept = actor.departmentId ? this.engine.departments.name(actor.departmentId) : '';
