@@ -74,7 +74,8 @@ export async function cancelJobs(db: Q, queue: string, dedupeKey: string): Promi
     .set({ state: 'cancelled', finished_at: sql`now()` })
     .where('queue', '=', queue)
     .where('dedupe_key', '=', dedupeKey)
-    .where('state', '=', 'pending')
+    // A literal: a generic plan of `state = $n` could not use the partial index jobs_dedupe.
+    .where('state', '=', sql.lit('pending'))
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }

@@ -188,6 +188,28 @@ describe.each(DB_KINDS)('durable jobs on %s', (kind) => {
     expect(await db().selectFrom('audit_log').select('id').where('request_id', '=', 'deferred-rollback').execute()).toHaveLength(0);
   });
 
+  it('a deferring transaction cancels pending jobs of other transactions by key (queue and key both match), again and again (past the statement\'s custom plans)', async () => {
+    const later = new Date(Date.now() + 3600_000);
+    for (let i = 0; i < 8; i++) {
+      await enqueue(db(), { queue: 't.cancel.a', runAt: later, dedupeKey: `k${i}` });
+      await enqueue(db(), { queue: 't.cancel.b', runAt: later, dedupeKey: `k${i}` });
+      await enqueue(db(), { queue: 't.cancel.a', runAt: later, dedupeKey: `other${i}` });
+      await transact(db(), async (trx) => {
+        await cancelJobs(trx, 't.cancel.a', `k${i}`);
+        await cancelJobs(trx, 't.cancel.b', `k${i}`);
+        await cancelJobs(trx, 't.cancel.b', `other${i}`); // no such pending job in that queue: nothing
+        await enqueue(trx, { queue: 't.cancel.c', runAt: later, dedupeKey: `k${i}` });
+      });
+      const rows = await db().selectFrom('jobs').select(['queue', 'dedupe_key', 'state']).where('queue', 'like', 't.cancel.%').where(sql<boolean>`dedupe_key IN (${`k${i}`}, ${`other${i}`})`).orderBy('id').execute();
+      expect(rows.map((r) => [r.queue, r.dedupe_key, r.state])).toEqual([
+        ['t.cancel.a', `k${i}`, 'cancelled'],
+        ['t.cancel.b', `k${i}`, 'cancelled'],
+        ['t.cancel.a', `other${i}`, 'pending'],
+        ['t.cancel.c', `k${i}`, 'pending'],
+      ]);
+    }
+  });
+
   it('a timer moved (cancel, then arm again) while its old job runs: the runner records nothing on it, and the moved one runs at its new time', async () => {
     await enqueue(db(), { queue: 't.move', dedupeKey: 'k', payload: { v: 1 } });
     const later = new Date(Date.now() + 3600_000);
