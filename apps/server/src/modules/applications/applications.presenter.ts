@@ -109,9 +109,22 @@ export function presentEvent(e: EventRow, o: Pick<PresentOptions, 'audience' | '
   };
 }
 
-export function presentTask(t: TaskRow, o: Pick<PresentOptions, 'now' | 'share' | 'departments'> & { paused?: Date | null }) {
+/** A task's working days left and SLA colour, by day, due date and budget (kept per list: its tasks share a few due dates). */
+export type TaskClockMemo = Map<string, { daysLeft: number | null; sla: Sla | null; provisional: boolean }>;
+
+export function presentTask(t: TaskRow, o: Pick<PresentOptions, 'now' | 'share' | 'departments'> & { paused?: Date | null; memo?: TaskClockMemo }) {
   const live = t.state === 'open' || t.state === 'waiting';
   const today = chinaDate(o.paused ?? o.now);
+  const key = live && t.due_date ? `${today}|${t.due_date}|${t.budget_days}` : null;
+  let clock = key === null ? undefined : o.memo?.get(key);
+  if (!clock) {
+    clock = {
+      daysLeft: live && t.due_date ? orNull(() => daysLeft(today, t.due_date!)) : null,
+      sla: (live && t.due_date ? orNull(() => slaOf(today, t.due_date!, t.budget_days, o.share)) : null) as Sla | null,
+      provisional: live && !!t.due_date && isProvisionalDate(t.due_date),
+    };
+    if (key !== null) o.memo?.set(key, clock);
+  }
   return {
     id: t.id,
     applicationId: t.application_id,
@@ -134,9 +147,9 @@ export function presentTask(t: TaskRow, o: Pick<PresentOptions, 'now' | 'share' 
     reasonCode: t.reason_code,
     dueDate: t.due_date,
     budgetDays: t.budget_days,
-    daysLeft: live && t.due_date ? orNull(() => daysLeft(today, t.due_date!)) : null,
-    sla: (live && t.due_date ? orNull(() => slaOf(today, t.due_date!, t.budget_days, o.share)) : null) as Sla | null,
-    dueProvisional: live && !!t.due_date && isProvisionalDate(t.due_date),
+    daysLeft: clock.daysLeft,
+    sla: clock.sla,
+    dueProvisional: clock.provisional,
     openedAt: iso(t.opened_at),
     completedAt: iso(t.completed_at),
   };

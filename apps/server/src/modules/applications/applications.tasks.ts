@@ -23,7 +23,7 @@ import { chinaDate, withCalendar, addWorkingDays } from './applications.clock';
 import { appealOf, ctxOf, SYSTEM, type Engine, type ItemContext, type Who } from './applications.engine';
 import { appErrors } from './applications.errors';
 import { NOT_ACCEPTED_REASONS, type NotAcceptedReason } from './applications.machine';
-import { presentTask } from './applications.presenter';
+import { presentTask, type TaskClockMemo } from './applications.presenter';
 import type { TaskSignals } from './applications.signals';
 import type { MaterialRecord } from './applications.materials';
 import type { StepAction } from './applications.process';
@@ -140,8 +140,9 @@ export class TasksService {
     if (this.hints.size + rows.length > MAX_HINTS) this.hints.clear();
     for (const r of rows) if (r.state === 'open') this.hints.set(r.id, { application_id: r.application_id, department_id: r.department_id, role: r.role, app_parent_id: r.app_parent_id, parent_state: r.parent_state });
     const now = this.engine.now();
+    const memo: TaskClockMemo = new Map();
     return rows.map((r) => ({
-      ...presentTask(r, { now, share: this.warningShare, departments: this.engine.departments, paused: r.app_paused_at }),
+      ...presentTask(r, { now, share: this.warningShare, departments: this.engine.departments, paused: r.app_paused_at, memo }),
       application: {
         id: r.application_id,
         number: r.app_number,
