@@ -136,12 +136,15 @@ const lockWithTaskQuery = fixedShape((db: Db, id: string | null, taskId: string)
   return q.modifyEnd(sql`FOR NO KEY UPDATE OF a, t`).compile();
 }, (id) => (id === null ? 'any' : 'one'));
 /** A row of lockWithTaskQuery as the application and its task. */
+const TASK_ALIASES = TASK_COLUMNS.map((c) => [c, `t__${c}`] as const);
 const withTask = (row: unknown): { app?: AppRow; task?: TaskRow } => {
   if (!row) return {};
   const r = row as Record<string, unknown>;
-  const task = Object.fromEntries(TASK_COLUMNS.map((c) => [c, r[`t__${c}`]])) as unknown as TaskRow;
-  const app = Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('t__'))) as unknown as AppRow;
-  return { app, task };
+  const task: Record<string, unknown> = {};
+  for (const [c, alias] of TASK_ALIASES) task[c] = r[alias];
+  const app: Record<string, unknown> = {};
+  for (const c of APP_COLUMNS) app[c] = r[c];
+  return { app: app as unknown as AppRow, task: task as unknown as TaskRow };
 };
 /** Every column of applications (the compiler checks that none is missing). */
 const APP_COLUMNS = [
