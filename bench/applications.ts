@@ -15,7 +15,7 @@
  * - p50 / p99 of each kind of API call;
  * - the engine's committed transitions per second (state changes on the timeline) beside
  *   pgbench's TPC-B-like TPS on the same database in the same run (goal ≥ 50 %);
- * - database statements per submission (pg_stat_statements, a separate sequential probe);
+ * - database statements and round trips per submission (pg_stat_statements and the server's write system calls, a separate sequential probe);
  * - CPU time per concluded bundle of the server, of PostgreSQL and of the load generator (from
  *   /proc: unlike bundles/s it does not depend on what else the machine runs), the most due jobs
  *   seen waiting, and task-list calls per bundle;
@@ -132,15 +132,22 @@ async function main() {
     // --- round trips per submission (sequential probe, nothing else running) -----------------
     await sleep(1500);
     const count = async () => Number((await sql<{ n: string }>`SELECT coalesce(sum(calls), 0) AS n FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%'`.execute(db)).rows[0].n);
+    // Round trips: the server's write system calls (each round trip to PostgreSQL is one write of
+    // its pipelined messages) less the probe's HTTP responses, the idle polling subtracted likewise.
+    const serverWrites = () => writeCalls(server.child.pid!);
     const idleA = await count();
+    const idleWritesA = serverWrites();
     await sleep(2000);
     const idle = (await count()) - idleA; // the job runner's polling, per 2 s
+    const idleWrites = serverWrites() - idleWritesA;
     const PROBE = 10;
     const t0 = performance.now();
     const before = await count();
+    const writesBefore = serverWrites();
     for (let i = 0; i < PROBE; i++) await submitOne(citizens[0], `probe-${i}-${Date.now()}`);
     const probeMs = performance.now() - t0;
     const statements = ((await count()) - before - idle * (probeMs / 2000)) / PROBE;
+    const roundTrips = (serverWrites() - writesBefore - PROBE - idleWrites * (probeMs / 2000)) / PROBE;
 
     // --- the run ---------------------------------------------------------------------------
     /** Jobs due now and not yet done. */
@@ -287,6 +294,7 @@ async function main() {
     console.log(`concluded bundles/s: ${(concluded / seconds).toFixed(1)}  (${seconds.toFixed(1)} s from first submission to last conclusion; goal ≥ 50)`);
     console.log(`engine committed transitions/s: ${(transitions / seconds).toFixed(0)} (${transitions} transitions)  |  pgbench tpcb-like: ${tps.toFixed(0)} TPS  →  ${((100 * transitions) / seconds / tps).toFixed(0)} % (goal ≥ 50 %)`);
     console.log(`database statements per bundle submission: ${statements.toFixed(0)} (pg_stat_statements, ${PROBE} sequential submissions, idle polling subtracted; includes 4 children, tasks, timers, outbox)`);
+    console.log(`database round trips per bundle submission: ${roundTrips.toFixed(1)} (the server's write system calls during the same probe less its ${PROBE} HTTP responses and the idle polling; includes the outbox and notification jobs that ran meanwhile)`);
     const per = (x: number) => `${((1000 * x) / Math.max(1, concluded)).toFixed(0)} ms`;
     console.log(
       `CPU per concluded bundle, all work of the run (to the last conclusion + ${drainSeconds.toFixed(1)} s for the jobs left, ${leftDue} still due): server ${per(cpu1.server - cpu0.server)}, PostgreSQL ${per(cpu1.db - cpu0.db)}, load generator ${per(driverCpu)} (the goal of 50 bundles/s on 2 cores leaves 40 ms in all)`,
