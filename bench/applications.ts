@@ -30,7 +30,8 @@
  * a third of PostgreSQL's statement time), which a node whose autovacuum has caught up does not do.
  * BENCH_CPU_PROF=<dir> profiles the server (`npx tsx bench/profile-top.ts <file>`); BENCH_PERF=<file> records the server
  * with `perf record -F 999 -g` over the measured run (to the last conclusion), the server started with
- * `--perf-basic-prof` so that JavaScript frames have names (`perf script -i <file>`); BENCH_SERVER_LOG=<file>
+ * `--perf-basic-prof` so that JavaScript frames have names (`perf script -i <file>`); BENCH_PG_PERF=<file> records
+ * PostgreSQL's processes the same way (the postmaster and its backends); BENCH_SERVER_LOG=<file>
  * writes what the server printed during the measured run (e.g. with NODE_OPTIONS=--trace-deopt). The server and pgbench reach
  * PostgreSQL over its Unix socket, as on one machine (`--tcp`: loopback TCP for both).
  */
@@ -48,7 +49,7 @@ import { startPgCluster } from '../test/pg-cluster';
 import { testConfig } from '../test/helpers';
 import { spawnServer } from '../test/spawn-server';
 import { percentile, personLoginHttp, staffLoginHttp, type HttpClient } from './applications-driver';
-import { postgresCpuSeconds, serverDatabaseUrl, treeCpuSeconds } from './harness';
+import { postgresCpuSeconds, postgresPids, serverDatabaseUrl, treeCpuSeconds } from './harness';
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -64,6 +65,8 @@ const WARMUP = arg('warmup', 0);
 const ANALYZE = WARMUP > 0 && !process.argv.includes('--no-analyze');
 /** BENCH_PERF=<file>: perf record of the server over the measured run. */
 const PERF = process.env.BENCH_PERF;
+/** BENCH_PG_PERF=<file>: perf record of PostgreSQL (the cluster's processes at the start of the measured run) over it. */
+const PG_PERF = process.env.BENCH_PG_PERF;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -239,11 +242,12 @@ async function main() {
       void dueJobs().then((n) => (backlog = Math.max(backlog, n)), () => undefined);
     }, 500);
     const logFrom = server.output().length;
-    const perf = PERF ? spawn('perf', ['record', '-F', '999', '-g', '-o', PERF, '-p', String(server.child.pid)], { stdio: 'ignore' }) : null;
+    const perfOf = (file: string | undefined, pids: number[]) => (file ? spawn('perf', ['record', '-F', '999', '-g', '-o', file, '-p', pids.join(',')], { stdio: 'ignore' }) : null);
+    const perfs = [perfOf(PERF, [server.child.pid!]), perfOf(PG_PERF, postgresPids(cluster))].filter((p) => p !== null);
     const { ids, submitSeconds, concluded, last } = await phase(BUNDLES, 'bench');
     clearInterval(sampler);
     if (process.env.BENCH_SERVER_LOG) writeFileSync(process.env.BENCH_SERVER_LOG, server.output().slice(logFrom));
-    if (perf) {
+    for (const perf of perfs) {
       perf.kill('SIGINT');
       await new Promise((r) => perf.once('exit', r));
     }

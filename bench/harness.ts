@@ -214,24 +214,30 @@ export function processCpuSeconds(pid: number, reaped = false): number {
   return ticks / 100;
 }
 
-/**
- * CPU seconds a PostgreSQL cluster has used so far: the postmaster with the backends it has reaped,
- * plus the backends still running (every process whose parent is the postmaster).
- */
-export function postgresCpuSeconds(cluster: { dataDir: string } | { postmasterPid: number }): number {
+/** The PostgreSQL cluster's processes: the postmaster first, then its children (backends, background workers). */
+export function postgresPids(cluster: { dataDir: string } | { postmasterPid: number }): number[] {
   const postmaster = 'postmasterPid' in cluster ? cluster.postmasterPid : Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  let total = processCpuSeconds(postmaster, true);
+  const pids = [postmaster];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === postmaster) total += processCpuSeconds(Number(d));
+      if (ppid === postmaster) pids.push(Number(d));
     } catch {
       /* exited meanwhile */
     }
   }
-  return total;
+  return pids;
+}
+
+/**
+ * CPU seconds a PostgreSQL cluster has used so far: the postmaster with the backends it has reaped,
+ * plus the backends still running (every process whose parent is the postmaster).
+ */
+export function postgresCpuSeconds(cluster: { dataDir: string } | { postmasterPid: number }): number {
+  const [postmaster, ...children] = postgresPids(cluster);
+  return children.reduce((total, pid) => total + processCpuSeconds(pid), processCpuSeconds(postmaster, true));
 }
 
 /** A load phase with the server's CPU time per request (µs) alongside. */
