@@ -67,6 +67,8 @@ const ANALYZE = WARMUP > 0 && !process.argv.includes('--no-analyze');
 const PERF = process.env.BENCH_PERF;
 /** BENCH_PG_PERF=<file>: perf record of PostgreSQL (the cluster's processes at the start of the measured run) over it. */
 const PG_PERF = process.env.BENCH_PG_PERF;
+/** --statements: the run's statements are printed, with their planning (track_planning). */
+const STATEMENTS = process.argv.includes('--statements');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -90,7 +92,7 @@ const timings = new Map<string, number[]>();
 const note = (k: string, ms: number) => timings.set(k, [...(timings.get(k) ?? []), ms]);
 
 async function main() {
-  const cluster = await startPgCluster({ fast: true, settings: { shared_preload_libraries: 'pg_stat_statements', max_connections: '100' } });
+  const cluster = await startPgCluster({ fast: true, settings: { shared_preload_libraries: 'pg_stat_statements', max_connections: '100', ...(STATEMENTS ? { 'pg_stat_statements.track_planning': 'on' } : {}) } });
   const servers: { stop(): Promise<unknown> }[] = [];
   try {
     const url = cluster.url;
@@ -278,10 +280,10 @@ async function main() {
         SELECT coalesce(sum(calls), 0)::text AS calls, coalesce(sum(total_exec_time) FILTER (WHERE query ILIKE '%for update%' OR query ILIKE '%for no key update%' OR query ILIKE '%for share%'), 0) AS lock_ms
         FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' AND query NOT ILIKE 'SELECT count(*)::int AS n%'`.execute(db)
     ).rows[0];
-    let statementsOfRun: { calls: string; ms: number; buffers: number; query: string }[] = [];
-    if (process.argv.includes('--statements')) {
-      const top = await sql<{ calls: string; ms: number; buffers: number; query: string }>`
-        SELECT s.calls::text AS calls, s.total_exec_time AS ms, (s.shared_blks_hit + s.shared_blks_read)::float8 / greatest(s.calls, 1) AS buffers, s.query FROM pg_stat_statements s WHERE s.query NOT ILIKE '%pg_stat_statements%' ORDER BY s.calls DESC LIMIT 40`.execute(db);
+    let statementsOfRun: { calls: string; ms: number; plans: string; planMs: number; buffers: number; query: string }[] = [];
+    if (STATEMENTS) {
+      const top = await sql<{ calls: string; ms: number; plans: string; planMs: number; buffers: number; query: string }>`
+        SELECT s.calls::text AS calls, s.total_exec_time AS ms, s.plans::text AS plans, s.total_plan_time AS "planMs", (s.shared_blks_hit + s.shared_blks_read)::float8 / greatest(s.calls, 1) AS buffers, s.query FROM pg_stat_statements s WHERE s.query NOT ILIKE '%pg_stat_statements%' ORDER BY s.calls DESC LIMIT 40`.execute(db);
       statementsOfRun = top.rows;
     }
 
@@ -318,8 +320,9 @@ async function main() {
     const pb = (x: number) => (x / Math.max(1, concluded)).toFixed(1);
     console.log(`rows written per concluded bundle, by table (inserted / updated (HOT) / deleted; pg_stat_user_tables): ${written.map(([t, v]) => `${t} ${pb(v[0])}/${pb(v[1])} (${pb(v[2])})/${pb(v[3])}`).join(', ')}`);
     if (statementsOfRun.length) {
-      console.log('statements of the run, most called first (calls per concluded bundle, total ms, shared buffers per call):');
-      for (const r of statementsOfRun) console.log(`  ${(Number(r.calls) / Math.max(1, concluded)).toFixed(1).padStart(6)}  ${r.ms.toFixed(0).padStart(6)} ms  ${r.buffers.toFixed(0).padStart(5)} buf  ${r.query.replace(/\s+/g, ' ').slice(0, 150)}`);
+      const planMs = statementsOfRun.reduce((t, r) => t + r.planMs, 0);
+      console.log(`statements of the run, most called first (calls per concluded bundle, execution ms in all, planned (custom or first generic plan) per 100 calls and planning ms in all, shared buffers per call; planning of the 40 listed: ${(planMs / Math.max(1, concluded)).toFixed(2)} ms per bundle):`);
+      for (const r of statementsOfRun) console.log(`  ${(Number(r.calls) / Math.max(1, concluded)).toFixed(1).padStart(6)}  ${r.ms.toFixed(0).padStart(6)} ms  ${((100 * Number(r.plans)) / Math.max(1, Number(r.calls))).toFixed(0).padStart(3)} pl ${r.planMs.toFixed(0).padStart(4)} ms  ${r.buffers.toFixed(0).padStart(5)} buf  ${r.query.replace(/\s+/g, ' ').slice(0, 130)}`);
     }
     console.log('API call latencies (ms):');
     for (const [k, xs] of timings) console.log(`  ${k.padEnd(34)} n=${String(xs.length).padStart(5)}  p50=${percentile(xs, 50).toFixed(1).padStart(7)}  p99=${percentile(xs, 99).toFixed(1).padStart(7)}`);
