@@ -417,9 +417,10 @@ export const tasksRepo = {
       ])
       .where('t.department_id', '=', f.departmentId);
     if (f.roles) q = q.where('t.role', 'in', f.roles);
-    if (f.scope === 'todo') q = q.where('t.state', '=', 'open');
-    if (f.scope === 'mine') q = q.where('t.state', '=', 'open').where('t.assignee_id', '=', f.accountId);
-    if (f.scope === 'done') q = q.where('t.state', '=', 'completed').where('t.completed_by', '=', f.accountId);
+    // The state as a constant: the partial indexes application_tasks_open / _done serve every call with one generic plan.
+    if (f.scope === 'todo') q = q.where('t.state', '=', sql.lit('open'));
+    if (f.scope === 'mine') q = q.where('t.state', '=', sql.lit('open')).where('t.assignee_id', '=', f.accountId);
+    if (f.scope === 'done') q = q.where('t.state', '=', sql.lit('completed')).where('t.completed_by', '=', f.accountId);
     return (f.scope === 'done' ? q.orderBy('t.completed_at', 'desc') : q.orderBy('t.due_date', 'asc').orderBy('t.opened_at', 'asc'))
       .orderBy('t.id')
       .limit(f.limit)
