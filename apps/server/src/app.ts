@@ -240,6 +240,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const transparency = new TransparencyLog({ db, crypto: crypto_, intervalMs: config.TLOG_SEQUENCER_MS, onError: (err) => app.log.error({ err }, 'transparency log sequencer failed') });
   await transparency.init();
   const notifications = createNotifications({ db, config, contacts: identity, jobs, log: app.log });
+  // Templates are kept per process; other processes' edits arrive by NOTIFY.
+  await notifications.followTemplates(database.listen);
   const files = await createFiles({ db, config, jobs, log: app.log });
   const catalog = createCatalog({ db, org, nodeName: `${org.region(config.NODE_REGION)?.name ?? config.NODE_REGION}一网通办` });
   const payments = createPayments({ db, config, jobs, org, log: app.log, inProcess });

@@ -30,8 +30,10 @@
  * `stage_overdue`), each armed for its next level and arming itself again when it fired.
  * They are cancelled when what they watch ends (step completed, clock paused, decision taken) and
  * armed again when it resumes; a handler re-checks the application against the clock before it
- * acts, so a stale or early timer does nothing. Side effects for other modules (notifications,
- * payments, oversight) leave through the outbox (queue applications.outbox) after commit.
+ * acts, so a stale or early timer does nothing. Side effects for other modules (reviews,
+ * licences) leave through the outbox (queue applications.outbox) after commit; the people a
+ * transition concerns are told by notifications written in its own transaction (`emit`; SMS and
+ * e-mail go out after commit from the notifications module's own outbox).
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -61,6 +63,7 @@ import {
 import { CLOCK_RUNNING, FINAL_STATES, NOT_ACCEPTED_REASONS, STATES, STOP_REASONS, TRANSITIONS, bundleOutcome, bundleStateOf, canTransition, transition, type Action, type State } from './applications.machine';
 import { verdict, type Step } from './applications.process';
 import { evaluate } from './applications.conditions';
+import { noticesOf, type Notifier } from './applications.notify';
 
 export const QUEUES = {
   timer: 'applications.timer',
@@ -205,6 +208,8 @@ export interface EngineOptions {
   departments: Departments;
   payment: PaymentPort;
   log: FastifyBaseLogger;
+  /** Writes notifications in the caller's transaction (the notifications module's `notifyAll`); none without it. */
+  notify?: Notifier;
 }
 
 type OutboxEvent = Record<string, unknown> & { type: string };
@@ -249,7 +254,7 @@ export class Engine {
   /**
    * Subscribes to an outbox event type ('*' for all); handlers run after commit, at least once.
    * With `when`, only the events it accepts reach the handler (and an event no subscriber accepts
-   * and no notification needs is not written at all).
+   * is not written at all).
    */
   subscribe(type: string, fn: Subscriber, when?: EventFilter): void {
     this.subscribers.set(type, [...(this.subscribers.get(type) ?? []), { fn, when }]);
@@ -259,12 +264,32 @@ export class Engine {
     return [...(this.subscribers.get(event.type) ?? []), ...(this.subscribers.get('*') ?? [])].filter((s) => !s.when || s.when(event));
   }
 
+  /**
+   * An event of the transaction `trx`. With a notification `template` and `params`, the people it
+   * concerns are told in `trx` itself (applications.notify.ts: no extra round trip, exactly once,
+   * nobody told if it rolls back); the event then goes to the outbox, without the template, only
+   * if a subscriber wants it.
+   */
   async emit(trx: Db, type: string, payload: Record<string, unknown>): Promise<void> {
-    const event = { type, at: this.now().toISOString(), ...payload };
-    // An event nobody takes (no subscriber wants it, no notification to send) is not written.
-    if (!payload.template && !this.takers(event).length) return;
+    const { template, params, ...rest } = payload;
+    const event: OutboxEvent = { type, at: this.now().toISOString(), ...rest };
+    if (template && params && this.o.notify) await this.tell(trx, { ...event, template: String(template), params: params as Record<string, unknown> });
+    // An event nobody takes (no subscriber wants it) is not written.
+    if (!this.takers(event).length) return;
     // The events of a transaction travel in one job (jobs `enqueueItem`), in the order emitted.
     await enqueueItem(trx, QUEUES.outbox, event);
+  }
+
+  /**
+   * Writes the event's notifications in `trx`. A template unknown or whose params do not fit is an
+   * error of data: logged, nothing sent for it, and the transition goes on (it must not undo an
+   * officer's act, nor hold back the event's subscribers).
+   */
+  private async tell(trx: Db, e: OutboxEvent & { template: string; params: Record<string, unknown> }): Promise<void> {
+    const inputs = noticesOf(e);
+    if (!inputs.length) return;
+    const { refused } = await this.o.notify!(trx, inputs);
+    for (const r of refused) this.o.log.error({ err: r.err, event: e.type, template: e.template, applicationId: e.applicationId }, 'application notification not sent: template and params do not fit');
   }
 
   /** Hands each event of an outbox job to its subscribers, in order (a retried job hands them all again: at least once). */

@@ -285,7 +285,7 @@ describe.each(DB_KINDS)('applications on %s', (kind) => {
     expect((await zhang.req('POST', `/api/applications/${a.id}/withdraw`, { reason: '再撤一次' })).json().code).toBe('APPLICATION_STATE_CONFLICT');
   });
 
-  it('the outbox carries every transition for notifications; the payment step waits for the payments module (seam)', async () => {
+  it('the outbox carries every transition to subscribers, the applicant is told; the payment step waits for the payments module (seam)', async () => {
     const events: (Record<string, unknown> & { type: string })[] = [];
     app.services.applications.subscribe('*', async (e) => void events.push(e));
     clock.set('2025-09-25T02:00:00Z');
@@ -298,11 +298,16 @@ describe.each(DB_KINDS)('applications on %s', (kind) => {
     await app.services.jobs.drain();
     const mine = events.filter((e) => e.applicationId === a.id);
     expect(mine.find((e) => e.type === 'application.payment_needed')).toMatchObject({ answer: 'waived', fees: [{ name: '工本费', amount: 20 }] });
-    expect(mine.find((e) => e.type === 'application.state_changed' && e.to === 'accepted')).toMatchObject({
-      template: 'application.accepted',
-      params: { applicationNo: a.number, itemName: '收费事项', dueDate: '2025-10-09' },
-      applicantId: zhang.me.account.id,
-    });
+    expect(mine.find((e) => e.type === 'application.state_changed' && e.to === 'accepted')).toMatchObject({ applicantId: zhang.me.account.id, action: 'accept' });
+    // The applicant was told in the transition's own transaction (applications.notify.ts), not through the outbox.
+    const told = await app.database.db
+      .selectFrom('notifications')
+      .select('params')
+      .where('recipient_id', '=', zhang.me.account.id)
+      .where('template_code', '=', 'application.accepted')
+      .where(sql<boolean>`params->>'applicationNo' = ${a.number}`)
+      .execute();
+    expect(told.map((n) => n.params)).toEqual([{ applicationNo: a.number, itemName: '收费事项', dueDate: '2025-10-09' }]);
     // At least once, not necessarily in order (each event carries its time).
     expect(mine.filter((e) => e.type === 'task.opened').map((e) => e.stage).sort()).toEqual(['受理', '审查', '决定'].sort());
 

@@ -1,7 +1,10 @@
 /**
- * Telling people (notifications): the engine's outbox events that carry a `template` and its
- * `params` are delivered through the notifications module's `notify(trx, …)` — the in-app inbox
- * always, SMS / e-mail as the template says (and the recipient allows) by its adapters.
+ * Telling people (notifications): a transition that should tell someone carries a notification
+ * `template` and its `params` (Engine.emit); the engine writes the notifications through the
+ * notifications module (`notifyAll`: the in-app inbox always, SMS / e-mail as the template says
+ * and the recipient allows, by its adapters after commit) in the transition's own transaction —
+ * exactly once, and never for a transition that rolled back. The outbox event, written only when
+ * a subscriber wants it, no longer carries the template.
  *
  * - The applicant (the subject: the person, the enterprise, or the principal of an agent) is told
  *   at acceptance, non-acceptance, supplement request, decision (approved / denied), conclusion
@@ -9,23 +12,19 @@
  *   told as well.
  * - The officer who claimed a task is told when its step nears or passes its time budget.
  *
- * Outbox delivery is at least once; `application_notified` makes each notification happen once:
- * its key (the outbox job) is written in the same transaction as the job's inbox entries (a job
- * carries the events of one engine transaction, jobs `enqueueItem`; a job written before that
- * carried one event and was keyed per recipient, `<job>:<recipient>`, as it still is).
+ * Outbox jobs written by an older version carry events with a template whose notifications were
+ * not written yet: `deliverNotifications` still writes them, once per job — `application_notified`
+ * keys the job (a job of several events, jobs `enqueueItem`) or, for a job of one event written
+ * before that, each recipient (`<job>:<recipient>`), in the same transaction as its inbox rows.
  */
 import type { Db } from '../../db/database';
 import { transact } from '../../db/deferred';
 import { itemsOf, type ClaimedJob } from '../jobs';
-import type { TemplatesRead } from '../notifications';
+import type { NotifyInput } from '../notifications';
 import './applications.tables';
 
-export interface Notifier {
-  (trx: Db, input: { recipientAccountId: string; template: string; params: Record<string, unknown>; link?: string }, templates?: TemplatesRead): Promise<{ id: string }>;
-}
-
-/** Reads the templates of several notifications in one round trip (the notifications module's `readTemplates`). */
-export type TemplateReader = (trx: Db, codes: string[]) => Promise<TemplatesRead>;
+/** The notifications module's `notifyAll`: notifies in `trx`; data errors (template unknown, params that do not fit) come back, not thrown. */
+export type Notifier = (trx: Db, inputs: NotifyInput[]) => Promise<{ told: number; refused: { input: NotifyInput; err: unknown }[] }>;
 
 type OutboxEvent = Record<string, unknown> & { type: string; template?: string; params?: Record<string, unknown> };
 
@@ -40,25 +39,31 @@ export function recipientsOf(e: OutboxEvent): string[] {
   return [];
 }
 
+/** Where a notification of the event points: the task (officers) or the application (applicants). */
+function linkOf(e: OutboxEvent): string | undefined {
+  if (e.type.startsWith('task.')) return typeof e.taskId === 'string' ? `/workbench/tasks/${e.taskId}` : undefined;
+  return typeof e.rootId === 'string' ? `/portal/applications/${e.rootId}` : undefined;
+}
+
+/** The notifications an event with a template stands for: one per recipient. */
+export function noticesOf(e: OutboxEvent): NotifyInput[] {
+  const to = recipientsOf(e);
+  if (!to.length) return [];
+  const link = linkOf(e);
+  return to.map((recipient) => ({ recipientAccountId: recipient, template: e.template!, params: e.params!, ...(link ? { link } : {}) }));
+}
+
 /**
- * Delivers the notifications of outbox jobs (one job, or a claimed batch of them), once per job,
- * in one transaction: the jobs' keys are claimed in one INSERT, the templates read in one query,
- * and the inbox rows, deliveries and their job written at commit (deferred appends).
+ * Writes the notifications of outbox jobs queued by an older version (their events carry a
+ * template; see the module comment), once per job, in one transaction: the jobs' keys are claimed
+ * in one INSERT and the inbox rows, deliveries and their job written at commit (deferred appends).
+ * A job of this version has no template in its events: nothing to do, no transaction.
  */
-export async function deliverNotifications(
-  db: Db,
-  notify: Notifier,
-  jobs: ClaimedJob | ClaimedJob[],
-  onDataError?: (err: unknown, event: OutboxEvent) => void,
-  readTemplates?: TemplateReader,
-): Promise<number> {
+export async function deliverNotifications(db: Db, notifyAll: Notifier, jobs: ClaimedJob | ClaimedJob[], onDataError?: (err: unknown, event: OutboxEvent) => void): Promise<number> {
   const wanted = (Array.isArray(jobs) ? jobs : [jobs]).flatMap((job) => {
     // A job of several events (enqueueItem) is keyed as a whole; one written before, per recipient.
     const whole = Array.isArray(job.payload.items);
-    return itemsOf<OutboxEvent>(job).flatMap((e) => {
-      const link = e.type.startsWith('task.') ? (typeof e.taskId === 'string' ? `/workbench/tasks/${e.taskId}` : undefined) : typeof e.rootId === 'string' ? `/portal/applications/${e.rootId}` : undefined;
-      return recipientsOf(e).map((recipient) => ({ key: whole ? String(job.id) : `${job.id}:${recipient}`, recipient, e, link }));
-    });
+    return itemsOf<OutboxEvent>(job).flatMap((e) => noticesOf(e).map((input) => ({ key: whole ? String(job.id) : `${job.id}:${input.recipientAccountId}`, input, e })));
   });
   if (!wanted.length) return 0;
   const keys = new Map<string, string | null>();
@@ -75,22 +80,9 @@ export async function deliverNotifications(
       ).map((r) => r.key),
     );
     const todo = wanted.filter((w) => fresh.has(w.key));
-    const templates = readTemplates && todo.length ? await readTemplates(trx, todo.map((w) => w.e.template!)) : undefined;
-    let n = 0;
-    for (const { recipient, e, link } of todo) {
-      try {
-        await notify(trx, { recipientAccountId: recipient, template: e.template!, params: e.params!, ...(link ? { link } : {}) }, templates);
-      } catch (err) {
-        // A template that does not fit its parameters (or was removed) is an error of data, not of
-        // delivery: retrying cannot help, and it must not hold back the event's other subscribers.
-        if (typeof (err as { code?: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('NOTIFICATION_')) {
-          onDataError?.(err, e);
-          continue;
-        }
-        throw err;
-      }
-      n++;
-    }
-    return n;
+    const { told, refused } = await notifyAll(trx, todo.map((w) => w.input));
+    // A data error must not hold back the event's other subscribers (retrying cannot help).
+    for (const r of refused) onDataError?.(r.err, todo.find((w) => w.input === r.input)!.e);
+    return told;
   });
 }

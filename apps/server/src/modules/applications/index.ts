@@ -5,13 +5,14 @@
  * application_events (the timeline), application_idempotency, application_escalations (督办),
  * the sequence application_number_seq, and the job queues applications.timer (deadline timers),
  * applications.conclude (delivery after a decision) and applications.outbox (events for others).
+ * The people a transition concerns are told in its own transaction (the notifications module's
+ * `notifyAll`, applications.notify.ts), not through the outbox.
  *
  * Reads the catalog through `CatalogReader` (applications.catalog.ts), departments through
  * OrgService. Publishes:
  * - `ApplicationsModule.subscribe(type, handler)`: outbox events after commit, at least once and
  *   not necessarily in order (each carries `at`; handlers must be idempotent) —
- *   `application.state_changed` (every transition, with `template` and `params` for the
- *   notification templates), `task.opened`, `task.deadline_warning`, `task.overdue`,
+ *   `application.state_changed` (every transition), `task.opened`, `task.deadline_warning`, `task.overdue`,
  *   `application.sla_warning`, `application.overdue`, `application.escalated`,
  *   `application.payment_needed`.
  * - `paymentSettled(ctx, applicationId)`: the seam the payments module calls; `PaymentPort` the
@@ -33,8 +34,8 @@ import { catalogPayments, handlePaymentEvents } from './applications.payments';
 import { applicationRoutes } from './applications.routes';
 import type { PaymentsService } from '../payments';
 import type { FileService } from '../files';
-import { notify, readTemplates, type NotificationService } from '../notifications';
-import { deliverNotifications } from './applications.notify';
+import type { NotificationService } from '../notifications';
+import { deliverNotifications, type Notifier } from './applications.notify';
 import { applicantMayRead, departmentMayRead } from './applications.materials';
 import { hasRole, subjectOf } from '../../shared/actor';
 import { ProcessDefinitions } from './applications.definitions';
@@ -97,6 +98,8 @@ export class ApplicationsModule {
     const payments = o.payments ? catalogPayments(o.payments) : undefined;
     this.defaultPayment = o.payment ?? payments ?? noPayments;
     this.definitions = new ProcessDefinitions(o.db, o.catalog, o.org);
+    const notifications = o.notifications;
+    const notifyAll: Notifier | undefined = notifications ? (trx, inputs) => notifications.notifyAll(trx, inputs) : undefined;
     this.engine = new Engine({
       db: o.db,
       forms,
@@ -106,6 +109,7 @@ export class ApplicationsModule {
       departments: new Departments(o.org),
       payment: o.payment ?? payments ?? noPayments,
       log: o.log,
+      notify: notifyAll,
     });
     this.applicant = new ApplicantService({ db: o.db, engine: this.engine, catalog: o.catalog, forms, nodeRegion: o.config.NODE_REGION, publicUrl: o.config.PUBLIC_URL, warningShare: share, payments, sources: o.materialSources, people: o.people, definitions: this.definitions, nodeName: o.org.region(o.config.NODE_REGION)?.name ?? '' });
     // Officers of a department handling an application may read the files it cites; so may its
@@ -121,9 +125,10 @@ export class ApplicationsModule {
     o.jobs.handle(QUEUES.replyBy, (job) => this.engine.onReplyBy(job));
     // The engine's own progress (conclusions, timers) is not held back by a backlog of notifications.
     o.jobs.prefer(QUEUES.conclude, QUEUES.timer, QUEUES.replyBy);
-    // Outbox events: the notifications of a claimed batch in one transaction, then each event's subscribers.
+    // Outbox events: each event's subscribers. A job queued by an older version may still carry
+    // notifications to write (once per job, applications.notify.ts); this version writes them with the transition.
     const outbox = async (jobs: ClaimedJob[]) => {
-      if (o.notifications) await deliverNotifications(o.db, notify, jobs, (err, e) => o.log.error({ err, event: e.type, template: e.template }, 'application notification not sent: template and params do not fit'), readTemplates);
+      if (notifyAll) await deliverNotifications(o.db, notifyAll, jobs, (err, e) => o.log.error({ err, event: e.type, template: e.template }, 'application notification not sent: template and params do not fit'));
       for (const job of jobs) await this.engine.dispatch(job);
     };
     o.jobs.handle(QUEUES.outbox, (job) => outbox([job]), outbox);

@@ -17,7 +17,8 @@ import type { JobRunner } from '../jobs';
 import { selectGateways, type Gateways } from './notifications.gateways';
 import { DELIVER_QUEUE, NotificationService } from './notifications.service';
 
-export { notify, readTemplates, NotificationService, DELIVER_QUEUE, type NotifyInput, type TemplatesRead } from './notifications.service';
+export { notify, isDataError, NotificationService, DELIVER_QUEUE, type NotifyInput } from './notifications.service';
+export { TEMPLATES_CHANNEL, TemplateCache, type TemplatesRead } from './notifications.cache';
 export { notificationRoutes } from './notifications.routes';
 export {
   FileEmailGateway,

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Selectable } from 'kysely';
-import type { Db } from '../../db/database';
+import type { DatabaseHandle, Db } from '../../db/database';
 import type { NotificationChannel, NotificationLocale, NotificationTemplatesTable } from '../../db/types';
 import { recordAudit } from '../../plugins/audit';
 import { subjectOf, type Actor, type RequestContext } from '../../shared/actor';
@@ -22,6 +22,8 @@ import { enqueueItem, itemsOf, type ClaimedJob } from '../jobs';
 import { PermanentDeliveryError, type Gateways } from './notifications.gateways';
 import { notificationErrors } from './notifications.errors';
 import { deliveriesRepo, inboxRepo, preferencesRepo, templatesRepo } from './notifications.repository';
+import { TEMPLATES_CHANNEL, TemplateCache, type TemplatesRead } from './notifications.cache';
+import { notifyAtCommit } from '../../db/deferred';
 import { paramText, render, undeclaredPlaceholders } from './notifications.templates';
 
 export const DELIVER_QUEUE = 'notifications.deliver';
@@ -63,19 +65,18 @@ export async function notify(trx: Db, input: NotifyInput, templates?: TemplatesR
   return { id };
 }
 
+/**
+ * A template unknown, or whose parameters do not fit (NOTIFICATION_*): an error of data, not of
+ * delivery — retrying cannot help.
+ */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('NOTIFICATION_');
+}
+
 /** The deliveries a job is for: its items (enqueueItem: delivery ids), or a job written before, `{ deliveryId }`. */
 function deliveryIdsOf(job: ClaimedJob): string[] {
   return itemsOf<string | { deliveryId: unknown }>(job).map((i) => (typeof i === 'string' ? i : String(i.deliveryId)));
-}
-
-/** Templates read once for several `notify` calls of one transaction (code → row; absent: unknown). */
-export type TemplatesRead = Map<string, Selectable<NotificationTemplatesTable> | undefined>;
-
-/** Reads the templates of these codes in one round trip, for `notify(trx, input, templates)` in the same transaction. */
-export async function readTemplates(trx: Db, codes: string[]): Promise<TemplatesRead> {
-  const unique = [...new Set(codes)];
-  const rows = unique.length ? await templatesRepo.byCodes(trx, unique) : [];
-  return new Map(unique.map((c) => [c, rows.find((r) => r.code === c)]));
 }
 
 export interface TemplateTexts {
@@ -116,8 +117,38 @@ export interface NotificationServiceOptions {
 
 export class NotificationService {
   private readonly db: Db;
+  /** Templates kept per process (notifications.cache.ts): `notifyAll` reads none in the caller's transaction. */
+  readonly templateCache = new TemplateCache();
   constructor(private readonly opts: NotificationServiceOptions) {
     this.db = opts.db;
+  }
+
+  /**
+   * Notifies in the caller's transaction (as `notify`), with the templates this process keeps:
+   * no round trip for them unless one is not kept yet. Each input is told or refused on its own:
+   * a template unknown or whose parameters do not fit is a data error, returned (nothing written
+   * for it, nothing thrown, so the caller's transaction goes on); any other error is thrown.
+   */
+  async notifyAll(trx: Db, inputs: NotifyInput[]): Promise<{ told: number; refused: { input: NotifyInput; err: unknown }[] }> {
+    const refused: { input: NotifyInput; err: unknown }[] = [];
+    if (!inputs.length) return { told: 0, refused };
+    const templates = await this.templateCache.read(trx, inputs.map((i) => i.template));
+    let told = 0;
+    for (const input of inputs) {
+      try {
+        await notify(trx, input, templates);
+        told++;
+      } catch (err) {
+        if (!isDataError(err)) throw err;
+        refused.push({ input, err });
+      }
+    }
+    return { told, refused };
+  }
+
+  /** Follows template edits made by other processes (see notifications.cache.ts). */
+  followTemplates(listen: DatabaseHandle['listen']): Promise<void> {
+    return this.templateCache.follow(listen);
   }
 
   get gateways(): Gateways {
@@ -190,7 +221,7 @@ export class NotificationService {
   }
 
   async updateTemplate(ctx: RequestContext, code: string, input: TemplateUpdate) {
-    return this.db.transaction().execute(async (trx) => {
+    const out = await this.db.transaction().execute(async (trx) => {
       const t = await templatesRepo.byCode(trx, code);
       if (!t) throw notificationErrors.templateNotFound();
       const declared = t.params;
@@ -222,8 +253,12 @@ export class NotificationService {
         }
       }
       await recordAudit(trx, ctx, { action: 'notifications.template.update', entityType: 'notification_template', entityId: code, detail: { version: updated.version, before, after } });
+      // Every process drops the templates it keeps when this commits (this one below, at once).
+      await notifyAtCommit(trx, TEMPLATES_CHANNEL, code);
       return presentTemplate(updated);
     });
+    this.templateCache.drop();
+    return out;
   }
 
   // ---- delivery: the outbox job -------------------------------------------------------------

@@ -4,13 +4,13 @@ import { sql } from 'kysely';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, type Client, expectProblem } from '../../../../../test/helpers';
+import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, twoProcesses, type Client, expectProblem } from '../../../../../test/helpers';
 import { enterprises, people } from '../../demo/data';
 import { AppError } from '../../shared/errors';
 import { maskMobile } from '../../shared/masking';
 import { transact } from '../../db/deferred';
 import { JobRunner } from '../jobs';
-import { DELIVER_QUEUE, notify, SimulatedSmsGateway, type NotifyInput } from './index';
+import { DELIVER_QUEUE, notify, SimulatedSmsGateway, TemplateCache, type NotifyInput } from './index';
 import { render } from './notifications.templates';
 
 describe('template rendering', () => {
@@ -359,5 +359,101 @@ describe.each(DB_KINDS)('notifications on %s', (kind) => {
     const n = (await zhang.req('GET', '/api/notifications')).json().items.find((x: { id: string }) => x.id === id);
     expect(n.body.zh).toBe('好消息：「食品经营许可」（FZ-EDIT-1）已准予。');
     expect((await deliveriesOf(id)).map((d) => d.channel)).toEqual(['sms']); // e-mail switched off by the edit
+  });
+  it('notifyAll tells in the caller’s transaction with the templates the process keeps; a template that does not fit comes back refused, the others are told', async () => {
+    const svc = app.services.notifications;
+    const me = zhang.me.account.id;
+    const counts = await tableCounts(app);
+    const r = await transact(db(), (trx) =>
+      svc.notifyAll(trx, [accepted(me, 'FZ-ALL-1'), { recipientAccountId: me, template: 'no.such', params: {} }, { ...accepted(me, 'FZ-ALL-2'), params: { applicationNo: 'FZ-ALL-2' } }]),
+    );
+    expect(r.told).toBe(1);
+    expect(r.refused.map((x) => (x.err as AppError).code)).toEqual(['NOTIFICATION_TEMPLATE_UNKNOWN', 'NOTIFICATION_PARAMS_MISSING']);
+    const bodies = (await zhang.req('GET', '/api/notifications?limit=100')).json().items.map((n: { body: { zh: string } }) => n.body.zh).join('\n');
+    expect(bodies).toContain('FZ-ALL-1');
+    expect(bodies).not.toContain('FZ-ALL-2');
+    const after = await tableCounts(app);
+    expect(after.notifications - counts.notifications).toBe(1);
+    // Nothing told when the caller's transaction rolls back.
+    await expect(
+      transact(db(), async (trx) => {
+        await svc.notifyAll(trx, [accepted(me, 'FZ-ALL-RB')]);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await tableCounts(app)).toEqual(after);
+  });
+
+  it('an administrator’s edit of a template is used by the next notification of this process at once (the version recorded)', async () => {
+    const svc = app.services.notifications;
+    const me = zhang.me.account.id;
+    const tell = (no: string) => transact(db(), (trx) => svc.notifyAll(trx, [{ ...accepted(me, no), template: 'application.not_accepted', params: { applicationNo: no, itemName: '食品经营许可', reason: '材料不全' } }]));
+    const versionOf = (no: string) => db().selectFrom('notifications').select(['template_version', 'content']).where(sql<boolean>`params->>'applicationNo' = ${no}`).executeTakeFirstOrThrow();
+    await tell('FZ-CACHE-1'); // kept from now on
+    const t = ((await admin.req('GET', '/api/admin/notification-templates')).json() as { code: string; version: number; zh: Record<string, string>; en: Record<string, string>; channels: string[] }[]).find((x) => x.code === 'application.not_accepted')!;
+    expect((await versionOf('FZ-CACHE-1')).template_version).toBe(t.version);
+    const res = await admin.req('PUT', '/api/admin/notification-templates/application.not_accepted', { version: t.version, channels: t.channels, zh: { ...t.zh, body: '改：{{applicationNo}}「{{itemName}}」不予受理：{{reason}}' }, en: t.en });
+    expect(res.statusCode, res.body).toBe(200);
+    await tell('FZ-CACHE-2');
+    const n = await versionOf('FZ-CACHE-2');
+    expect(n.template_version).toBe(t.version + 1);
+    expect(n.content.zh.body).toBe('改：FZ-CACHE-2「食品经营许可」不予受理：材料不全');
+  });
+
+  it('the template cache: nothing kept past its age, a read that raced with an edit not kept', async () => {
+    let now = 1_000_000;
+    const cache = new TemplateCache(60_000, () => now);
+    const code = 'review.reminder';
+    const bump = () => db().updateTable('notification_templates').set({ version: sql`version + 1` }).where('code', '=', code).execute();
+    const version = async () => (await cache.read(db(), [code])).get(code)!.version;
+    // A read during which an edit's notice arrived is not kept: the next read reads again.
+    const racing = cache.read(db(), [code]);
+    cache.drop();
+    const v = (await racing).get(code)!.version;
+    await bump(); // behind the cache's back (no notice)
+    expect(await version()).toBe(v + 1);
+    await bump();
+    expect(await version()).toBe(v + 1); // kept
+    now += 59_000;
+    expect(await version()).toBe(v + 1);
+    now += 2_000; // a missed notice is bounded by the age
+    expect(await version()).toBe(v + 2);
+    expect((await cache.read(db(), ['no.such'])).get('no.such')).toBeUndefined();
+  });
+});
+
+describe('notification templates across two processes (PostgreSQL)', () => {
+  let a: FastifyInstance;
+  let b: FastifyInstance;
+  beforeAll(async () => {
+    [a, b] = await twoProcesses();
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('an edit in one process reaches the templates the other keeps by NOTIFY', async () => {
+    const zhang = await personLogin(a, people.find((p) => p.name === '张伟')!.idNumber);
+    const tell = (no: string) =>
+      transact(a.database.db, (trx) => a.services.notifications.notifyAll(trx, [{ recipientAccountId: zhang.me.account.id, template: 'application.approved', params: { applicationNo: no, itemName: '食品经营许可' } }]));
+    const versionOf = async (no: string) => (await a.database.db.selectFrom('notifications').select('template_version').where(sql<boolean>`params->>'applicationNo' = ${no}`).executeTakeFirstOrThrow()).template_version;
+    await tell('FZ-2P-0'); // kept in a
+    const admin = await staffLogin(b, 'admin');
+    const t = ((await admin.req('GET', '/api/admin/notification-templates')).json() as { code: string; version: number; zh: Record<string, string>; en: Record<string, string>; channels: string[] }[]).find((x) => x.code === 'application.approved')!;
+    expect(await versionOf('FZ-2P-0')).toBe(t.version);
+    const res = await admin.req('PUT', '/api/admin/notification-templates/application.approved', { version: t.version, channels: t.channels, zh: { ...t.zh, title: '已准予（改）' }, en: t.en });
+    expect(res.statusCode, res.body).toBe(200);
+    const t0 = Date.now();
+    let i = 0;
+    let seen = t.version;
+    while (seen === t.version && Date.now() - t0 < 5_000) {
+      const no = `FZ-2P-${++i}`;
+      await tell(no);
+      seen = await versionOf(no);
+      if (seen === t.version) await new Promise((r) => setTimeout(r, 20));
+    }
+    console.log(`a template edited in one process used by the other after ${Date.now() - t0} ms`);
+    expect(seen).toBe(t.version + 1);
   });
 });
