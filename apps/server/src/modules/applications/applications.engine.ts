@@ -16,10 +16,10 @@
  * approvals, special procedures) lock their child and task only, so the parallel children of a
  * bundle do not queue on one row. This cannot deadlock: a transaction holding the bundle waits
  * only for children, and a transaction holding a child but not the bundle never waits for the
- * bundle or for another child. FOR NO KEY UPDATE (not FOR UPDATE) matters here: the foreign-key
- * checks of a child's new tasks and timeline entries (root_id → the bundle) take FOR KEY SHARE on
- * the bundle's row, which FOR UPDATE would block (the deadlock of session 4's first attempt) and
- * FOR NO KEY UPDATE does not.
+ * bundle or for another child. FOR NO KEY UPDATE (not FOR UPDATE): foreign-key checks of rows
+ * that reference an application take FOR KEY SHARE on its row, which FOR UPDATE would block (the
+ * deadlock of session 4's first attempt, when a child's tasks and timeline entries still checked
+ * root_id → the bundle; migration 2026-12-01T0710 dropped that check) and FOR NO KEY UPDATE does not.
  *
  * Inside a transaction only `trx` is used (PGlite has one connection; the root handle would wait
  * forever), so everything the engine needs from elsewhere (department names, the catalog) is read

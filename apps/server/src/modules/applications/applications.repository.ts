@@ -232,8 +232,7 @@ export const appsRepo = {
   /**
    * Row lock for a transition: every writer of an application takes it first (parent before child).
    * FOR NO KEY UPDATE (what an UPDATE of non-key columns takes anyway): it excludes other writers
-   * but not the FOR KEY SHARE locks of foreign-key checks, so a child's new timeline entries and
-   * tasks (which reference the bundle as root_id) never wait for whoever holds the bundle's row.
+   * but not the FOR KEY SHARE locks of foreign-key checks (rows that reference the application).
    */
   lock: pendingFirst((db: Db, id: string) => db.selectFrom('applications').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst()),
   /**
