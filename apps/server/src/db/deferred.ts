@@ -70,8 +70,14 @@ class Deferred {
     return out;
   }
 
-  /** On the pipelined driver (pg-driver.ts): the closing statements go in one round trip. */
-  constructor(readonly pipelined = false) {}
+  /**
+   * `pipelined`: on the pipelined driver (pg-driver.ts) the closing statements go in one round trip.
+   * `root`: the database the transaction was opened on (what per-database caches are keyed by).
+   */
+  constructor(
+    readonly pipelined = false,
+    readonly root?: Kysely<Database>,
+  ) {}
 
   async flush(trx: Q): Promise<void> {
     this.sealItemJobs();
@@ -246,7 +252,7 @@ const onDedupeReplace = (oc: OnConflictBuilder<Database, 'jobs'>) =>
 /** A transaction whose appends are deferred to its end (see the module comment). */
 export function transact<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
-    const d = new Deferred(canPipeline(db));
+    const d = new Deferred(canPipeline(db), db);
     open.set(trx, d);
     try {
       const out = await fn(trx);
@@ -256,6 +262,11 @@ export function transact<T>(db: Kysely<Database>, fn: (trx: Transaction<Database
       open.delete(trx);
     }
   });
+}
+
+/** The database a deferring transaction was opened on; undefined for anything else. */
+export function deferringRoot(db: Q): Kysely<Database> | undefined {
+  return open.get(db)?.root;
 }
 
 /** Whether statements on `db` (a root database or a deferring transaction) may go as one round trip (pg-driver `executeAll`). */

@@ -8,6 +8,14 @@
  * 'notifications.deliver'), retried with backoff, never for a write that rolled back. Templates
  * are data (seeded by the migration, edited by the platform admin); a template's parameters are
  * its contract with the calling modules.
+ *
+ * `NotificationService.notifyAll(trx, inputs)` does the same for several notifications and
+ * returns those whose template is unknown or whose parameters do not fit instead of throwing (the
+ * applications engine tells people in every transition's transaction and must not fail a
+ * transition for a region's template). Templates are kept per process (notifications.cache.ts):
+ * `notifyAll`, and `notify` in a deferring transaction (db/deferred.ts `transact`), read none in
+ * the caller's transaction; an edit drops them in every process (NOTIFY `notification_templates`,
+ * followed with `followTemplates(listen)`), and nothing is kept more than a minute.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config';

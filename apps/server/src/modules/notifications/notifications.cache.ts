@@ -15,6 +15,7 @@
  */
 import type { Selectable } from 'kysely';
 import type { Db, DatabaseHandle } from '../../db/database';
+import { deferringRoot } from '../../db/deferred';
 import type { NotificationTemplatesTable } from '../../db/types';
 import { templatesRepo } from './notifications.repository';
 
@@ -23,6 +24,18 @@ export const TEMPLATES_CHANNEL = 'notification_templates';
 
 /** Templates read once for several `notify` calls of one transaction (code → row; absent: unknown). */
 export type TemplatesRead = Map<string, Selectable<NotificationTemplatesTable> | undefined>;
+
+/** The cache of each database's notification service (a process may hold several: tests, two apps on one database). */
+const byDatabase = new WeakMap<object, TemplateCache>();
+
+/**
+ * The templates kept for the database of `trx`, when it is a deferring transaction (db/deferred.ts
+ * `transact`) on a database whose notification service keeps them; otherwise undefined (read them).
+ */
+export function templateCacheOf(trx: Db): TemplateCache | undefined {
+  const root = deferringRoot(trx);
+  return root && byDatabase.get(root);
+}
 
 export class TemplateCache {
   private rows = new Map<string, Selectable<NotificationTemplatesTable>>();
@@ -68,6 +81,12 @@ export class TemplateCache {
     this.generation++;
     this.rows.clear();
     this.since = this.clock();
+  }
+
+  /** Serves `notify` in deferring transactions on `db` (templateCacheOf). */
+  serve(db: Db): this {
+    byDatabase.set(db, this);
+    return this;
   }
 
   /** Follows other processes' edits (NOTIFY), and drops everything when the LISTEN connection comes back. */

@@ -22,7 +22,7 @@ import { enqueueItem, itemsOf, type ClaimedJob } from '../jobs';
 import { PermanentDeliveryError, type Gateways } from './notifications.gateways';
 import { notificationErrors } from './notifications.errors';
 import { deliveriesRepo, inboxRepo, preferencesRepo, templatesRepo } from './notifications.repository';
-import { TEMPLATES_CHANNEL, TemplateCache, type TemplatesRead } from './notifications.cache';
+import { TEMPLATES_CHANNEL, TemplateCache, templateCacheOf, type TemplatesRead } from './notifications.cache';
 import { notifyAtCommit } from '../../db/deferred';
 import { paramText, render, undeclaredPlaceholders } from './notifications.templates';
 
@@ -45,10 +45,12 @@ export interface NotifyInput {
 
 /**
  * Notifies an account, inside the caller's transaction (`trx`: never the root database). Throws
- * (and so aborts the caller's transaction) for an unknown template or missing parameters.
+ * (and so aborts the caller's transaction) for an unknown template or missing parameters. In a
+ * deferring transaction (db/deferred.ts `transact`) the rows go with its closing statement and the
+ * template is the one this process keeps (notifications.cache.ts): no round trip of its own.
  */
 export async function notify(trx: Db, input: NotifyInput, templates?: TemplatesRead): Promise<{ id: string }> {
-  const t = templates?.has(input.template) ? templates.get(input.template) : await templatesRepo.byCode(trx, input.template);
+  const t = templates?.has(input.template) ? templates.get(input.template) : await templateOf(trx, input.template);
   if (!t) throw notificationErrors.templateUnknown(input.template);
   const content = render(t, input.params);
   if (input.link !== undefined && !/^\/(?!\/)\S*$/.test(input.link)) throw new Error(`notify: link must be a path in this site, not ${input.link}`);
@@ -63,6 +65,12 @@ export async function notify(trx: Db, input: NotifyInput, templates?: TemplatesR
     await enqueueItem(trx, DELIVER_QUEUE, deliveryId, { maxAttempts: JOB_MAX_ATTEMPTS });
   }
   return { id };
+}
+
+/** A template: kept by the process for a deferring transaction (notifications.cache.ts), else read in `trx`. */
+async function templateOf(trx: Db, code: string) {
+  const cache = templateCacheOf(trx);
+  return cache ? (await cache.read(trx, [code])).get(code) : templatesRepo.byCode(trx, code);
 }
 
 /**
@@ -121,6 +129,8 @@ export class NotificationService {
   readonly templateCache = new TemplateCache();
   constructor(private readonly opts: NotificationServiceOptions) {
     this.db = opts.db;
+    // `notify` in other modules' deferring transactions on this database uses them too.
+    this.templateCache.serve(opts.db);
   }
 
   /**

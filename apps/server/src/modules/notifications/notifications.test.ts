@@ -11,6 +11,7 @@ import { maskMobile } from '../../shared/masking';
 import { transact } from '../../db/deferred';
 import { JobRunner } from '../jobs';
 import { DELIVER_QUEUE, notify, SimulatedSmsGateway, TemplateCache, type NotifyInput } from './index';
+import { templateCacheOf } from './notifications.cache';
 import { render } from './notifications.templates';
 
 describe('template rendering', () => {
@@ -398,6 +399,11 @@ describe.each(DB_KINDS)('notifications on %s', (kind) => {
     const n = await versionOf('FZ-CACHE-2');
     expect(n.template_version).toBe(t.version + 1);
     expect(n.content.zh.body).toBe('改：FZ-CACHE-2「食品经营许可」不予受理：材料不全');
+    // `notify` of other modules in a deferring transaction uses the templates the process keeps, edits included.
+    expect(await transact(db(), async (trx) => templateCacheOf(trx))).toBe(svc.templateCache);
+    expect(await db().transaction().execute(async (trx) => templateCacheOf(trx))).toBeUndefined();
+    await transact(db(), (trx) => notify(trx, { ...accepted(me, 'FZ-CACHE-3'), template: 'application.not_accepted', params: { applicationNo: 'FZ-CACHE-3', itemName: '食品经营许可', reason: '材料不全' } }));
+    expect(await versionOf('FZ-CACHE-3')).toMatchObject({ template_version: t.version + 1 });
   });
 
   it('the template cache: nothing kept past its age, a read that raced with an edit not kept', async () => {

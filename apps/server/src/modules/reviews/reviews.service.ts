@@ -18,6 +18,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database';
+import { transact } from '../../db/deferred';
 import { recordAudit } from '../../plugins/audit';
 import { hasRole, subjectOf, type Actor, type RequestContext } from '../../shared/actor';
 import { AppError } from '../../shared/errors';
@@ -153,7 +154,8 @@ export class ReviewService {
     // applicant, before it expires); only the token's hash is kept.
     const token = randomBytes(18).toString('base64url');
     const expires = new Date(this.now().getTime() + this.o.settings.inviteLinkDays * 86400_000);
-    await this.o.db.transaction().execute(async (trx) => {
+    // Deferring (db/deferred.ts): the notification, its delivery and the two jobs go with the COMMIT.
+    await transact(this.o.db, async (trx) => {
       const ins = await trx
         .insertInto('review_invitations')
         .values({ application_id: id, applicant_id: app.applicant_id, invited_at: this.now(), token_hash: sha(token), token_expires_at: expires })
