@@ -5,7 +5,7 @@
  * seeded snapshot). One SQL dialect for both; the same migrations run on both.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, type Dialect } from 'kysely';
+import { Kysely, SelectQueryNode, ValueNode, type Dialect, type KyselyPlugin } from 'kysely';
 import pg from 'pg';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,6 +110,18 @@ export function isPostgresUrl(url: string | undefined): url is string {
   return !!url && /^postgres(ql)?:\/\//.test(url);
 }
 
+/**
+ * Leaves `OFFSET 0` out of a query (the first page of a list: `.limit(n).offset(0)`). PostgreSQL
+ * prices a generic plan's `OFFSET $n` as if it skipped rows, so a prepared list query with the
+ * offset as a parameter kept being planned afresh on every call (a custom plan looks half as dear);
+ * without it the cached generic plan serves the first page, the page asked for most.
+ */
+const firstPageWithoutOffset: KyselyPlugin = {
+  transformQuery: ({ node }) =>
+    SelectQueryNode.is(node) && node.offset && ValueNode.is(node.offset.offset) && node.offset.offset.value === 0 ? Object.freeze({ ...node, offset: undefined }) : node,
+  transformResult: async ({ result }) => result,
+};
+
 export async function openDatabase(opts: { url?: string; dataDir: string; poolSize?: number; preparedStatements?: number }): Promise<DatabaseHandle> {
   let dialect: Dialect;
   let kind: DbKind;
@@ -159,7 +171,7 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolSi
       return track(() => db.connection().execute(() => unlisten()));
     };
   }
-  const db = new Kysely<Database>({ dialect });
+  const db = new Kysely<Database>({ dialect, plugins: [firstPageWithoutOffset] });
   if (kind === 'postgres') pipelined(db);
   return {
     db,
