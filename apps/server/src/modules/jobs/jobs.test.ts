@@ -269,6 +269,27 @@ describe.each(DB_KINDS)('durable jobs on %s', (kind) => {
     expect(order).toEqual([3, 1, 2]);
   });
 
+  it('a claim takes up to its batch size: the preferred queues\' due jobs first, then the others\', each group in due order across its queues (id breaks ties), none not yet due', async () => {
+    const at = (s: number) => new Date(Date.now() + s * 1000);
+    const same = at(-50);
+    await db().transaction().execute(async (trx) => {
+      const jobs: [string, Date, number][] = [
+        ['t.c.other1', at(-60), 1], ['t.c.other2', at(-55), 2], ['t.c.other1', same, 3], ['t.c.other2', same, 4],
+        ['t.c.pref1', at(-20), 5], ['t.c.pref2', at(-30), 6], ['t.c.pref1', at(-25), 7], ['t.c.pref2', at(3600), 8],
+        ['t.c.other1', at(-10), 9], ['t.c.unhandled', at(-70), 10],
+      ];
+      for (const [queue, runAt, n] of jobs) await enqueue(trx, { queue, runAt, payload: { n } });
+    });
+    const take = async () => {};
+    const runner = new JobRunner(db(), silent, { batchSize: 4 });
+    for (const q of ['t.c.other1', 't.c.other2', 't.c.pref1', 't.c.pref2']) runner.handle(q, take);
+    runner.prefer('t.c.pref1', 't.c.pref2');
+    const n = (jobs: ClaimedJob[]) => jobs.map((j) => (j.payload as { n: number }).n);
+    expect(n(await runner.claim())).toEqual([6, 7, 5, 1]);
+    expect(n(await runner.claim())).toEqual([2, 3, 4, 9]); // 3 and 4 share run_at: enqueued (id) order
+    expect(n(await runner.claim())).toEqual([]); // 8 is not due, 10's queue is not handled here
+  });
+
   it('the runner loop runs jobs several at a time, each once, and records them done', async () => {
     await db().transaction().execute(async (trx) => {
       for (let i = 0; i < 45; i++) await enqueue(trx, { queue: 't.loop', payload: { i } });
@@ -306,6 +327,35 @@ describe.each(DB_KINDS)('durable jobs on %s', (kind) => {
 });
 
 describe('several processes share one queue without running a job twice (PostgreSQL)', () => {
+  it('a runner claiming while another runner\'s claim holds the first due jobs locked takes the next ones, a full batch', async () => {
+    const url = await freshDatabaseUrl('postgres');
+    const a = await openDatabase({ url, dataDir: '/tmp', poolSize: 2 });
+    try {
+      await migrateToLatest(a.db);
+      await a.db.transaction().execute(async (trx) => {
+        for (let n = 0; n < 12; n++) await enqueue(trx, { queue: 't.busy', runAt: new Date(Date.now() - (100 - n) * 1000), payload: { n } });
+      });
+      const runner = new JobRunner(a.db, silent, { batchSize: 5 }).handle('t.busy', async () => {});
+      // The other runner's claim in flight: the first five due jobs row-locked by an open transaction.
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const lockedNow = new Promise<void>((r) => (locked = r));
+      const other = a.db.transaction().execute(async (trx) => {
+        await sql`SELECT id FROM jobs WHERE queue = 't.busy' ORDER BY run_at, id LIMIT 5 FOR UPDATE`.execute(trx);
+        locked();
+        await held;
+      });
+      await lockedNow;
+      const claimed = await runner.claim();
+      release();
+      await other;
+      expect(claimed.map((j) => (j.payload as { n: number }).n)).toEqual([5, 6, 7, 8, 9]);
+    } finally {
+      await a.close();
+    }
+  });
+
   it('two runners on separate connection pools run 300 jobs exactly once each', async () => {
     const url = await freshDatabaseUrl('postgres');
     const a = await openDatabase({ url, dataDir: '/tmp', poolSize: 4 });
