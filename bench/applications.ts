@@ -19,6 +19,7 @@
  * - CPU time per concluded bundle of the server, of PostgreSQL and of the load generator (from
  *   /proc: unlike bundles/s it does not depend on what else the machine runs), the most due jobs
  *   seen waiting, and task-list calls per bundle;
+ * - rows written per table and WAL (records, bytes, full-page images) per concluded bundle;
  * - with --statements, the run's statements by calls per bundle (pg_stat_statements).
  * `--warmup N`: N bundles driven to conclusion (and their jobs drained) before the measured run, so
  * that it measures a server V8 has compiled, without the probe's 10 bundles (default 0: a cold
@@ -234,8 +235,14 @@ async function main() {
           [Number(r.ins), Number(r.upd), Number(r.hot), Number(r.del)],
         ]),
       );
+    /** WAL written so far (pg_stat_wal: records, full-page images, bytes), for the run's difference. */
+    const walWritten = async () => {
+      const r = (await sql<{ records: string; fpi: string; bytes: string }>`SELECT wal_records::text AS records, wal_fpi::text AS fpi, wal_bytes::text AS bytes FROM pg_stat_wal`.execute(db)).rows[0];
+      return [Number(r.records), Number(r.fpi), Number(r.bytes)];
+    };
     await sleep(1500); // backends publish their table statistics when idle, at most once a second
     const rows0 = await rowsWritten();
+    const wal0 = await walWritten();
     const runStart = new Date();
     const cpu = () => ({ server: treeCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster), driver: process.cpuUsage(), writes: writeCalls(server.child.pid!), read: writeCalls(server.child.pid!, 'rchar') });
     const cpu0 = cpu();
@@ -269,6 +276,7 @@ async function main() {
     // Jobs created during the run, by queue: how many ran by the last conclusion and how many were left (notifications lag).
     await sleep(1500);
     const rows1 = await rowsWritten();
+    const wal1 = await walWritten();
     const jobsOfRun = (
       await sql<{ queue: string; done: number; left: number }>`
         SELECT queue, count(*) FILTER (WHERE state = 'done')::int AS done, count(*) FILTER (WHERE state = 'pending')::int AS left
@@ -318,6 +326,8 @@ async function main() {
       .filter(([, v]) => v[0] + v[1] + v[3] > 0)
       .sort((a, b) => b[1][0] + b[1][1] - a[1][0] - a[1][1]);
     const pb = (x: number) => (x / Math.max(1, concluded)).toFixed(1);
+    const walPer = wal1.map((v, i) => (v - wal0[i]) / Math.max(1, concluded));
+    console.log(`WAL per concluded bundle (pg_stat_wal, whole run incl. the drain): ${walPer[0].toFixed(0)} records, ${(walPer[2] / 1024).toFixed(1)} KiB, ${walPer[1].toFixed(1)} full-page images`);
     console.log(`rows written per concluded bundle, by table (inserted / updated (HOT) / deleted; pg_stat_user_tables): ${written.map(([t, v]) => `${t} ${pb(v[0])}/${pb(v[1])} (${pb(v[2])})/${pb(v[3])}`).join(', ')}`);
     if (statementsOfRun.length) {
       const planMs = statementsOfRun.reduce((t, r) => t + r.planMs, 0);
