@@ -62,14 +62,18 @@ export const inboxRepo = {
 };
 
 export const deliveriesRepo = {
-  /** Deliveries with their notification and the recipient's preferences (null when none), in one round trip. */
+  /**
+   * Deliveries with their notification and the recipient's preferences (null when none), in one
+   * round trip. The ids as one array parameter: one statement text whatever their number (an IN
+   * list made a text per count, each planned afresh and filling the connection's prepared statements).
+   */
   forSendingMany: (db: Q, ids: string[]) =>
     db
       .selectFrom('notification_deliveries as d')
       .innerJoin('notifications as n', 'n.id', 'd.notification_id')
       .leftJoin('notification_preferences as p', 'p.account_id', 'n.recipient_id')
       .select(['d.id', 'd.channel', 'd.status', 'd.attempts', 'n.recipient_id', 'n.template_code', 'n.params', 'n.content', 'p.locale as pref_locale', 'p.sms as pref_sms', 'p.email as pref_email'])
-      .where('d.id', 'in', ids)
+      .where(sql<boolean>`d.id = any(${ids}::uuid[])`)
       .execute(),
   /**
    * Records the outcomes of a batch in one statement: sent ones (as `record` with status 'sent': an
