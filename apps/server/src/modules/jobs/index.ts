@@ -181,7 +181,8 @@ export class JobRunner {
    *   applications benchmark instead of ~1,000 (of which ~500 the update itself);
    * - hash and merge joins off, rows locked and updated by ctid: the candidates are joined to the
    *   rows to lock one by one in their order, not hashed against every due job;
-   * - the limits are literals (with the per-queue limit a parameter the generic plan was ~10x slower).
+   * - the limits are literals (with the per-queue limit a parameter the generic plan was ~10x slower);
+   * - its generic plan always (it was planned again for half of the calls, for nothing).
    * The conditions on `j` are what a row locked after a concurrent change is checked against again.
    */
   async claim(): Promise<ClaimedJob[]> {
@@ -214,7 +215,7 @@ export class JobRunner {
     // In a transaction of its own with bitmap scans and hash / merge joins off (see above); on
     // PostgreSQL one round trip (BEGIN, the settings, the claim, COMMIT).
     const rows = await this.db.transaction().execute(async (trx): Promise<ClaimRow[]> => {
-      const set = sql`SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`.compile(trx);
+      const set = sql`SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)`.compile(trx);
       const q = claim.compile(trx);
       if (canPipeline(this.db)) return (await trx.executeQuery(commitWith(pipeline([set, q])))).rows as ClaimRow[];
       await trx.executeQuery(set);
