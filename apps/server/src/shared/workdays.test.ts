@@ -168,6 +168,33 @@ describe('workingDaysBetween', () => {
   });
 });
 
+describe('counting agrees with walking the calendar day by day', () => {
+  // addWorkingDays / workingDaysBetween count on a table of the covered days; walking isWorkingDay
+  // one day at a time is the definition they must keep, across official and provisional years.
+  const walkAdd = (start: string, n: number) => {
+    let d = toDayNumber(start);
+    for (let left = n; left > 0; ) if (isWorkingDay(fromDayNumber(++d))) left--;
+    return fromDayNumber(d);
+  };
+  const walkBetween = (from: string, to: string) => datesFrom(fromDayNumber(toDayNumber(from) + 1), to).filter(isWorkingDay).length;
+  it('for 2,000 starts and lengths from 2004 to the last provisional year', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const first = toDayNumber('2004-01-01');
+    const last = toDayNumber('2028-09-01'); // + 60 working days and + 90 days stay inside 2028
+    for (let i = 0; i < 2000; i++) {
+      const start = fromDayNumber(first + Math.floor(rnd() * (last - first)));
+      const n = Math.floor(rnd() * 61);
+      const end = addWorkingDays(start, n);
+      expect(end, `${start} + ${n}`).toBe(walkAdd(start, n));
+      expect(workingDaysBetween(start, end)).toBe(n);
+      const other = fromDayNumber(toDayNumber(start) + Math.floor(rnd() * 90));
+      expect(workingDaysBetween(start, other), `${start} → ${other}`).toBe(walkBetween(start, other));
+      expect(workingDaysBetween(other, start)).toBe(0 - walkBetween(start, other));
+    }
+  });
+});
+
 describe('coverage limits', () => {
   it('throws CalendarCoverageError outside the published and provisional years', () => {
     expect(provisionalCoverage()).toEqual({ from: 2027, to: 2028 });

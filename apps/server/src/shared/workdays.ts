@@ -63,6 +63,7 @@ function load(): Calendar {
 /** Forgets the years entered with extendCalendar (tests that start a second app in one process). */
 export function resetCalendarForTests(): void {
   calendar = undefined;
+  table = undefined;
 }
 
 function yearOfDate(date: string): number {
@@ -104,13 +105,45 @@ export function isProvisionalDate(date: string): boolean {
   return y >= p.from && y <= p.to;
 }
 
-/** Throws CalendarCoverageError unless the day's year is official or provisional. */
-function assertCovered(dayNumber: number): string {
+/**
+ * The covered days (official and provisional years) counted once: `worked[i]` is how many working
+ * days there are from `base` to `base + i` inclusive. Every question of the calendar — is a day a
+ * working day, the N-th working day after one, the working days between two — is then a look-up
+ * or a binary search instead of a walk that formats and looks up each date (deadlines, days left and
+ * SLA colours are worked out on every transition and every task list). Made again when the calendar
+ * changes (extendCalendar).
+ */
+interface DayTable {
+  base: number;
+  end: number;
+  worked: Int32Array;
+}
+
+let table: DayTable | undefined;
+
+function days(): DayTable {
+  if (table) return table;
   const cal = load();
-  const date = fromDayNumber(dayNumber);
-  const year = yearOfDate(date);
-  if (year < cal.from || year > cal.to + PROVISIONAL_YEARS) throw new CalendarCoverageError(year, { from: cal.from, to: cal.to + PROVISIONAL_YEARS });
-  return date;
+  const base = toDayNumber(`${cal.from}-01-01`);
+  const end = toDayNumber(`${cal.to + PROVISIONAL_YEARS}-12-31`);
+  const worked = new Int32Array(end - base + 1);
+  let n = 0;
+  for (let day = base; day <= end; day++) {
+    if (onCalendar(day)) n++;
+    worked[day - base] = n;
+  }
+  table = { base, end, worked };
+  return table;
+}
+
+/** Throws CalendarCoverageError unless the day's year is official or provisional; returns its index in the table. */
+function covered(dayNumber: number): number {
+  const t = days();
+  if (dayNumber < t.base || dayNumber > t.end) {
+    const cal = load();
+    throw new CalendarCoverageError(yearOfDate(fromDayNumber(dayNumber)), { from: cal.from, to: cal.to + PROVISIONAL_YEARS });
+  }
+  return dayNumber - t.base;
 }
 
 function isWeekday(dayNumber: number): boolean {
@@ -118,13 +151,20 @@ function isWeekday(dayNumber: number): boolean {
   return weekday !== 0 && weekday !== 6;
 }
 
-function isWorkingDayNumber(dayNumber: number): boolean {
-  const date = assertCovered(dayNumber);
+/** Whether a covered day is a working day, from the arrangements themselves (what the table is made of). */
+function onCalendar(dayNumber: number): boolean {
+  const date = fromDayNumber(dayNumber);
   const { workdays, holidays, to } = load();
   if (yearOfDate(date) > to) return !provisionalDaysOff(yearOfDate(date)).has(date) && isWeekday(dayNumber);
   if (workdays.has(date)) return true;
   if (holidays.has(date)) return false;
   return isWeekday(dayNumber);
+}
+
+function isWorkingDayNumber(dayNumber: number): boolean {
+  const i = covered(dayNumber);
+  const { worked } = days();
+  return worked[i]! - (i > 0 ? worked[i - 1]! : 0) === 1;
 }
 
 /**
@@ -281,13 +321,21 @@ export function isWorkingDay(date: string): boolean {
  */
 export function addWorkingDays(start: string, n: number): string {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`Working days must be a non-negative integer, got ${n}`);
-  let day = toDayNumber(start);
-  assertCovered(day);
-  for (let left = n; left > 0; ) {
-    day += 1;
-    if (isWorkingDayNumber(day)) left -= 1;
+  const from = covered(toDayNumber(start));
+  if (n === 0) return fromDayNumber(toDayNumber(start));
+  const { base, end, worked } = days();
+  const want = worked[from]! + n;
+  // Past the covered days: the day the count would need is in a year the calendar does not know.
+  if (want > worked[end - base]!) covered(end + 1);
+  // The first day whose count reaches `want` (a working day: the count rises on it).
+  let lo = from + 1;
+  let hi = end - base;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (worked[mid]! < want) lo = mid + 1;
+    else hi = mid;
   }
-  return fromDayNumber(day);
+  return fromDayNumber(base + lo);
 }
 
 /**
@@ -299,10 +347,11 @@ export function workingDaysBetween(from: string, to: string): number {
   const a = toDayNumber(from);
   const b = toDayNumber(to);
   if (b < a) return 0 - workingDaysBetween(to, from); // 0 - 0 is +0; a bare minus would give -0
-  assertCovered(a);
-  let count = 0;
-  for (let day = a + 1; day <= b; day++) if (isWorkingDayNumber(day)) count += 1;
-  return count;
+  const i = covered(a);
+  const { base, end, worked } = days();
+  // Past the covered days: refused for the first year the calendar does not know.
+  if (b > end) covered(end + 1);
+  return worked[b - base]! - worked[i]!;
 }
 
 /**
@@ -339,6 +388,7 @@ export function extendCalendar(
     cal.workdays.add(d);
   }
   cal.to = year;
+  table = undefined;
   return true;
 }
 
