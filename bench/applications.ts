@@ -2,7 +2,7 @@
  * Throughput of the applications engine on PostgreSQL, through HTTP, everything on this machine
  * (load generator, server process, database):
  *
- *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4] [--statements] [--processes 1] [--tcp] [--warmup 0] [--no-analyze]
+ *   npx tsx bench/applications.ts [--bundles 200] [--submitters 4] [--officers 1] [--statements] [--processes 1] [--tcp] [--warmup 0] [--no-analyze]
  *
  * A throwaway PostgreSQL cluster (fsync off, as bench/catalog-search.ts; pg_stat_statements
  * loaded) gets the demo node and a bundle of four items: three without prerequisites in three
@@ -58,6 +58,13 @@ const arg = (name: string, d: number) => {
 };
 const BUNDLES = arg('bundles', 200);
 const SUBMITTERS = arg('submitters', 4);
+/**
+ * Officers per role and department (`--officers N`, default 1: 8 officers). Each officer works its
+ * queue one act at a time, so with one per role the run is also bounded by the acts' latency, not
+ * only by CPU; N > 1 signs the same staff account in N times, and officer k takes the open tasks
+ * whose id falls to it (id mod N), as colleagues sharing a queue would split it, so they do not collide.
+ */
+const OFFICERS = arg('officers', 1);
 /** Server processes (SERVER_PROCESSES; more than one shares the port, see apps/server/src/main.ts). */
 const PROCESSES = arg('processes', 1);
 /** Bundles driven to conclusion before the measured run (0: none, a cold server as before). */
@@ -122,10 +129,12 @@ async function main() {
     servers.push(server);
     const base = server.url;
     const citizens = await Promise.all(people.slice(0, 2).map((p) => personLoginHttp(base, p.idNumber)));
-    const officers: { c: HttpClient; act: 'accept' | 'decide' }[] = [];
+    const officers: { c: HttpClient; act: 'accept' | 'decide'; k: number }[] = [];
     for (const s of ['gaj', 'scjg', 'wjw', 'rsj']) {
-      officers.push({ c: await staffLoginHttp(base, `${s}.window`), act: 'accept' });
-      officers.push({ c: await staffLoginHttp(base, `${s}.decider`), act: 'decide' });
+      for (let k = 0; k < OFFICERS; k++) {
+        officers.push({ c: await staffLoginHttp(base, `${s}.window`), act: 'accept', k });
+        officers.push({ c: await staffLoginHttp(base, `${s}.decider`), act: 'decide', k });
+      }
     }
     const form = { applicantName: '张伟', mobile: '13800591001', reason: '基准测试' };
     const submitOne = async (c: HttpClient, key: string) => {
@@ -178,12 +187,12 @@ async function main() {
           ids.push(await submitOne(citizens[w % citizens.length], `${tag}-${n}-${Date.now()}`));
         }
       });
-      const workers = officers.map(async ({ c, act }) => {
+      const workers = officers.map(async ({ c, act, k }) => {
         while (!done) {
           // Long polling: an empty list waits (up to 2 s) until a task opens in the department.
           const list = await c.req('GET', '/api/tasks?limit=100&waitSeconds=2');
           note('GET /api/tasks', list.ms);
-          const tasks = (list.body as { id: string; action: string; state: string }[]).filter((t) => t.state === 'open' && t.action === act);
+          const tasks = (list.body as { id: string; action: string; state: string }[]).filter((t) => t.state === 'open' && t.action === act && parseInt(t.id.slice(0, 8), 16) % OFFICERS === k);
           if (!tasks.length) {
             // Tasks of the department for the other role (the clerk and the decider share it): let them go first.
             if ((list.body as unknown[]).length) await sleep(20);
@@ -303,7 +312,7 @@ async function main() {
     const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
 
     console.log(`\napplications benchmark (PostgreSQL, server process + load generator + database on this machine; load average ${(await import('node:os')).loadavg()[0].toFixed(1)})`);
-    console.log(`bundles: ${concluded}/${BUNDLES} concluded (3 parallel children + 1 dependent, 2 stages each), ${SUBMITTERS} submitters, 8 officers, ${PROCESSES} server process${PROCESSES > 1 ? 'es' : ''}${WARMUP ? `, after a warm-up of ${WARMUP} bundles${ANALYZE ? ' and ANALYZE' : ' (statistics not refreshed: --no-analyze)'}` : ', cold server (no warm-up)'}`);
+    console.log(`bundles: ${concluded}/${BUNDLES} concluded (3 parallel children + 1 dependent, 2 stages each), ${SUBMITTERS} submitters, ${8 * OFFICERS} officers, ${PROCESSES} server process${PROCESSES > 1 ? 'es' : ''}${WARMUP ? `, after a warm-up of ${WARMUP} bundles${ANALYZE ? ' and ANALYZE' : ' (statistics not refreshed: --no-analyze)'}` : ', cold server (no warm-up)'}`);
     console.log(`submission phase: ${(BUNDLES / Math.max(submitSeconds, 0.001)).toFixed(1)} bundles/s submitted`);
     console.log(`concluded bundles/s: ${(concluded / seconds).toFixed(1)}  (${seconds.toFixed(1)} s from first submission to last conclusion; goal ≥ 50)`);
     console.log(`engine committed transitions/s: ${(transitions / seconds).toFixed(0)} (${transitions} transitions)  |  pgbench tpcb-like: ${tps.toFixed(0)} TPS  →  ${((100 * transitions) / seconds / tps).toFixed(0)} % (goal ≥ 50 %)`);
