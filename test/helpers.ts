@@ -3,7 +3,7 @@
  * signing in as the demo accounts. Integration tests go through app.inject() (real routing,
  * hooks, validation, serialization) against a real database.
  */
-import { expect, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -52,6 +52,28 @@ export async function twoProcesses(overrides: Partial<Config> = {}, opts: { seed
   const url = await freshDatabaseUrl('postgres', { seeded: opts.seeded ?? true });
   const config = testConfig(url, { DATABASE_POOL_SIZE: 4, ...overrides });
   return [await buildApp(config), await buildApp(config)];
+}
+
+/**
+ * `twoProcesses` for a describe block: started before its tests, closed after them. The apps are
+ * read when a test runs (`const { a, b } = two;`), not when the block is defined.
+ */
+export function useTwoProcesses(overrides: Partial<Config> = {}, opts: { seeded?: boolean } = {}): { readonly a: FastifyInstance; readonly b: FastifyInstance } {
+  let apps: FastifyInstance[] = [];
+  beforeAll(async () => {
+    apps = await twoProcesses(overrides, opts);
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+  });
+  return {
+    get a() {
+      return apps[0]!;
+    },
+    get b() {
+      return apps[1]!;
+    },
+  };
 }
 
 /** A signed-in client: the session cookie and CSRF token sent on every request. */

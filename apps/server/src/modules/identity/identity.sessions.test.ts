@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { DB_KINDS, personLogin, staffLogin, testApp, twoProcesses } from '../../../../../test/helpers';
+import { DB_KINDS, personLogin, staffLogin, testApp, useTwoProcesses } from '../../../../../test/helpers';
 import { people } from '../../demo/data';
 import { sessionsRepo } from './identity.repository';
 import { SESSION_CACHE_MS } from './identity.service';
@@ -83,15 +83,7 @@ describe.each(DB_KINDS)('session cache on %s', (kind) => {
 });
 
 describe('session cache across two processes (PostgreSQL)', () => {
-  let a: FastifyInstance;
-  let b: FastifyInstance;
-  beforeAll(async () => {
-    [a, b] = await twoProcesses();
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-  });
+  const two = useTwoProcesses();
 
   /** The same signed-in client, sending to the other process. */
   const via = (app: FastifyInstance, c: Awaited<ReturnType<typeof staffLogin>>) => ({
@@ -108,6 +100,7 @@ describe('session cache across two processes (PostgreSQL)', () => {
   };
 
   it('a logout and a role change in one process reach the other’s cached sessions by NOTIFY, well within the bound', async () => {
+    const { a, b } = two;
     const c = await staffLogin(a, 'rsj.window');
     const inB = via(b, c);
     expect((await inB.req('GET', '/api/auth/me')).statusCode).toBe(200); // cached in b

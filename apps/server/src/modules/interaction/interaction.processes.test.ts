@@ -3,25 +3,18 @@
  * two apps with their own caches, as two processes have): an entry withdrawn through one process
  * stops being suggested by the other as soon as the write's NOTIFY arrives, not after a restart.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { staffLogin, twoProcesses } from '../../../../../test/helpers';
+import { staffLogin, useTwoProcesses } from '../../../../../test/helpers';
 
 describe('knowledge base with two server processes on one PostgreSQL database', () => {
-  let a: FastifyInstance;
-  let b: FastifyInstance;
-  beforeAll(async () => {
-    [a, b] = await twoProcesses();
-  });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-  });
+  const two = useTwoProcesses();
 
   const suggest = async (app: FastifyInstance, q: string) =>
     ((await app.inject({ method: 'GET', url: `/api/knowledge?q=${encodeURIComponent(q)}` })).json() as { id: string; question: string }[]).map((e) => e.question);
 
   it('an entry withdrawn in one process is no longer suggested by the other', async () => {
+    const { a, b } = two;
     const question = '营业执照丢了怎么补办？';
     // Both processes have read (and cached) the published entries.
     expect(await suggest(a, '营业执照丢了')).toContain(question);

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, twoProcesses, type Client, expectProblem } from '../../../../../test/helpers';
+import { DB_KINDS, personLogin, staffLogin, tableCounts, testApp, useTwoProcesses, type Client, expectProblem } from '../../../../../test/helpers';
 import { enterprises, people } from '../../demo/data';
 import { AppError } from '../../shared/errors';
 import { maskMobile } from '../../shared/masking';
@@ -429,17 +429,10 @@ describe.each(DB_KINDS)('notifications on %s', (kind) => {
 });
 
 describe('notification templates across two processes (PostgreSQL)', () => {
-  let a: FastifyInstance;
-  let b: FastifyInstance;
-  beforeAll(async () => {
-    [a, b] = await twoProcesses();
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-  });
+  const two = useTwoProcesses();
 
   it('an edit in one process reaches the templates the other keeps by NOTIFY', async () => {
+    const { a, b } = two;
     const zhang = await personLogin(a, people.find((p) => p.name === '张伟')!.idNumber);
     const tell = (no: string) =>
       transact(a.database.db, (trx) => a.services.notifications.notifyAll(trx, [{ recipientAccountId: zhang.me.account.id, template: 'application.approved', params: { applicationNo: no, itemName: '食品经营许可' } }]));
