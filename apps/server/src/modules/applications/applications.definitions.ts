@@ -38,6 +38,9 @@ export function normalizeProcess(def: { stages: readonly Partial<ProcessStage>[]
   };
 }
 
+/** Imported processes by item id. */
+const byItem = (rows: { item_id: string; process: unknown }[]) => new Map(rows.map((r) => [r.item_id, r.process as ProcessDef]));
+
 export const processesRepo = {
   get: (db: Db, itemId: string) => db.selectFrom('application_processes').selectAll().where('item_id', '=', itemId).executeTakeFirst(),
   many: (db: Db, itemIds: string[]) => (itemIds.length ? processesRepo.manyQuery(db, itemIds).execute() : Promise.resolve([])),
@@ -59,14 +62,14 @@ export class ProcessDefinitions {
 
   /** `override` of several items in one query (the items of a bundle). */
   async overrides(itemIds: string[]): Promise<Map<string, ProcessDef>> {
-    return new Map((await processesRepo.many(this.db, itemIds)).map((r) => [r.item_id, r.process as unknown as ProcessDef]));
+    return byItem(await processesRepo.many(this.db, itemIds));
   }
 
   /** `overrides` as a statement to run with others in one round trip (a submission's first), and its rows read. */
   overridesRead(db: Db, itemIds: string[]) {
     return {
       query: processesRepo.manyQuery(db, itemIds).compile(),
-      read: (rows: unknown[]) => new Map((rows as { item_id: string; process: unknown }[]).map((r) => [r.item_id, r.process as ProcessDef])),
+      read: (rows: unknown[]) => byItem(rows as { item_id: string; process: unknown }[]),
     };
   }
 

@@ -34,6 +34,11 @@ import { buildSteps } from './applications.process';
 import type { ProcessDef } from './applications.bpmn';
 import { appsRepo, idempotencyRepo, tasksRepo, type AppPatch, type AppRow, type NewApp } from './applications.repository';
 
+/** The item version with an imported process (BPMN) in place of the catalog's, if there is one. */
+function withImported(v: ItemVersion, process: ProcessDef | null | undefined): ItemVersion {
+  return process ? { ...v, content: { ...v.content, process } } : v;
+}
+
 export interface ApplicantServiceOptions {
   db: Db;
   engine: Engine;
@@ -256,10 +261,7 @@ export class ApplicantService {
   /** The prepared submission with the imported processes (by item id) in place of the catalog's. */
   private withOverrides(p: Prepared, overrides: Map<string, ProcessDef>): Prepared {
     if (!overrides.size) return p;
-    const apply = (v: ItemVersion): ItemVersion => {
-      const process = overrides.get(v.id);
-      return process ? { ...v, content: { ...v.content, process } } : v;
-    };
+    const apply = (v: ItemVersion) => withImported(v, overrides.get(v.id));
     if (p.kind === 'item') return { ...p, version: apply(p.version) };
     for (const [itemId, v] of p.items) p.items.set(itemId, apply(v));
     return p;
@@ -267,8 +269,7 @@ export class ApplicantService {
 
   /** The item version with the process new applications run (an imported one replaces the catalog's). */
   private async withProcess(v: ItemVersion): Promise<ItemVersion> {
-    const p = await this.o.definitions?.override(v.id);
-    return p ? { ...v, content: { ...v.content, process: p } } : v;
+    return withImported(v, await this.o.definitions?.override(v.id));
   }
 
   /**

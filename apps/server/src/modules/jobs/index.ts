@@ -270,7 +270,9 @@ export class JobRunner {
     await this.db
       .updateTable('jobs')
       .set({ state: 'done', finished_at: sql`now()`, locked_by: null, locked_until: null, last_error: null })
-      .where('id', 'in', ids)
+      // The ids as one array parameter: one statement text whatever their number (an IN list made a
+      // text per batch size, each planned afresh), as notifications' delivery batches read theirs.
+      .where(sql<boolean>`id = any(${ids}::bigint[])`)
       .where('locked_by', '=', this.id)
       .execute();
   }
