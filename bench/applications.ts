@@ -286,9 +286,11 @@ async function main() {
     await sleep(1500);
     const rows1 = await rowsWritten();
     const wal1 = await walWritten();
+    // Jobs created in the run and left after the drain, by queue (a job that is done or cancelled is
+    // deleted: how many ran is the jobs table's deletions in the rows line below).
     const jobsOfRun = (
-      await sql<{ queue: string; done: number; left: number }>`
-        SELECT queue, count(*) FILTER (WHERE state = 'done')::int AS done, count(*) FILTER (WHERE state = 'pending')::int AS left
+      await sql<{ queue: string; left: number; dead: number }>`
+        SELECT queue, count(*) FILTER (WHERE state = 'pending')::int AS left, count(*) FILTER (WHERE state = 'dead')::int AS dead
         FROM jobs WHERE created_at >= ${runStart} GROUP BY queue ORDER BY count(*) DESC`.execute(db)
     ).rows;
     // All statements of the run (load-independent), and the time spent in row-lock statements (mostly waiting for the lock).
@@ -329,7 +331,7 @@ async function main() {
     console.log(`bytes the server read per concluded bundle (answers from PostgreSQL, HTTP requests; /proc/<pid>/io rchar): ${((cpu1.read - cpu0.read) / Math.max(1, concluded) / 1024).toFixed(1)} KiB`);
     console.log(`due jobs waiting (max, sampled every 0.5 s): ${backlog}; task list calls per bundle: ${((timings.get('GET /api/tasks')?.length ?? 0) / Math.max(1, concluded)).toFixed(1)}`);
     console.log(`database statements per concluded bundle, whole run incl. the drain (submission, officers, jobs, notifications): ${(Number(totals.calls) / Math.max(1, concluded)).toFixed(0)}; time in row-lock statements (mostly waiting): ${(totals.lock_ms / 1000).toFixed(1)} s in all`);
-    console.log(`jobs created in the run per concluded bundle (done / still pending after the drain): ${jobsOfRun.map((j) => `${j.queue} ${(j.done / Math.max(1, concluded)).toFixed(1)}/${(j.left / Math.max(1, concluded)).toFixed(1)}`).join(', ')}`);
+    console.log(`jobs of the run left after the drain per concluded bundle (pending / dead; done and cancelled ones are deleted): ${jobsOfRun.map((j) => `${j.queue} ${(j.left / Math.max(1, concluded)).toFixed(1)}/${(j.dead / Math.max(1, concluded)).toFixed(1)}`).join(', ') || 'none'}`);
     const written = [...rows1]
       .map(([t, v]) => [t, v.map((x, i) => x - (rows0.get(t)?.[i] ?? 0))] as const)
       .filter(([, v]) => v[0] + v[1] + v[3] > 0)
