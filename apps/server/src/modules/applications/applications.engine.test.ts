@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { DB_KINDS, personLogin, staffLogin, testApp, type Client } from '../../../../../test/helpers';
 import { people } from '../../demo/data';
 import { basicForm, departmentId, ok, publish, testBundle, testItem, threeStages, travel, useTestClock, type Stage } from './applications.testing';
@@ -297,8 +298,13 @@ describe.each(DB_KINDS)('approval engine on %s', (kind) => {
 
   it('deadline timers: the step and the application go to warning and overdue from the job queue; overdue escalates to the region', async () => {
     clock.set('2025-09-25T02:00:00Z');
+    // Oversight's change feed (application_changes, written by triggers) names the row at each change of its facts: the engine's and the timers'.
+    const feed = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM application_changes WHERE application_id = ${a.id}`.execute(app.database.db)).rows[0].n);
     const a = await submitItem('timed');
+    const submitted = await feed();
+    expect(submitted).toBeGreaterThanOrEqual(1);
     await accept(staff['gaj.window'], a.id);
+    expect(await feed()).toBeGreaterThan(submitted);
     // Timers are rows: they survive a restart.
     const timers = await app.database.db.selectFrom('jobs').select('dedupe_key').where('queue', '=', 'applications.timer').where('state', '=', 'pending').where('dedupe_key', 'like', `${a.id}%`).execute();
     expect(timers.map((t) => t.dedupe_key!.slice(a.id.length + 1)).sort()).toEqual(['clock', 'step']);
@@ -314,8 +320,10 @@ describe.each(DB_KINDS)('approval engine on %s', (kind) => {
     expect(stored.sla_state).toBe('overdue');
     expect((await app.database.db.selectFrom('applications').select('sla_state').where('id', '=', a.id).executeTakeFirstOrThrow()).sla_state).toBe('normal');
     // Tuesday 30 Sep: one working day (9 Oct) is left of five: warning (预警).
+    const beforeWarning = await feed();
     await travel(app, clock, '2025-09-30T01:00:00Z');
     expect((await app.database.db.selectFrom('applications').select('sla_state').where('id', '=', a.id).executeTakeFirstOrThrow()).sla_state).toBe('warning');
+    expect(await feed()).toBeGreaterThan(beforeWarning);
     expect(ok(await li.req('GET', `/api/applications/${a.id}`)).clock).toMatchObject({ sla: 'warning', daysLeft: 1 });
     // Friday 10 Oct: past the promised date (9 Oct): overdue and escalated to supervision (督办).
     await travel(app, clock, '2025-10-10T01:00:00Z');

@@ -2,7 +2,8 @@
  * How each source finds the rows that changed since a time, for the incremental roll-up refresh.
  *
  * `changed(w)` returns keys (`k`) of every source row whose facts or groups may have changed in
- * (since, now]: from indexed columns of the owning tables (migration 2026-11-26T0300), plus the
+ * (since, now]: from indexed columns of the owning tables (migration 2026-11-26T0300) or a change
+ * feed their triggers write (applications: application_changes, migration 2026-12-01T0900), plus the
  * ids the delete triggers left in oversight_tombstones, plus — for facts that depend on the clock
  * (a 12345 inquiry becomes "due" when its response deadline passes) — the rows whose deadline fell
  * in (previous refresh, now]. A superset is harmless: an unchanged row's delta is zero.
@@ -26,6 +27,11 @@ export interface ChangeSpec {
   changed: (w: Window) => RawBuilder<{ k: string }>;
   by: { column: 'record_id' | 'number'; type: 'uuid' | 'text' | 'bpchar' };
   records?: (key: string) => string[];
+  /**
+   * A change feed of the source's own (a table the owning table's triggers write): its entries up
+   * to a watermark that no refresh will read again are deleted (MeasureEngine.refresh).
+   */
+  prune?: (upTo: RawBuilder<unknown>) => RawBuilder<unknown>;
 }
 
 const ts = (x: string) => sql`${x}::timestamptz`;
@@ -33,8 +39,12 @@ const tomb = (table: string, w: Window) => sql`SELECT record_id AS k FROM oversi
 
 export const CHANGES: Record<string, ChangeSpec> = {
   applications: {
-    changed: (w) => sql`SELECT id::text AS k FROM applications WHERE updated_at > ${ts(w.since)} UNION ${tomb('applications', w)}`,
+    // application_changes: written by triggers on applications for each inserted or updated row of
+    // the facts view whose view columns changed, at now() of the writing transaction (migration
+    // 2026-12-01T0900): updated_at is not indexed, so that the engine's updates are HOT.
+    changed: (w) => sql`SELECT application_id::text AS k FROM application_changes WHERE at > ${ts(w.since)} UNION ${tomb('applications', w)}`,
     by: { column: 'record_id', type: 'uuid' },
+    prune: (upTo) => sql`DELETE FROM application_changes WHERE at <= ${upTo}`,
   },
   catalog: {
     changed: (w) => sql`SELECT id::text AS k FROM catalog_items WHERE updated_at > ${ts(w.since)}

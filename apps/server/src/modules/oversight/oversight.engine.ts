@@ -257,12 +257,13 @@ export class MeasureEngine {
 
   /**
    * Makes the working-day index cover every accepted/decided date up to today (and `want`, when
-   * given) — of the applications changed since `since` when given (the others are covered already).
+   * given) — of the applications changed since `since` when given (the others are covered already;
+   * the change feed names them, as for the refresh).
    * True when days were added before the index's first day: working-day numbers then change, and
    * the applications' contributions must be recomputed.
    */
   async ensureWorkdayIndex(trx: Db, want?: { lo: string; hi: string }, since?: string | null): Promise<boolean> {
-    const changedOnly = since ? sql`AND updated_at > ${since}::timestamptz` : sql``;
+    const changedOnly = since ? sql`AND id IN (SELECT application_id FROM application_changes WHERE at > ${since}::timestamptz)` : sql``;
     const r = (await sql<{ lo: string | null; hi: string | null }>`SELECT to_char(min(accepted_at AT TIME ZONE 'UTC' + interval '8 hours'), 'YYYY-MM-DD') AS lo, to_char(max(decided_at AT TIME ZONE 'UTC' + interval '8 hours'), 'YYYY-MM-DD') AS hi FROM applications WHERE decided_at IS NOT NULL ${changedOnly}`.execute(trx)).rows[0];
     const cov = calendarCoverage();
     const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
@@ -359,7 +360,24 @@ export class MeasureEngine {
       });
       out.push(res);
     }
+    await this.pruneFeeds();
     return out;
+  }
+
+  /**
+   * Deletes the entries of the sources' change feeds (CHANGES[…].prune) that no refresh will read:
+   * those up to the source's stored watermark (the next refresh reads after it) or, when its last
+   * full rebuild is over a day old or it has none (the next refresh rebuilds, reading no feed, and
+   * its watermark is no earlier than one taken now), up to a watermark taken now. Runs after every
+   * refresh, also of other sources and when the source's view is missing.
+   */
+  private async pruneFeeds(): Promise<void> {
+    for (const s of SOURCES) {
+      const prune = CHANGES[s.id]?.prune;
+      if (!prune) continue;
+      const now = await this.watermarkNow();
+      await prune(sql`coalesce((SELECT CASE WHEN full_at >= now() - interval '24 hours' THEN watermark END FROM oversight_rollup_state WHERE source = ${s.id}), ${now}::timestamptz)`).execute(this.db);
+    }
   }
 
   /** The roll-up rebuilt from the facts view: every row's contribution stored, then summed. */

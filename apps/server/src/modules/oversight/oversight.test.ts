@@ -367,6 +367,56 @@ describe.each(DB_KINDS)('oversight on %s', (kind) => {
     expect(op.meta.demo).toBe(false);
   });
   // Last: it changes rows of every module directly (other tests compare with those modules' own statistics).
+  it('reads applications’ changes from their feed (triggers): plain SQL without updated_at, only rows whose facts may change, pruned once read, commits after a refresh started', async () => {
+    const db = app.database.db;
+    const feed = async (id?: string) => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM application_changes WHERE ${id ? sql`application_id = ${id}` : sql`true`}`.execute(db)).rows[0].n);
+    // The trigger watches every column of applications the facts views read (but updated_at, which the feed replaces).
+    const used = (await sql<{ c: string }>`SELECT DISTINCT column_name::text AS c FROM information_schema.view_column_usage WHERE table_name = 'applications' AND view_name IN ('oversight_application_facts', 'oversight_escalation_facts')`.execute(db)).rows.map((r) => r.c);
+    const when = (await sql<{ d: string }>`SELECT pg_get_triggerdef(oid) AS d FROM pg_trigger WHERE tgname = 'application_changes_update'`.execute(db)).rows[0].d;
+    expect(used.length).toBeGreaterThan(10);
+    for (const c of used.filter((x) => x !== 'updated_at')) expect(when, c).toMatch(new RegExp(`\\bold\\.${c}\\b`));
+    // Entries up to the watermark (the refresh's start less a second, or the oldest open transaction's start) are pruned once read.
+    const unpruned = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM application_changes WHERE at <= (SELECT watermark FROM oversight_rollup_state WHERE source = 'applications')`.execute(db)).rows[0].n);
+    const pause = () => new Promise((r) => setTimeout(r, 1100));
+    await pause();
+    await app.services.oversight.engine.refresh(['applications']);
+    expect(await feed()).toBe(0);
+    const [a, b] = (await sql<{ id: string }>`SELECT id FROM applications WHERE number LIKE 'DEMO%' AND kind = 'item' ORDER BY number LIMIT 2`.execute(db)).rows.map((r) => r.id);
+    // A column no facts view reads: no entry. A plain UPDATE of a fact's column, updated_at untouched: one entry.
+    await sql`UPDATE applications SET form_data = form_data || '{"x": 1}'::jsonb WHERE id = ${a}`.execute(db);
+    expect(await feed(a)).toBe(0);
+    await sql`UPDATE applications SET region_code = CASE WHEN region_code = '350102' THEN '350103' ELSE '350102' END WHERE id = ${a}`.execute(db);
+    expect(await feed(a)).toBe(1);
+    await pause();
+    const r1 = await app.services.oversight.engine.refresh(['applications']);
+    expect(r1[0].mode).toBe('incremental:1');
+    expect(await rollupVsLive(db, 'applications')).toEqual({ equal: true });
+    expect(await feed()).toBe(0);
+    if (kind === 'postgres') {
+      // A transaction that changed a row before a refresh started and commits after it: its entry carries its own start, at or after the
+      // refresh's watermark, so the next refresh reads it (and the first one's pruning left it).
+      const dept = (await sql<{ id: string }>`SELECT id FROM departments WHERE id <> (SELECT department_id FROM applications WHERE id = ${b}) ORDER BY code LIMIT 1`.execute(db)).rows[0].id;
+      let updated!: () => void;
+      let commit!: () => void;
+      const wrote = new Promise<void>((r) => (updated = r));
+      const open = db.transaction().execute(async (trx) => {
+        await sql`UPDATE applications SET department_id = ${dept} WHERE id = ${b}`.execute(trx);
+        updated();
+        await new Promise<void>((r) => (commit = r));
+      });
+      await wrote;
+      const during = await app.services.oversight.engine.refresh(['applications']);
+      expect(during[0].mode).toBe('incremental:0');
+      commit();
+      await open;
+      expect(await feed(b)).toBe(1);
+      const after = await app.services.oversight.engine.refresh(['applications']);
+      expect(after[0].mode).toBe('incremental:1');
+      expect(await rollupVsLive(db, 'applications')).toEqual({ equal: true });
+      expect(await unpruned()).toBe(0);
+    }
+  });
+
   it('keeps the roll-up exact after random changes of every source (rows changing group, deleted, clock-dependent), applying only the rows changed', async () => {
     const db = app.database.db;
     const rnd = seeded(kind === 'pglite' ? 11 : 29);
@@ -404,10 +454,13 @@ describe.each(DB_KINDS)('oversight on %s', (kind) => {
       await sql`UPDATE inquiries SET respond_due = now() + interval '1 hour', responded_at = NULL, updated_at = now() WHERE id = (SELECT id FROM inquiries ORDER BY md5(id::text || ${`d${round}`}) LIMIT 1)`.execute(db);
       await sql`UPDATE reviews SET level = CASE WHEN level >= 3 THEN 1 ELSE 5 END, updated_at = now() WHERE id = (SELECT id FROM reviews ORDER BY md5(id::text || ${String(round)}) LIMIT 1)`.execute(db);
 
+      // Applications changed (their facts' columns: the feed has them; an update that set what was there writes none) or deleted.
+      const fed = (await sql<{ n: number }>`SELECT count(DISTINCT application_id)::int AS n FROM application_changes WHERE application_id = ANY(${apps}::uuid[])`.execute(db)).rows[0].n;
+      expect(fed).toBeGreaterThanOrEqual(apps.length / 2);
       const res = await app.services.oversight.engine.refresh();
       const bySource = new Map(res.map((r) => [r.source, r]));
       expect(bySource.get('applications')!.mode).toMatch(/^incremental:/);
-      expect(bySource.get('applications')!.changed).toBeGreaterThanOrEqual(apps.length);
+      expect(bySource.get('applications')!.changed).toBeGreaterThanOrEqual(fed + apps.filter((_, i) => i % 6 === 5).length);
       expect(bySource.get('applications')!.changed).toBeLessThan(200);
       for (const r of res) expect(r.mode, r.source).toMatch(/^incremental:/);
       for (const s of SOURCES) expect(await rollupVsLive(db, s.id), `${s.id} after round ${round}`).toEqual({ equal: true });
