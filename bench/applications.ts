@@ -33,7 +33,8 @@
  * with `perf record -F 999 -g` over the measured run (to the last conclusion), the server started with
  * `--perf-basic-prof` so that JavaScript frames have names (`perf script -i <file>`); BENCH_PG_PERF=<file> records
  * PostgreSQL's processes the same way (the postmaster and its backends); BENCH_SERVER_LOG=<file>
- * writes what the server printed during the measured run (e.g. with NODE_OPTIONS=--trace-deopt). The server and pgbench reach
+ * writes what the server printed during the measured run (e.g. with NODE_OPTIONS=--trace-deopt); BENCH_SQL=<statements> runs
+ * an experiment's schema change (an index or a constraint dropped, …) on the migrated database before the server starts. The server and pgbench reach
  * PostgreSQL over its Unix socket, as on one machine (`--tcp`: loopback TCP for both).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -122,6 +123,11 @@ async function main() {
     await setup.close();
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
     await sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`.execute(db);
+    // An experiment's schema change (e.g. an index or constraint dropped), run once before the server starts.
+    if (process.env.BENCH_SQL) {
+      console.log(`BENCH_SQL: ${process.env.BENCH_SQL}`);
+      await sql.raw(process.env.BENCH_SQL).execute(db);
+    }
 
     // The server and pgbench reach PostgreSQL the same way: its Unix socket (`--tcp`: loopback TCP).
     const serverUrl = serverDatabaseUrl(cluster);
@@ -249,9 +255,15 @@ async function main() {
       const r = (await sql<{ records: string; fpi: string; bytes: string }>`SELECT wal_records::text AS records, wal_fpi::text AS fpi, wal_bytes::text AS bytes FROM pg_stat_wal`.execute(db)).rows[0];
       return [Number(r.records), Number(r.fpi), Number(r.bytes)];
     };
+    /** MultiXact pages touched so far (pg_stat_slru: zeroed = new pages, hit + read), for the run's difference: row locks shared by several transactions (foreign-key checks on one parent row). */
+    const multixacts = async () => {
+      const r = (await sql<{ zeroed: string; touched: string }>`SELECT sum(blks_zeroed)::text AS zeroed, sum(blks_hit + blks_read)::text AS touched FROM pg_stat_slru WHERE name LIKE 'MultiXact%'`.execute(db)).rows[0];
+      return [Number(r.zeroed), Number(r.touched)];
+    };
     await sleep(1500); // backends publish their table statistics when idle, at most once a second
     const rows0 = await rowsWritten();
     const wal0 = await walWritten();
+    const mx0 = await multixacts();
     const runStart = new Date();
     const cpu = () => ({ server: treeCpuSeconds(server.child.pid!), db: postgresCpuSeconds(cluster), driver: process.cpuUsage(), writes: writeCalls(server.child.pid!), read: writeCalls(server.child.pid!, 'rchar') });
     const cpu0 = cpu();
@@ -286,6 +298,7 @@ async function main() {
     await sleep(1500);
     const rows1 = await rowsWritten();
     const wal1 = await walWritten();
+    const mx1 = await multixacts();
     // Jobs created in the run and left after the drain, by queue (a job that is done or cancelled is
     // deleted: how many ran is the jobs table's deletions in the rows line below).
     const jobsOfRun = (
@@ -339,6 +352,7 @@ async function main() {
     const pb = (x: number) => (x / Math.max(1, concluded)).toFixed(1);
     const walPer = wal1.map((v, i) => (v - wal0[i]) / Math.max(1, concluded));
     console.log(`WAL per concluded bundle (pg_stat_wal, whole run incl. the drain): ${walPer[0].toFixed(0)} records, ${(walPer[2] / 1024).toFixed(1)} KiB, ${walPer[1].toFixed(1)} full-page images`);
+    console.log(`MultiXact pages per concluded bundle (pg_stat_slru, whole run): ${((mx1[0] - mx0[0]) / Math.max(1, concluded)).toFixed(3)} new, ${((mx1[1] - mx0[1]) / Math.max(1, concluded)).toFixed(1)} read or written`);
     console.log(`rows written per concluded bundle, by table (inserted / updated (HOT) / deleted; pg_stat_user_tables): ${written.map(([t, v]) => `${t} ${pb(v[0])}/${pb(v[1])} (${pb(v[2])})/${pb(v[3])}`).join(', ')}`);
     if (statementsOfRun.length) {
       const planMs = statementsOfRun.reduce((t, r) => t + r.planMs, 0);
