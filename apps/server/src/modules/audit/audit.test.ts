@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { DB_KINDS, expectProblem, personLogin, staffLogin, testApp } from '../../../../../test/helpers';
 import { people } from '../../demo/data';
 import { DATA_ACTION_PREFIXES } from './index';
@@ -17,9 +18,13 @@ describe.each(DB_KINDS)('audit log reading on %s', (kind) => {
   it('pages newest first with an opaque cursor, without gaps or repeats', async () => {
     const admin = await staffLogin(app, 'admin');
     for (const u of ['scjg.window', 'scjg.reviewer', 'gaj.window']) await staffLogin(app, u);
-    const all = ((await admin.req('GET', '/api/audit?limit=500')).json() as Page).items.map((e) => e.id);
+    const entries = ((await admin.req('GET', '/api/audit?limit=500')).json() as Page).items;
+    const all = entries.map((e) => e.id);
     expect(all.length).toBeGreaterThan(5);
-    expect([...all].sort((a, b) => b - a)).toEqual(all);
+    // Newest first by time (the API shows milliseconds; the database orders by microseconds, then id).
+    const times = entries.map((e) => Date.parse(e.at));
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    expect(new Set(all).size).toBe(all.length);
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
@@ -28,6 +33,28 @@ describe.each(DB_KINDS)('audit log reading on %s', (kind) => {
       cursor = page.next;
     } while (cursor && seen.length < 8);
     expect(seen).toEqual(all.slice(0, seen.length));
+  });
+
+  it('orders by time, not by id: an entry recorded late for an earlier moment (a long transaction) takes its place, and pages keep it', async () => {
+    const admin = await staffLogin(app, 'admin');
+    // Ids rise 1..6; the times do not (the third entry's transaction began first, the sixth shares the fifth's moment).
+    const at = ['2026-03-01T10:00:02Z', '2026-03-01T10:00:04Z', '2026-03-01T10:00:01Z', '2026-03-01T10:00:05Z', '2026-03-01T10:00:03Z', '2026-03-01T10:00:03Z'];
+    const ids: number[] = [];
+    for (const [n, t] of at.entries())
+      ids.push(Number((await sql<{ id: string }>`INSERT INTO audit_log (at, action, entity_type, entity_id) VALUES (${t}::timestamptz, 'test.order', 'test', ${String(n + 1)}) RETURNING id::text AS id`.execute(app.database.db)).rows[0].id));
+    const expected = [ids[3], ids[1], ids[5], ids[4], ids[0], ids[2]]; // 05, 04, 03 (later id first), 03, 02, 01
+    const all = ((await admin.req('GET', '/api/audit?action=test.order&limit=10')).json() as Page).items.map((e) => e.id);
+    expect(all).toEqual(expected);
+    const paged: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page = (await admin.req('GET', `/api/audit?action=test.order&limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      paged.push(...page.items.map((e) => e.id));
+      cursor = page.next;
+    } while (cursor);
+    expect(paged).toEqual(expected);
+    const range = ((await admin.req('GET', '/api/audit?action=test.order&from=2026-03-01T10:00:02Z&to=2026-03-01T10:00:04Z')).json() as Page).items.map((e) => e.id);
+    expect(range).toEqual([ids[5], ids[4], ids[0]]);
   });
 
   it('filters by action prefix, exact action, entity, actor and time range', async () => {
