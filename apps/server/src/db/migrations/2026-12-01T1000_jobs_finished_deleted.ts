@@ -1,8 +1,7 @@
 // Finished jobs are deleted from now on (issue 4, session 13): a job that succeeded or was
 // cancelled while pending is no longer kept as 'done' / 'cancelled' (modules/jobs). This removes
 // the ones an earlier version kept; nothing reads them. Row locks only (the job runners of other
-// processes keep working meanwhile); it takes about a second per million rows on these machines.
-// 'dead' jobs stay for operators.
+// processes keep working meanwhile). 'dead' jobs stay for operators.
 import type { Kysely } from 'kysely';
 import { ddl } from './_sql';
 
