@@ -49,6 +49,8 @@ class Deferred {
   readonly notices = new Set<string>();
   /** Queued job rows of `deferJobItem` by queue, with their items (the payload is written when the rows are). */
   readonly itemJobs = new Map<string, { row: Row; items: unknown[] }>();
+  /** What runs at the transaction's end before its rows are written (`atClose`), by key, in the order registered. */
+  readonly closers = new Map<object, { state: unknown; close: (trx: Q, state: unknown) => Promise<void> }>();
 
   /** Sets the payload of the item jobs queued so far; later items go in new jobs (the rows are being written). */
   sealItemJobs(): void {
@@ -80,6 +82,12 @@ class Deferred {
   ) {}
 
   async flush(trx: Q): Promise<void> {
+    // What the closers write (they may defer rows, and register others) goes with the rest.
+    while (this.closers.size) {
+      const closers = [...this.closers.values()];
+      this.closers.clear();
+      for (const c of closers) await c.close(trx, c.state);
+    }
     this.sealItemJobs();
     const writes = this.takeUpdates(trx);
     // A key cancelled and queued again here ("cancel, then arm again": a timer moved) replaces the
@@ -267,6 +275,23 @@ export function transact<T>(db: Kysely<Database>, fn: (trx: Transaction<Database
 /** The database a deferring transaction was opened on; undefined for anything else. */
 export function deferringRoot(db: Q): Kysely<Database> | undefined {
   return open.get(db)?.root;
+}
+
+/**
+ * In a deferring transaction: the transaction's state of `key` — made by `init` the first time,
+ * which also registers `close` to run with it at the transaction's end, before the deferred rows
+ * are written (what it defers goes with them; what it throws rolls the transaction back). Lets a
+ * module gather what a transaction does and write it once, as a whole (the applications engine's
+ * notifications). Undefined otherwise: the caller writes at once.
+ */
+export function atClose<T>(db: Q, key: object, init: () => T, close: (trx: Q, state: T) => Promise<void>): T | undefined {
+  const d = open.get(db);
+  if (!d) return undefined;
+  const c = d.closers.get(key);
+  if (c) return c.state as T;
+  const state = init();
+  d.closers.set(key, { state, close: close as (trx: Q, state: unknown) => Promise<void> });
+  return state;
 }
 
 /** Whether statements on `db` (a root database or a deferring transaction) may go as one round trip (pg-driver `executeAll`). */

@@ -38,7 +38,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../db/database';
-import { notifyAtCommit, transact } from '../../db/deferred';
+import { atClose, notifyAtCommit, transact } from '../../db/deferred';
 import { TASKS_CHANNEL } from './applications.signals';
 import { recordAudit } from '../../plugins/audit';
 import type { RequestContext } from '../../shared/actor';
@@ -63,7 +63,8 @@ import {
 import { CLOCK_RUNNING, FINAL_STATES, NOT_ACCEPTED_REASONS, STATES, STOP_REASONS, TRANSITIONS, bundleOutcome, bundleStateOf, canTransition, transition, type Action, type State } from './applications.machine';
 import { verdict, type Step } from './applications.process';
 import { evaluate } from './applications.conditions';
-import { noticesOf, type Notifier } from './applications.notify';
+import { foldNotices, noticesOf, type Notice, type Notifier } from './applications.notify';
+import type { NotifyInput } from '../notifications';
 
 export const QUEUES = {
   timer: 'applications.timer',
@@ -288,8 +289,16 @@ export class Engine {
   private async tell(trx: Db, e: OutboxEvent & { template: string; params: Record<string, unknown> }): Promise<void> {
     const inputs = noticesOf(e);
     if (!inputs.length) return;
+    // In a deferring transaction (every transition's) its notifications are written as it closes,
+    // one message per person and application family (applications.notify.ts foldNotices).
+    const told = atClose(trx, this, (): Notice[] => [], (t, notices) => this.write(t as Db, foldNotices(notices)));
+    if (told) told.push(...inputs.map((input) => ({ e, input })));
+    else await this.write(trx, inputs);
+  }
+
+  private async write(trx: Db, inputs: NotifyInput[]): Promise<void> {
     const { refused } = await this.o.notify!(trx, inputs);
-    for (const r of refused) this.o.log.error({ err: r.err, event: e.type, template: e.template, applicationId: e.applicationId }, 'application notification not sent: template and params do not fit');
+    for (const r of refused) this.o.log.error({ err: r.err, template: r.input.template, link: r.input.link }, 'application notification not sent: template and params do not fit');
   }
 
   /** Hands each event of an outbox job to its subscribers, in order (a retried job hands them all again: at least once). */
@@ -900,6 +909,8 @@ export class Engine {
       action: 'bundle_progress',
       from,
       to: next,
+      // What the bundle's message says when the last child's conclusion is told with it (foldNotices).
+      ...(outcome ? { outcome, outcomeLabel: OUTCOME_LABELS[outcome].zh } : {}),
       ...(next === 'concluded' ? { template: 'application.concluded', params: { applicationNo: bundle.number, itemName: bundle.title, delivery: '各事项办理结果已分别送达' } } : {}),
     });
   }

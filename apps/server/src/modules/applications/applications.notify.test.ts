@@ -5,7 +5,10 @@
  * an agent's principal and the agent both are told; a fee due is told too; the officer holding a
  * task is told when its step nears and passes its deadline. A template that does not fit is
  * logged, not sent, and does not undo the officer's act. Outbox jobs queued by an older version
- * (events carrying a template) still tell once.
+ * (events carrying a template) still tell once. One message per person, application family and
+ * moment: what one transaction tells a person about one application (and its bundle) is folded
+ * into one message (a decision and its conclusion, a fee due at acceptance, the last child's
+ * conclusion and its bundle's); messages at different moments are unchanged.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -14,7 +17,8 @@ import { DB_KINDS, personLogin, staffLogin, testApp, type Client } from '../../.
 import { people } from '../../demo/data';
 import { transact } from '../../db/deferred';
 import { enqueue } from '../jobs';
-import { departmentId, ok, publish, testItem, threeStages, travel, useTestClock } from './applications.testing';
+import { departmentId, ok, publish, testBundle, testItem, threeStages, travel, useTestClock } from './applications.testing';
+import { foldNotices, type Notice } from './applications.notify';
 import { QUEUES } from './applications.engine';
 import type { ManualClock } from './applications.clock';
 
@@ -29,6 +33,8 @@ describe.each(DB_KINDS)('notifications of applications on %s', (kind) => {
   let decider: Client;
   let itemId: string;
   let feeItemId: string;
+  let bundleId: string;
+  let admin: Client;
   let key = 0;
   const idem = () => ({ 'idempotency-key': `notify-key-${kind}-${++key}-${Date.now()}` });
   const drain = () => app.services.jobs.drain();
@@ -38,14 +44,27 @@ describe.each(DB_KINDS)('notifications of applications on %s', (kind) => {
     app = await testApp(kind);
     clock = useTestClock(app, '2025-09-25T02:00:00Z');
     const gaj = await departmentId(app, 'FZ-GAJ');
-    ({ items: [itemId, feeItemId] } = await publish(app, [
-      testItem({ name: '通知测试事项', departmentId: gaj, legal: 20, promised: 5, stages: threeStages(gaj) }),
-      testItem({ name: '通知测试收费事项', departmentId: gaj, legal: 20, promised: 5, stages: threeStages(gaj), fee: { amount: 8, afterStage: 'accept' } }),
-    ]));
+    const twoStages = [
+      { key: 'accept', name: '受理', role: 'window_clerk' as const, department: gaj, budgetDays: 1, kind: 'single' as const },
+      { key: 'decide', name: '决定', role: 'decider' as const, department: gaj, budgetDays: 1, kind: 'single' as const },
+    ];
+    let bundles: string[];
+    ({ items: [itemId, feeItemId], bundles } = await publish(
+      app,
+      [
+        testItem({ name: '通知测试事项', departmentId: gaj, legal: 20, promised: 5, stages: threeStages(gaj) }),
+        testItem({ name: '通知测试收费事项', departmentId: gaj, legal: 20, promised: 5, stages: threeStages(gaj), fee: { amount: 8, afterStage: 'accept' } }),
+        testItem({ name: '通知一件事甲项', departmentId: gaj, legal: 20, promised: 5, stages: twoStages }),
+        testItem({ name: '通知一件事乙项', departmentId: gaj, legal: 20, promised: 5, stages: twoStages }),
+      ],
+      [(ids) => testBundle({ code: `notify-bundle-${kind}`, name: '通知测试一件事', lead: gaj, items: ids.slice(2), denialPolicy: 'continue' })],
+    ));
+    bundleId = bundles[0];
     zhang = await personLogin(app, people[0].idNumber);
     window = await staffLogin(app, 'gaj.window');
     reviewer = await staffLogin(app, 'gaj.reviewer');
     decider = await staffLogin(app, 'gaj.decider');
+    admin = await staffLogin(app, 'admin');
   });
   afterAll(async () => app?.close());
 
@@ -55,7 +74,7 @@ describe.each(DB_KINDS)('notifications of applications on %s', (kind) => {
     if (!t) throw new Error('no task');
     return t;
   };
-  type Item = { id: string; template: string; body: { zh: string }; link: string | null; deliveries: { channel: string }[] };
+  type Item = { id: string; template: string; title: { zh: string; en: string }; body: { zh: string; en: string }; link: string | null; deliveries: { channel: string }[] };
   const inbox = async (c: Client) => ok(await c.req('GET', '/api/notifications?limit=100')) as { items: Item[] };
   /** The recipient's notifications about one application (its number in the text). */
   const about = async (c: Client, number: string) => (await inbox(c)).items.filter((n) => n.body.zh.includes(number));
@@ -83,8 +102,20 @@ describe.each(DB_KINDS)('notifications of applications on %s', (kind) => {
     await drain();
     const mine = await about(zhang, a.number);
     const templates = mine.map((n) => n.template).filter((t) => t.startsWith('application.')).sort();
-    expect(templates).toEqual(['application.accepted', 'application.approved', 'application.concluded', 'application.supplement_requested'].sort());
+    // Approved with no step left is concluded in the decision's transaction: one message says both
+    // (it replaced application.approved + application.concluded told at the same instant).
+    expect(templates).toEqual(['application.accepted', 'application.approved_concluded', 'application.supplement_requested'].sort());
     expect(mine.find((n) => n.template === 'application.supplement_requested')!.body.zh).toContain('申请事由');
+    const done = mine.find((n) => n.template === 'application.approved_concluded')!;
+    expect(done.title).toEqual({ zh: '您的申请已准予并办结', en: 'Your application is approved and concluded' });
+    expect(done.body.zh).toBe(`您申请的「通知测试事项」（办件编号 ${a.number}）已作出准予决定并办结，办理结果：网上送达。您可以在“我的办件”中查看办理结果。`);
+    expect(done.body.en).toContain('has been approved and is concluded. Result: 网上送达');
+    expect(done.deliveries.map((d) => d.channel).sort()).toEqual(['email', 'sms']);
+    // Both state changes stay on the timeline and in the audit log.
+    const timeline = (ok(await zhang.req('GET', `/api/applications/${a.id}`)).timeline as { type: string }[]).map((e) => e.type);
+    expect(timeline).toEqual(expect.arrayContaining(['approve', 'conclude']));
+    const audited = await db().selectFrom('audit_log').select(sql<string>`detail->>'transition'`.as('t')).where('entity_id', '=', a.id).where('action', '=', 'application.transition').execute();
+    expect(audited.map((r) => r.t)).toEqual(expect.arrayContaining(['approve', 'conclude']));
     // SMS went out through the notifications module's adapter (a delivery row per channel).
     const deliveries = await db()
       .selectFrom('notification_deliveries')
@@ -113,19 +144,24 @@ describe.each(DB_KINDS)('notifications of applications on %s', (kind) => {
     ok(await reviewer.req('POST', `/api/tasks/${(await taskOf(reviewer, a.id)).id}/review`, { agree: false, opinion: '不符合条件' }));
     ok(await decider.req('POST', `/api/tasks/${(await taskOf(decider, a.id)).id}/decide`, { approve: false, opinion: '不予', reasons: ['不符合法定条件'] }));
     await drain();
-    const w = await about(wang, a.number);
-    const denied = w.filter((n) => n.template === 'application.denied');
-    expect(denied).toHaveLength(1);
-    expect(denied[0].body.zh).toContain('不符合法定条件');
-    expect(denied[0].body.zh).toContain('行政复议');
+    // The denial letter is delivered (concluded) in the decision's transaction: one message says both.
+    const w = (await about(wang, a.number)).filter((n) => n.template.startsWith('application.'));
+    expect(w.map((n) => n.template).sort()).toEqual(['application.accepted', 'application.denied_concluded']);
+    const denied = w.find((n) => n.template === 'application.denied_concluded')!;
+    expect(denied.body.zh).toContain('不符合法定条件');
+    expect(denied.body.zh).toContain('不予决定书已送达（网上送达），本件已办结。如不服本决定，可以自收到本决定之日起六十日内');
+    expect(denied.body.en).toContain('The decision was delivered (网上送达) and the application is concluded.');
     ok(await agent.req('POST', '/api/auth/act', { as: 'self' }));
-    expect((await about(agent, a.number)).filter((n) => n.template === 'application.denied')).toHaveLength(1);
+    expect((await about(agent, a.number)).filter((n) => n.template === 'application.denied_concluded')).toHaveLength(1);
 
+    // A fee due right at acceptance: one message for both.
     const b = ok(await zhang.req('POST', '/api/applications', { itemId: feeItemId, formData: form, submit: true }, idem()), 201);
     ok(await window.req('POST', `/api/tasks/${(await taskOf(window, b.id)).id}/accept`, {}));
-    const due = (await about(zhang, b.number)).filter((n) => n.template === 'payment.due');
-    expect(due).toHaveLength(1);
-    expect(due[0].body.zh).toContain('8.00');
+    const due = await about(zhang, b.number);
+    expect(due.map((n) => n.template)).toEqual(['application.accepted_payment_due']);
+    expect(due[0].body.zh).toContain('已受理，承诺于');
+    expect(due[0].body.zh).toContain('需缴纳费用 8.00 元');
+    expect(due[0].deliveries).toEqual([expect.objectContaining({ channel: 'sms' })]);
   });
 
   it('the officer holding a task is told when its step nears and passes its deadline', async () => {
@@ -158,6 +194,7 @@ describe.each(DB_KINDS)('notifications of applications on %s', (kind) => {
           template: 'application.accepted',
           params: { applicationNo: number, itemName: '通知测试事项', dueDate: '2025-10-09' },
         });
+        await pair(trx, number);
         throw new Error('the officer’s act failed');
       }),
     ).rejects.toThrow('the officer’s act failed');
@@ -165,7 +202,20 @@ describe.each(DB_KINDS)('notifications of applications on %s', (kind) => {
     expect(await about(zhang, number)).toEqual([]);
     const written = await db().selectFrom('notifications').select('id').where(sql<boolean>`params->>'applicationNo' = ${number}`).execute();
     expect(written).toEqual([]);
+    // The same pair committed: one message, to each of the two people, written as the transaction closes.
+    const kept = `FZ-FOLD-${kind}`;
+    await transact(db(), (trx) => pair(trx, kept));
+    expect((await about(zhang, kept)).map((n) => n.template)).toEqual(['application.approved_concluded']);
+    expect((await about(decider, kept)).map((n) => n.template)).toEqual(['application.approved_concluded']);
   });
+
+  /** An approval and its conclusion of one application, emitted in `trx` as the engine does (two recipients). */
+  const pair = async (trx: Parameters<Parameters<typeof transact>[1]>[0], number: string) => {
+    const base = { applicationId: `${number}-app`, rootId: `${number}-app`, applicantId: zhang.me.account.id, createdBy: decider.me.account.id };
+    const engine = app.services.applications.engine;
+    await engine.emit(trx, 'application.state_changed', { ...base, action: 'approve', template: 'application.approved', params: { applicationNo: number, itemName: '通知测试事项' } });
+    await engine.emit(trx, 'application.state_changed', { ...base, action: 'conclude', template: 'application.concluded', params: { applicationNo: number, itemName: '通知测试事项', delivery: '网上送达' } });
+  };
 
   it('a template that does not fit its parameters is logged and not sent; the acceptance stands and the others are told', async () => {
     const original = await db().selectFrom('notification_templates').select('params').where('code', '=', 'application.accepted').executeTakeFirstOrThrow();
@@ -181,14 +231,86 @@ describe.each(DB_KINDS)('notifications of applications on %s', (kind) => {
       const a = ok(await zhang.req('POST', '/api/applications', { itemId: feeItemId, formData: form, submit: true }, idem()), 201);
       ok(await window.req('POST', `/api/tasks/${(await taskOf(window, a.id)).id}/accept`, {}));
       expect((ok(await zhang.req('GET', `/api/applications/${a.id}`)).timeline as { type: string }[]).map((e) => e.type)).toContain('accept');
-      const told = await about(zhang, a.number);
+      // The acceptance and the fee folded into one message, whose template fits: told.
+      expect((await about(zhang, a.number)).map((n) => n.template)).toEqual(['application.accepted_payment_due']);
+      // The folded template does not fit either: the two it stands for instead, of which the fee notice fits.
+      await db()
+        .updateTable('notification_templates')
+        .set({ params: sql`params || '["office"]'::jsonb` })
+        .where('code', '=', 'application.accepted_payment_due')
+        .execute();
+      app.services.notifications.templateCache.drop();
+      const b = ok(await zhang.req('POST', '/api/applications', { itemId: feeItemId, formData: form, submit: true }, idem()), 201);
+      ok(await window.req('POST', `/api/tasks/${(await taskOf(window, b.id)).id}/accept`, {}));
+      expect((ok(await zhang.req('GET', `/api/applications/${b.id}`)).timeline as { type: string }[]).map((e) => e.type)).toContain('accept');
+      const told = await about(zhang, b.number);
       expect(told.map((n) => n.template)).toEqual(['payment.due']); // the same transaction's other notification
-      expect(errors.mock.calls.some(([o, msg]) => msg === 'application notification not sent: template and params do not fit' && (o as { template?: string }).template === 'application.accepted')).toBe(true);
+      const logged = (t: string) => errors.mock.calls.some(([o, msg]) => msg === 'application notification not sent: template and params do not fit' && (o as { template?: string }).template === t);
+      expect(logged('application.accepted')).toBe(true);
+      expect(logged('application.accepted_payment_due')).toBe(true);
     } finally {
       errors.mockRestore();
       await db().updateTable('notification_templates').set({ params: JSON.stringify(original.params) }).where('code', '=', 'application.accepted').execute();
+      await db()
+        .updateTable('notification_templates')
+        .set({ params: JSON.stringify(['applicationNo', 'itemName', 'dueDate', 'amount', 'payBefore']) })
+        .where('code', '=', 'application.accepted_payment_due')
+        .execute();
       app.services.notifications.templateCache.drop();
     }
+  });
+
+  it('a bundle: acceptances at separate moments are told each; the last child’s decision, its conclusion and the bundle’s are one message', async () => {
+    const b = ok(await zhang.req('POST', '/api/applications', { bundleId, formData: form, submit: true }, idem()), 201);
+    const [first, last] = b.children as { id: string; number: string; title: string }[];
+    for (const c of [first, last]) ok(await window.req('POST', `/api/tasks/${(await taskOf(window, c.id)).id}/accept`, {}));
+    ok(await decider.req('POST', `/api/tasks/${(await taskOf(decider, first.id)).id}/decide`, { approve: true, opinion: '准予' }));
+    ok(await decider.req('POST', `/api/tasks/${(await taskOf(decider, last.id)).id}/decide`, { approve: true, opinion: '准予' }));
+    await drain();
+    const done = ok(await zhang.req('GET', `/api/applications/${b.id}`));
+    expect(done.state).toBe('concluded');
+    // (The invitation to rate the bundle, review.invite_link, comes later from the outbox: another moment.)
+    const mine = (await about(zhang, b.number)).filter((n) => n.template.startsWith('application.'));
+    // Before: 2 acceptances, 2 approvals, 2 conclusions and the bundle's conclusion (7 messages, 10 SMS / e-mails).
+    expect(mine.map((n) => n.template).sort()).toEqual(['application.accepted', 'application.accepted', 'application.approved_concluded', 'application.bundle_approved_concluded']);
+    expect(mine.find((n) => n.template === 'application.approved_concluded')!.body.zh).toContain(`（办件编号 ${first.number}）`);
+    const whole = mine.find((n) => n.template === 'application.bundle_approved_concluded')!;
+    expect(whole.link).toBe(`/portal/applications/${b.id}`);
+    expect(whole.title).toEqual({ zh: '您的一件事已全部办结', en: 'Your bundle is concluded' });
+    expect(whole.body.zh).toBe(
+      `您申请的「通知测试一件事」（办件编号 ${b.number}）已全部办结（全部准予）。最后办结的「${last.title}」已作出准予决定，办理结果：网上送达；其余事项此前已分别告知。您可以在“我的办件”中查看各事项的结果。`,
+    );
+    expect(whole.body.en).toContain(`is concluded (全部准予). Its last item, "${last.title}", has been approved; result: 网上送达.`);
+    expect(whole.deliveries.map((d) => d.channel).sort()).toEqual(['email', 'sms']);
+    // 1 + 1 SMS for the acceptances, SMS and e-mail for each of the two other messages.
+    expect(mine.flatMap((n) => n.deliveries)).toHaveLength(6);
+    // Every state change is still on the timeline: both children's approvals and conclusions, and the bundle's.
+    const types = (done.timeline as { type: string; applicationId: string }[]).map((e) => `${e.applicationId === b.id ? 'bundle' : e.applicationId === last.id ? 'last' : 'first'}:${e.type}`);
+    expect(types).toEqual(expect.arrayContaining(['first:approve', 'first:conclude', 'last:approve', 'last:conclude', 'bundle:bundle_state']));
+  });
+
+  it('a fold honours an operator’s edits: a reworded replaced template is sent as it is until the folded one is reworded too', async () => {
+    type T = { code: string; version: number; channels: string[]; zh: Record<string, string>; en: Record<string, string> };
+    const templates = async () => ok(await admin.req('GET', '/api/admin/notification-templates')) as T[];
+    const edit = async (code: string, zhBody: string) => {
+      const t = (await templates()).find((x) => x.code === code)!;
+      ok(await admin.req('PUT', `/api/admin/notification-templates/${code}`, { version: t.version, channels: t.channels, zh: { ...t.zh, body: zhBody }, en: t.en }));
+    };
+    const decideAt = async () => {
+      const a = ok(await zhang.req('POST', '/api/applications', { itemId, formData: form, submit: true }, idem()), 201);
+      ok(await window.req('POST', `/api/tasks/${(await taskOf(window, a.id)).id}/accept`, {}));
+      ok(await reviewer.req('POST', `/api/tasks/${(await taskOf(reviewer, a.id)).id}/review`, { agree: true, opinion: '同意' }));
+      ok(await decider.req('POST', `/api/tasks/${(await taskOf(decider, a.id)).id}/decide`, { approve: true, opinion: '准予' }));
+      return (await about(zhang, a.number)).filter((n) => n.template !== 'application.accepted');
+    };
+    await edit('application.approved', '本区：「{{itemName}}」（{{applicationNo}}）已准予。');
+    const separate = await decideAt();
+    expect(separate.map((n) => n.template).sort()).toEqual(['application.approved', 'application.concluded']);
+    expect(separate.find((n) => n.template === 'application.approved')!.body.zh).toMatch(/^本区：/);
+    await edit('application.approved_concluded', '本区：「{{itemName}}」（{{applicationNo}}）已准予并办结，{{delivery}}。');
+    const folded = await decideAt();
+    expect(folded.map((n) => n.template)).toEqual(['application.approved_concluded']);
+    expect(folded[0].body.zh).toMatch(/^本区：.*已准予并办结，网上送达。$/);
   });
 
   it('an outbox job queued by an older version (events with a template) still tells once, however often it runs', async () => {
@@ -216,5 +338,42 @@ describe.each(DB_KINDS)('notifications of applications on %s', (kind) => {
     await drain();
     expect((await about(zhang, many)).map((n) => n.template)).toEqual(['application.accepted']);
     expect((await about(zhang, one)).map((n) => n.template)).toEqual(['application.accepted']);
+  });
+});
+
+describe('foldNotices: one message per person, application family and moment', () => {
+  const e = (applicationId: string, rootId: string, extra: Record<string, unknown> = {}) => ({ type: 'application.state_changed', applicationId, rootId, ...extra });
+  const n = (recipient: string, template: string, params: Record<string, unknown>, ev: Record<string, unknown> & { type: string }): Notice => ({ e: ev, input: { recipientAccountId: recipient, template, params, link: `/portal/applications/${String(ev.rootId)}` } });
+  const p = { applicationNo: 'N-1', itemName: '甲' };
+
+  it('folds a decision and its conclusion per recipient, and leaves other recipients, roots and kinds apart', () => {
+    const out = foldNotices([
+      n('u1', 'application.approved', p, e('a', 'a')),
+      n('u2', 'application.approved', p, e('a', 'a')),
+      n('u1', 'task.deadline_warning', p, { type: 'task.deadline_warning', taskId: 't' }),
+      n('u1', 'application.concluded', { ...p, delivery: '网上送达' }, e('a', 'a')),
+      n('u2', 'application.concluded', { ...p, delivery: '网上送达' }, e('a', 'a')),
+      n('u1', 'application.concluded', { applicationNo: 'N-2', itemName: '乙', delivery: '网上送达' }, e('b', 'b')),
+    ]);
+    expect(out.map((i) => [i.recipientAccountId, i.template])).toEqual([
+      ['u1', 'application.approved_concluded'],
+      ['u2', 'application.approved_concluded'],
+      ['u1', 'task.deadline_warning'],
+      ['u1', 'application.concluded'],
+    ]);
+    expect(out[0]).toMatchObject({ params: { ...p, delivery: '网上送达' }, link: '/portal/applications/a' });
+    expect(out[0].replaces!.map((r) => r.template)).toEqual(['application.approved', 'application.concluded']);
+  });
+
+  it('folds the last child’s denial and conclusion into its bundle’s conclusion; an approval alone is left', () => {
+    const out = foldNotices([
+      n('u1', 'application.approved', { applicationNo: 'B-1', itemName: '甲' }, e('c1', 'B')),
+      n('u1', 'application.denied', { applicationNo: 'B-2', itemName: '乙', reason: 'r', appeal: 'x' }, e('c2', 'B')),
+      n('u1', 'application.concluded', { applicationNo: 'B-2', itemName: '乙', delivery: '网上送达' }, e('c2', 'B')),
+      n('u1', 'application.concluded', { applicationNo: 'B', itemName: '一件事', delivery: '各事项办理结果已分别送达' }, e('B', 'B', { kind: 'bundle', outcomeLabel: '部分准予' })),
+    ]);
+    expect(out.map((i) => i.template)).toEqual(['application.approved', 'application.bundle_denied_concluded']);
+    expect(out[1].params).toEqual({ applicationNo: 'B', itemName: '一件事', outcome: '部分准予', lastItem: '乙', delivery: '网上送达', reason: 'r', appeal: 'x' });
+    expect(out[1].replaces!.map((r) => r.template)).toEqual(['application.denied', 'application.concluded', 'application.concluded']);
   });
 });

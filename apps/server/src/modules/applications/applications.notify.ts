@@ -53,6 +53,105 @@ export function noticesOf(e: OutboxEvent): NotifyInput[] {
   return to.map((recipient) => ({ recipientAccountId: recipient, template: e.template!, params: e.params!, ...(link ? { link } : {}) }));
 }
 
+/** A notification one event of a transaction stands for, before the transaction's are folded. */
+export interface Notice {
+  e: OutboxEvent;
+  input: NotifyInput;
+}
+
+/**
+ * Messages of one application told at one moment that one message says in full (same recipient,
+ * same application): the first and then the second become `as`, whose parameters are both of theirs.
+ */
+const SAME_APPLICATION: { first: string; then: string; as: string }[] = [
+  // A decision with no step left is concluded in its transaction (the result or letter delivered online).
+  { first: 'application.approved', then: 'application.concluded', as: 'application.approved_concluded' },
+  { first: 'application.denied', then: 'application.concluded', as: 'application.denied_concluded' },
+  // A fee due right after acceptance (a payment step after 受理).
+  { first: 'application.accepted', then: 'payment.due', as: 'application.accepted_payment_due' },
+];
+
+/**
+ * A child's conclusion (as folded above) that concludes its bundle in the same transaction: one
+ * bundle message naming the bundle's outcome, the last item and how its result was delivered (the
+ * others were told before). Parameters: the bundle's number and name, `outcome`, `lastItem`, and
+ * the child's others (delivery; a denial's reason and appeal).
+ */
+const INTO_BUNDLE: Record<string, string> = {
+  'application.concluded': 'application.bundle_concluded',
+  'application.approved_concluded': 'application.bundle_approved_concluded',
+  'application.denied_concluded': 'application.bundle_denied_concluded',
+};
+
+/** A message of a family being folded: the notifications it stands for so far. */
+interface Message {
+  app: string;
+  bundle: boolean;
+  outcome?: string;
+  template: string;
+  params: Record<string, unknown>;
+  replaces: NotifyInput[];
+}
+
+/**
+ * One message per person, application family (root) and moment: the notifications of one
+ * transaction, grouped by (recipient, root application) and folded by the rules above
+ * (SAME_APPLICATION, then INTO_BUNDLE); anything no rule covers is left as it is. A folded message
+ * carries the notifications it stands for (`replaces`): the notifications module writes those
+ * instead when the folded template does not fit, or an operator reworded theirs and not it.
+ * Every state change stays on the timeline and in the audit log; only the messages fold.
+ */
+export function foldNotices(notices: Notice[]): NotifyInput[] {
+  const out: (NotifyInput | { group: Message[]; base: NotifyInput })[] = [];
+  const groups = new Map<string, Message[]>();
+  for (const { e, input } of notices) {
+    const root = e.rootId;
+    if ((e.type !== 'application.state_changed' && e.type !== 'application.payment_needed') || typeof root !== 'string' || typeof e.applicationId !== 'string' || input.replaces) {
+      out.push(input);
+      continue;
+    }
+    const key = `${input.recipientAccountId}\n${root}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = [])), out.push({ group, base: input });
+    group.push({ app: e.applicationId, bundle: e.kind === 'bundle', outcome: typeof e.outcomeLabel === 'string' ? e.outcomeLabel : undefined, template: input.template, params: input.params, replaces: [input] });
+  }
+  return out.flatMap((x) => ('group' in x ? foldFamily(x.group).map((m) => inputOf(m, x.base)) : [x]));
+}
+
+function foldFamily(msgs: Message[]): Message[] {
+  for (const rule of SAME_APPLICATION)
+    for (let i = 0; i < msgs.length; i++) {
+      const a = msgs[i];
+      const j = a.template === rule.first ? msgs.findIndex((b) => b.template === rule.then && b.app === a.app) : -1;
+      if (j < 0) continue;
+      const b = msgs[j];
+      msgs[Math.min(i, j)] = { ...a, template: rule.as, params: { ...a.params, ...b.params }, replaces: [...a.replaces, ...b.replaces] };
+      msgs.splice(Math.max(i, j), 1);
+      i = -1;
+    }
+  const b = msgs.findIndex((m) => m.bundle && m.template === 'application.concluded');
+  const last = msgs.filter((m) => !m.bundle && INTO_BUNDLE[m.template]);
+  if (b < 0 || last.length !== 1 || !msgs[b].outcome) return msgs;
+  const bundle = msgs[b];
+  const child = { ...last[0].params };
+  const lastItem = child.itemName;
+  delete child.applicationNo;
+  delete child.itemName;
+  msgs[b] = {
+    ...bundle,
+    template: INTO_BUNDLE[last[0].template],
+    params: { applicationNo: bundle.params.applicationNo, itemName: bundle.params.itemName, outcome: bundle.outcome, lastItem, ...child },
+    replaces: [...last[0].replaces, ...bundle.replaces],
+  };
+  return msgs.filter((m) => m !== last[0]);
+}
+
+/** A message as the notifications module takes it: a notification as it was, or one standing for several. */
+function inputOf(m: Message, base: NotifyInput): NotifyInput {
+  if (m.replaces.length === 1) return m.replaces[0];
+  return { recipientAccountId: base.recipientAccountId, template: m.template, params: m.params, ...(base.link ? { link: base.link } : {}), replaces: m.replaces };
+}
+
 /**
  * Writes the notifications of outbox jobs queued by an older version (their events carry a
  * template; see the module comment), once per job, in one transaction: the jobs' keys are claimed

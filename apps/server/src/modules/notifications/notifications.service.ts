@@ -41,6 +41,24 @@ export interface NotifyInput {
   channels?: NotificationChannel[];
   /** Path in the web app the notification points to, e.g. '/portal/applications/…'. */
   link?: string;
+  /**
+   * One message that says what several would have (`notifyAll` only): the notifications it stands
+   * for. They are written instead when this one's template is unknown or does not fit, or when an
+   * operator reworded one of theirs and not this one (`foldStands`).
+   */
+  replaces?: NotifyInput[];
+}
+
+/**
+ * Whether a message that stands for others (`NotifyInput.replaces`) is written rather than them:
+ * its template is known, and it was edited by an operator (version > 1) or none of theirs was — a
+ * region that reworded one of the replaced messages keeps its words until it words this one too.
+ */
+export function foldStands(templates: TemplatesRead, input: NotifyInput): boolean {
+  const t = templates.get(input.template);
+  // Unknown: tried all the same, refused as a data error (logged by the caller), and the others written.
+  if (!t) return true;
+  return t.version > 1 || (input.replaces ?? []).every((r) => (templates.get(r.template)?.version ?? 1) <= 1);
 }
 
 /**
@@ -137,21 +155,30 @@ export class NotificationService {
    * Notifies in the caller's transaction (as `notify`), with the templates this process keeps:
    * no round trip for them unless one is not kept yet. Each input is told or refused on its own:
    * a template unknown or whose parameters do not fit is a data error, returned (nothing written
-   * for it, nothing thrown, so the caller's transaction goes on); any other error is thrown.
+   * for it, nothing thrown, so the caller's transaction goes on); any other error is thrown. An
+   * input that stands for others (`replaces`) is written instead of them, or they instead of it
+   * (`foldStands`; it refused).
    */
   async notifyAll(trx: Db, inputs: NotifyInput[]): Promise<{ told: number; refused: { input: NotifyInput; err: unknown }[] }> {
     const refused: { input: NotifyInput; err: unknown }[] = [];
     if (!inputs.length) return { told: 0, refused };
-    const templates = await this.templateCache.read(trx, inputs.map((i) => i.template));
+    const templates = await this.templateCache.read(trx, inputs.flatMap((i) => [i.template, ...(i.replaces ?? []).map((r) => r.template)]));
     let told = 0;
-    for (const input of inputs) {
+    const tell = async (input: NotifyInput): Promise<boolean> => {
       try {
         await notify(trx, input, templates);
         told++;
+        return true;
       } catch (err) {
         if (!isDataError(err)) throw err;
         refused.push({ input, err });
+        return false;
       }
+    };
+    for (const input of inputs) {
+      if ((!input.replaces?.length || foldStands(templates, input)) && (await tell(input))) continue;
+      // A message standing for others that does not stand, or was refused: those instead.
+      for (const r of input.replaces ?? []) await tell(r);
     }
     return { told, refused };
   }
