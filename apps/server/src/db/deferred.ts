@@ -5,7 +5,9 @@
  * commits, in one statement instead
  * of one round trip per row, with the transaction's NOTIFYs and, where a repository opts in with
  * `deferUpdate`, its row updates (each row's updates merged into one). They commit or roll back
- * with everything else, exactly as if written at once. A repository that defers a table's rows
+ * with everything else, exactly as if written at once. A module may also gather what a transaction
+ * does and write it as a whole as the transaction closes (`atClose`: the applications engine's
+ * notifications, folded per person and moment). A repository that defers a table's rows
  * or updates writes them early (`flushRows`, `flushUpdates`) before its own reads of that table.
  *
  * Opt-in per transaction: `transact(db, fn)` opens a deferring transaction; a transaction opened

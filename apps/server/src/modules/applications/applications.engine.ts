@@ -268,8 +268,8 @@ export class Engine {
   /**
    * An event of the transaction `trx`. With a notification `template` and `params`, the people it
    * concerns are told in `trx` itself (applications.notify.ts: no extra round trip, exactly once,
-   * nobody told if it rolls back); the event then goes to the outbox, without the template, only
-   * if a subscriber wants it.
+   * nobody told if it rolls back; as the transaction closes, one message per person and application
+   * family); the event then goes to the outbox, without the template, only if a subscriber wants it.
    */
   async emit(trx: Db, type: string, payload: Record<string, unknown>): Promise<void> {
     const { template, params, ...rest } = payload;

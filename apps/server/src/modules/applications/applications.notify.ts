@@ -11,6 +11,11 @@
  *   and when a fee is due; the account that submitted (an agent, an enterprise's staff member) is
  *   told as well.
  * - The officer who claimed a task is told when its step nears or passes its time budget.
+ * - One message per person, application family and moment (`foldNotices`): the notifications of
+ *   one transaction are written as it closes, those to one person about one application and its
+ *   bundle folded into one message by explicit rules — a decision and its conclusion, a fee due at
+ *   acceptance, the last child's conclusion and its bundle's. The timeline and audit log keep
+ *   every state change.
  *
  * Outbox jobs written by an older version carry events with a template whose notifications were
  * not written yet: `deliverNotifications` still writes them, once per job — `application_notified`

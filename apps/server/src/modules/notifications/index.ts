@@ -15,7 +15,11 @@
  * transition for a region's template). Templates are kept per process (notifications.cache.ts):
  * `notifyAll`, and `notify` in a deferring transaction (db/deferred.ts `transact`), read none in
  * the caller's transaction; an edit drops them in every process (NOTIFY `notification_templates`,
- * followed with `followTemplates(listen)`), and nothing is kept more than a minute.
+ * followed with `followTemplates(listen)`), and nothing is kept more than a minute. An input may
+ * stand for several notifications (`replaces`: one message that says what they would have, e.g.
+ * the applications engine's "approved and concluded"): it is written instead of them unless its
+ * template does not fit, or an operator reworded one of theirs and not it (`foldStands`), when they
+ * are written instead — which messages fold is the calling module's rule.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config';
