@@ -391,6 +391,39 @@ describe.each(DB_KINDS)('notifications on %s', (kind) => {
     expect(await tableCounts(app)).toEqual(after);
   });
 
+  it('notifyAll: a message standing for others (replaces) is written instead of them; they instead when it does not fit, or one of theirs was reworded and it was not', async () => {
+    const svc = app.services.notifications;
+    const me = zhang.me.account.id;
+    const fee = (no: string): NotifyInput => ({ recipientAccountId: me, template: 'payment.due', params: { applicationNo: no, itemName: '食品经营许可', amount: '8.00', payBefore: '2026-12-09 10:00' } });
+    const both = (no: string, params?: Record<string, unknown>): NotifyInput => ({
+      recipientAccountId: me,
+      template: 'application.accepted_payment_due',
+      params: params ?? { applicationNo: no, itemName: '食品经营许可', dueDate: '2026-12-08', amount: '8.00', payBefore: '2026-12-09 10:00' },
+      replaces: [accepted(me, no), fee(no)],
+    });
+    const told = async (no: string) =>
+      ((await zhang.req('GET', '/api/notifications?limit=100')).json().items as { template: string; body: { zh: string } }[]).filter((n) => n.body.zh.includes(no)).map((n) => n.template).sort();
+    let r = await transact(db(), (trx) => svc.notifyAll(trx, [both('FZ-FOLD-1')]));
+    expect(r).toEqual({ told: 1, refused: [] });
+    expect(await told('FZ-FOLD-1')).toEqual(['application.accepted_payment_due']);
+    // It does not fit (a parameter missing): refused, and the two it stands for written.
+    r = await transact(db(), (trx) => svc.notifyAll(trx, [both('FZ-FOLD-2', { applicationNo: 'FZ-FOLD-2', itemName: '食品经营许可' })]));
+    expect(r.told).toBe(2);
+    expect(r.refused.map((x) => [x.input.template, (x.err as AppError).code])).toEqual([['application.accepted_payment_due', 'NOTIFICATION_PARAMS_MISSING']]);
+    expect(await told('FZ-FOLD-2')).toEqual(['application.accepted', 'payment.due']);
+    // One of the replaced templates reworded (a later version), the folded one not: the replaced are written.
+    await db().updateTable('notification_templates').set({ version: sql`version + 1` }).where('code', '=', 'payment.due').execute();
+    svc.templateCache.drop();
+    try {
+      r = await transact(db(), (trx) => svc.notifyAll(trx, [both('FZ-FOLD-3')]));
+      expect(r).toEqual({ told: 2, refused: [] });
+      expect(await told('FZ-FOLD-3')).toEqual(['application.accepted', 'payment.due']);
+    } finally {
+      await db().updateTable('notification_templates').set({ version: sql`version - 1` }).where('code', '=', 'payment.due').execute();
+      svc.templateCache.drop();
+    }
+  });
+
   it('an administrator’s edit of a template is used by the next notification of this process at once (the version recorded)', async () => {
     const svc = app.services.notifications;
     const me = zhang.me.account.id;
