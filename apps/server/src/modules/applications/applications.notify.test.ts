@@ -289,6 +289,23 @@ describe.each(DB_KINDS)('notifications of applications on %s', (kind) => {
     expect(types).toEqual(expect.arrayContaining(['first:approve', 'first:conclude', 'last:approve', 'last:conclude', 'bundle:bundle_state']));
   });
 
+  it('a bundle whose last item is not accepted: the non-acceptance and the bundle’s conclusion are one message', async () => {
+    const b = ok(await zhang.req('POST', '/api/applications', { bundleId, formData: form, submit: true }, idem()), 201);
+    const [first, last] = b.children as { id: string; number: string; title: string }[];
+    ok(await window.req('POST', `/api/tasks/${(await taskOf(window, first.id)).id}/accept`, {}));
+    ok(await decider.req('POST', `/api/tasks/${(await taskOf(decider, first.id)).id}/decide`, { approve: true, opinion: '准予' }));
+    ok(await window.req('POST', `/api/tasks/${(await taskOf(window, last.id)).id}/not-accept`, { reasonCode: 'not_in_scope', reason: '该事项由区级部门受理' }));
+    const done = ok(await zhang.req('GET', `/api/applications/${b.id}`));
+    expect(done.state).toBe('concluded');
+    const mine = (await about(zhang, b.number)).filter((n) => n.template.startsWith('application.'));
+    expect(mine.map((n) => n.template).sort()).toEqual(['application.accepted', 'application.approved_concluded', 'application.bundle_not_accepted_concluded']);
+    const whole = mine.find((n) => n.template === 'application.bundle_not_accepted_concluded')!;
+    expect(whole.body.zh).toBe(
+      `您申请的「通知测试一件事」（办件编号 ${b.number}）已全部办结（部分准予）。其中「${last.title}」不予受理，原因：申请事项依法不属于本机关职权范围：该事项由区级部门受理。其余事项的办理情况请在“我的办件”中查看。如有疑问，请咨询受理部门。`,
+    );
+    expect(whole.deliveries.map((d) => d.channel).sort()).toEqual(['email', 'sms']);
+  });
+
   it('a fold honours an operator’s edits: a reworded replaced template is sent as it is until the folded one is reworded too', async () => {
     type T = { code: string; version: number; channels: string[]; zh: Record<string, string>; en: Record<string, string> };
     const templates = async () => ok(await admin.req('GET', '/api/admin/notification-templates')) as T[];
@@ -375,5 +392,17 @@ describe('foldNotices: one message per person, application family and moment', (
     expect(out.map((i) => i.template)).toEqual(['application.approved', 'application.bundle_denied_concluded']);
     expect(out[1].params).toEqual({ applicationNo: 'B', itemName: '一件事', outcome: '部分准予', lastItem: '乙', delivery: '网上送达', reason: 'r', appeal: 'x' });
     expect(out[1].replaces!.map((r) => r.template)).toEqual(['application.denied', 'application.concluded', 'application.concluded']);
+  });
+
+  it('folds a last child’s non-acceptance into its bundle’s conclusion; a bundle concluded with two children ending at once is left apart', () => {
+    const bundle = n('u1', 'application.concluded', { applicationNo: 'B', itemName: '一件事', delivery: '各事项办理结果已分别送达' }, e('B', 'B', { kind: 'bundle', outcomeLabel: '未获准予' }));
+    const out = foldNotices([n('u1', 'application.not_accepted', { applicationNo: 'B-2', itemName: '乙', reason: 'r' }, e('c2', 'B')), bundle]);
+    expect(out.map((i) => [i.template, i.params])).toEqual([['application.bundle_not_accepted_concluded', { applicationNo: 'B', itemName: '一件事', outcome: '未获准予', lastItem: '乙', reason: 'r' }]]);
+    const two = foldNotices([
+      n('u1', 'application.not_accepted', { applicationNo: 'B-1', itemName: '甲', reason: 'r' }, e('c1', 'B')),
+      n('u1', 'application.not_accepted', { applicationNo: 'B-2', itemName: '乙', reason: 'r' }, e('c2', 'B')),
+      bundle,
+    ]);
+    expect(two.map((i) => i.template)).toEqual(['application.not_accepted', 'application.not_accepted', 'application.concluded']);
   });
 });

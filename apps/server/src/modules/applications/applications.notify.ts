@@ -14,7 +14,7 @@
  * - One message per person, application family and moment (`foldNotices`): the notifications of
  *   one transaction are written as it closes, those to one person about one application and its
  *   bundle folded into one message by explicit rules — a decision and its conclusion, a fee due at
- *   acceptance, the last child's conclusion and its bundle's. The timeline and audit log keep
+ *   acceptance, the last child's conclusion (or non-acceptance) and its bundle's. The timeline and audit log keep
  *   every state change.
  *
  * Outbox jobs written by an older version carry events with a template whose notifications were
@@ -77,15 +77,17 @@ const SAME_APPLICATION: { first: string; then: string; as: string }[] = [
 ];
 
 /**
- * A child's conclusion (as folded above) that concludes its bundle in the same transaction: one
- * bundle message naming the bundle's outcome, the last item and how its result was delivered (the
- * others were told before). Parameters: the bundle's number and name, `outcome`, `lastItem`, and
- * the child's others (delivery; a denial's reason and appeal).
+ * A child's end (its conclusion as folded above, or its non-acceptance) that concludes its bundle in
+ * the same transaction: one bundle message naming the bundle's outcome, the last item and what
+ * became of it (how its result was delivered; the others were told before). Parameters: the
+ * bundle's number and name, `outcome`, `lastItem`, and the child's others (delivery; a denial's
+ * reason and appeal; a non-acceptance's reason).
  */
 const INTO_BUNDLE: Record<string, string> = {
   'application.concluded': 'application.bundle_concluded',
   'application.approved_concluded': 'application.bundle_approved_concluded',
   'application.denied_concluded': 'application.bundle_denied_concluded',
+  'application.not_accepted': 'application.bundle_not_accepted_concluded',
 };
 
 /** A message of a family being folded: the notifications it stands for so far. */
