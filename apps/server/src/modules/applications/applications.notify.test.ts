@@ -19,7 +19,8 @@ import { transact } from '../../db/deferred';
 import { enqueue } from '../jobs';
 import { departmentId, ok, publish, testBundle, testItem, threeStages, travel, useTestClock } from './applications.testing';
 import { foldNotices, type Notice } from './applications.notify';
-import { QUEUES } from './applications.engine';
+import { QUEUES, appealOf } from './applications.engine';
+import { render } from '../notifications/notifications.templates';
 import type { ManualClock } from './applications.clock';
 
 const form = { applicantName: '张伟', mobile: '13800591001', reason: '通知测试' };
@@ -162,6 +163,16 @@ describe.each(DB_KINDS)('notifications of applications on %s', (kind) => {
     expect(due[0].body.zh).toContain('已受理，承诺于');
     expect(due[0].body.zh).toContain('需缴纳费用 8.00 元');
     expect(due[0].deliveries).toEqual([expect.objectContaining({ channel: 'sms' })]);
+  });
+
+  it('a denial told on its own (its conclusion later) says how to appeal once, in both languages', async () => {
+    const t = await app.database.db.selectFrom('notification_templates').selectAll().where('code', '=', 'application.denied').executeTakeFirstOrThrow();
+    const appeal = appealOf('福州市市场监督管理局', '350100');
+    const out = render(t as never, { applicationNo: 'FZ-1', itemName: '食品经营许可', reason: '不符合法定条件', appeal: appeal.text.zh });
+    expect(out.zh.body.split('如不服本决定').length - 1).toBe(1);
+    expect(out.zh.body).toMatch(/理由：不符合法定条件。如不服本决定，可以自收到本决定之日起六十日内/);
+    const en = render(t as never, { applicationNo: 'FZ-1', itemName: '食品经营许可', reason: 'x', appeal: appeal.text.en });
+    expect(en.en.body.split('If you disagree').length - 1).toBe(1);
   });
 
   it('the officer holding a task is told when its step nears and passes its deadline', async () => {
