@@ -34,14 +34,14 @@
 import type { Kysely } from 'kysely';
 import { ddl } from './_sql';
 
-/** The columns of applications that oversight's facts views read (but updated_at; a test compares with view_column_usage). */
-const APPLICATION_FACT_COLUMNS = [
+/** The columns of applications that oversight's facts views read (but updated_at; a test compares with view_column_usage). Also used by 2026-12-01T0910. */
+export const APPLICATION_FACT_COLUMNS = [
   'accepted_at', 'created_by', 'decided_at', 'department_id', 'id', 'item_id', 'item_version', 'kind', 'legal_days', 'number', 'paused_days', 'promised_days',
   'promised_due', 'region_code', 'sla_state', 'state', 'submitted_at',
 ];
-const row = (r: string) => `ROW(${APPLICATION_FACT_COLUMNS.map((c) => `${r}.${c}`).join(', ')})`;
+export const row = (r: string) => `ROW(${APPLICATION_FACT_COLUMNS.map((c) => `${r}.${c}`).join(', ')})`;
 /** A row of oversight_application_facts (its WHERE). */
-const inView = (r: string) => `(${r}.kind IN ('item', 'child') AND ${r}.submitted_at IS NOT NULL)`;
+export const inView = (r: string) => `(${r}.kind IN ('item', 'child') AND ${r}.submitted_at IS NOT NULL)`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {

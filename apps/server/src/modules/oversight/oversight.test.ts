@@ -372,9 +372,9 @@ describe.each(DB_KINDS)('oversight on %s', (kind) => {
     const feed = async (id?: string) => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM application_changes WHERE ${id ? sql`application_id = ${id}` : sql`true`}`.execute(db)).rows[0].n);
     // The trigger watches every column of applications the facts views read (but updated_at, which the feed replaces).
     const used = (await sql<{ c: string }>`SELECT DISTINCT column_name::text AS c FROM information_schema.view_column_usage WHERE table_name = 'applications' AND view_name IN ('oversight_application_facts', 'oversight_escalation_facts')`.execute(db)).rows.map((r) => r.c);
-    const when = (await sql<{ d: string }>`SELECT pg_get_triggerdef(oid) AS d FROM pg_trigger WHERE tgname = 'application_changes_update'`.execute(db)).rows[0].d;
+    const test = (await sql<{ d: string }>`SELECT prosrc AS d FROM pg_proc WHERE proname = 'application_changed'`.execute(db)).rows[0].d;
     expect(used.length).toBeGreaterThan(10);
-    for (const c of used.filter((x) => x !== 'updated_at')) expect(when, c).toMatch(new RegExp(`\\bold\\.${c}\\b`));
+    for (const c of used.filter((x) => x !== 'updated_at')) expect(test, c).toMatch(new RegExp(`\\bOLD\\.${c}\\b`));
     // Entries up to the watermark (the refresh's start less a second, or the oldest open transaction's start) are pruned once read.
     const unpruned = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM application_changes WHERE at <= (SELECT watermark FROM oversight_rollup_state WHERE source = 'applications')`.execute(db)).rows[0].n);
     const pause = () => new Promise((r) => setTimeout(r, 1100));
