@@ -16,6 +16,12 @@ import { CHANGES } from './oversight.changes';
 
 /** Above this many changed rows a refresh rebuilds the source instead (cheaper than row by row). */
 const MAX_DELTA = 200_000;
+/**
+ * A source's next refresh rebuilds it (reads no change feed) when this holds of its row in
+ * oversight_rollup_state: no full rebuild yet, or the last one over a day old. The refresh decides
+ * by it and pruneFeeds keeps the feed entries that refresh may still read by it, so they agree.
+ */
+const REBUILD_DUE = sql<boolean>`(full_at IS NULL OR full_at < now() - interval '24 hours')`;
 const factCols = (s: SourceDef) => sql.raw(s.facts.map((_, i) => `f${i + 1}`).join(', '));
 const periodOf = (s: SourceDef) => (s.periodic ? sql`date_trunc('month', day)::date` : sql`NULL::date`);
 
@@ -330,7 +336,7 @@ export class MeasureEngine {
           /* not every engine has these settings */
         }
         const state = (await sql<{ w: string | null; r: string; full: string | null; stale: boolean; rows: number }>`SELECT watermark::text AS w, refreshed_at::text AS r, full_at::text AS full, rows,
-          (full_at IS NULL OR full_at < now() - interval '24 hours') AS stale FROM oversight_rollup_state WHERE source = ${s.id}`.execute(trx)).rows[0];
+          ${REBUILD_DUE} AS stale FROM oversight_rollup_state WHERE source = ${s.id}`.execute(trx)).rows[0];
         const grew = s.id === 'applications' ? await this.ensureWorkdayIndex(trx, undefined, opts.full || state?.stale ? null : state?.w) : false;
         let mode = 'full';
         let changed = -1;
@@ -376,7 +382,7 @@ export class MeasureEngine {
       const prune = CHANGES[s.id]?.prune;
       if (!prune) continue;
       const now = await this.watermarkNow();
-      await prune(sql`coalesce((SELECT CASE WHEN full_at >= now() - interval '24 hours' THEN watermark END FROM oversight_rollup_state WHERE source = ${s.id}), ${now}::timestamptz)`).execute(this.db);
+      await prune(sql`coalesce((SELECT CASE WHEN NOT ${REBUILD_DUE} THEN watermark END FROM oversight_rollup_state WHERE source = ${s.id}), ${now}::timestamptz)`).execute(this.db);
     }
   }
 
